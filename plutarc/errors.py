@@ -1,0 +1,105 @@
+"""The plutarc error tree; each class name carries its handling policy.
+
+    PlutarcError                      anything we raise on purpose
+    ├── ConfigError                   refuse to start / reject the input (exit 4)
+    │   └── TemplateError             a strategy template failed validation
+    ├── UsageError                    a bad CLI argument or API request (exit 2)
+    ├── DataError                     candle/funding data missing or malformed
+    ├── StrategyError                 a bug or bad state inside one bot: stop that bot only
+    ├── DaemonNotRunning              no daemon answers on the socket (exit 3)
+    ├── PermissionDenied              the caller's role lacks a permission
+    ├── OperationTimeout              a wait ran out (exit 5)
+    └── VenueError                    anything a venue said or failed to say
+        ├── TemporaryError            retry with backoff, auto-resume
+        │   ├── RateLimited           back off for at least retry_after_s
+        │   └── VenueUnavailable      5xx, overload, network
+        ├── OrderStatusUnknown        sent, no answer: look it up by client id, never resend
+        └── FinalVenueError           never retry; the bot pauses until an operator clears it
+            ├── OrderRejected
+            ├── InsufficientFunds
+            └── AuthenticationError
+"""
+
+from __future__ import annotations
+
+
+class PlutarcError(Exception):
+    """Base of every error plutarc raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(PlutarcError):
+    exit_code = 4
+
+
+class TemplateError(ConfigError):
+    """A template failed validation; ``problems`` lists every message."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class UsageError(PlutarcError):
+    exit_code = 2
+
+
+class DataError(PlutarcError):
+    pass
+
+
+class StrategyError(PlutarcError):
+    pass
+
+
+class DaemonNotRunning(PlutarcError):
+    exit_code = 3
+
+
+class PermissionDenied(PlutarcError):
+    pass
+
+
+class OperationTimeout(PlutarcError):
+    exit_code = 5
+
+
+class VenueError(PlutarcError):
+    pass
+
+
+class TemporaryError(VenueError):
+    pass
+
+
+class RateLimited(TemporaryError):
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class VenueUnavailable(TemporaryError):
+    pass
+
+
+class OrderStatusUnknown(VenueError):
+    def __init__(self, message: str, client_id: str) -> None:
+        super().__init__(message)
+        self.client_id = client_id
+
+
+class FinalVenueError(VenueError):
+    pass
+
+
+class OrderRejected(FinalVenueError):
+    pass
+
+
+class InsufficientFunds(FinalVenueError):
+    pass
+
+
+class AuthenticationError(FinalVenueError):
+    pass

@@ -1,0 +1,64 @@
+"""Instrument: a venue's contract spec, and exact tick/lot rounding with Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+
+from plutarc.models.enums import ContractKind, Side
+
+_ROUNDING = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "nearest": ROUND_HALF_EVEN}
+
+
+def to_decimal(value: float | int | str | Decimal) -> Decimal:
+    """A float becomes the Decimal of its shortest repr (0.1 -> Decimal('0.1'))."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable contract. ``symbol`` is our normalised name (BTC/USD:BTC style is not
+    required: BTCUSDT, BTCUSD); ``venue_symbol`` is the venue's own (e.g. XBTUSD)."""
+
+    venue: str
+    symbol: str
+    base: str
+    quote: str
+    settle: str
+    kind: ContractKind
+    tick_size: Decimal
+    lot_size: Decimal
+    multiplier: Decimal = Decimal(1)
+    min_qty: Decimal = Decimal(0)
+    maker_fee: Decimal = Decimal("0.0002")
+    taker_fee: Decimal = Decimal("0.00075")
+    venue_symbol: str = ""
+    max_leverage: Decimal = Decimal(100)
+    maintenance_margin_rate: Decimal = Decimal("0.005")
+
+    def __post_init__(self) -> None:
+        if self.tick_size <= 0 or self.lot_size <= 0:
+            raise ValueError(f"{self.symbol}: tick and lot sizes must be positive")
+        if not self.venue_symbol:
+            object.__setattr__(self, "venue_symbol", self.symbol)
+
+    def round_price(self, price: float | Decimal, mode: str = "nearest") -> Decimal:
+        """Round to the tick: ``down``, ``up`` or ``nearest`` (half to even)."""
+        units = (to_decimal(price) / self.tick_size).quantize(Decimal(1), _ROUNDING[mode])
+        return units * self.tick_size
+
+    def round_price_passive(self, price: float | Decimal, side: Side) -> Decimal:
+        """Round a limit price away from the market: bids down, asks up."""
+        return self.round_price(price, "down" if side is Side.BUY else "up")
+
+    def round_qty(self, qty: float | Decimal) -> Decimal:
+        """Round a quantity down to the lot (never trade more than asked)."""
+        units = (to_decimal(qty) / self.lot_size).quantize(Decimal(1), ROUND_DOWN)
+        return units * self.lot_size
+
+    def qty_is_tradable(self, qty: Decimal) -> bool:
+        return qty > 0 and qty >= self.min_qty and qty % self.lot_size == 0

@@ -1,0 +1,1 @@
+"""Catalog components of this kind (importing registers them)."""
