@@ -1,0 +1,39 @@
+"""The command groups of the ``plutarc`` CLI, added as they land."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# (module, attribute, name, help). A module that is missing is skipped, so groups land one by one.
+GROUPS: tuple[tuple[str, str, str, str], ...] = (
+    ("plutarc.cli.daemon_cmd", "app", "daemon", "Run, start, stop and inspect the daemon."),
+    ("plutarc.cli.tui_cmd", "app", "tui", "Attach the terminal UI to a daemon."),
+    ("plutarc.cli.demo_cmd", "app", "demo", "A daemon with paper bots on bundled real data."),
+    ("plutarc.cli.bot_cmd", "app", "bot", "Create and control bots."),
+    ("plutarc.cli.template_cmd", "app", "template", "List, show, validate and create templates."),
+    ("plutarc.cli.components_cmd", "app", "components", "Browse the component catalog."),
+    ("plutarc.cli.backtest_cmd", "app", "backtest", "Run, list, compare and report backtests."),
+    ("plutarc.cli.data_cmd", "app", "data", "Inspect and convert candle files."),
+    ("plutarc.cli.keys_cmd", "app", "keys", "Manage venue API keys."),
+    ("plutarc.cli.ops_cmd", "app", "ops", "Operator tools: health, dust, reconciliation."),
+)
+
+
+def register(app: typer.Typer) -> None:
+    for module_name, attribute, name, help_text in GROUPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        sub = getattr(module, attribute)
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name=name, help=help_text)
+        else:
+            app.command(name=name, help=help_text)(sub)
+    from plutarc.cli.doctor_cmd import doctor
+
+    app.command(name="doctor", help="Check what commonly breaks a deployment.")(doctor)

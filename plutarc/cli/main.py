@@ -1,0 +1,101 @@
+"""The ``plutarc`` command: one outer handler maps our errors to stable exit codes.
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 daemon not running,
+4 configuration error, 5 timeout. An error is one clear line on stderr (a traceback
+only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.main import get_command
+
+try:  # typer >= 0.20 vendors its own click; its exceptions are the ones raised
+    from typer._click import exceptions as click
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click
+
+from plutarc import __version__
+from plutarc.errors import PlutarcError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NO_DAEMON, EXIT_CONFIG, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 5
+
+app = typer.Typer(
+    name="plutarc",
+    help="plutarc: a self-hosted trading desk for systematic crypto traders.",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"plutarc {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    """plutarc: daemon, bots, templates, backtests, all from the terminal."""
+    if debug:
+        os.environ["PLUTARC_DEBUG"] = "1"
+
+
+def _register_groups() -> None:
+    # Each group lives in its own module; imported here so `plutarc --help` lists them.
+    from plutarc.cli import groups
+
+    groups.register(app)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"plutarc: error: {message}", file=sys.stderr)
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns (and exits with) the exit code."""
+    _register_groups()
+    command = get_command(app)
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        command.main(args=argv, prog_name="plutarc", standalone_mode=False)
+        code = EXIT_OK
+    except click.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help() if exc.ctx else "")
+        code = EXIT_OK
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        code = _fail(exc.format_message().replace("\n", " ") + hint, EXIT_USAGE)
+    except click.Exit as exc:
+        code = exc.exit_code
+    except click.Abort:
+        code = _fail("aborted", EXIT_FAILURE)
+    except PlutarcError as exc:
+        if debug:
+            raise
+        code = _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        code = _fail("interrupted", EXIT_FAILURE)
+    except Exception as exc:  # the one place that turns a bug into one line
+        if debug:
+            raise
+        code = _fail(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+                     EXIT_FAILURE)
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    run()
