@@ -20,7 +20,13 @@ def register(cls: type[Component]) -> type[Component]:
 
 def _load() -> None:
     # Importing the kind packages registers their components.
-    from plutarc.strategy.components import exits, filters, guards, signals  # noqa: F401
+    from plutarc.strategy.components import (  # noqa: F401
+        exits,
+        filters,
+        guards,
+        signals,
+        timing,
+    )
 
 
 def catalog() -> dict[str, type[Component]]:

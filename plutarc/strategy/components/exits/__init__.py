@@ -1,1 +1,3 @@
-"""Catalog components of this kind (importing registers them)."""
+"""Exit rules (importing registers them)."""
+
+from plutarc.strategy.components.exits import stops, targets, timed  # noqa: F401

@@ -1,0 +1,90 @@
+"""Exit rules: position-independent inputs stream like any component; the position-dependent
+part is a pure, vectorised function of the position's state over a run of exit closes.
+
+A live bot evaluates one exit close at a time; the backtester previews a whole run at once
+and commits the state up to where something happened. Both call ``path``: one rule, one code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from plutarc.models import Direction
+from plutarc.strategy.components.base import Component, Output
+from plutarc.strategy.context import MarketContext
+from plutarc.strategy.series import Bars
+
+
+@dataclass(frozen=True)
+class ExitView:
+    """Exit-interval closes since the last commit, as the rules see them."""
+
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    atr: np.ndarray
+    own: Output  # this rule's own streamed outputs at these closes
+    bars_held: np.ndarray  # exit bars held at each close (1 = the first close after entry)
+
+
+@dataclass(frozen=True)
+class RuleState:
+    """What a rule remembers about the open position; rules define their own fields."""
+
+    side: int  # +1 long, -1 short
+    entry: float
+    atr_at_entry: float
+    peak: float  # best price seen since entry (high for longs, low for shorts)
+    level: float  # last stop level (NaN = none yet)
+
+
+@dataclass(frozen=True)
+class PathResult:
+    stop: np.ndarray | None  # stop level in force AFTER each close (NaN = none)
+    close_now: np.ndarray | None  # True: leave at the next open
+    state: RuleState  # state after the last close of the view
+
+
+class ExitRule(Component):
+    """Base of exit rules. ``role`` says how the rule acts: a stop level, a target price, or
+    a close-now flag."""
+
+    role: ClassVar[str] = "stop"
+
+    def update(self, bars: Bars, ctx: MarketContext) -> Output:
+        return Output(value=bars.close.copy())
+
+    def explain(self, value: float, direction: Direction | None) -> str:
+        return f"level={value:.2f}"
+
+    def initial_stop(self, side: int, entry: float, atr: float, own_last: float) -> float:
+        """The stop level in force right after the entry fill (NaN = none)."""
+        return np.nan
+
+    def target(self, side: int, entry: float, atr: float) -> float:
+        """A take-profit price (NaN = none)."""
+        return np.nan
+
+    def path(self, state: RuleState, view: ExitView) -> PathResult:
+        return PathResult(None, None, state)
+
+
+def running_peak(state: RuleState, view: ExitView) -> np.ndarray:
+    """The best price since entry at each close (vectorised, starting from the state)."""
+    if state.side > 0:
+        return np.maximum.accumulate(np.maximum(view.high, state.peak))
+    return np.minimum.accumulate(np.minimum(view.low, state.peak))
+
+
+def ratchet(side: int, previous: float, levels: np.ndarray) -> np.ndarray:
+    """A stop only ever tightens: running max for longs, running min for shorts (NaN = none)."""
+    if side > 0:
+        filled = np.where(np.isnan(levels), -np.inf, levels)
+        out = np.maximum.accumulate(np.maximum(filled, -np.inf if np.isnan(previous) else previous))
+        return np.where(np.isinf(out), np.nan, out)
+    filled = np.where(np.isnan(levels), np.inf, levels)
+    out = np.minimum.accumulate(np.minimum(filled, np.inf if np.isnan(previous) else previous))
+    return np.where(np.isinf(out), np.nan, out)
