@@ -77,9 +77,9 @@ def run(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         code = _fail(exc.format_message().replace("\n", " ") + hint, EXIT_USAGE)
-    except click.Exit as exc:
+    except typer.Exit as exc:  # typer >= 0.20 no longer has click.Exit
         code = exc.exit_code
-    except click.Abort:
+    except typer.Abort:
         code = _fail("aborted", EXIT_FAILURE)
     except PlutarcError as exc:
         if debug:
