@@ -1,0 +1,278 @@
+"""SimMatchingEngine: one symbol's orders, position and fills; shared by paper and backtest."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import numpy as np
+
+from plutarc.errors import ConfigError, OrderRejected, UsageError
+from plutarc.exchanges.sim import admission
+from plutarc.exchanges.sim.accelerator import find_next_event_bar
+from plutarc.exchanges.sim.account import SimAccount
+from plutarc.exchanges.sim.bar_pass import run_bar
+from plutarc.exchanges.sim.config import SimConfig
+from plutarc.exchanges.sim.execution import Executor
+from plutarc.exchanges.sim.funding import FundingPayment, FundingSchedule
+from plutarc.exchanges.sim.ledger import SimPosition
+from plutarc.exchanges.sim.pricing import TakerPricing
+from plutarc.exchanges.sim.timeline import Timeline
+from plutarc.exchanges.sim.working import Kind, WorkingOrder
+from plutarc.models import (
+    Candle,
+    Fill,
+    Instrument,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+)
+from plutarc.strategy.context import TimeSeries
+from plutarc.strategy.series import Bars
+
+ZERO = Decimal(0)
+
+
+class SimMatchingEngine(Executor):
+    """Matches one symbol's orders against a bar timeline, bar by bar.
+
+    The timeline is set once (``set_bars``, backtest) or grows (``append_bar``, paper). An
+    order submitted at ``now_ms`` trades from the first bar that closes after ``now_ms`` and
+    never in a bar already processed. ``process_bar(i)`` matches bar ``i``;
+    ``next_event_bar`` lets a backtest skip the bars where nothing can happen.
+    """
+
+    def __init__(
+        self,
+        instrument: Instrument,
+        config: SimConfig,
+        account: SimAccount,
+        funding: TimeSeries | None = None,
+    ) -> None:
+        if config.leverage > instrument.max_leverage:
+            raise ConfigError(
+                f"leverage {config.leverage} is above {instrument.symbol}'s maximum "
+                f"{instrument.max_leverage}"
+            )
+        self.instrument = instrument
+        self.config = config
+        self.account = account
+        self.settle = instrument.settle
+        self.maker_rate = config.fee_maker if config.fee_maker is not None else instrument.maker_fee
+        self.taker_rate = config.fee_taker if config.fee_taker is not None else instrument.taker_fee
+        self.position = SimPosition(instrument, config.leverage)
+        self.timeline = Timeline()
+        self.pricing = TakerPricing(instrument, config.slippage_bps, config.slippage_atr_fraction)
+        self.funding = FundingSchedule(
+            config.funding_interval_ms, config.funding_rate_constant, funding
+        )
+        self.funding_payments: list[FundingPayment] = []
+        self.orders: dict[str, WorkingOrder] = {}  # every order, by client id
+        self.open: dict[str, WorkingOrder] = {}  # open orders in submission order
+        self.next_bar = 0  # the first bar not processed yet
+        self.mark_f: float | None = None  # last close known to the engine
+        self.liquidations = 0
+        self.reserved = ZERO  # margin held for resting orders that would open exposure
+        self._seq = 0
+        self._fill_seq = 0
+        self._budget: Decimal | None = None
+        account.attach(self)
+
+    # -- timeline -----------------------------------------------------------------------
+
+    def set_bars(self, bars: Bars, atr: np.ndarray | None = None) -> None:
+        """Install the whole matching timeline of a backtest (``atr[i]``: ATR at bar i's close)."""
+        if self.next_bar:
+            raise UsageError("set_bars after bars were processed; build a new engine instead")
+        if self.config.slippage_atr_fraction and atr is None:
+            raise ConfigError("slippage_atr_fraction needs an ATR array: set_bars(bars, atr=...)")
+        self.timeline.set(bars, atr)
+        self.funding.index_bars(self.timeline.ts_ms, bars.interval_ms)
+
+    def append_bar(self, candle: Candle, atr: float | None = None) -> int:
+        """Add one closed candle to a growing (paper) timeline; returns its index."""
+        if self.config.slippage_atr_fraction and atr is None:
+            raise ConfigError("slippage_atr_fraction needs the ATR of each appended candle")
+        i = self.timeline.append(candle, atr)
+        self.funding.index_bars(np.array([candle.ts_ms], np.int64), candle.interval_ms, start=i)
+        return i
+
+    # -- orders -------------------------------------------------------------------------
+
+    def submit(self, request: OrderRequest, now_ms: int) -> Order:
+        """Accept ``request`` (rounded to tick and lot) or raise OrderRejected/InsufficientFunds."""
+        if request.client_id in self.orders:
+            raise OrderRejected(f"order {request.client_id}: client id already used")
+        active = self._first_tradable_bar(now_ms)
+        last_close = self.mark_f
+        try:
+            req = admission.normalise(self.instrument, request)
+            position_qty = self.position.qty
+            if req.reduce_only:
+                admission.check_reduce_only(req, position_qty)
+            if req.post_only:
+                admission.check_post_only(req, req.price, last_close)  # type: ignore[arg-type]
+            if (
+                req.type is OrderType.TRAILING_STOP
+                and req.stop_price is None
+                and last_close is None
+            ):
+                raise OrderRejected(
+                    f"order {req.client_id}: a trailing stop needs a stop price or a last price"
+                )
+            needed = self._check_margin(req, position_qty)
+        except OrderRejected as exc:
+            self._record_rejected(request, now_ms, active, str(exc))
+            raise
+        self._seq += 1
+        w = WorkingOrder(req, f"sim-{req.symbol}-{self._seq}", self._seq, now_ms, active)
+        if w.kind is Kind.MARKET:
+            w.immediate = False
+        if w.kind is Kind.TRAIL:
+            self._start_trail(w, last_close)
+        w.reserved = needed
+        self.reserved += needed
+        self.orders[req.client_id] = w
+        self.open[req.client_id] = w
+        return w.snapshot()
+
+    def amend(
+        self,
+        client_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+        now_ms: int,
+    ) -> Order:
+        """Change an open order's quantity, limit price or stop price (rounded like submit)."""
+        w = self._open_order(client_id)
+        old = w.request
+        if price is not None and w.request.type not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            raise OrderRejected(f"order {client_id}: a {old.type} order has no limit price")
+        if stop_price is not None and w.kind not in (Kind.STOP, Kind.TRAIL):
+            raise OrderRejected(f"order {client_id}: a {old.type} order has no stop price to amend")
+        new = replace(
+            old,
+            qty=qty if qty is not None else old.qty,
+            price=price if price is not None else old.price,
+            stop_price=stop_price if stop_price is not None else old.stop_price,
+        )
+        new = admission.normalise(self.instrument, new)
+        if new.qty <= w.filled:
+            raise OrderRejected(
+                f"order {client_id}: new quantity {new.qty} is not above the {w.filled} filled"
+            )
+        if new.post_only and new.price != old.price:
+            admission.check_post_only(new, new.price, self.mark_f)  # type: ignore[arg-type]
+        needed = self._check_margin(
+            replace(new, qty=new.qty - w.filled), self.position.qty, credit=w.reserved
+        )
+        self.reserved += needed - w.reserved
+        w.reserved = needed
+        w.request = new
+        w.px_f = float(new.price) if new.price is not None else 0.0
+        w.stop_f = float(new.stop_price) if new.stop_price is not None else 0.0
+        if w.kind is Kind.TRAIL and stop_price is not None:
+            w.best_f = w.stop_f + w.off_f if not w.is_buy else w.stop_f - w.off_f
+            w.seen_upto = self._first_tradable_bar(now_ms) - 1
+        w.updated_ms = now_ms
+        return w.snapshot()
+
+    def cancel(self, client_id: str, now_ms: int) -> Order:
+        w = self._open_order(client_id)
+        self._close(w, OrderStatus.CANCELED, "canceled by request", now_ms)
+        return w.snapshot()
+
+    def cancel_all(self, now_ms: int) -> list[Order]:
+        return [self.cancel(cid, now_ms) for cid in list(self.open)]
+
+    def order(self, client_id: str) -> Order | None:
+        w = self.orders.get(client_id)
+        return w.snapshot() if w is not None else None
+
+    def open_orders(self) -> list[Order]:
+        return [w.snapshot() for w in self.open.values()]
+
+    def set_leverage(self, leverage: Decimal) -> None:
+        if not 0 < leverage <= self.instrument.max_leverage:
+            raise ConfigError(
+                f"leverage {leverage} is outside (0, {self.instrument.max_leverage}] for "
+                f"{self.instrument.symbol}"
+            )
+        self.position.set_leverage(leverage)
+
+    # -- account view -------------------------------------------------------------------
+
+    def mark(self) -> Decimal | None:
+        return Decimal(repr(self.mark_f)) if self.mark_f is not None else None
+
+    def margin_in_use(self) -> Decimal:
+        return self.position.margin() + self.reserved
+
+    def unrealised_at_mark(self) -> Decimal:
+        mark = self.mark()
+        return self.position.unrealised(mark) if mark is not None else ZERO
+
+    def position_snapshot(self, ts_ms: int = 0) -> Position:
+        return self.position.snapshot(self.mark(), ts_ms)
+
+    # -- matching -----------------------------------------------------------------------
+
+    def process_bar(self, i: int) -> list[Fill]:
+        """Match every active order, funding and liquidation against bar ``i``."""
+        return run_bar(self, i)
+
+    def next_event_bar(self, i0: int, i1: int) -> int:
+        """The first bar in [i0, i1) where anything can happen; ``i1`` if none (conservative)."""
+        return find_next_event_bar(self, i0, i1)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _first_tradable_bar(self, now_ms: int) -> int:
+        active = max(self.timeline.first_closing_after(now_ms), self.next_bar)
+        if active > 0:
+            self.mark_f = float(self.timeline.close[active - 1])
+        return active
+
+    def _check_margin(
+        self, req: OrderRequest, position_qty: Decimal, credit: Decimal = ZERO
+    ) -> Decimal:
+        """Margin the order would hold; raises InsufficientFunds when the account lacks it.
+        ``credit`` is margin the order already holds (an amend gives it back first)."""
+        if not self.config.enforce_margin:
+            return ZERO
+        opening = admission.opening_qty(req, position_qty)
+        needed = admission.margin_needed(
+            self.instrument, req, opening, self.mark_f, self.position.leverage, self.taker_rate
+        )
+        if needed:
+            available = self.account.available(self.settle) + credit
+            admission.check_funds(req, needed, available, self.settle)
+        return needed
+
+    def _start_trail(self, w: WorkingOrder, last_close: float | None) -> None:
+        if w.request.stop_price is not None:
+            w.best_f = w.stop_f + w.off_f if not w.is_buy else w.stop_f - w.off_f
+        else:
+            w.best_f = last_close  # type: ignore[assignment]
+
+    def _record_rejected(
+        self, request: OrderRequest, now_ms: int, active: int, reason: str
+    ) -> None:
+        self._seq += 1
+        w = WorkingOrder(request, f"sim-{request.symbol}-{self._seq}", self._seq, now_ms, active)
+        w.status = OrderStatus.REJECTED
+        w.reason = reason
+        self.orders[request.client_id] = w
+
+    def _open_order(self, client_id: str) -> WorkingOrder:
+        w = self.open.get(client_id)
+        if w is None:
+            known = self.orders.get(client_id)
+            if known is None:
+                raise OrderRejected(f"order {client_id}: unknown to {self.instrument.symbol}")
+            raise OrderRejected(f"order {client_id}: already {known.status}, cannot change it")
+        return w

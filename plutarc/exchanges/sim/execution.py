@@ -1,0 +1,140 @@
+"""Executor turns a match into a Fill and books it (position, wallet, fees, orders, liquidation)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from plutarc.exchanges.sim.account import SimAccount
+from plutarc.exchanges.sim.ledger import SimPosition
+from plutarc.exchanges.sim.working import WorkingOrder
+from plutarc.models import Fill, Instrument, Liquidity, OrderStatus, Side, TimeInForce
+from plutarc.models import contract_math as cm
+
+ZERO = Decimal(0)
+
+
+class Executor:
+    """The booking half of the matching engine (mixed into SimMatchingEngine)."""
+
+    instrument: Instrument
+    account: SimAccount
+    position: SimPosition
+    settle: str
+    maker_rate: Decimal
+    taker_rate: Decimal
+    open: dict[str, WorkingOrder]
+    reserved: Decimal
+    liquidations: int
+    _fill_seq: int
+    _budget: Decimal | None
+
+    def _execute(
+        self, w: WorkingOrder, price: Decimal, maker: bool, ts_ms: int, fills: list[Fill]
+    ) -> None:
+        """Fill as much of ``w`` as reduce-only and the bar's volume budget allow, at ``price``."""
+        req = w.request
+        qty = req.qty - w.filled
+        if req.reduce_only:
+            held = self.position.qty
+            if held == 0 or (held > 0) == w.is_buy:
+                self._close(
+                    w, OrderStatus.CANCELED, "reduce-only: no position left to reduce", ts_ms
+                )
+                return
+            if qty > abs(held):
+                qty = abs(held)
+        budget = self._budget
+        if budget is not None:
+            if qty > budget:
+                if req.time_in_force is TimeInForce.FOK:
+                    self._close(w, OrderStatus.EXPIRED, "fill-or-kill: bar volume too small", ts_ms)
+                    return
+                qty = budget
+            if qty <= 0:
+                return
+            self._budget = budget - qty
+        inst = self.instrument
+        fee = cm.fee(inst, qty, price, self.maker_rate if maker else self.taker_rate)
+        realised = self.position.apply(qty if w.is_buy else -qty, price)
+        self.account.book_trade(self.settle, realised, fee)
+        w.avg = price if w.avg is None else cm.average_entry(inst, w.filled, w.avg, qty, price)
+        if w.reserved:
+            self._release(w, w.reserved * qty / (req.qty - w.filled))
+        w.filled += qty
+        w.updated_ms = ts_ms
+        self._fill_seq += 1
+        fills.append(
+            Fill(
+                f"{inst.symbol}-{self._fill_seq}",
+                req.client_id,
+                w.venue_id,
+                inst.symbol,
+                req.side,
+                qty,
+                price,
+                fee,
+                self.settle,
+                Liquidity.MAKER if maker else Liquidity.TAKER,
+                ts_ms,
+                req.tag,
+            )
+        )
+        if w.filled == req.qty:
+            self._close(w, OrderStatus.FILLED, "", ts_ms)
+        else:
+            w.status = OrderStatus.PARTIALLY_FILLED
+        if self.position.qty == 0:
+            self._sweep_reduce_only(ts_ms)
+
+    def _close(self, w: WorkingOrder, status: OrderStatus, reason: str, ts_ms: int) -> None:
+        w.status = status
+        w.reason = reason
+        w.updated_ms = ts_ms
+        if w.reserved:
+            self._release(w, w.reserved)
+        self.open.pop(w.request.client_id, None)
+
+    def _release(self, w: WorkingOrder, amount: Decimal) -> None:
+        w.reserved -= amount
+        self.reserved -= amount
+
+    def _sweep_reduce_only(self, ts_ms: int) -> None:
+        """A flat position leaves reduce-only orders nothing to do: cancel them."""
+        for w in [w for w in self.open.values() if w.request.reduce_only]:
+            self._close(w, OrderStatus.CANCELED, "reduce-only: position closed", ts_ms)
+
+    def _liquidate(self, ts_ms: int, fills: list[Fill]) -> None:
+        """Close the whole position at its liquidation price as a taker. The isolated margin
+        is lost: what the loss at that price leaves of it is charged as a clearance fee."""
+        pos, inst = self.position, self.instrument
+        qty = pos.qty
+        assert pos.liq is not None
+        is_buy = qty < 0
+        price = inst.round_price(pos.liq, "up" if is_buy else "down")
+        if price <= 0:
+            price = inst.tick_size
+        margin = pos.margin()
+        fee = cm.fee(inst, qty, price, self.taker_rate)
+        realised = pos.apply(-qty, price)
+        clearance = max(ZERO, margin + realised)
+        self.account.book_trade(self.settle, realised, fee + clearance)
+        self.liquidations += 1
+        self._fill_seq += 1
+        fills.append(
+            Fill(
+                f"{inst.symbol}-{self._fill_seq}",
+                f"liquidation-{self.liquidations}",
+                "",
+                inst.symbol,
+                Side.BUY if is_buy else Side.SELL,
+                abs(qty),
+                price,
+                fee + clearance,
+                self.settle,
+                Liquidity.TAKER,
+                ts_ms,
+                "liquidation",
+                {"liquidation": "true", "clearance_fee": str(clearance)},
+            )
+        )
+        self._sweep_reduce_only(ts_ms)
