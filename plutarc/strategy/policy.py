@@ -57,6 +57,9 @@ class PositionPolicy:
         self.target_rules = [(k, r) for k, r in self.rules if r.role == "target"]
         self.close_rules = [(k, r) for k, r in self.rules if r.role == "close"]
         self.signal_rules = [r for _, r in self.rules if isinstance(r, SignalReversalExit)]
+        # Rules whose stop never moves after entry and that never close by themselves: their
+        # whole effect is the resting order, so exit closes need no evaluation.
+        self.exits_static = all(r.static for _, r in self.rules)
         cooldowns = [r.instantiate().cooldown_ms for r in engine.stateful
                      if r.cls is EntryCooldown]
         self.cooldown_ms = max([template.entry_cooldown_min * 60_000, *cooldowns])
@@ -198,6 +201,10 @@ class PositionPolicy:
     def commit_exits(self, exits: ExitInputs, lo: int, hi: int) -> list[Intent]:
         """Apply exit closes [lo, hi): move the stop, or close the position."""
         if self.side == 0 or hi <= lo or self._exit_pending():
+            return []
+        if self.exits_static:
+            self.bars_held += hi - lo
+            self.tracker.observe(float(exits.high[lo:hi].max()), float(exits.low[lo:hi].min()))
             return []
         levels, flags, states = self.preview_exits(exits, lo, hi)
         self.rule_states = states

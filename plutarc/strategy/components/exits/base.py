@@ -53,6 +53,7 @@ class ExitRule(Component):
     a close-now flag."""
 
     role: ClassVar[str] = "stop"
+    static: ClassVar[bool] = False  # True: the level is fixed at entry and never moves
 
     def update(self, bars: Bars, ctx: MarketContext) -> Output:
         return Output(value=bars.close.copy())

@@ -30,6 +30,7 @@ def _done(state: RuleState, peak: np.ndarray, levels: np.ndarray) -> PathResult:
 
 @register
 class HardStopLoss(ExitRule):
+    static = True
     spec = ComponentSpec(
         id="hard_stop_loss", kind=Kind.EXIT, name="Hard Stop Loss",
         description="A fixed stop a set percentage from the entry fill.",

@@ -1,0 +1,258 @@
+"""The backtest runner: a template over a bar series through the sim venue, using the same
+engine, position policy and matching code as a paper or live bot.
+
+Batching, not re-implementation: the engine runs once over the whole series (its causal
+outputs equal a bar-by-bar run), and the loop below calls the policy and the matching engine
+only at the bars where something can happen — the sim engine's ``next_event_bar`` and the
+policy's ``preview_exits`` say where that is. Every fill, stop move and decision goes through
+the same methods a live bot calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from plutarc.exchanges.sim.account import SimAccount
+from plutarc.exchanges.sim.config import SimConfig
+from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.models import Fill, Instrument, OrderStatus, Trade
+from plutarc.strategy.context import MarketContext
+from plutarc.strategy.decision import Action, DecisionBatch
+from plutarc.strategy.engine import EngineStep, StrategyEngine
+from plutarc.strategy.intents import Amend, Cancel, Intent, Place
+from plutarc.strategy.policy import PositionPolicy, exit_snapshot
+from plutarc.strategy.series import Bars
+from plutarc.strategy.template import Template
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass
+class BacktestOutcome:
+    """Everything a run produced, before metrics and storage."""
+
+    template: Template
+    instrument: Instrument
+    bars: Bars
+    start_index: int
+    trades: list[Trade]
+    fills: list[Fill]
+    decisions: DecisionBatch
+    actions: np.ndarray  # int8 per decision row: 0 none, 1 acted
+    overrides: dict[int, list[str]]  # decision row -> the bot-state reasons it did not act
+    starting_cash: Decimal
+    final_equity: Decimal
+    funding_total: Decimal
+    fees_total: Decimal
+    orders_sent: int
+    notes: list[str] = field(default_factory=list)
+
+
+class _Executor:
+    """Applies policy intents to the sim engine, as the daemon's execution layer does live."""
+
+    def __init__(self, sim: SimMatchingEngine, policy: PositionPolicy) -> None:
+        self.sim = sim
+        self.policy = policy
+        self.orders_sent = 0
+
+    def apply(self, intents: list[Intent], now_ms: int) -> None:
+        for intent in intents:
+            if isinstance(intent, Place):
+                self.sim.submit(intent.request, now_ms)
+                self.orders_sent += 1
+            elif isinstance(intent, Amend):
+                self.sim.amend(intent.client_id, qty=intent.qty, stop_price=intent.stop_price,
+                               now_ms=now_ms)
+            elif isinstance(intent, Cancel):
+                order = self.sim.order(intent.client_id)
+                if order is not None and order.status.is_open:
+                    self.sim.cancel(intent.client_id, now_ms)
+
+
+class BacktestRun:
+    def __init__(self, template: Template, bars: Bars, instrument: Instrument,
+                 config: SimConfig, starting_cash: Decimal, *, start_index: int = 0,
+                 ctx: MarketContext | None = None, progress: ProgressFn | None = None) -> None:
+        self.template = template
+        self.bars = bars
+        self.inst = instrument
+        self.start_index = start_index
+        self.ctx = ctx or MarketContext()
+        self.progress = progress
+        self.engine = StrategyEngine(template, bars.interval_ms)
+        self.account = SimAccount({instrument.settle: starting_cash})
+        self.starting_cash = starting_cash
+        self.sim = SimMatchingEngine(instrument, config, self.account,
+                                     funding=self.ctx.funding if len(self.ctx.funding.ts_ms)
+                                     else None)
+        self.sim.set_bars(bars)
+        self.policy = PositionPolicy(self.engine, instrument, "bt")
+        self.exec = _Executor(self.sim, self.policy)
+        self.trades: list[Trade] = []
+        self.fills: list[Fill] = []
+        self._funding_seen = 0
+
+    # ------------------------------------------------------------------ helpers
+    def _equity(self) -> float:
+        return float(self.account.equity(self.inst.settle))
+
+    def _handle_fills(self, fills: list[Fill], now_ms: int) -> None:
+        new_funding = self.sim.funding_payments[self._funding_seen:]
+        self._funding_seen = len(self.sim.funding_payments)
+        for payment in new_funding:
+            self.policy.tracker.add_funding(payment.amount)
+        for fill in fills:
+            self.fills.append(fill)
+            order = self.sim.order(fill.client_id)
+            done = order is None or order.status is not OrderStatus.PARTIALLY_FILLED
+            intents, trade = self.policy.on_fill(fill, done)
+            if trade is not None:
+                self.trades.append(trade)
+            self.exec.apply(intents, now_ms)
+
+    # ------------------------------------------------------------------ the loop
+    def run(self) -> BacktestOutcome:
+        step: EngineStep = self.engine.update(self.bars, self.ctx)
+        dec, ex = step.decisions, step.exits
+        base_close = self.bars.close_ts_ms
+        open_ts = self.bars.ts_ms
+        trig_j = np.searchsorted(base_close, dec.ts_ms)
+        exit_j = np.searchsorted(base_close, ex.close_ts_ms)
+        n = len(self.bars)
+        actions = np.zeros(len(dec), dtype=np.int8)
+        overrides: dict[int, list[str]] = {}
+        # rows a flat bot acts on, and rows that can change an open position
+        entry_rows = np.flatnonzero(dec.allowed & (trig_j >= self.start_index))
+        act_long = np.zeros(len(dec), dtype=bool)  # rows that matter while long
+        act_short = np.zeros(len(dec), dtype=bool)
+        if self.template.on_opposite_signal != "ignore":
+            act_long |= dec.allowed & (dec.direction < 0)
+            act_short |= dec.allowed & (dec.direction > 0)
+        for rule in self.policy.signal_rules:
+            thr = rule.params["threshold"]
+            act_long |= dec.score <= -thr
+            act_short |= dec.score >= thr
+        rows_long, rows_short = np.flatnonzero(act_long), np.flatnonzero(act_short)
+        r_exit = 0  # first exit row not yet handled
+        j = self.start_index
+        last_report = 0
+
+        def decide(r: int, b: int) -> None:
+            now = int(base_close[b])
+            action, reasons, intents = self.policy.decide(
+                dec, r, self._equity(), float(self.bars.close[b]))
+            if action is not Action.NONE:
+                actions[r] = 1
+            elif reasons and dec.allowed[r]:
+                overrides[r] = reasons
+            self.exec.apply(intents, now)
+
+        def close_of(b: int) -> None:
+            """Everything a bot does when base bar b closes: exits first, then the decision."""
+            nonlocal r_exit
+            hi = int(np.searchsorted(exit_j, b, side="right"))
+            if hi > r_exit:
+                # one commit for the run of closes: the rules compose, so this equals one
+                # commit per close (the scan stopped at the first close that acts)
+                self.policy.latest_exit = exit_snapshot(ex, hi - 1)
+                self.exec.apply(self.policy.commit_exits(ex, r_exit, hi), int(base_close[b]))
+                r_exit = hi
+            r = int(np.searchsorted(trig_j, b))
+            if r < len(dec) and trig_j[r] == b and b >= self.start_index:
+                decide(r, b)
+
+        while j < n:
+            if self.progress and j - last_report > 50_000:
+                self.progress(j, n)
+                last_report = j
+            if self.policy.flat and not self.sim.open:
+                k = int(np.searchsorted(trig_j[entry_rows], j)) if entry_rows.size else 0
+                if k >= entry_rows.size:
+                    break
+                b = int(trig_j[entry_rows[k]])
+                r_exit = int(np.searchsorted(exit_j, b))  # no exits matter while flat
+                if r_exit > 0:
+                    self.policy.latest_exit = exit_snapshot(ex, r_exit - 1)
+                # bars j..b-1 are idle: flat with nothing resting, the venue has nothing to do
+                self._handle_fills(self.sim.process_bar(b), int(base_close[b]))
+                close_of(b)
+                j = b + 1
+                continue
+            # in a position (or orders resting): find the next bar where anything can happen
+            side = self.policy.side
+            rows = rows_long if side > 0 else rows_short if side < 0 else entry_rows
+            k = int(np.searchsorted(trig_j[rows], j)) if rows.size else 0
+            horizon = int(trig_j[rows[k]]) if k < rows.size else n - 1
+            event = self._scan(j, horizon, ex, exit_j, r_exit)
+            if event > j:
+                # idle bars: commit the exit closes that happened before the event bar
+                hi = int(np.searchsorted(exit_j, event - 1, side="right"))
+                if hi > r_exit:
+                    self.policy.latest_exit = exit_snapshot(ex, hi - 1)
+                    self.exec.apply(self.policy.commit_exits(ex, r_exit, hi),
+                                    int(base_close[exit_j[hi - 1]]))
+                    r_exit = hi
+            self._handle_fills(self.sim.process_bar(event), int(open_ts[event]))
+            close_of(event)
+            j = event + 1
+        final = self._final_equity()
+        return BacktestOutcome(
+            self.template, self.inst, self.bars, self.start_index, self.trades, self.fills,
+            dec, actions, overrides, self.starting_cash, final,
+            sum((p.amount for p in self.sim.funding_payments), Decimal(0)),
+            sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent)
+
+    def _scan(self, j: int, horizon: int, ex, exit_j: np.ndarray, r_exit: int) -> int:
+        """The first bar in [j, horizon] where the venue or the exit rules do something.
+
+        Exit closes move the resting stop; between two moves the stop is constant, so the
+        venue's own accelerator can skip each constant stretch. A close-now flag (time stop)
+        ends the scan at its exit close."""
+        hi_row = int(np.searchsorted(exit_j, horizon, side="right"))
+        if self.policy.side == 0 or hi_row <= r_exit or self.policy.exits_static:
+            return min(self.sim.next_event_bar(j, horizon + 1), horizon) if horizon >= j else j
+        levels, flags, _ = self.policy.preview_exits(ex, r_exit, hi_row)
+        if flags.any():
+            horizon = min(horizon, int(exit_j[r_exit + int(np.argmax(flags))]))
+        # stretches of constant stop level between exit closes
+        row_bar = exit_j[r_exit:hi_row]
+        changes = np.flatnonzero(np.diff(np.r_[self.policy.stop_level, levels]) != 0)
+        start = j
+        for c in changes:
+            stretch_end = min(int(row_bar[c]) + 1, horizon + 1)  # level moves after this close
+            if stretch_end > start:
+                hit = self.sim.next_event_bar(start, stretch_end)
+                if hit < stretch_end:
+                    return hit
+                start = stretch_end
+            if start > horizon:
+                return horizon
+            self._preset_stop(levels[c])
+        if start <= horizon:
+            hit = self.sim.next_event_bar(start, horizon + 1)
+            return min(hit, horizon)
+        return horizon
+
+    def _preset_stop(self, level: float) -> None:
+        """Move the resting stop as the bot will when that exit close is committed."""
+        stop_id = self.policy.stop_id
+        if stop_id is None or not np.isfinite(level):
+            return
+        side = self.policy.side
+        price = self.inst.round_price(level, "down" if side > 0 else "up")
+        order = self.sim.order(stop_id)
+        if order is not None and order.status.is_open and order.request.stop_price != price:
+            self.sim.amend(stop_id, stop_price=price, now_ms=-1)
+
+    def _final_equity(self) -> Decimal:
+        return self.account.equity(self.inst.settle)
+
+
+def run_backtest(template: Template, bars: Bars, instrument: Instrument, config: SimConfig,
+                 starting_cash: Decimal, **kwargs) -> BacktestOutcome:
+    return BacktestRun(template, bars, instrument, config, starting_cash, **kwargs).run()
