@@ -1,0 +1,143 @@
+"""One backtest from a request: load data, run, measure, store. Used by the CLI and the daemon."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from plutarc.backtest.data import describe_gaps, load_candles
+from plutarc.backtest.equity import equity_curve
+from plutarc.backtest.instruments import generic_instrument
+from plutarc.backtest.metrics import Metrics, compute_metrics
+from plutarc.backtest.regimes import classify_entries
+from plutarc.backtest.runner import BacktestOutcome, BacktestRun
+from plutarc.backtest.store import ResultsStore
+from plutarc.errors import UsageError
+from plutarc.exchanges.sim.config import SimConfig
+from plutarc.intervals import interval_ms
+from plutarc.strategy.engine import StrategyEngine
+from plutarc.strategy.template import template_to_toml
+from plutarc.strategy.template_catalog import load_template
+from plutarc.strategy.template_validation import validate_template
+
+
+class BacktestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    template: str = Field(description="Template name or TOML path.")
+    data: str = Field(description="Candle file (CSV, Parquet, Feather, JSON; gzip ok).")
+    symbol: str | None = Field(None, description="Symbol; default: from the file name.")
+    start: str | None = Field(None, description="ISO date/time (UTC) or epoch ms.")
+    end: str | None = Field(None, description="Exclusive end.")
+    interval: str | None = Field(None, description="Matching timeline interval (default: the "
+                                                   "file's); finer resolves intrabar order.")
+    fee_maker: float | None = Field(None, ge=-0.01, le=0.01)
+    fee_taker: float | None = Field(None, ge=0.0, le=0.01)
+    slippage_bps: float = Field(0.0, ge=0.0, le=500.0)
+    starting_cash: float = Field(10_000.0, gt=0)
+    enforce_margin: bool = Field(True, description="False: no margin checks nor liquidation.")
+
+
+@dataclass
+class BacktestResult:
+    run_id: int
+    outcome: BacktestOutcome
+    metrics: Metrics
+    duration_s: float
+    notes: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        o = self.outcome
+        return {
+            "id": self.run_id,
+            "template": o.template.name,
+            "symbol": o.instrument.symbol,
+            "bars": len(o.bars) - o.start_index,
+            "trades": len(o.trades),
+            "final_equity": float(o.final_equity),
+            "duration_s": round(self.duration_s, 3),
+            "metrics": self.metrics.to_dict(),
+            "notes": self.notes,
+        }
+
+
+def _symbol_from(path: Path) -> str:
+    stem = path.name.split(".")[0]
+    for token in stem.replace("-", "_").split("_"):
+        if token.upper().endswith(("USDT", "USD", "USDC", "BTC")) and len(token) > 4:
+            return token.upper()
+    return "BTCUSDT"
+
+
+def run_request(request: BacktestRequest, store: ResultsStore,
+                progress: Callable[[int, int], None] | None = None) -> BacktestResult:
+    started = time.perf_counter()
+    template = load_template(request.template)
+    resolved = validate_template(template)
+    path = Path(request.data)
+    probe = load_candles(path, end=None) if request.interval is None else None
+    base_ms = probe.bars.interval_ms if probe else interval_ms(request.interval or "1m")
+    warmup = StrategyEngine(template, base_ms, resolved).warmup_base_bars
+    loaded = load_candles(path, interval=request.interval, start=request.start, end=request.end,
+                          warmup_bars=warmup)
+    bars = loaded.bars
+    notes = list(loaded.notes)
+    if loaded.gaps:
+        notes.append(describe_gaps(loaded.gaps))
+    if len(bars) - loaded.warmup_start_index <= 0:
+        raise UsageError(f"{path}: no bars in the requested range")
+    symbol = request.symbol or _symbol_from(path)
+    inst = generic_instrument(
+        symbol,
+        fee_maker=request.fee_maker if request.fee_maker is not None else 0.0002,
+        fee_taker=request.fee_taker if request.fee_taker is not None else 0.00075)
+    config = SimConfig(slippage_bps=request.slippage_bps, enforce_margin=request.enforce_margin)
+    cash = Decimal(repr(request.starting_cash))
+    run = BacktestRun(template, bars, inst, config, cash, start_index=loaded.warmup_start_index,
+                      progress=progress)
+    outcome = run.run()
+    start = loaded.warmup_start_index
+    window = bars.slice(start, len(bars))
+    open_trade = run.policy.tracker.open
+    marker = None
+    if open_trade is not None:
+        marker = (open_trade.entry_ts_ms, open_trade.direction.sign, float(open_trade.qty),
+                  float(open_trade.entry_price), float(open_trade.fees))
+    equity = equity_curve(window, outcome.trades, inst, float(cash), marker)
+    regimes = classify_entries(bars, outcome.trades, template.trigger_interval)
+    skip = outcome.decisions.skip_counts()
+    for reasons in outcome.overrides.values():
+        for reason in reasons:
+            key = reason.split(":")[0]
+            skip[key] = skip.get(key, 0) + 1
+    in_pos = sum(min(t.exit_ts_ms, int(window.ts_ms[-1])) - max(t.entry_ts_ms, int(window.ts_ms[0]))
+                 for t in outcome.trades) // bars.interval_ms
+    metrics = compute_metrics(outcome.trades, equity, window.ts_ms, float(cash),
+                              float(outcome.fees_total), float(outcome.funding_total),
+                              int(in_pos), skip, regimes)
+    duration = time.perf_counter() - started
+    step = max(1, len(equity) // 4000)
+    dec = outcome.decisions
+    run_id = store.save(
+        {"template_name": template.name, "template_toml": template_to_toml(template),
+         "symbol": symbol, "data_source": str(path.resolve()),
+         "data_fingerprint": loaded.fingerprint,
+         "interval": f"{bars.interval_ms // 60_000}m", "start_ms": int(window.ts_ms[0]),
+         "end_ms": int(window.ts_ms[-1]) + bars.interval_ms, "bars": len(window),
+         "settings": request.model_dump(), "starting_cash": cash,
+         "final_equity": outcome.final_equity, "metrics": metrics.to_dict(),
+         "duration_s": duration},
+        outcome.trades, regimes,
+        {"equity": {"ts_ms": window.ts_ms[::step], "equity": equity[::step]},
+         "price": {"ts_ms": window.ts_ms[::step], "close": window.close[::step]},
+         "decisions": {"ts_ms": dec.ts_ms, "score": dec.score.astype(np.float32),
+                       "direction": dec.direction, "allowed": dec.allowed,
+                       "acted": outcome.actions}})
+    return BacktestResult(run_id, outcome, metrics, duration, notes)
