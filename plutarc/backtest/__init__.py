@@ -1,0 +1,3 @@
+"""Backtesting: historical data loading, the runner, metrics, reports and sweeps."""
+
+__all__: list[str] = []

@@ -1,0 +1,195 @@
+"""Which kind of data file this is (by content, checked against the name) and how to open it."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from plutarc.errors import DataError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+GZIP_MAGIC = b"\x1f\x8b"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+SNIFF_BYTES = 64 * 1024
+
+# What a file name promises; the content must agree (gzip is seen through either way).
+_SUFFIX_KIND = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".json": "json",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".feather": "feather", ".arrow": "feather", ".ipc": "feather",
+}
+_KIND_NAME = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "feather": "Feather"}
+
+
+class Table(Protocol):
+    """An opened data file: its format name, its column names, and a way to read columns."""
+
+    format: str
+    names: list[str]
+
+    def columns(self, names: Sequence[str], floats: Collection[str]) -> dict[str, pa.Array]:
+        """The named columns; those in ``floats`` converted to float64 (bad values raise)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file on disk with what its first bytes say about it."""
+
+    path: Path
+    label: str  # how errors name the file
+    gzipped: bool
+    head: bytes  # the first bytes of the (decompressed) content
+
+    def read_bytes(self) -> bytes:
+        data = self.path.read_bytes()
+        return gzip.decompress(data) if self.gzipped else data
+
+
+def require_file(path: Path) -> str:
+    """The file's label for messages, once we know it is there and readable."""
+    label = path.name or str(path)
+    if not path.exists():
+        raise DataError(f"{label}: file not found ({path})")
+    if not path.is_file():
+        raise DataError(f"{label}: not a regular file ({path})")
+    if not os.access(path, os.R_OK):
+        raise DataError(f"{label}: not readable by this user ({path})")
+    return label
+
+
+def inspect_source(path: Path) -> Source:
+    """Check the file exists and is not empty, and read its first (decompressed) bytes."""
+    label = require_file(path)
+    with path.open("rb") as raw:
+        magic = raw.read(2)
+    gzipped = magic == GZIP_MAGIC
+    try:
+        if gzipped:
+            with gzip.open(path, "rb") as stream:
+                head = stream.read(SNIFF_BYTES)
+        else:
+            with path.open("rb") as stream:
+                head = stream.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{label}: the gzip stream is damaged ({exc})") from None
+    if not head.strip():
+        raise DataError(f"{label}: the file is empty")
+    return Source(path, label, gzipped, head)
+
+
+def content_kind(head: bytes) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith((b"ARROW1", b"FEA1")):
+        return "feather"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"[", b"{"):
+        return "json"
+    return "csv"
+
+
+def suffix_kind(path: Path) -> str | None:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".gzip"):
+        suffixes.pop()
+    return _SUFFIX_KIND.get(suffixes[-1]) if suffixes else None
+
+
+def open_table(path: Path) -> Table:
+    """Open any supported file; the content decides, and a name that disagrees is an error."""
+    source = inspect_source(path)
+    if source.head.startswith(HDF5_MAGIC):
+        raise DataError(f"{source.label}: HDF5 files are not supported; convert it to Parquet "
+                        "or Feather (pandas: read_hdf, then to_parquet)")
+    kind = content_kind(source.head)
+    promised = suffix_kind(path)
+    if promised is not None and promised != kind:
+        raise DataError(f"{source.label}: the name says {_KIND_NAME[promised]} but the content "
+                        f"is {_describe_content(source.head, kind)}")
+    if kind == "csv":
+        from plutarc.backtest.data.csv_table import CsvTable
+
+        return CsvTable.open(source)
+    if kind == "json":
+        from plutarc.backtest.data.json_table import JsonTable
+
+        return JsonTable.open(source)
+    return ArrowFileTable.open(source, kind)
+
+
+def _describe_content(head: bytes, kind: str) -> str:
+    if kind == "csv":
+        first_line = head.split(b"\n", 1)[0][:60].decode("utf-8", "replace").strip()
+        return f"text starting {first_line!r}"
+    return _KIND_NAME[kind]
+
+
+@dataclass
+class ArrowFileTable:
+    """Parquet or Feather (Arrow IPC): typed columns, read whole (these files are compact)."""
+
+    format: str
+    names: list[str]
+    table: pa.Table
+    label: str
+
+    @classmethod
+    def open(cls, source: Source, kind: str) -> ArrowFileTable:
+        import pyarrow as pa
+
+        try:
+            if source.gzipped:
+                stream = pa.BufferReader(source.read_bytes())
+            else:
+                stream = pa.memory_map(str(source.path))
+            if kind == "parquet":
+                import pyarrow.parquet as pq
+
+                table = pq.read_table(stream)
+            else:
+                import pyarrow.feather as feather
+
+                table = feather.read_table(stream)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(
+                f"{source.label}: cannot read it as {_KIND_NAME[kind]} ({exc})") from None
+        name = kind + ("+gzip" if source.gzipped else "")
+        return cls(name, list(table.column_names), table, source.label)
+
+    def columns(self, names: Sequence[str], floats: Collection[str]) -> dict[str, pa.Array]:
+        out = {}
+        for name in names:
+            column = self.table.column(name).combine_chunks()
+            out[name] = to_float64(column, self.label, name) if name in floats else column
+        return out
+
+
+def to_float64(array: pa.Array, label: str, column: str) -> pa.Array:
+    """Cast a column to float64; a value that is not a number is a DataError naming it."""
+    import pyarrow as pa
+
+    if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
+        return array.cast(pa.float64())
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        try:
+            return array.cast(pa.float64())
+        except pa.ArrowInvalid:
+            for row, value in enumerate(array.to_pylist(), start=1):
+                try:
+                    float(value) if value is not None else None
+                except ValueError:
+                    raise DataError(f"{label}: value {value!r} in column {column!r} at data row "
+                                    f"{row} is not a number") from None
+            raise
+    if pa.types.is_null(array.type):
+        raise DataError(f"{label}: column {column!r} is empty")
+    raise DataError(f"{label}: column {column!r} has type {array.type}, not numbers")
