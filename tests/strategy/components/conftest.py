@@ -12,6 +12,8 @@ import pytest
 
 import plutarc
 from plutarc.intervals import interval_ms
+from plutarc.strategy.components.base import Component
+from plutarc.strategy.components.registry import get
 from plutarc.strategy.context import MarketContext, TimeSeries
 from plutarc.strategy.series import Bars, resample
 
@@ -61,3 +63,33 @@ def real_context(btc_1m: Bars) -> MarketContext:
         funding=restamped(DATA / "BTCUSDT_funding.csv", "funding_rate", start),
         open_interest=restamped(DATA / "BTCUSDT_oi_4h.csv", "sum_open_interest", start),
     )
+
+
+@pytest.fixture(scope="session")
+def build() -> Callable[..., Component]:
+    """A catalog component with default parameters, some overridden."""
+
+    def make(component_id: str, **overrides: object) -> Component:
+        cls = get(component_id)
+        params = {p.name: p.default for p in cls.spec.params}
+        unknown = set(overrides) - set(params)
+        assert not unknown, f"{component_id} has no parameter {unknown}"
+        return cls(params | overrides)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def path_bars() -> Callable[..., Bars]:
+    """Hand-drawn 1m bars for rule tests: closes follow ``steps`` from ``start``; each bar
+    opens at the previous close and its wicks reach 0.05 beyond its body."""
+
+    def make(steps: list[float], start: float = 100.0, volume: float = 1.0) -> Bars:
+        close = start + np.cumsum(np.r_[0.0, steps])
+        open_ = np.r_[close[0], close[:-1]]
+        ts = np.arange(close.size, dtype=np.int64) * 60_000 + 1_704_067_200_000
+        high = np.maximum(open_, close) + 0.05
+        low = np.minimum(open_, close) - 0.05
+        return Bars(60_000, ts, open_, high, low, close, np.full(close.size, volume))
+
+    return make

@@ -30,7 +30,7 @@ class EmaSlope(Component):
             Param(
                 "scale_pct",
                 float,
-                0.01,
+                0.02,
                 "Slope (% per bar) that scores 0.76.",
                 min=0.0001,
                 max=10.0,

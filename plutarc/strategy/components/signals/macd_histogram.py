@@ -30,7 +30,7 @@ class MacdHistogram(Component):
             Param(
                 "scale_atr",
                 float,
-                0.05,
+                0.25,
                 "Histogram size (ATRs) that scores 0.76.",
                 min=0.001,
                 max=10.0,

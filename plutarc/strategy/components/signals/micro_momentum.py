@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from plutarc.models import Direction
 from plutarc.strategy.components.base import Component, ComponentSpec, Kind, Output, Param
 from plutarc.strategy.components.registry import register
@@ -33,7 +35,7 @@ class MicroMomentum(Component):
             Param(
                 "scale_atr",
                 float,
-                0.1,
+                0.3,
                 "Slope (ATRs per bar) that scores 0.76; smaller = more eager.",
                 min=0.001,
                 max=10.0,
@@ -56,6 +58,6 @@ class MicroMomentum(Component):
         return Output(value=slope_atr, score=squash(slope_atr, float(self.params["scale_atr"])))
 
     def explain(self, value: float, direction: Direction | None) -> str:
-        if value != value:
+        if np.isnan(value):
             return warming("EMA slope")
         return f"EMA({self.params['ema']}) slope={fmt(value, 3)} ATR/bar"

@@ -25,7 +25,7 @@ class RocMomentum(Component):
         description="% change of the close over N bars, tanh-squashed: rising leans long.",
         params=(
             Param("period", int, 10, "Lookback (bars).", min=1, max=2000),
-            Param("scale_pct", float, 0.2, "% change that scores 0.76.", min=0.001, max=100.0),
+            Param("scale_pct", float, 0.3, "% change that scores 0.76.", min=0.001, max=100.0),
         ),
         warmup=lambda p: int(p["period"]) + 1,
     )

@@ -35,7 +35,7 @@ class VwapDeviation(Component):
                 "VWAP restarts at each UTC boundary of this length.",
                 choices=tuple(ANCHOR_MS),
             ),
-            Param("scale_pct", float, 0.5, "Deviation (%) that scores -0.76.", min=0.001, max=50.0),
+            Param("scale_pct", float, 1.0, "Deviation (%) that scores -0.76.", min=0.001, max=50.0),
         ),
     )
 
