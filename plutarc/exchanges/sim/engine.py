@@ -149,6 +149,7 @@ class SimMatchingEngine(Executor):
     ) -> Order:
         """Change an open order's quantity, limit price or stop price (rounded like submit)."""
         w = self._open_order(client_id)
+        self._first_tradable_bar(now_ms)  # brings the last price up to now
         old = w.request
         if price is not None and w.request.type not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             raise OrderRejected(f"order {client_id}: a {old.type} order has no limit price")
