@@ -14,8 +14,8 @@ def to_decimal(value: float | int | str | Decimal) -> Decimal:
     """A float becomes the Decimal of its shortest repr (0.1 -> Decimal('0.1'))."""
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, float):  # also numpy floats, whose repr is not a number
+        return Decimal(repr(float(value)))
     return Decimal(value)
 
 
