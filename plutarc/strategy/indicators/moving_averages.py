@@ -1,0 +1,59 @@
+"""Moving averages: exponential (EMA), simple (SMA) and linearly weighted (WMA).
+
+Every indicator class in this package follows the ``stream`` contract: ``update`` takes a
+chunk of bars (1-D arrays, a scalar counts as one bar) and returns the values for exactly
+those bars; one call over a whole series, one call per bar and any chunking give the same
+bits, and a value at bar t depends on bars <= t only. Outputs are NaN during warm-up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plutarc.strategy.indicators._common import check_int, series
+from plutarc.strategy.indicators.stream import Ewm
+from plutarc.strategy.indicators.windows import WindowSums
+
+
+class EMA:
+    """Exponential moving average, pandas ``ewm(span=n, adjust=False)``: alpha = 2/(n+1),
+    seeded with the first value; NaN for the first n-1 bars."""
+
+    __slots__ = ("_ewm", "n")
+
+    def __init__(self, n: int) -> None:
+        self.n = check_int("EMA", "period n", n)
+        self._ewm = Ewm.span(self.n)
+
+    def update(self, x: np.ndarray) -> np.ndarray:
+        return self._ewm.update(series("EMA", x))
+
+
+class SMA:
+    """Simple moving average of the last n values; NaN for the first n-1 bars."""
+
+    __slots__ = ("_sums", "n")
+
+    def __init__(self, n: int) -> None:
+        self.n = check_int("SMA", "period n", n)
+        self._sums = WindowSums(self.n)
+
+    def update(self, x: np.ndarray) -> np.ndarray:
+        s = self._sums.update(series("SMA", x))
+        return s.shift + s.s1 / self.n
+
+
+class WMA:
+    """Linearly weighted moving average: weights 1 (oldest) .. n (newest) over the last n
+    values, divided by n(n+1)/2; NaN for the first n-1 bars."""
+
+    __slots__ = ("_sums", "n")
+
+    def __init__(self, n: int) -> None:
+        self.n = check_int("WMA", "period n", n)
+        self._sums = WindowSums(self.n, weighted=True)
+
+    def update(self, x: np.ndarray) -> np.ndarray:
+        s = self._sums.update(series("WMA", x))
+        assert s.sw is not None
+        return s.shift + s.sw / (self.n * (self.n + 1) / 2.0)
