@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plutarc.intervals import INTERVAL_MS
 from plutarc.models import Direction
 from plutarc.strategy.components.base import Component, ComponentSpec, Kind, Output, Param
 from plutarc.strategy.components.registry import register
@@ -11,7 +12,7 @@ from plutarc.strategy.components.shaping import describe_limit, ratio
 from plutarc.strategy.context import MarketContext
 from plutarc.strategy.series import Bars
 
-HOUR_MS = 3_600_000
+HOUR_MS = INTERVAL_MS["1h"]
 
 
 @register

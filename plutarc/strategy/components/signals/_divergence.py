@@ -129,4 +129,4 @@ class RsiDivergence(Component):
     def explain(self, value: float, direction: Direction | None) -> str:
         if np.isnan(value):
             return warming("RSI")
-        return f"RSI={fmt(value, 1)}, no {self.label} at the last two pivots"
+        return f"RSI={fmt(value, 1)} ({self.label} is judged at confirmed swing pivots)"

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from plutarc.intervals import INTERVAL_MS
 from plutarc.models import Direction
 from plutarc.strategy.components.base import Component, ComponentSpec, Kind, Output, Param
 from plutarc.strategy.components.registry import register
@@ -15,7 +16,7 @@ from plutarc.strategy.context import MarketContext
 from plutarc.strategy.indicators.stream import Lag
 from plutarc.strategy.series import Bars
 
-HOUR_MS = 3_600_000
+HOUR_MS = INTERVAL_MS["1h"]
 
 
 @register

@@ -55,5 +55,9 @@ class RsiLevel(Component):
     def explain(self, value: float, direction: Direction | None) -> str:
         if np.isnan(value):
             return warming("RSI")
-        low, high = self.params["oversold"], self.params["overbought"]
-        return f"RSI={fmt(value, 1)} inside ({low}, {high})"
+        low, high = float(self.params["oversold"]), float(self.params["overbought"])
+        if value <= low:
+            return f"RSI={fmt(value, 1)} <= {fmt(low, 1)} (oversold)"
+        if value >= high:
+            return f"RSI={fmt(value, 1)} >= {fmt(high, 1)} (overbought)"
+        return f"RSI={fmt(value, 1)} inside ({fmt(low, 1)}, {fmt(high, 1)})"
