@@ -3,6 +3,8 @@ references on real BTC data for the others, and the funding/OI signals with and 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -87,6 +89,12 @@ def test_divergence_matches_a_plain_loop_on_real_data(build, btc_1m, cid):
             previous = (centre, pivots[t], rsi[centre])
     np.testing.assert_array_equal(got, want)
     assert np.count_nonzero(np.nan_to_num(got)) > 20  # real data has plenty of them
+    # Pivot pairs straddle chunk boundaries: uneven chunks must give the same events.
+    cuts = np.r_[0, np.cumsum(np.resize([1, 7, 2, 131, 3, 64], 200))]
+    cuts = np.r_[cuts[cuts < len(bars)], len(bars)]
+    streamed = build(cid)
+    chunked = [streamed.update(bars.slice(a, b), EMPTY).score for a, b in pairwise(cuts)]
+    np.testing.assert_array_equal(np.concatenate(chunked), got)
 
 
 def test_micro_momentum_follows_the_ema_slope(build, btc_1m):
