@@ -55,6 +55,7 @@ class Executor:
             self._budget = budget - qty
         inst = self.instrument
         fee = cm.fee(inst, qty, price, self.maker_rate if maker else self.taker_rate)
+        was_long = self.position.qty > 0
         realised = self.position.apply(qty if w.is_buy else -qty, price)
         self.account.book_trade(self.settle, realised, fee)
         w.avg = price if w.avg is None else cm.average_entry(inst, w.filled, w.avg, qty, price)
@@ -83,7 +84,8 @@ class Executor:
             self._close(w, OrderStatus.FILLED, "", ts_ms)
         else:
             w.status = OrderStatus.PARTIALLY_FILLED
-        if self.position.qty == 0:
+        held = self.position.qty
+        if held == 0 or (held > 0) != was_long:
             self._sweep_reduce_only(ts_ms)
 
     def _close(self, w: WorkingOrder, status: OrderStatus, reason: str, ts_ms: int) -> None:
@@ -99,9 +101,12 @@ class Executor:
         self.reserved -= amount
 
     def _sweep_reduce_only(self, ts_ms: int) -> None:
-        """A flat position leaves reduce-only orders nothing to do: cancel them."""
-        for w in [w for w in self.open.values() if w.request.reduce_only]:
-            self._close(w, OrderStatus.CANCELED, "reduce-only: position closed", ts_ms)
+        """Cancel the reduce-only orders a flat or flipped position leaves nothing to reduce."""
+        held = self.position.qty
+        for w in list(self.open.values()):
+            if w.request.reduce_only and (held == 0 or (held > 0) == w.is_buy):
+                reason = "position closed" if held == 0 else "position flipped"
+                self._close(w, OrderStatus.CANCELED, f"reduce-only: {reason}", ts_ms)
 
     def _liquidate(self, ts_ms: int, fills: list[Fill]) -> None:
         """Close the whole position at its liquidation price as a taker. The isolated margin
