@@ -88,8 +88,9 @@ def load_candles(
         raise UsageError(f"warmup_bars must be 0 or more, not {warmup_bars}")
     start_ms = None if start is None else parse_time_arg(start, "start")
     end_ms = None if end is None else parse_time_arg(end, "end")
-    store = (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()) if use_cache \
-        else None
+    store = None
+    if use_cache:
+        store = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     raw = read_candle_file(file, store)
     label = file.name
     if start_ms is not None and end_ms is not None and start_ms >= end_ms:
@@ -103,12 +104,13 @@ def load_candles(
     if first_index >= len(bars):
         raise DataError(_empty_range(label, raw, bars.interval_ms, start_ms, end_ms))
     keep_from = max(0, first_index - warmup_bars)
-    if start_ms is None and warmup_bars:
-        notes.append(f"warmup_bars={warmup_bars} not applied: without a start, the data begins "
-                     "at its first bar")
+    if start_ms is None:
+        if warmup_bars:
+            notes.append(f"warmup_bars={warmup_bars} not applied: without a start, the data "
+                         "begins at its first bar")
     elif first_index - keep_from < warmup_bars:
         notes.append(f"only {first_index - keep_from} warm-up bars exist before "
-                     f"{fmt_utc(start_ms or 0)} ({warmup_bars} wanted)")
+                     f"{fmt_utc(start_ms)} ({warmup_bars} wanted)")
     bars = bars.slice(keep_from, len(bars))
     first_ms, last_ms = int(bars.ts_ms[0]), int(bars.ts_ms[-1])
     span_end = last_ms + bars.interval_ms

@@ -100,7 +100,7 @@ def arrow_to_ms(array: pa.Array, label: str, column: str) -> tuple[np.ndarray, l
     elif pa.types.is_date64(kind):
         ts_ms = array.cast(pa.int64()).to_numpy()
     elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        numbers = array.to_numpy(zero_copy_only=False)
+        numbers = array.to_numpy()  # no nulls here, so zero-copy
         if numbers.dtype.kind == "f" and not np.isfinite(numbers).all():
             row = int(np.flatnonzero(~np.isfinite(numbers))[0]) + 1
             raise DataError(f"{label}: timestamp {numbers[row - 1]} in column {column!r} "

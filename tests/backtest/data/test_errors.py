@@ -82,6 +82,18 @@ def test_unparseable_price_names_value_column_and_line(tmp_path):
         "bad.csv: value '12x5.0' in column 'high' on line 5 is not a valid number or timestamp")
 
 
+def test_unparseable_value_is_named_by_its_column_in_a_reordered_layout(tmp_path):
+    bars = samples.reference(5)
+    path = samples.write_mathaszip(tmp_path / "mz.csv", bars)
+    lines = path.read_text().splitlines()
+    fields = lines[3].split(",")
+    fields[5] = "bad"  # the high column, sixth in mathaszip's order
+    lines[3] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+    assert error_for(path, tmp_path) == (
+        "mz.csv: value 'bad' in column 'high' on line 4 is not a valid number or timestamp")
+
+
 def test_unparseable_value_in_binance_vision_file(tmp_path):
     lines = samples.binance_lines(50)
     lines[40] = lines[40].replace(lines[40].split(",")[4], "N/A", 1)

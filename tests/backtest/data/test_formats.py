@@ -158,3 +158,13 @@ def test_pandas_parquet_with_naive_datetime_index_column(tmp_path):
     df["date"] = df["date"].dt.tz_localize(None)  # naive datetimes are UTC
     df.set_index("date").to_parquet(tmp_path / "naive.parquet")
     assert_same_bars(load(tmp_path / "naive.parquet", tmp_path).bars, bars)
+
+
+def test_binance_futures_vision_csv_with_its_header_row(tmp_path):
+    header = ("open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+              "taker_buy_volume,taker_buy_quote_volume,ignore")
+    path = tmp_path / "BTCUSDT-1m-2024-01.csv"
+    path.write_text(header + "\n" + "\n".join(samples.binance_lines()) + "\n")
+    loaded = load(path, tmp_path)
+    assert loaded.format == "csv"
+    assert_same_bars(loaded.bars, samples.reference())
