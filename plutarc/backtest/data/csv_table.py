@@ -96,7 +96,8 @@ class CsvTable:
         except pa.ArrowInvalid as exc:
             raise self._explain(str(exc)) from None
         except (OSError, EOFError) as exc:
-            raise DataError(f"{self.source.label}: cannot read the file ({exc})") from None
+            problem = "the gzip stream is damaged" if self.source.gzipped else "cannot read it"
+            raise DataError(f"{self.source.label}: {problem} ({exc})") from None
         if table.num_rows == 0:
             raise DataError(f"{self.source.label}: has a header but no data rows")
         out = {}

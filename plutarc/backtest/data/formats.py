@@ -51,7 +51,12 @@ class Source:
 
     def read_bytes(self) -> bytes:
         data = self.path.read_bytes()
-        return gzip.decompress(data) if self.gzipped else data
+        if not self.gzipped:
+            return data
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"{self.label}: the gzip stream is damaged ({exc})") from None
 
 
 def require_file(path: Path) -> str:

@@ -196,6 +196,13 @@ def test_binary_hdf5_and_damaged_files(tmp_path):
     damaged = tmp_path / "d.csv.gz"
     damaged.write_bytes(gzip.compress(BTC_1M.read_bytes()[:10_000])[:5_000])
     assert "the gzip stream is damaged" in error_for(damaged, tmp_path)
+    cut_late = tmp_path / "late.csv.gz"  # the head reads fine, the end is missing
+    cut_late.write_bytes(BTC_1M.read_bytes()[:500_000])
+    assert error_for(cut_late, tmp_path) == (
+        "late.csv.gz: the gzip stream is damaged (Truncated compressed stream)")
+    big_json = samples.write_ccxt_json(tmp_path / "j.json.gz", samples.reference(5000))
+    big_json.write_bytes(big_json.read_bytes()[:60_000])
+    assert error_for(big_json, tmp_path).startswith("j.json.gz: the gzip stream is damaged (")
     parquet = samples.write_arrow(tmp_path / "t.parquet", samples.reference(50), "parquet")
     parquet.write_bytes(parquet.read_bytes()[:200])
     assert error_for(parquet, tmp_path).startswith("t.parquet: cannot read it as Parquet (")
