@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from plutarc.errors import ConfigError, OrderRejected, UsageError
+from plutarc.errors import ConfigError, FinalVenueError, OrderRejected, UsageError
 from plutarc.exchanges.sim import admission
 from plutarc.exchanges.sim.accelerator import find_next_event_bar
 from plutarc.exchanges.sim.account import SimAccount
@@ -123,7 +123,7 @@ class SimMatchingEngine(Executor):
                     f"order {req.client_id}: a trailing stop needs a stop price or a last price"
                 )
             needed = self._check_margin(req, position_qty)
-        except OrderRejected as exc:
+        except FinalVenueError as exc:  # OrderRejected, InsufficientFunds
             self._record_rejected(request, now_ms, active, str(exc))
             raise
         self._seq += 1
