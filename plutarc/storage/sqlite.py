@@ -1,0 +1,174 @@
+"""SQLite databases opened with WAL, foreign keys, a busy timeout and numbered migrations.
+
+A module that owns a schema supplies its migrations as ordered ``(version, sql)`` pairs,
+starting at 1 with no gaps. ``open_database`` applies the missing ones, each in its own
+``BEGIN IMMEDIATE`` transaction that also records the version in ``schema_version``, so a
+crash mid-migration leaves the database at the previous version, never half-way.
+A database newer than the code is refused: an old plutarc must not write a newer schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from plutarc.errors import ConfigError
+
+Migration = tuple[int, str]
+
+_SCHEMA_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_ms INTEGER NOT NULL
+)
+"""
+
+
+class Database:
+    """One connection for one thread; ``transaction()`` nests (inner blocks join the outer)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | str) -> None:
+        self.conn = conn
+        self.path = path
+        self._depth = 0
+
+    def execute(
+        self, sql: str, params: Sequence[object] | dict[str, object] = ()
+    ) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """Group writes into one commit; ``durable`` fsyncs this commit (order intents)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        if durable:
+            self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self._depth = 0
+            self.conn.execute("COMMIT")
+        finally:
+            if durable:
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+
+    @property
+    def schema_version(self) -> int:
+        return _current_version(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def check_migrations(migrations: Sequence[Migration]) -> None:
+    """Versions must run 1, 2, 3 ... with no gap or repeat: anything else is a programming error."""
+    versions = [version for version, _ in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migrations must be numbered 1..n in order, got {versions}")
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into statements; trigger bodies (``BEGIN ... END;``) stay whole."""
+    statements: list[str] = []
+    buffer = ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \t\r\n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip(" \t\r\n;"):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer.strip()!r}")
+    return statements
+
+
+def _current_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def _refuse_newer(path: Path | str, current: int, latest: int) -> None:
+    if current > latest:
+        raise ConfigError(
+            f"{path} was written by a newer plutarc (schema version {current}; this version "
+            f"knows up to {latest}): upgrade plutarc, or restore a backup made before the upgrade"
+        )
+
+
+def _apply(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Migration]) -> None:
+    latest = migrations[-1][0] if migrations else 0
+    conn.execute(_SCHEMA_VERSION_TABLE)
+    current = _current_version(conn)
+    _refuse_newer(path, current, latest)
+    for version, sql in migrations:
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated meanwhile.
+            current = _current_version(conn)
+            _refuse_newer(path, current, latest)
+            if version > current:
+                for statement in split_statements(sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_ms) VALUES (?, ?)",
+                    (version, time.time_ns() // 1_000_000),
+                )
+                current = version
+            conn.execute("COMMIT")
+        except ConfigError:
+            conn.execute("ROLLBACK")
+            raise
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise ConfigError(f"{path}: migration {version} failed: {exc}") from exc
+
+
+def open_database(
+    path: Path | str,
+    migrations: Sequence[Migration],
+    *,
+    busy_timeout_ms: int = 5000,
+) -> Database:
+    """Open (creating if needed) and migrate ``path``; ``":memory:"`` works for tests."""
+    check_migrations(migrations)
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Autocommit mode: transactions are explicit, so we control exactly what groups.
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot open database {path}: {exc}") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a process crash; durable transactions ask for FULL.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        _apply(conn, path, migrations)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ConfigError(f"{path} is not a usable SQLite database: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return Database(conn, path)
