@@ -1,0 +1,64 @@
+"""Errors the daemon API returns, each mapped to one HTTP status and back to one class."""
+
+from __future__ import annotations
+
+from plutarc.errors import ConfigError, PermissionDenied, PlutarcError, TemplateError, UsageError
+
+
+class NotFound(UsageError):
+    """No bot, template or other object by that name or id."""
+
+
+class InvalidTransition(UsageError):
+    """The bot's state does not allow what was asked (pause a stopped bot, delete a running one)."""
+
+
+class AlreadyExists(UsageError):
+    """A bot with that name exists already."""
+
+
+class ApiVersionMismatch(ConfigError):
+    """Client and daemon speak different API versions."""
+
+
+class DaemonShuttingDown(PlutarcError):
+    """The daemon is stopping and accepts no more changes."""
+
+
+class DaemonAlreadyRunning(ConfigError):
+    """Another daemon holds the pid lock of this plutarc home."""
+
+    def __init__(self, message: str, pid: int | None) -> None:
+        super().__init__(message)
+        self.pid = pid
+
+
+# Wire error types: (type name, HTTP status) per class; the client raises the same class back.
+WIRE_ERRORS: tuple[tuple[type[PlutarcError], str, int], ...] = (
+    (ApiVersionMismatch, "api_version_mismatch", 409),
+    (NotFound, "not_found", 404),
+    (AlreadyExists, "already_exists", 409),
+    (InvalidTransition, "invalid_transition", 409),
+    (TemplateError, "template_error", 422),
+    (ConfigError, "config_error", 422),
+    (UsageError, "bad_request", 400),
+    (PermissionDenied, "permission_denied", 403),
+    (DaemonShuttingDown, "shutting_down", 503),
+    (PlutarcError, "error", 500),
+)
+
+
+def wire_error(exc: PlutarcError) -> tuple[str, int]:
+    """The most specific wire type and status for ``exc``."""
+    for cls in type(exc).__mro__:
+        for known, name, status in WIRE_ERRORS:
+            if cls is known:
+                return name, status
+    return "error", 500
+
+
+def error_class(name: str) -> type[PlutarcError]:
+    for cls, known, _ in WIRE_ERRORS:
+        if known == name:
+            return cls
+    return PlutarcError

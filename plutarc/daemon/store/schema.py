@@ -1,0 +1,174 @@
+"""The daemon's SQLite schema as numbered migrations: append new ones, never edit old ones."""
+
+from __future__ import annotations
+
+from plutarc.storage.sqlite import Migration
+
+# 1: bots, templates, the order intent journal, fills, events and the append-only audit log.
+_V1 = """
+CREATE TABLE bots (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    template TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    account TEXT NOT NULL DEFAULT '',
+    mode TEXT NOT NULL CHECK (mode IN ('live', 'testnet', 'paper')),
+    symbols TEXT NOT NULL,
+    risk TEXT NOT NULL,
+    state TEXT NOT NULL,
+    state_reason TEXT NOT NULL DEFAULT '',
+    plutarc_version TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    deleted_ms INTEGER
+);
+CREATE UNIQUE INDEX bots_live_name ON bots (name) WHERE deleted_ms IS NULL;
+
+CREATE TABLE templates (
+    name TEXT PRIMARY KEY,
+    toml TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+
+CREATE TABLE orders (
+    client_id TEXT PRIMARY KEY,
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    type TEXT NOT NULL,
+    qty TEXT NOT NULL,
+    price TEXT,
+    stop_price TEXT,
+    trail_offset TEXT,
+    reduce_only INTEGER NOT NULL DEFAULT 0,
+    post_only INTEGER NOT NULL DEFAULT 0,
+    time_in_force TEXT NOT NULL DEFAULT 'gtc',
+    status TEXT NOT NULL,
+    venue_id TEXT,
+    filled_qty TEXT NOT NULL DEFAULT '0',
+    avg_price TEXT,
+    journaled_ms INTEGER NOT NULL,
+    sent_ms INTEGER,
+    acked_ms INTEGER,
+    updated_ms INTEGER NOT NULL,
+    tag TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX orders_bot_time ON orders (bot_id, journaled_ms);
+CREATE INDEX orders_open ON orders (status) WHERE status IN ('pending', 'new', 'partially_filled');
+
+CREATE TABLE fills (
+    fill_id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES orders (client_id),
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    venue_order_id TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+    qty TEXT NOT NULL,
+    price TEXT NOT NULL,
+    fee TEXT NOT NULL,
+    fee_currency TEXT NOT NULL,
+    liquidity TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    tag TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX fills_bot_time ON fills (bot_id, ts_ms);
+CREATE INDEX fills_order ON fills (client_id);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    bot_id TEXT REFERENCES bots (id),
+    message TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_time ON events (ts_ms);
+CREATE INDEX events_bot ON events (bot_id, id);
+CREATE INDEX events_kind ON events (kind, id);
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms INTEGER NOT NULL,
+    who TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    before TEXT,
+    after TEXT
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted');
+END;
+"""
+
+# 2: the ledger (trades, latest positions, equity), decisions, heartbeats and config versions.
+_V2 = """
+ALTER TABLE bots ADD COLUMN last_heartbeat_ms INTEGER;
+ALTER TABLE bots ADD COLUMN config_version INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE trades (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    symbol TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('long', 'short')),
+    qty TEXT NOT NULL,
+    entry_ts_ms INTEGER NOT NULL,
+    entry_price TEXT NOT NULL,
+    exit_ts_ms INTEGER NOT NULL,
+    exit_price TEXT NOT NULL,
+    gross_pnl TEXT NOT NULL,
+    fees TEXT NOT NULL,
+    funding TEXT NOT NULL,
+    net_pnl TEXT NOT NULL,
+    exit_reason TEXT NOT NULL,
+    mfe REAL NOT NULL DEFAULT 0,
+    mae REAL NOT NULL DEFAULT 0,
+    entry_snapshot TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX trades_bot_time ON trades (bot_id, exit_ts_ms);
+
+CREATE TABLE positions (
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    symbol TEXT NOT NULL,
+    qty TEXT NOT NULL,
+    entry_price TEXT,
+    leverage TEXT NOT NULL,
+    liquidation_price TEXT,
+    realised_pnl TEXT NOT NULL,
+    unrealised_pnl TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    PRIMARY KEY (bot_id, symbol)
+) WITHOUT ROWID;
+
+CREATE TABLE equity (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    ts_ms INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    equity TEXT NOT NULL,
+    balance TEXT NOT NULL,
+    unrealised_pnl TEXT NOT NULL
+);
+CREATE INDEX equity_bot_time ON equity (bot_id, ts_ms);
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    symbol TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    score REAL,
+    components TEXT NOT NULL DEFAULT '{}',
+    skip_reasons TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX decisions_bot_time ON decisions (bot_id, ts_ms);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2))
