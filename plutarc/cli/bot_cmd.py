@@ -1,0 +1,175 @@
+"""``plutarc bot ...``: create and control bots, all through the daemon's API."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from plutarc.cli.api_client import call
+from plutarc.cli.output import console, emit_rows, fmt_ts, print_json, print_table
+from plutarc.errors import OperationTimeout, UsageError
+
+if TYPE_CHECKING:
+    from plutarc.daemon.store import BotRecord
+
+app = typer.Typer(no_args_is_help=True)
+
+WAIT_S = 10.0  # how long start waits for a deploying bot to come online
+
+LIST_COLUMNS = ["name", "id", "state", "template", "venue", "mode", "symbols", "heartbeat",
+                "reason"]
+
+
+def _age(ts_ms: int | None) -> str:
+    if ts_ms is None:
+        return "-"
+    seconds = max(0.0, time.time() - ts_ms / 1000)
+    return f"{seconds:.0f}s ago" if seconds < 120 else f"{seconds / 60:.0f}m ago"
+
+
+def _row(bot: BotRecord) -> dict[str, Any]:
+    return {"name": bot.name, "id": bot.id, "state": bot.state.value, "template": bot.template,
+            "venue": bot.venue, "mode": bot.mode, "symbols": ",".join(bot.symbols),
+            "heartbeat": _age(bot.last_heartbeat_ms), "reason": bot.state_reason}
+
+
+def _say(bot: BotRecord, as_json: bool) -> None:
+    if as_json:
+        print_json(bot)
+    else:
+        reason = f" ({bot.state_reason})" if bot.state_reason else ""
+        console.print(f"bot {bot.name}: {bot.state}{reason}")
+
+
+@app.command("create")
+def create(
+    name: str = typer.Argument(..., help="Unique bot name, e.g. btc-trend."),
+    template: str = typer.Option(..., "--template", "-t", help="A stored template's name."),
+    symbols: list[str] = typer.Option(..., "--symbol", "-s", help="Symbol; repeat for more."),
+    venue: str = typer.Option(..., "--venue", help="Venue, e.g. sim or bitmex."),
+    mode: str = typer.Option("paper", "--mode", help="live, testnet or paper."),
+    account: str = typer.Option("", "--account", help="Key/account label at the venue."),
+    start: bool = typer.Option(False, "--start", help="Start it right away."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Create a bot (stopped unless --start)."""
+    from pydantic import ValidationError
+
+    from plutarc.daemon.bot_config import BotSpec
+    from plutarc.validation import describe_validation_error
+
+    raw = {"name": name, "template": template, "venue": venue, "mode": mode,
+           "account": account, "symbols": tuple(symbols)}
+    try:
+        spec = BotSpec.model_validate(raw)
+    except ValidationError as exc:  # said here, before bothering the daemon
+        raise UsageError("; ".join(describe_validation_error(exc, BotSpec, "bot"))) from None
+    async def run(c: Any) -> BotRecord:
+        return await _settled(c, await c.create_bot(spec, start=start), WAIT_S if start else 0)
+
+    _finish(call(run, timeout_s=WAIT_S + 5), as_json)
+
+
+@app.command("list")
+def list_bots(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
+    """Every bot with its state and last heartbeat."""
+    bots = call(lambda c: c.list_bots())
+    if as_json:
+        print_json(bots)
+    else:
+        emit_rows([_row(b) for b in bots], LIST_COLUMNS, False, title="Bots")
+
+
+@app.command("show")
+def show(
+    ref: str = typer.Argument(..., help="Bot name or id."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """One bot in full: configuration, risk limits, state."""
+    bot = call(lambda c: c.get_bot(ref))
+    if as_json:
+        print_json(bot)
+        return
+    fields = {**_row(bot), "account": bot.account or "-", "config version": bot.config_version,
+              "plutarc": bot.plutarc_version, "created": fmt_ts(bot.created_ms),
+              "updated": fmt_ts(bot.updated_ms),
+              **{f"risk.{k}": v for k, v in bot.risk.model_dump(mode="json").items()}}
+    print_table([{"field": k, "value": v} for k, v in fields.items()], ["field", "value"],
+                title=f"Bot {bot.name}")
+
+
+async def _settled(c: Any, bot: BotRecord, wait_s: float) -> BotRecord:
+    """Poll while the bot is deploying, up to ``wait_s``."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while bot.state.value == "deploying" and wait_s > 0:
+        if asyncio.get_running_loop().time() > deadline:
+            raise OperationTimeout(f"bot {bot.name} is still deploying after {wait_s:g} s; "
+                                   "'plutarc bot show' tells what it is doing")
+        await asyncio.sleep(0.05)
+        bot = await c.get_bot(bot.id)
+    return bot
+
+
+def _finish(bot: BotRecord, as_json: bool) -> None:
+    _say(bot, as_json)
+    if bot.state.value == "errored":
+        raise typer.Exit(1)
+
+
+def _action(ref: str, action: str, as_json: bool, wait_s: float = 0.0) -> None:
+    async def run(c: Any) -> BotRecord:
+        return await _settled(c, await c.bot_action(ref, action), wait_s)
+
+    _finish(call(run, timeout_s=max(15.0, wait_s + 5)), as_json)
+
+
+REF = typer.Argument(..., help="Bot name or id.")
+JSON = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+@app.command("start")
+def start(ref: str = REF, as_json: bool = JSON,
+          wait_s: float = typer.Option(WAIT_S, "--wait", help="Seconds to wait while deploying.")):
+    """Start a stopped or errored bot and wait until it is online."""
+    _action(ref, "start", as_json, wait_s)
+
+
+@app.command("pause")
+def pause(ref: str = REF, as_json: bool = JSON) -> None:
+    """No new entries; open positions and exits are still managed."""
+    _action(ref, "pause", as_json)
+
+
+@app.command("resume")
+def resume(ref: str = REF, as_json: bool = JSON) -> None:
+    """Trade again after a pause."""
+    _action(ref, "resume", as_json)
+
+
+@app.command("stop")
+def stop(ref: str = REF, as_json: bool = JSON) -> None:
+    """Stop the bot's worker; positions stay open at the venue."""
+    _action(ref, "stop", as_json)
+
+
+@app.command("flatten")
+def flatten(ref: str = REF, as_json: bool = JSON) -> None:
+    """Close every position of the bot and pause it."""
+    _action(ref, "flatten", as_json)
+
+
+@app.command("delete")
+def delete(ref: str = REF, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+           as_json: bool = JSON) -> None:
+    """Delete a stopped bot (its orders, fills and trades stay on record)."""
+    if not yes and not typer.confirm(f"delete bot {ref}?"):
+        raise typer.Abort()
+    bot = call(lambda c: c.delete_bot(ref))
+    if as_json:
+        print_json(bot)
+    else:
+        console.print(f"bot {bot.name}: deleted")

@@ -1,0 +1,122 @@
+"""``plutarc daemon run|start|stop|status``: the daemon process from the terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import typer
+
+from plutarc.cli.output import console, fmt_ts, print_json, print_table
+from plutarc.errors import DaemonNotRunning, OperationTimeout, PlutarcError
+from plutarc.paths import resolve_paths
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("run")
+def run_daemon() -> None:
+    """Run the daemon in the foreground (what systemd runs); SIGTERM stops it cleanly."""
+    from plutarc.daemon.server import run_foreground
+
+    raise typer.Exit(run_foreground(resolve_paths()))
+
+
+def _log_tail(path: os.PathLike[str], lines: int = 5) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            tail = f.read().strip().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return " | ".join(tail)
+
+
+@app.command("start")
+def start(
+    timeout_s: float = typer.Option(15.0, "--timeout", help="Seconds to wait for the socket."),
+) -> None:
+    """Start the daemon in the background and wait until it answers on its socket."""
+    import asyncio
+
+    from plutarc.daemon.client import wait_until_answering
+    from plutarc.daemon.errors import DaemonAlreadyRunning
+    from plutarc.daemon.process import lock_holder
+
+    paths = resolve_paths().ensure()
+    pid = lock_holder(paths.pid_file)
+    if pid is not None:
+        raise DaemonAlreadyRunning(f"a daemon is already running for this plutarc home "
+                                   f"(pid {pid}); stop it with 'plutarc daemon stop'", pid)
+    paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    log_path = paths.log_dir / "daemon.log"
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        # posix_spawn in a new session: the daemon outlives this command and its terminal.
+        child = os.posix_spawn(
+            sys.executable, [sys.executable, "-m", "plutarc", "daemon", "run"], dict(os.environ),
+            file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                          (os.POSIX_SPAWN_DUP2, log_fd, 1), (os.POSIX_SPAWN_DUP2, log_fd, 2)],
+            setsid=True,
+        )
+    finally:
+        os.close(log_fd)
+
+    def alive() -> bool:
+        return os.waitpid(child, os.WNOHANG) == (0, 0)
+
+    try:
+        status = asyncio.run(wait_until_answering(paths.socket, timeout_s, alive))
+    except DaemonNotRunning:
+        raise PlutarcError(f"the daemon exited during start-up: {_log_tail(log_path)} "
+                           f"(full log: {log_path})") from None
+    except OperationTimeout:
+        raise OperationTimeout(f"the daemon (pid {child}) did not answer within {timeout_s:g} s;"
+                               f" see {log_path}") from None
+    console.print(f"daemon started (pid {status.pid}), socket {paths.socket}, log {log_path}")
+
+
+@app.command("stop")
+def stop(
+    timeout_s: float = typer.Option(30.0, "--timeout", help="Seconds to wait for it to exit."),
+) -> None:
+    """Send SIGTERM and wait until the daemon has exited."""
+    from plutarc.daemon.process import lock_holder
+
+    paths = resolve_paths()
+    pid = lock_holder(paths.pid_file)
+    if pid is None:
+        raise DaemonNotRunning(f"no daemon is running for this plutarc home ({paths.pid_file} "
+                               "is not locked); start one with 'plutarc daemon start'")
+    if pid > 0:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while lock_holder(paths.pid_file) is not None:
+        if time.monotonic() > deadline:
+            raise OperationTimeout(f"daemon pid {pid} did not exit within {timeout_s:g} s; it "
+                                   f"may be stuck (kill -9 {pid} is safe: bots resume on start)")
+        time.sleep(0.05)
+    console.print(f"daemon stopped (pid {pid})")
+
+
+@app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Is the daemon running, since when, with how many bots in which state."""
+    from plutarc.cli.api_client import call
+
+    info = call(lambda c: c.status(), timeout_s=5.0)
+    if as_json:
+        print_json(info)
+        return
+    bots = ", ".join(f"{n} {state}" for state, n in info.bots.items() if n) or "none"
+    rows = [
+        {"field": "daemon", "value": f"running, pid {info.pid}, plutarc {info.plutarc_version}, "
+                                     f"API {info.api_version}"},
+        {"field": "since", "value": f"{fmt_ts(info.started_ms)} UTC ({info.uptime_s:.0f} s)"},
+        {"field": "bots", "value": f"{bots}; {info.running_workers} workers running"},
+        {"field": "socket", "value": info.socket},
+        {"field": "database", "value": f"{info.database} (schema v{info.schema_version})"},
+        {"field": "streams", "value": str(info.stream_subscribers)},
+    ]
+    print_table(rows, ["field", "value"], title="Daemon")

@@ -1,0 +1,37 @@
+"""make_app: the aiohttp application serving the API over the daemon's Unix socket."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiohttp import WSCloseCode, web
+
+from plutarc.daemon.api.http import SHUTTING_DOWN, api_middleware
+from plutarc.daemon.api.routes import INFO, SERVICE, ServerInfo, routes
+from plutarc.daemon.api.stream import WEBSOCKETS, stream
+from plutarc.daemon.service import DaemonService
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def _close_streams(app: web.Application) -> None:
+    for ws in list(app[WEBSOCKETS]):
+        with contextlib.suppress(ConnectionError):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"daemon shutting down")
+
+
+def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
+    app = web.Application(middlewares=[api_middleware], client_max_size=MAX_BODY_BYTES)
+    app[SERVICE] = service
+    app[INFO] = info
+    app[SHUTTING_DOWN] = {"flag": False}
+    app[WEBSOCKETS] = set()
+    app.add_routes(routes)
+    app.add_routes([web.get("/v1/stream", stream)])
+    app.on_shutdown.append(_close_streams)
+    return app
+
+
+def mark_shutting_down(app: web.Application) -> None:
+    """From now on every request that would change something gets 503."""
+    app[SHUTTING_DOWN]["flag"] = True

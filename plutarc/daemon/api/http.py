@@ -1,0 +1,128 @@
+"""HTTP plumbing: version check, error mapping, request parsing and JSON responses."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pwd
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, get_origin
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION, mismatch_message
+from plutarc.daemon.api.schemas import ErrorBody, ErrorResponse
+from plutarc.daemon.errors import ApiVersionMismatch, DaemonShuttingDown, wire_error
+from plutarc.errors import PlutarcError, UsageError
+from plutarc.validation import describe_validation_error
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SHUTTING_DOWN = web.AppKey("shutting_down", dict)
+
+
+def respond(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status, text=model.model_dump_json(), content_type="application/json",
+        headers={API_HEADER: str(PROTOCOL_VERSION)},
+    )
+
+
+def error_response(type_: str, message: str, status: int) -> web.Response:
+    return respond(ErrorResponse(error=ErrorBody(type=type_, message=message)), status)
+
+
+def check_client_version(request: web.Request) -> None:
+    sent = request.headers.get(API_HEADER)
+    if sent is None:
+        return
+    try:
+        version = int(sent)
+    except ValueError:
+        raise UsageError(f"header {API_HEADER} must be an integer, got {sent!r}") from None
+    if version != PROTOCOL_VERSION:
+        raise ApiVersionMismatch(mismatch_message(version, PROTOCOL_VERSION))
+
+
+@web.middleware
+async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Version check first, then one place that turns any error into a JSON error body."""
+    try:
+        check_client_version(request)
+        if request.method not in ("GET", "HEAD") and request.app[SHUTTING_DOWN].get("flag"):
+            raise DaemonShuttingDown("the daemon is shutting down and accepts no changes")
+        return await handler(request)
+    except PlutarcError as exc:
+        type_, status = wire_error(exc)
+        return error_response(type_, str(exc), status)
+    except web.HTTPNotFound:
+        return error_response("not_found", f"no such endpoint: {request.method} {request.path} "
+                              "(see GET /v1/status for the API version)", 404)
+    except web.HTTPMethodNotAllowed as exc:
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return error_response("method_not_allowed", f"{request.method} is not allowed on "
+                              f"{request.path} (allowed: {allowed})", 405)
+    except web.HTTPException:
+        raise
+    except Exception as exc:  # a bug must answer 500 and keep the daemon serving
+        log.exception("internal error on %s %s", request.method, request.path)
+        return error_response("internal_error", f"internal error: {type(exc).__name__}: {exc}",
+                              500)
+
+
+def _validate(model: type[M], data: Any, where: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError("; ".join(describe_validation_error(exc, model, where))) from None
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    """The JSON body as ``model``; an empty body is ``{}``. Any problem is a 400, naming it."""
+    raw = await request.text()
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"request body must be a JSON object, got {type(data).__name__}")
+    return _validate(model, data, "request body")
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    data: dict[str, Any] = {}
+    for key in set(request.query.keys()):
+        values = request.query.getall(key)
+        field = model.model_fields.get(key)
+        if field is not None and get_origin(field.annotation) is tuple:
+            data[key] = values
+        elif len(values) > 1:
+            raise UsageError(f"query parameter {key!r} is given {len(values)} times")
+        else:
+            data[key] = values[0]
+    return _validate(model, data, "query")
+
+
+def peer(request: web.Request) -> str:
+    """Who is calling: the Unix user on the other end of the socket (from the kernel)."""
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    if sock is None or sock.family != socket.AF_UNIX or not hasattr(socket, "SO_PEERCRED"):
+        return "unknown"
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        _pid, uid, _gid = struct.unpack("3i", creds)
+    except OSError:
+        return "unknown"
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"

@@ -1,0 +1,241 @@
+"""DaemonClient: the async API client the CLI and the TUI use; errors come back as our classes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+
+from plutarc.daemon.api import schemas as s
+from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION
+from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
+from plutarc.daemon.errors import ApiVersionMismatch, error_class
+from plutarc.daemon.store import (
+    AuditRecord,
+    BotRecord,
+    DecisionRecord,
+    EquityRecord,
+    EventRecord,
+    FillRecord,
+    OrderRecord,
+    PositionRecord,
+    TemplateRecord,
+    TradeRecord,
+)
+from plutarc.errors import DaemonNotRunning, OperationTimeout, PlutarcError
+from plutarc.models.events import EventKind, Severity
+
+R = TypeVar("R", bound=BaseModel)
+BASE = "http://plutarc"  # the host is ignored on a Unix socket
+
+
+def _params(**values: Any) -> list[tuple[str, str]]:
+    """Query pairs without the Nones; sequences repeat the key."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None or value is False or value == ():
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        pairs.extend((key, str(v).lower() if isinstance(v, bool) else str(v)) for v in items)
+    return pairs
+
+
+class DaemonClient:
+    def __init__(self, socket_path: Path, timeout_s: float = 10.0,
+                 api_version: int = PROTOCOL_VERSION) -> None:
+        self.socket_path = socket_path
+        self.timeout_s = timeout_s
+        self.api_version = api_version
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> DaemonClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.UnixConnector(path=str(self.socket_path)),
+                headers={API_HEADER: str(self.api_version)},
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+            )
+        return self._session
+
+    def _not_running(self) -> DaemonNotRunning:
+        return DaemonNotRunning(
+            f"no daemon is running at {self.socket_path}: start it with 'plutarc daemon start'"
+        )
+
+    async def request(self, method: str, path: str, model: type[R], *,
+                      params: Sequence[tuple[str, str]] = (), body: Any = None) -> R:
+        try:
+            async with self._http().request(method, BASE + path, params=list(params),
+                                            json=body) as resp:
+                text = await resp.text()
+                status = resp.status
+        except aiohttp.ClientConnectorError as exc:
+            raise self._not_running() from exc
+        except TimeoutError as exc:
+            raise OperationTimeout(
+                f"the daemon did not answer {method} {path} within {self.timeout_s:g} s"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise DaemonNotRunning(f"lost the daemon at {self.socket_path}: {exc}") from exc
+        return self._decode(text, status, model)
+
+    @staticmethod
+    def _decode(text: str, status: int, model: type[R]) -> R:
+        try:
+            if status >= 400:
+                err = s.ErrorResponse.model_validate_json(text).error
+                raise error_class(err.type)(err.message)
+            return model.model_validate_json(text)
+        except (ValidationError, json.JSONDecodeError) as exc:
+            raise PlutarcError(f"unexpected answer from the daemon (HTTP {status}): "
+                               f"{text[:200]!r}") from exc
+
+    # ----- daemon and bots ------------------------------------------------------------
+    async def status(self) -> s.StatusResponse:
+        return await self.request("GET", "/v1/status", s.StatusResponse)
+
+    async def list_bots(self) -> list[BotRecord]:
+        return (await self.request("GET", "/v1/bots", s.BotListResponse)).bots
+
+    async def get_bot(self, ref: str) -> BotRecord:
+        return (await self.request("GET", f"/v1/bots/{ref}", s.BotResponse)).bot
+
+    async def create_bot(self, spec: BotSpec, start: bool = False) -> BotRecord:
+        body = {**spec.model_dump(mode="json"), "start": start}
+        return (await self.request("POST", "/v1/bots", s.BotResponse, body=body)).bot
+
+    async def bot_action(self, ref: str, action: str) -> BotRecord:
+        """start, pause, resume, stop or flatten."""
+        return (await self.request("POST", f"/v1/bots/{ref}/{action}", s.BotResponse)).bot
+
+    async def delete_bot(self, ref: str) -> BotRecord:
+        return (await self.request("DELETE", f"/v1/bots/{ref}", s.BotResponse)).bot
+
+    async def update_config(self, ref: str, patch: ConfigPatch) -> BotRecord:
+        body = patch.model_dump(mode="json", exclude_none=True)
+        return (await self.request("PATCH", f"/v1/bots/{ref}/config", s.BotResponse,
+                                   body=body)).bot
+
+    async def get_risk(self, ref: str) -> RiskLimits:
+        return (await self.request("GET", f"/v1/bots/{ref}/risk", s.RiskResponse)).risk
+
+    async def put_risk(self, ref: str, risk: RiskLimits) -> RiskLimits:
+        return (await self.request("PUT", f"/v1/bots/{ref}/risk", s.RiskResponse,
+                                   body=risk.model_dump(mode="json"))).risk
+
+    # ----- templates ------------------------------------------------------------------
+    async def list_templates(self) -> list[TemplateRecord]:
+        return (await self.request("GET", "/v1/templates", s.TemplateListResponse)).templates
+
+    async def get_template(self, name: str) -> TemplateRecord:
+        return (await self.request("GET", f"/v1/templates/{name}", s.TemplateResponse)).template
+
+    async def put_template(self, name: str, toml_text: str) -> TemplateRecord:
+        return (await self.request("PUT", f"/v1/templates/{name}", s.TemplateResponse,
+                                   body={"toml": toml_text})).template
+
+    # ----- ledger and events ----------------------------------------------------------
+    async def positions(self, bot: str | None = None) -> list[PositionRecord]:
+        return (await self.request("GET", "/v1/positions", s.PositionListResponse,
+                                   params=_params(bot=bot))).positions
+
+    async def orders(self, bot: str | None = None, open_only: bool = False,
+                     since_ms: int | None = None, limit: int = 100) -> list[OrderRecord]:
+        q = _params(bot=bot, open=open_only, since_ms=since_ms, limit=limit)
+        return (await self.request("GET", "/v1/orders", s.OrderListResponse, params=q)).orders
+
+    async def fills(self, bot: str | None = None, since_ms: int | None = None,
+                    limit: int = 100) -> list[FillRecord]:
+        q = _params(bot=bot, since_ms=since_ms, limit=limit)
+        return (await self.request("GET", "/v1/fills", s.FillListResponse, params=q)).fills
+
+    async def trades(self, bot: str | None = None, since_ms: int | None = None,
+                     limit: int = 100) -> list[TradeRecord]:
+        q = _params(bot=bot, since_ms=since_ms, limit=limit)
+        return (await self.request("GET", "/v1/trades", s.TradeListResponse, params=q)).trades
+
+    async def equity(self, bot: str | None = None, since_ms: int | None = None,
+                     limit: int = 1000) -> list[EquityRecord]:
+        q = _params(bot=bot, since_ms=since_ms, limit=limit)
+        return (await self.request("GET", "/v1/equity", s.EquityListResponse, params=q)).equity
+
+    async def decisions(self, bot: str | None = None, symbol: str | None = None,
+                        since_ms: int | None = None, limit: int = 100) -> list[DecisionRecord]:
+        q = _params(bot=bot, symbol=symbol, since_ms=since_ms, limit=limit)
+        return (await self.request("GET", "/v1/decisions", s.DecisionListResponse,
+                                   params=q)).decisions
+
+    async def events(self, bot: str | None = None, kinds: Sequence[EventKind] = (),
+                     severity: Severity | None = None, since_ms: int | None = None,
+                     after_id: int | None = None, limit: int = 100) -> list[EventRecord]:
+        q = _params(bot=bot, kind=[k.value for k in kinds],
+                    severity=severity.value if severity else None, since_ms=since_ms,
+                    after_id=after_id, limit=limit)
+        return (await self.request("GET", "/v1/events", s.EventListResponse, params=q)).events
+
+    async def audit(self, target: str | None = None, limit: int = 100) -> list[AuditRecord]:
+        q = _params(target=target, limit=limit)
+        return (await self.request("GET", "/v1/audit", s.AuditListResponse, params=q)).audit
+
+    async def stream(self, kinds: Sequence[EventKind] = (), bot: str | None = None,
+                     after_id: int | None = None) -> AsyncIterator[EventRecord]:
+        """Events as they happen (after the stored ones past ``after_id``), until closed."""
+        q = _params(kind=[k.value for k in kinds], bot=bot, after_id=after_id)
+        try:
+            ws = await self._http().ws_connect(BASE + "/v1/stream", params=q,
+                                               timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
+        except aiohttp.ClientConnectorError as exc:
+            raise self._not_running() from exc
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status == 409:
+                raise ApiVersionMismatch(
+                    f"the daemon refused the event stream for API {self.api_version} (HTTP "
+                    "409): 'plutarc daemon status' shows the API version it speaks"
+                ) from exc
+            raise PlutarcError(f"the daemon refused the event stream: HTTP {exc.status} "
+                               f"{exc.message}") from exc
+        async with ws:
+            async for msg in ws:
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                frame = json.loads(msg.data)
+                if frame.get("type") == "event":
+                    yield s.EventFrame.model_validate(frame).event
+                elif frame.get("type") == "error":
+                    err = s.ErrorFrame.model_validate(frame).error
+                    raise error_class(err.type)(err.message)
+
+
+async def wait_until_answering(socket_path: Path, timeout_s: float,
+                               alive: Callable[[], bool] | None = None) -> s.StatusResponse:
+    """Poll the socket until the daemon answers; ``alive()`` returning False aborts early."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with DaemonClient(socket_path, timeout_s=1.0) as client:
+        while True:
+            try:
+                return await client.status()
+            except (DaemonNotRunning, OperationTimeout):
+                if alive is not None and not alive():
+                    raise
+                if loop.time() >= deadline:
+                    raise OperationTimeout(
+                        f"the daemon did not answer on {socket_path} within {timeout_s:g} s"
+                    ) from None
+                await asyncio.sleep(0.05)

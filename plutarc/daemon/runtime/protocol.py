@@ -1,0 +1,150 @@
+"""The worker protocol: BotWorker, the BotContext it runs with, and the commands it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from plutarc.clock import Clock
+from plutarc.daemon.bot_config import BotConfig
+from plutarc.daemon.events import EventSink
+from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.store import BotRecord, DaemonStore, EventRecord
+from plutarc.models.events import EventKind, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChanged:
+    """Template, template text, symbols or risk limits changed; ``new`` is already validated."""
+
+    old: BotConfig
+    new: BotConfig
+
+
+@dataclass(frozen=True, slots=True)
+class PauseChanged:
+    """Paused: open no new positions, keep managing exits. Unpaused: trade again."""
+
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FlattenRequested:
+    """Close every position of the bot now (the bot is paused as well)."""
+
+    requested_by: str
+
+
+BotCommand = ConfigChanged | PauseChanged | FlattenRequested
+
+
+class BotWorker(Protocol):
+    async def run(self, ctx: BotContext) -> None:
+        """Run the bot until ``ctx.stopping`` is set; raise to mark the bot errored."""
+        ...
+
+
+class BotContext:
+    """What a running bot gets from the daemon; one per start of a bot."""
+
+    def __init__(
+        self,
+        bot: BotRecord,
+        config: BotConfig,
+        store: DaemonStore,
+        sink: EventSink,
+        clock: Clock,
+        heartbeat_interval_s: float,
+        on_ready: Callable[[], None],
+        on_sleeping: Callable[[bool, str], None],
+    ) -> None:
+        self._bot = bot
+        self._config = config
+        self.store = store
+        self.clock = clock
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.stopping = asyncio.Event()
+        self.commands: asyncio.Queue[BotCommand] = asyncio.Queue()
+        self.last_heartbeat_ms: int | None = None
+        self._sink = sink
+        self._on_ready = on_ready
+        self._on_sleeping = on_sleeping
+        self._halted = False
+
+    @property
+    def bot(self) -> BotRecord:
+        """The bot's record as of the last change (state, symbols, risk ...)."""
+        return self._bot
+
+    @property
+    def bot_id(self) -> str:
+        return self._bot.id
+
+    @property
+    def config(self) -> BotConfig:
+        """The latest accepted configuration."""
+        return self._config
+
+    @property
+    def entries_allowed(self) -> bool:
+        """True only while online and not stopping: the one check before opening a position."""
+        online = self._bot.state is BotState.ONLINE
+        return online and not self._halted and not self.stopping.is_set()
+
+    async def next_command(self, timeout_s: float | None = None) -> BotCommand | None:
+        """The next command, or None after ``timeout_s`` or once stopping."""
+        if not self.commands.empty():
+            return self.commands.get_nowait()
+        if self.stopping.is_set():
+            return None
+        getter = asyncio.ensure_future(self.commands.get())
+        stopper = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait({getter, stopper}, timeout=timeout_s,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not getter.done():
+                getter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await getter
+        if getter.done() and not getter.cancelled():
+            return getter.result()
+        return None
+
+    def emit(
+        self, kind: EventKind, message: str, *, severity: Severity = Severity.INFO,
+        data: dict[str, Any] | None = None,
+    ) -> EventRecord:
+        return self._sink.emit(kind, message, bot_id=self.bot_id, severity=severity, data=data)
+
+    def activity(self, message: str, **data: Any) -> EventRecord:
+        return self.emit(EventKind.ACTIVITY, message, data=data)
+
+    def heartbeat(self) -> None:
+        """Say 'alive': stored as the bot's last_heartbeat_ms (not an event)."""
+        now = self.clock.now_ms()
+        self.last_heartbeat_ms = now
+        self.store.bots.set_heartbeat(self.bot_id, now)
+
+    def mark_ready(self) -> None:
+        """Connected and reconciled: deploying -> online (or paused if it was paused)."""
+        self._on_ready()
+
+    def set_sleeping(self, sleeping: bool, reason: str) -> None:
+        """Outside (True) or back inside (False) the trading session."""
+        self._on_sleeping(sleeping, reason)
+
+    # The two methods below are for the supervisor, not for workers.
+    def deliver(self, bot: BotRecord, config: BotConfig | None, command: BotCommand | None) -> None:
+        self._bot = bot
+        if config is not None:
+            self._config = config
+        if command is not None:
+            self.commands.put_nowait(command)
+
+    def halt_entries(self) -> None:
+        self._halted = True

@@ -1,0 +1,203 @@
+"""The supervisor: one asyncio task per running bot, state changes as events, crashes contained."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from plutarc import __version__
+from plutarc.clock import Clock
+from plutarc.daemon.bot_config import BotConfig
+from plutarc.daemon.events import EventSink
+from plutarc.daemon.lifecycle import BotState, check_transition
+from plutarc.daemon.runtime.protocol import BotCommand, BotContext, PauseChanged
+from plutarc.daemon.runtime.registry import WorkerRegistry
+from plutarc.daemon.store import BotRecord, DaemonStore
+from plutarc.errors import PlutarcError
+from plutarc.models.events import Event, EventKind, Severity
+
+log = logging.getLogger(__name__)
+
+
+def config_of(store: DaemonStore, bot: BotRecord) -> BotConfig:
+    """The hot configuration a worker sees: the bot's fields plus its template's text."""
+    template = store.templates.require(bot.template)
+    return BotConfig(version=bot.config_version, template=bot.template,
+                     template_version=template.version, template_toml=template.toml,
+                     symbols=bot.symbols, risk=bot.risk)
+
+
+@dataclass(eq=False)
+class BotHandle:
+    ctx: BotContext
+    after_ready: BotState  # online, or paused when it was paused before a restart
+    wants_sleep: bool = False
+    stop_requested: bool = False
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Supervisor:
+    def __init__(
+        self,
+        store: DaemonStore,
+        sink: EventSink,
+        registry: WorkerRegistry,
+        clock: Clock,
+        heartbeat_interval_s: float,
+        grace_s: float = 3.0,
+    ) -> None:
+        self.store = store
+        self.sink = sink
+        self.registry = registry
+        self.clock = clock
+        self.heartbeat_interval_s = heartbeat_interval_s
+        self.grace_s = grace_s
+        self._handles: dict[str, BotHandle] = {}
+
+    def is_running(self, bot_id: str) -> bool:
+        return bot_id in self._handles
+
+    def running_count(self) -> int:
+        return len(self._handles)
+
+    def transition(
+        self, bot_id: str, target: BotState, reason: str, *, checked: bool = True
+    ) -> BotRecord:
+        """Move a bot to ``target``: the row and its bot_state event commit together."""
+        bot = self.store.bots.resolve(bot_id)
+        if bot.state is target and bot.state_reason == reason:
+            return bot
+        if checked:
+            check_transition(bot.name, bot.state, target)
+        severity = Severity.ERROR if target is BotState.ERRORED else Severity.INFO
+        event = Event(EventKind.BOT_STATE, self.clock.now_ms(),
+                      f"{bot.name}: {bot.state} -> {target}" + (f" ({reason})" if reason else ""),
+                      bot.id, severity, {"from": bot.state.value, "to": target.value,
+                                         "reason": reason})
+        with self.store.transaction():
+            self.store.bots.set_state(bot.id, target, reason, event.ts_ms)
+            records = self.store.events.insert_many([event])
+        self.sink.publish(records)
+        updated = self.store.bots.resolve(bot.id)
+        handle = self._handles.get(bot.id)
+        if handle is not None:
+            handle.ctx.deliver(updated, None, None)
+        return updated
+
+    def launch(self, bot: BotRecord, after_ready: BotState, reason: str,
+               restoring: bool = False) -> BotRecord:
+        """Start a worker task; the bot is deploying until the worker says it is ready."""
+        was_sleeping = bot.state is BotState.SLEEPING
+        # A restored bot's worker died with the previous daemon: it deploys again from any state.
+        bot = self.transition(bot.id, BotState.DEPLOYING, reason, checked=not restoring)
+        self.store.bots.set_plutarc_version(bot.id, __version__)
+        try:
+            config = config_of(self.store, bot)
+        except PlutarcError as exc:
+            return self.transition(bot.id, BotState.ERRORED, f"cannot deploy: {exc}")
+        ctx = BotContext(
+            bot, config, self.store, self.sink, self.clock, self.heartbeat_interval_s,
+            on_ready=lambda: self._ready(handle),
+            on_sleeping=lambda sleeping, why: self._sleep(handle, sleeping, why),
+        )
+        handle = BotHandle(ctx, after_ready, wants_sleep=was_sleeping)
+        self._handles[bot.id] = handle
+        handle.task = asyncio.create_task(self._run(handle), name=f"bot:{bot.name}")
+        return self.store.bots.resolve(bot.id)
+
+    async def _run(self, handle: BotHandle) -> None:
+        bot = handle.ctx.bot
+        try:
+            worker = self.registry.factory_for(bot)(bot)
+            await worker.run(handle.ctx)
+        except asyncio.CancelledError:
+            if not handle.stop_requested:
+                raise
+        except Exception as exc:  # the wall between one bot's bug and everything else
+            log.exception("bot %s worker failed", bot.name)
+            self._forget(handle)
+            reason = f"{type(exc).__name__}: {exc}"
+            if handle.stop_requested:
+                self.sink.emit(EventKind.ALERT, f"{bot.name}: worker failed while stopping: "
+                               f"{reason}", bot_id=bot.id, severity=Severity.WARNING)
+            else:
+                self.transition(bot.id, BotState.ERRORED, reason)
+        else:
+            self._forget(handle)
+            if not handle.stop_requested:
+                self.transition(bot.id, BotState.STOPPED, "the worker finished on its own")
+
+    def _forget(self, handle: BotHandle) -> None:
+        if self._handles.get(handle.ctx.bot_id) is handle:
+            del self._handles[handle.ctx.bot_id]
+
+    def _ready(self, handle: BotHandle) -> None:
+        if self._handles.get(handle.ctx.bot_id) is not handle:
+            return
+        if handle.ctx.bot.state is BotState.DEPLOYING:
+            target = handle.after_ready
+            if target is BotState.ONLINE and handle.wants_sleep:
+                target = BotState.SLEEPING
+            self.transition(handle.ctx.bot_id, target, "ready")
+
+    def _sleep(self, handle: BotHandle, sleeping: bool, reason: str) -> None:
+        handle.wants_sleep = sleeping
+        state = handle.ctx.bot.state
+        if sleeping and state is BotState.ONLINE:
+            self.transition(handle.ctx.bot_id, BotState.SLEEPING, reason)
+        elif not sleeping and state is BotState.SLEEPING:
+            self.transition(handle.ctx.bot_id, BotState.ONLINE, reason)
+
+    def resume_target(self, bot_id: str) -> BotState:
+        handle = self._handles.get(bot_id)
+        return BotState.SLEEPING if handle is not None and handle.wants_sleep else BotState.ONLINE
+
+    def deliver(self, bot_id: str, command: BotCommand | None, refresh_config: bool) -> bool:
+        """Hand the running worker the latest record (and config) plus ``command``."""
+        handle = self._handles.get(bot_id)
+        if handle is None:
+            return False
+        bot = self.store.bots.resolve(bot_id)
+        config = config_of(self.store, bot) if refresh_config else None
+        if isinstance(command, PauseChanged):
+            handle.after_ready = BotState.PAUSED if command.paused else BotState.ONLINE
+        handle.ctx.deliver(bot, config, command)
+        return True
+
+    async def stop_worker(self, bot_id: str) -> None:
+        """Ask the worker to stop, wait ``grace_s``, then cancel it. The state is not changed."""
+        handle = self._handles.pop(bot_id, None)
+        if handle is None or handle.task is None:
+            return
+        handle.stop_requested = True
+        handle.ctx.stopping.set()
+        done, _ = await asyncio.wait({handle.task}, timeout=self.grace_s)
+        if not done:
+            log.warning("bot %s did not stop within %.1f s; cancelling", bot_id, self.grace_s)
+            handle.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await handle.task
+
+    async def restore(self) -> list[BotRecord]:
+        """After a restart, relaunch every bot that was running, into the state it was in."""
+        restored = []
+        for bot in self.store.bots.all():
+            if not bot.state.is_running:
+                continue
+            after = BotState.PAUSED if bot.state is BotState.PAUSED else BotState.ONLINE
+            restored.append(self.launch(
+                bot, after, f"restored after a daemon restart (was {bot.state})", restoring=True
+            ))
+        return restored
+
+    def halt_entries(self) -> None:
+        """SIGTERM's first step: no bot opens anything from now on."""
+        for handle in self._handles.values():
+            handle.ctx.halt_entries()
+
+    async def shutdown(self) -> None:
+        """Stop every worker; bot states stay as they are so a restart restores them."""
+        self.halt_entries()
+        await asyncio.gather(*(self.stop_worker(bot_id) for bot_id in list(self._handles)))

@@ -1,0 +1,270 @@
+"""DaemonService: the one service core behind the API; every mutation is checked and audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from plutarc import __version__
+from plutarc.clock import Clock
+from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
+from plutarc.daemon.errors import AlreadyExists
+from plutarc.daemon.events import EventSink
+from plutarc.daemon.lifecycle import BotState, check_action
+from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
+from plutarc.daemon.runtime.supervisor import Supervisor, config_of
+from plutarc.daemon.store import (
+    AuditRecord,
+    BotRecord,
+    DaemonStore,
+    DecisionRecord,
+    EquityRecord,
+    EventRecord,
+    FillRecord,
+    OrderRecord,
+    PositionRecord,
+    TemplateRecord,
+    TradeRecord,
+)
+from plutarc.daemon.templates import TemplateValidator, check_template_syntax
+from plutarc.errors import ConfigError, PlutarcError
+from plutarc.models.events import Event, EventKind, Severity
+
+
+def _dump(record: Any) -> Any:
+    return None if record is None else record.model_dump(mode="json")
+
+
+class DaemonService:
+    def __init__(
+        self,
+        store: DaemonStore,
+        sink: EventSink,
+        supervisor: Supervisor,
+        clock: Clock,
+        validate_template: TemplateValidator = check_template_syntax,
+    ) -> None:
+        self.store = store
+        self.sink = sink
+        self.supervisor = supervisor
+        self.clock = clock
+        self.validate_template = validate_template
+
+    # ----- bots -------------------------------------------------------------------------
+    def list_bots(self) -> list[BotRecord]:
+        return self.store.bots.all()
+
+    def get_bot(self, ref: str) -> BotRecord:
+        return self.store.bots.resolve(ref)
+
+    async def create_bot(self, spec: BotSpec, who: str, start: bool = False) -> BotRecord:
+        if self.store.bots.by_name(spec.name) is not None:
+            raise AlreadyExists(f"a bot named {spec.name!r} exists already")
+        self._usable_template(spec.template)
+        now = self.clock.now_ms()
+        bot = BotRecord(
+            id="b" + secrets.token_hex(5), name=spec.name, template=spec.template,
+            venue=spec.venue, account=spec.account, mode=spec.mode, symbols=spec.symbols,
+            risk=spec.risk, state=BotState.STOPPED, state_reason=f"created by {who}",
+            plutarc_version=__version__, created_ms=now, updated_ms=now,
+            last_heartbeat_ms=None, config_version=1,
+        )
+        with self.store.transaction():
+            self.store.bots.insert(bot)
+            self.store.audit.append(who, now, "bot.create", bot.id, None, _dump(bot))
+            records = self.store.events.insert_many([self._state_event(bot, "created")])
+        self.sink.publish(records)
+        return await self.start_bot(bot.id, who) if start else bot
+
+    async def start_bot(self, ref: str, who: str) -> BotRecord:
+        bot = self.store.bots.resolve(ref)
+        check_action(bot.name, "start", bot.state)
+        self._usable_template(bot.template)
+        after = self.supervisor.launch(bot, BotState.ONLINE, f"started by {who}")
+        self._audit(who, "bot.start", bot, after)
+        return after
+
+    def pause_bot(self, ref: str, who: str, reason: str = "") -> BotRecord:
+        bot = self.store.bots.resolve(ref)
+        check_action(bot.name, "pause", bot.state)
+        after = self.supervisor.transition(bot.id, BotState.PAUSED, reason or f"paused by {who}")
+        self.supervisor.deliver(bot.id, PauseChanged(True), refresh_config=False)
+        self._audit(who, "bot.pause", bot, after)
+        return after
+
+    def resume_bot(self, ref: str, who: str) -> BotRecord:
+        bot = self.store.bots.resolve(ref)
+        check_action(bot.name, "resume", bot.state)
+        target = self.supervisor.resume_target(bot.id)
+        after = self.supervisor.transition(bot.id, target, f"resumed by {who}")
+        self.supervisor.deliver(bot.id, PauseChanged(False), refresh_config=False)
+        self._audit(who, "bot.resume", bot, after)
+        return after
+
+    async def stop_bot(self, ref: str, who: str) -> BotRecord:
+        bot = self.store.bots.resolve(ref)
+        check_action(bot.name, "stop", bot.state)
+        await self.supervisor.stop_worker(bot.id)
+        after = self.supervisor.transition(bot.id, BotState.STOPPED, f"stopped by {who}")
+        self._audit(who, "bot.stop", bot, after)
+        return after
+
+    def flatten_bot(self, ref: str, who: str) -> BotRecord:
+        """Close every position and take no new entries until resumed."""
+        bot = self.store.bots.resolve(ref)
+        check_action(bot.name, "flatten", bot.state)
+        after = bot
+        if bot.state is not BotState.PAUSED:
+            after = self.supervisor.transition(bot.id, BotState.PAUSED,
+                                               f"flattened by {who}: no new entries until resumed")
+            self.supervisor.deliver(bot.id, PauseChanged(True), refresh_config=False)
+        self.supervisor.deliver(bot.id, FlattenRequested(who), refresh_config=False)
+        self._audit(who, "bot.flatten", bot, after)
+        return after
+
+    def delete_bot(self, ref: str, who: str) -> BotRecord:
+        bot = self.store.bots.resolve(ref)
+        check_action(bot.name, "delete", bot.state)
+        now = self.clock.now_ms()
+        with self.store.transaction():
+            self.store.bots.mark_deleted(bot.id, now)
+            self.store.audit.append(who, now, "bot.delete", bot.id, _dump(bot), None)
+        self.sink.emit(EventKind.ACTIVITY, f"{bot.name}: deleted by {who}", bot_id=bot.id)
+        return bot
+
+    # ----- hot configuration ------------------------------------------------------------
+    def update_config(self, ref: str, patch: ConfigPatch, who: str) -> BotRecord:
+        """Validate, store, and push to the running worker; a refusal keeps the last good one."""
+        bot = self.store.bots.resolve(ref)
+        template = patch.template or bot.template
+        symbols = patch.symbols if patch.symbols is not None else bot.symbols
+        risk = patch.risk or bot.risk
+        if (template, symbols, risk) == (bot.template, bot.symbols, bot.risk):
+            return bot
+        try:
+            self._usable_template(template)
+        except PlutarcError as exc:
+            self.refuse_config(bot.id, str(exc))
+            raise
+        with self.store.transaction():
+            self.store.bots.update_config(bot.id, template, symbols, risk, self.clock.now_ms())
+            after = self.store.bots.resolve(bot.id)
+            self.store.audit.append(who, after.updated_ms, "bot.config", bot.id, _dump(bot),
+                                    _dump(after))
+        if symbols != bot.symbols:
+            added = [s for s in symbols if s not in bot.symbols]
+            removed = [s for s in bot.symbols if s not in symbols]
+            self.sink.emit(EventKind.ACTIVITY, f"{bot.name}: symbols changed by {who}: "
+                           f"+{','.join(added) or '-'} -{','.join(removed) or '-'}",
+                           bot_id=bot.id, data={"added": added, "removed": removed})
+        self.supervisor.deliver(bot.id, ConfigChanged(config_of(self.store, bot),
+                                                      config_of(self.store, after)),
+                                refresh_config=True)
+        return after
+
+    def refuse_config(self, ref: str, problem: str) -> None:
+        """Say on the bot's activity feed that a change was refused and what it keeps."""
+        bot = self.store.bots.resolve(ref)
+        self.sink.emit(
+            EventKind.ACTIVITY,
+            f"{bot.name}: configuration change refused: {problem}; keeping configuration "
+            f"v{bot.config_version}", bot_id=bot.id, severity=Severity.WARNING,
+            data={"problem": problem, "kept_version": bot.config_version},
+        )
+
+    def get_risk(self, ref: str) -> RiskLimits:
+        return self.store.bots.resolve(ref).risk
+
+    def put_risk(self, ref: str, risk: RiskLimits, who: str) -> BotRecord:
+        return self.update_config(ref, ConfigPatch(risk=risk), who)
+
+    # ----- templates --------------------------------------------------------------------
+    def list_templates(self) -> list[TemplateRecord]:
+        return self.store.templates.all()
+
+    def get_template(self, name: str) -> TemplateRecord:
+        return self.store.templates.require(name)
+
+    def put_template(self, name: str, toml_text: str, who: str) -> TemplateRecord:
+        users = [b for b in self.store.bots.all() if b.template == name]
+        try:
+            self.validate_template(name, toml_text)
+        except PlutarcError as exc:
+            for bot in users:
+                self.refuse_config(bot.id, f"template {name!r} update refused: {exc}")
+            raise
+        before = self.store.templates.get(name)
+        with self.store.transaction():
+            after = self.store.templates.put(name, toml_text, self.clock.now_ms())
+            if before is None or before.version != after.version:
+                self.store.audit.append(who, after.updated_ms, "template.put", name,
+                                        _dump(before), _dump(after))
+        if before is not None and before.version != after.version:
+            for bot in users:
+                old = config_of(self.store, bot).model_copy(
+                    update={"template_version": before.version, "template_toml": before.toml})
+                self.supervisor.deliver(bot.id, ConfigChanged(old, config_of(self.store, bot)),
+                                        refresh_config=True)
+        return after
+
+    # ----- reads: a bot filter takes a name or an id ------------------------------------
+    def _bot_id(self, ref: str | None) -> str | None:
+        return None if ref is None else self.store.bots.resolve(ref).id
+
+    def bot_counts(self) -> dict[str, int]:
+        counts = {state.value: 0 for state in BotState}
+        for bot in self.store.bots.all():
+            counts[bot.state.value] += 1
+        return counts
+
+    def positions(self, bot: str | None = None) -> list[PositionRecord]:
+        return self.store.positions.query(bot_id=self._bot_id(bot))
+
+    def orders(self, bot: str | None = None, open_only: bool = False,
+               since_ms: int | None = None, limit: int = 100) -> list[OrderRecord]:
+        return self.store.orders.query(self._bot_id(bot), open_only, since_ms, limit)
+
+    def fills(self, bot: str | None = None, since_ms: int | None = None,
+              limit: int = 100) -> list[FillRecord]:
+        return self.store.fills.query(self._bot_id(bot), None, since_ms, limit)
+
+    def trades(self, bot: str | None = None, since_ms: int | None = None,
+               limit: int = 100) -> list[TradeRecord]:
+        return self.store.trades.query(self._bot_id(bot), since_ms, limit)
+
+    def equity(self, bot: str | None = None, since_ms: int | None = None,
+               limit: int = 1000) -> list[EquityRecord]:
+        return self.store.equity.query(self._bot_id(bot), since_ms, limit)
+
+    def decisions(self, bot: str | None = None, symbol: str | None = None,
+                  since_ms: int | None = None, limit: int = 100) -> list[DecisionRecord]:
+        return self.store.decisions.query(self._bot_id(bot), symbol, since_ms, limit)
+
+    def events(self, bot: str | None = None, kinds: Sequence[EventKind] = (),
+               min_severity: Severity | None = None, since_ms: int | None = None,
+               after_id: int | None = None, limit: int = 100) -> list[EventRecord]:
+        return self.store.events.query(self._bot_id(bot), kinds, min_severity, since_ms,
+                                       after_id, limit)
+
+    def audit(self, target: str | None = None, since_ms: int | None = None,
+              limit: int = 100) -> list[AuditRecord]:
+        return self.store.audit.query(target, since_ms, limit)
+
+    # ----- helpers ----------------------------------------------------------------------
+    def _usable_template(self, name: str) -> None:
+        template = self.store.templates.get(name)
+        if template is None:
+            known = ", ".join(t.name for t in self.store.templates.all()) or "none stored yet"
+            raise ConfigError(f"no template named {name!r} (stored: {known}); "
+                              "store one first with PUT /v1/templates/NAME")
+        self.validate_template(name, template.toml)
+
+    def _state_event(self, bot: BotRecord, reason: str) -> Event:
+        return Event(EventKind.BOT_STATE, bot.updated_ms, f"{bot.name}: {reason} ({bot.state})",
+                     bot.id, Severity.INFO, {"from": None, "to": bot.state.value,
+                                             "reason": reason})
+
+    def _audit(self, who: str, action: str, before: BotRecord, after: BotRecord) -> None:
+        self.store.audit.append(who, self.clock.now_ms(), action, before.id, _dump(before),
+                                _dump(after))
