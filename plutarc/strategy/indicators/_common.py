@@ -19,10 +19,12 @@ def check_int(owner: str, name: str, value: object, minimum: int = 1) -> int:
 
 def check_positive(owner: str, name: str, value: object) -> float:
     """``value`` as a finite float > 0, or a ValueError naming the indicator and parameter."""
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)) or float(value) <= 0.0:  # type: ignore[arg-type]
+    number = math.nan
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        number = float(value)
+    if not math.isfinite(number) or number <= 0.0:
         raise ValueError(f"{owner}: {name} must be a finite number > 0, got {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    return number
 
 
 def series(owner: str, x: object) -> np.ndarray:

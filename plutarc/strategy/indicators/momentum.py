@@ -28,11 +28,14 @@ class RSI:
     def update(self, close: np.ndarray) -> np.ndarray:
         change = self._change.update(series("RSI", close))
         gain = self._gain.update(np.maximum(change, 0.0))
-        loss = self._loss.update(np.maximum(-change, 0.0))
-        total = gain + loss
+        np.negative(change, out=change)
+        loss = self._loss.update(np.maximum(change, 0.0, out=change))
+        total = np.add(gain, loss, out=loss)
+        rsi = np.multiply(gain, 100.0, out=gain)
         with np.errstate(divide="ignore", invalid="ignore"):
-            rsi = 100.0 * gain / total
-        return np.where(total == 0.0, 50.0, rsi)
+            rsi /= total
+        np.copyto(rsi, 50.0, where=total == 0.0)
+        return rsi
 
 
 class MACD:
@@ -54,7 +57,8 @@ class MACD:
 
     def update(self, close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         close = series("MACD", close)
-        line = self._fast.update(close) - self._slow.update(close)
+        line = self._fast.update(close)
+        line -= self._slow.update(close)
         signal = self._signal.update(line)
         return line, signal, line - signal
 
@@ -79,12 +83,14 @@ class Stochastic:
         self, high: np.ndarray, low: np.ndarray, close: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         high, low, close = columns("Stochastic", "high, low and close", high, low, close)
-        highest = self._high.update(high)
+        span = self._high.update(high)
         lowest = self._low.update(low)
-        span = highest - lowest
+        span -= lowest
+        raw = np.subtract(close, lowest, out=lowest)
+        raw *= 100.0
         with np.errstate(divide="ignore", invalid="ignore"):
-            raw = 100.0 * (close - lowest) / span
-        raw = np.where(span == 0.0, 50.0, raw)
+            raw /= span
+        np.copyto(raw, 50.0, where=span == 0.0)
         slow_k = self._k.update(raw)
         return slow_k, self._d.update(slow_k)
 
@@ -103,13 +109,20 @@ class CCI:
 
     def update(self, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
         high, low, close = columns("CCI", "high, low and close", high, low, close)
-        typical = (high + low + close) / 3.0
+        typical = high + low
+        typical += close
+        typical /= 3.0
         s = self._sums.update(typical)
-        mean = s.shift + s.s1 / self.n
-        mad = self._mad.update(typical, mean)
+        mean = s.s1
+        mean /= self.n
+        mean += s.shift
+        scale = self._mad.update(typical, mean)
+        scale *= 0.015
+        cci = np.subtract(typical, mean, out=typical)
         with np.errstate(divide="ignore", invalid="ignore"):
-            cci = (typical - mean) / (0.015 * mad)
-        return np.where(mad == 0.0, 0.0, cci)
+            cci /= scale
+        np.copyto(cci, 0.0, where=scale == 0.0)
+        return cci
 
 
 class ROC:
@@ -125,6 +138,9 @@ class ROC:
     def update(self, x: np.ndarray) -> np.ndarray:
         x = series("ROC", x)
         base = self._lag.update(x)
+        roc = x - base
+        roc *= 100.0
         with np.errstate(divide="ignore", invalid="ignore"):
-            roc = 100.0 * (x - base) / base
-        return np.where(base == 0.0, np.nan, roc)
+            roc /= base
+        np.copyto(roc, np.nan, where=base == 0.0)
+        return roc

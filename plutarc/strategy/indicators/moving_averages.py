@@ -40,7 +40,10 @@ class SMA:
 
     def update(self, x: np.ndarray) -> np.ndarray:
         s = self._sums.update(series("SMA", x))
-        return s.shift + s.s1 / self.n
+        mean = s.s1  # the sums are ours to overwrite: in place saves fresh arrays
+        mean /= self.n
+        mean += s.shift
+        return mean
 
 
 class WMA:
@@ -56,4 +59,7 @@ class WMA:
     def update(self, x: np.ndarray) -> np.ndarray:
         s = self._sums.update(series("WMA", x))
         assert s.sw is not None
-        return s.shift + s.sw / (self.n * (self.n + 1) / 2.0)
+        mean = s.sw
+        mean /= self.n * (self.n + 1) / 2.0
+        mean += s.shift
+        return mean

@@ -42,17 +42,35 @@ class ADX:
         self, high: np.ndarray, low: np.ndarray, close: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         high, low, close = columns("ADX", "high, low and close", high, low, close)
-        up = high - self._prev_high.update(high)
-        down = self._prev_low.update(low) - low
-        plus_dm = np.where((up > down) & (up > 0.0), up, 0.0)
-        minus_dm = np.where((down > up) & (down > 0.0), down, 0.0)
+        prev_high = self._prev_high.update(high)
+        up = np.subtract(high, prev_high, out=prev_high)
+        prev_low = self._prev_low.update(low)
+        down = np.subtract(prev_low, low, out=prev_low)
+        plus_wins = (up > down) & (up > 0.0)
+        minus_wins = (down > up) & (down > 0.0)
+        # up or 0 (True is 1.0, exact); bar 0 stays NaN but is never fed to the average
+        plus_dm = np.multiply(up, plus_wins, out=up)
+        minus_dm = np.multiply(down, minus_wins, out=down)
         tr = self._tr_avg.update(self._tr.update(high, low, close))
+        no_range = tr == 0.0
+        plus_di = self._di(self._plus.update(plus_dm), tr, no_range)
+        minus_di = self._di(self._minus.update(minus_dm), tr, no_range)
+        di_sum = np.add(plus_di, minus_di, out=tr)
+        dx = np.subtract(plus_di, minus_di)
+        np.abs(dx, out=dx)
+        dx *= 100.0
         with np.errstate(divide="ignore", invalid="ignore"):
-            plus_di = np.where(tr == 0.0, 0.0, 100.0 * self._plus.update(plus_dm) / tr)
-            minus_di = np.where(tr == 0.0, 0.0, 100.0 * self._minus.update(minus_dm) / tr)
-            di_sum = plus_di + minus_di
-            dx = np.where(di_sum == 0.0, 0.0, 100.0 * np.abs(plus_di - minus_di) / di_sum)
+            dx /= di_sum
+        np.copyto(dx, 0.0, where=di_sum == 0.0)
         return self._adx.update(dx), plus_di, minus_di
+
+    @staticmethod
+    def _di(dm: np.ndarray, tr: np.ndarray, no_range: np.ndarray) -> np.ndarray:
+        dm *= 100.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dm /= tr
+        np.copyto(dm, 0.0, where=no_range)
+        return dm
 
 
 class Supertrend:
@@ -134,11 +152,16 @@ class Choppiness:
     def update(self, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
         high, low, close = columns("Choppiness", "high, low and close", high, low, close)
         s = self._sums.update(self._tr.update(high, low, close))
-        tr_sum = self.n * s.shift + s.s1
-        span = self._high.update(high) - self._low.update(low)
+        tr_sum = np.multiply(s.shift, self.n, out=s.shift)
+        tr_sum += s.s1
+        span = self._high.update(high)
+        span -= self._low.update(low)
         with np.errstate(divide="ignore", invalid="ignore"):
-            chop = 100.0 * np.log10(tr_sum / span) / math.log10(self.n)
-        return np.where(span == 0.0, np.nan, chop)
+            chop = np.log10(np.divide(tr_sum, span, out=tr_sum), out=tr_sum)
+        chop *= 100.0
+        chop /= math.log10(self.n)  # in this order: a ratio of exactly n gives exactly 100
+        np.copyto(chop, np.nan, where=span == 0.0)
+        return chop
 
 
 class Slope:
@@ -156,5 +179,7 @@ class Slope:
         assert s.sw is not None
         n = self.n
         # sum((i - mean_i) * x_i) with i = weight - 1; the shift cancels out of it.
-        centred = s.sw - (n + 1) / 2.0 * s.s1
-        return centred / (n * (n * n - 1) / 12.0)
+        centre_term = np.multiply(s.s1, (n + 1) / 2.0, out=s.s1)
+        centred = np.subtract(s.sw, centre_term, out=s.sw)
+        centred /= n * (n * n - 1) / 12.0
+        return centred

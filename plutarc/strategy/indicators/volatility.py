@@ -28,8 +28,11 @@ class TrueRange:
     def update(self, high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
         high, low, close = columns("TrueRange", "high, low and close", high, low, close)
         prev = self._prev_close.update(close)
+        from_high = np.abs(high - prev)
+        from_low = np.abs(np.subtract(low, prev, out=prev), out=prev)
         # fmax skips the NaN gaps of the first bar, leaving high - low.
-        return np.fmax(high - low, np.fmax(np.abs(high - prev), np.abs(low - prev)))
+        np.fmax(from_high, from_low, out=from_high)
+        return np.fmax(np.subtract(high, low, out=from_low), from_high, out=from_high)
 
 
 class ATR:
@@ -61,10 +64,12 @@ class Bollinger:
 
     def update(self, close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         mid, std = _mean_std(self._sums.update(series("Bollinger", close)), self.n, 0)
-        upper = mid + self.k * std
-        lower = mid - self.k * std
+        half = np.multiply(std, self.k, out=std)
+        upper = mid + half
+        lower = mid - half
+        bandwidth = np.subtract(upper, lower, out=half)
         with np.errstate(divide="ignore", invalid="ignore"):
-            bandwidth = (upper - lower) / mid
+            bandwidth /= mid
         return mid, upper, lower, bandwidth
 
 
@@ -86,8 +91,9 @@ class Keltner:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         high, low, close = columns("Keltner", "high, low and close", high, low, close)
         mid = self._ema.update(close)
-        width = self.k * self._atr.update(high, low, close)
-        return mid, mid + width, mid - width
+        width = self._atr.update(high, low, close)
+        width *= self.k
+        return mid, mid + width, np.subtract(mid, width, out=width)
 
 
 class Donchian:
@@ -107,7 +113,9 @@ class Donchian:
         high, low = columns("Donchian", "high and low", high, low)
         upper = self._high.update(high)
         lower = self._low.update(low)
-        return upper, lower, (upper + lower) / 2.0
+        mid = upper + lower
+        mid /= 2.0
+        return upper, lower, mid
 
 
 class RealizedVol:
@@ -123,8 +131,9 @@ class RealizedVol:
 
     def update(self, close: np.ndarray) -> np.ndarray:
         close = series("RealizedVol", close)
+        prev = self._prev.update(close)
         with np.errstate(divide="ignore", invalid="ignore"):
-            returns = np.log(close / self._prev.update(close))
+            returns = np.log(np.divide(close, prev, out=prev), out=prev)
         return _mean_std(self._sums.update(returns), self.n, 1)[1]
 
 
@@ -140,16 +149,31 @@ class ZScore:
     def update(self, x: np.ndarray) -> np.ndarray:
         x = series("ZScore", x)
         s = self._sums.update(x)
-        _, std = _mean_std(s, self.n, 0)
-        deviation = (x - s.shift) - s.s1 / self.n  # about the shift: no large cancellation
+        deviation = np.subtract(x, s.shift, out=s.shift)  # about the shift: no cancellation
+        mean_offset, std = _mean_std(s, self.n, 0, offset_only=True)
+        deviation -= mean_offset
         with np.errstate(divide="ignore", invalid="ignore"):
-            z = deviation / std
-        return np.where(std == 0.0, 0.0, z)
+            deviation /= std
+        np.copyto(deviation, 0.0, where=std == 0.0)
+        return deviation
 
 
-def _mean_std(s: Sums, n: int, ddof: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation from shifted window sums (``WindowSums(squares=True)``)."""
-    shift, s1, s2 = s.shift, s.s1, s.s2
+def _mean_std(
+    s: Sums, n: int, ddof: int, offset_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation from shifted window sums (``WindowSums(squares=True)``),
+    computed in place of the sums; with ``offset_only`` the mean is left relative to the
+    shift."""
+    s1, s2 = s.s1, s.s2
     assert s2 is not None
-    squares = np.maximum(s2 - s1 * s1 / n, 0.0)  # never below 0 through rounding
-    return shift + s1 / n, np.sqrt(squares / (n - ddof))
+    squares = s1 * s1
+    squares /= n
+    np.subtract(s2, squares, out=squares)
+    np.maximum(squares, 0.0, out=squares)  # never below 0 through rounding
+    squares /= n - ddof
+    std = np.sqrt(squares, out=squares)
+    mean = s1
+    mean /= n
+    if not offset_only:
+        mean += s.shift
+    return mean, std

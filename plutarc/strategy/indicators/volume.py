@@ -111,6 +111,7 @@ class OBV:
     def update(self, close: np.ndarray, volume: np.ndarray) -> np.ndarray:
         close, volume = columns("OBV", "close and volume", close, volume)
         prev = self._prev.update(close)
-        # comparisons with the first bar's NaN are False: it contributes 0
-        signed = np.where(close > prev, volume, np.where(close < prev, -volume, 0.0))
+        signed = np.sign(np.subtract(close, prev, out=prev), out=prev)
+        np.nan_to_num(signed, copy=False)  # the first bar has no previous close: 0
+        signed *= volume
         return self._total.update(signed)

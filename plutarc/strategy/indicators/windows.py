@@ -28,14 +28,22 @@ def _window_extreme(z: np.ndarray, w: int, pick: np.ufunc) -> np.ndarray:
     count = z.size - w + 1
     if count <= 0:
         return EMPTY
-    span, m = 1, z
+    if w == 1:
+        return z.copy()
+    # Level k holds the extreme of z[i : i + 2**k]; two buffers are reused across levels
+    # (fresh big arrays cost more than the comparisons).
+    level = pick(z[:-1], z[1:])
+    spare = np.empty_like(level)
+    span, size = 2, level.size
     while 2 * span <= w:
-        m = pick(m[:-span], m[span:])  # m[i] = extreme of z[i : i + 2 * span]
+        size -= span
+        pick(level[:size], level[span : span + size], out=spare[:size])
+        level, spare = spare, level
         span *= 2
     if span == w:
-        return m
+        return level[:count]
     # Two overlapping power-of-two windows cover the window exactly; max/min do not care.
-    return pick(m[:count], m[w - span : w - span + count])
+    return pick(level[:count], level[w - span : w - span + count], out=spare[:count])
 
 
 class WindowExtreme:
