@@ -115,3 +115,17 @@ def test_outputs_are_defined_after_warm_up(name: str) -> None:
             first = int(np.argmax(defined))
             assert defined[first:].all(), f"{name}: NaN after warm-up"
             assert first < 100
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_inputs_are_untouched_and_outputs_are_fresh_arrays(name: str) -> None:
+    # Callers may keep their bars and may modify the outputs in place.
+    factory, columns = CASES[name]
+    data = [col.copy() for col in _inputs(columns)]
+    outputs = _outputs(factory().update(*data))  # type: ignore[attr-defined]
+    for col, original in zip(data, _inputs(columns), strict=True):
+        np.testing.assert_array_equal(col, original)
+    arrays = [*outputs, *data]
+    for i, out in enumerate(outputs):
+        for other in arrays[i + 1 :]:
+            assert not np.shares_memory(out, other)
