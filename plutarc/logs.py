@@ -92,6 +92,8 @@ def configure(level: str = "info", log_file: Path | None = None,
     return logger
 
 
-def log_event(logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object) -> None:
+def log_event(
+    logger: logging.Logger, message: str, level: int = logging.INFO, **fields: object
+) -> None:
     """One structured line: a message plus key/value fields."""
     logger.log(level, message, extra={"fields": fields})

@@ -30,7 +30,9 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def describe_validation_error(exc: ValidationError, model: type[BaseModel], where: str) -> list[str]:
+def describe_validation_error(
+    exc: ValidationError, model: type[BaseModel], where: str
+) -> list[str]:
     """One message per error, naming the key and, for an unknown key, the closest valid one."""
     messages = []
     for err in exc.errors():

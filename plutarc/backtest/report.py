@@ -92,8 +92,10 @@ def render_report(store: ResultsStore, run_id: int) -> str:
     row = run.row
     title = f"plutarc backtest #{run_id}: {row['template_name']} on {row['symbol']}"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}table{{border-collapse:collapse;margin:8px 0}}
-th,td{{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}}th{{background:#f0f0f0}}</style>
+<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}
+table{{border-collapse:collapse;margin:8px 0}}
+th,td{{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}}
+th{{background:#f0f0f0}}</style>
 </head><body><h1>{html.escape(title)}</h1>
 <p>{_day(row['start_ms'])} to {_day(row['end_ms'])}, {row['bars']:,} bars at {row['interval']},
 data fingerprint <code>{row['data_fingerprint'][:16]}</code>, ran in {row['duration_s']:.2f} s.</p>

@@ -30,6 +30,10 @@ from plutarc.strategy.template import Template
 
 ProgressFn = Callable[[int, int], None]
 
+# Exit previews look at most this far ahead: long enough to skip quiet stretches in one
+# step, short enough that a position held for months is not re-previewed to the end.
+SCAN_WINDOW_BARS = 4096
+
 
 @dataclass
 class BacktestOutcome:
@@ -126,18 +130,7 @@ class BacktestRun:
         n = len(self.bars)
         actions = np.zeros(len(dec), dtype=np.int8)
         overrides: dict[int, list[str]] = {}
-        # rows a flat bot acts on, and rows that can change an open position
-        entry_rows = np.flatnonzero(dec.allowed & (trig_j >= self.start_index))
-        act_long = np.zeros(len(dec), dtype=bool)  # rows that matter while long
-        act_short = np.zeros(len(dec), dtype=bool)
-        if self.template.on_opposite_signal != "ignore":
-            act_long |= dec.allowed & (dec.direction < 0)
-            act_short |= dec.allowed & (dec.direction > 0)
-        for rule in self.policy.signal_rules:
-            thr = rule.params["threshold"]
-            act_long |= dec.score <= -thr
-            act_short |= dec.score >= thr
-        rows_long, rows_short = np.flatnonzero(act_long), np.flatnonzero(act_short)
+        entry_rows, rows_long, rows_short = self._rows_that_matter(dec, trig_j)
         r_exit = 0  # first exit row not yet handled
         j = self.start_index
         last_report = 0
@@ -207,47 +200,47 @@ class BacktestRun:
             sum((p.amount for p in self.sim.funding_payments), Decimal(0)),
             sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent)
 
-    def _scan(self, j: int, horizon: int, ex, exit_j: np.ndarray, r_exit: int) -> int:
-        """The first bar in [j, horizon] where the venue or the exit rules do something.
+    def _rows_that_matter(self, dec: DecisionBatch, trig_j: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decision rows a flat bot acts on, and rows that can change a long / short."""
+        entry_rows = np.flatnonzero(dec.allowed & (trig_j >= self.start_index))
+        act_long = np.zeros(len(dec), dtype=bool)
+        act_short = np.zeros(len(dec), dtype=bool)
+        if self.template.on_opposite_signal != "ignore":
+            act_long |= dec.allowed & (dec.direction < 0)
+            act_short |= dec.allowed & (dec.direction > 0)
+        for rule in self.policy.signal_rules:
+            thr = rule.params["threshold"]
+            act_long |= dec.score <= -thr
+            act_short |= dec.score >= thr
+        return entry_rows, np.flatnonzero(act_long), np.flatnonzero(act_short)
 
-        Exit closes move the resting stop; between two moves the stop is constant, so the
-        venue's own accelerator can skip each constant stretch. A close-now flag (time stop)
-        ends the scan at its exit close."""
+    def _scan(self, j: int, horizon: int, ex, exit_j: np.ndarray, r_exit: int) -> int:
+        """The first bar in [j, horizon] where the venue or the exit rules may do something.
+
+        Exit closes move the resting stop; the stop only tightens, so the venue's own
+        accelerator (which sees the stop at its current, loosest level) finds every other
+        event, and the first bar that touches the moving stop path is found here. Both are
+        candidates only: ``process_bar`` decides what really fills. A close-now flag (time
+        stop) ends the scan at its exit close."""
+        horizon = min(horizon, j + SCAN_WINDOW_BARS)
+        venue_hit = self.sim.next_event_bar(j, horizon + 1)
         hi_row = int(np.searchsorted(exit_j, horizon, side="right"))
         if self.policy.side == 0 or hi_row <= r_exit or self.policy.exits_static:
-            return min(self.sim.next_event_bar(j, horizon + 1), horizon) if horizon >= j else j
+            return min(venue_hit, horizon)
         levels, flags, _ = self.policy.preview_exits(ex, r_exit, hi_row)
         if flags.any():
             horizon = min(horizon, int(exit_j[r_exit + int(np.argmax(flags))]))
-        # stretches of constant stop level between exit closes
-        row_bar = exit_j[r_exit:hi_row]
-        changes = np.flatnonzero(np.diff(np.r_[self.policy.stop_level, levels]) != 0)
-        start = j
-        for c in changes:
-            stretch_end = min(int(row_bar[c]) + 1, horizon + 1)  # level moves after this close
-            if stretch_end > start:
-                hit = self.sim.next_event_bar(start, stretch_end)
-                if hit < stretch_end:
-                    return hit
-                start = stretch_end
-            if start > horizon:
-                return horizon
-            self._preset_stop(levels[c])
-        if start <= horizon:
-            hit = self.sim.next_event_bar(start, horizon + 1)
-            return min(hit, horizon)
-        return horizon
-
-    def _preset_stop(self, level: float) -> None:
-        """Move the resting stop as the bot will when that exit close is committed."""
-        stop_id = self.policy.stop_id
-        if stop_id is None or not np.isfinite(level):
-            return
-        side = self.policy.side
-        price = self.inst.round_price(level, "down" if side > 0 else "up")
-        order = self.sim.order(stop_id)
-        if order is not None and order.status.is_open and order.request.stop_price != price:
-            self.sim.amend(stop_id, stop_price=price, now_ms=-1)
+        bars = np.arange(j, horizon + 1)
+        # the level in force during bar b was set by the last exit close before b opened
+        row = np.searchsorted(exit_j[r_exit:hi_row], bars, side="left") - 1
+        path = np.where(row >= 0, levels[np.maximum(row, 0)], self.policy.stop_level)
+        if self.policy.side > 0:
+            touch = self.bars.low[j:horizon + 1] <= path
+        else:
+            touch = self.bars.high[j:horizon + 1] >= path
+        first = int(np.argmax(touch)) if touch.any() else horizon + 1 - j
+        return min(venue_hit, j + first, horizon)
 
     def _final_equity(self) -> Decimal:
         return self.account.equity(self.inst.settle)

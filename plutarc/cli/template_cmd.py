@@ -50,7 +50,10 @@ def validate(path: Path) -> None:
 
 
 @app.command("new")
-def new(name: str, source: str = typer.Option(..., "--from", help="System template to copy.")) -> None:
+def new(
+    name: str,
+    source: str = typer.Option(..., "--from", help="System template to copy."),
+) -> None:
     """Create a user template from a system template."""
     if not name.replace("_", "").replace("-", "").isalnum():
         raise UsageError(f"template name {name!r}: use letters, digits, - and _ only")

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from plutarc.models import Balance, Candle, Fill, Instrument, Order, OrderRequest, OrderType, Position
+from plutarc.models import (
+    Balance,
+    Candle,
+    Fill,
+    Instrument,
+    Order,
+    OrderRequest,
+    OrderType,
+    Position,
+)
 
 
 @dataclass(frozen=True)

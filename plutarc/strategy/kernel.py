@@ -56,6 +56,8 @@ class SymbolKernel:
                     raise AssertionError("policy opened a position while entries are halted")
             else:
                 action, reasons, intents = Action.NONE, ["bot: entries paused"], []
+            if action is Action.NONE and not reasons:
+                reasons = dec.blocked_by(i)
             out.intents += intents
             out.decisions.append(Decision(int(dec.ts_ms[i]), action, float(dec.score[i]),
                                           dec.components_at(i), tuple(reasons)))

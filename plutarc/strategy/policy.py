@@ -102,7 +102,9 @@ class PositionPolicy:
                 if rule.wants_exit(self.side, score):
                     return Action.EXIT, [], self._close_position("signal_reversal_exit")
         if not batch.allowed[i]:
-            return Action.NONE, batch.blocked_by(i), []
+            # The engine's own verdict: callers that show it call batch.blocked_by(i); the
+            # backtester keeps the arrays and words them only when asked.
+            return Action.NONE, [], []
         if self.pending:
             return Action.NONE, ["position: an order is still pending"], []
         if self.side == d:

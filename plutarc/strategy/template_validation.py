@@ -119,6 +119,9 @@ def validate_template(template: Template) -> list[ResolvedComponent]:
             continue
         try:
             cls(params)  # cross-parameter rules (e.g. fast < slow) live in the constructor
+        except TemplateError as exc:
+            problems += [p if p.startswith(use.id) else f"{where}: {p}" for p in exc.problems]
+            continue
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             continue

@@ -38,5 +38,7 @@ class SessionFilter(Component):
         return gate(hour.astype(np.float64), ok)
 
     def explain(self, value: float, direction: Direction | None) -> str:
+        if value != value:
+            return "no bar time yet"
         return (f"UTC hour {int(value)} outside {self.params['start_hour']:02d}-"
                 f"{self.params['end_hour']:02d}" + ("" if self.params["weekends"] else " weekdays"))
