@@ -23,7 +23,7 @@ from plutarc.daemon.runtime.registry import WorkerRegistry, default_registry
 from plutarc.daemon.runtime.supervisor import Supervisor
 from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import DaemonStore
-from plutarc.daemon.templates import TemplateValidator, check_template_syntax
+from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError
 from plutarc.models.events import EventKind, Severity
 from plutarc.paths import Paths
@@ -60,7 +60,7 @@ class Daemon:
         settings: Settings,
         registry: WorkerRegistry | None = None,
         clock: Clock | None = None,
-        validate_template: TemplateValidator = check_template_syntax,
+        validate_template: TemplateValidator = check_strategy_template,
     ) -> None:
         self.paths = paths
         self.settings = settings

@@ -27,7 +27,7 @@ from plutarc.daemon.store import (
     TemplateRecord,
     TradeRecord,
 )
-from plutarc.daemon.templates import TemplateValidator, check_template_syntax
+from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError, PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
 
@@ -43,7 +43,7 @@ class DaemonService:
         sink: EventSink,
         supervisor: Supervisor,
         clock: Clock,
-        validate_template: TemplateValidator = check_template_syntax,
+        validate_template: TemplateValidator = check_strategy_template,
     ) -> None:
         self.store = store
         self.sink = sink

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from typing import Any
 
 from plutarc.errors import TemplateError
 
@@ -13,12 +14,8 @@ TemplateValidator = Callable[[str, str], None]
 MAX_TEMPLATE_BYTES = 256 * 1024
 
 
-def check_template_syntax(name: str, toml_text: str) -> None:
-    """The checks every template must pass: size, valid TOML, a non-empty table.
-
-    The strategy package checks the contents (components, parameters); the daemon is given
-    that validator at start (see ``DaemonService``) and falls back to this one.
-    """
+def parse_template_text(name: str, toml_text: str) -> dict[str, Any]:
+    """Size and TOML syntax: the checks that need nothing but the text."""
     if len(toml_text.encode()) > MAX_TEMPLATE_BYTES:
         raise TemplateError(f"template {name!r} is larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
     try:
@@ -27,3 +24,21 @@ def check_template_syntax(name: str, toml_text: str) -> None:
         raise TemplateError(f"template {name!r} is not valid TOML: {exc}") from None
     if not parsed:
         raise TemplateError(f"template {name!r} is empty")
+    return parsed
+
+
+def check_strategy_template(name: str, toml_text: str) -> None:
+    """Everything a bot needs from a template: shape, components, parameters, intervals.
+
+    The same validation ``plutarc template validate`` and the backtester run, so a template
+    the daemon accepts is one the strategy engine can build.
+    """
+    from plutarc.strategy.template import parse_template
+    from plutarc.strategy.template_validation import validate_template
+
+    raw = parse_template_text(name, toml_text)
+    declared = raw.setdefault("name", name)
+    if declared != name:
+        raise TemplateError(f"template text names itself {declared!r} but is stored as {name!r}: "
+                            "make the two agree")
+    validate_template(parse_template(raw, f"template {name!r}"))

@@ -20,7 +20,9 @@ from plutarc.paths import Paths, resolve_paths
 
 REPO = Path(__file__).resolve().parents[2]
 HEARTBEAT_S = 0.2
-TEMPLATE = '[signals.ema_cross]\nfast = 12\nslow = 26\n'
+TEMPLATES = REPO / "configs" / "templates"
+TEMPLATE_NAME = "reference_ema_cross"  # a real shipped template: the daemon validates it fully
+TEMPLATE = (TEMPLATES / f"{TEMPLATE_NAME}.toml").read_text()
 
 
 def short_home() -> Path:

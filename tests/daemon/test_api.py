@@ -16,13 +16,13 @@ from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
 from plutarc.daemon.client import DaemonClient
 from plutarc.daemon.errors import ApiVersionMismatch, InvalidTransition, NotFound
 from plutarc.daemon.lifecycle import BotState
-from plutarc.errors import UsageError
+from plutarc.errors import ConfigError, UsageError
 from plutarc.models.events import EventKind
-from tests.daemon.conftest import TEMPLATE, DaemonProcess
+from tests.daemon.conftest import TEMPLATE, TEMPLATE_NAME, DaemonProcess
 
 
 def spec(name: str, venue: str = "sim", symbols: tuple[str, ...] = ("BTCUSDT",)) -> BotSpec:
-    return BotSpec(name=name, template="trend", venue=venue, mode="paper", symbols=symbols)
+    return BotSpec(name=name, template=TEMPLATE_NAME, venue=venue, mode="paper", symbols=symbols)
 
 
 async def settled(client: DaemonClient, ref: str, state: BotState, timeout_s: float = 5.0):
@@ -36,7 +36,7 @@ async def settled(client: DaemonClient, ref: str, state: BotState, timeout_s: fl
 @pytest.fixture
 async def client(daemon: DaemonProcess):
     async with daemon.client() as c:
-        await c.put_template("trend", TEMPLATE)
+        await c.put_template(TEMPLATE_NAME, TEMPLATE)
         yield c
 
 
@@ -87,13 +87,13 @@ async def test_every_response_carries_the_api_version_even_without_a_header(daem
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ({"name": "x1", "template": "trend", "venue": "sim", "mode": "paper", "symbols": ["BTC"],
+    ({"name": "x1", "template": TEMPLATE_NAME, "venue": "sim", "mode": "paper", "symbols": ["BTC"],
       "colour": "red"}, "unknown key 'colour'"),
-    ({"name": "x2", "template": "trend", "venue": "sim", "mode": "real", "symbols": ["BTC"]},
+    ({"name": "x2", "template": TEMPLATE_NAME, "venue": "sim", "mode": "real", "symbols": ["BTC"]},
      "mode: Input should be 'live', 'testnet' or 'paper'"),
-    ({"name": "x3", "template": "trend", "venue": "sim", "mode": "paper", "symbols": []},
+    ({"name": "x3", "template": TEMPLATE_NAME, "venue": "sim", "mode": "paper", "symbols": []},
      "a bot needs at least one symbol"),
-    ({"name": "Bad Name", "template": "trend", "venue": "sim", "mode": "paper",
+    ({"name": "Bad Name", "template": TEMPLATE_NAME, "venue": "sim", "mode": "paper",
       "symbols": ["BTC"]}, "bot name 'Bad Name' must be 1-40 characters"),
     ("{not json", "request body is not valid JSON"),
 ])
@@ -207,3 +207,15 @@ def test_curl_speaks_to_the_socket(daemon: DaemonProcess):
 def test_socket_is_0600_in_a_0700_directory(daemon: DaemonProcess):
     assert daemon.paths.socket.stat().st_mode & 0o777 == 0o600
     assert daemon.paths.runtime_dir.stat().st_mode & 0o777 == 0o700
+
+
+async def test_a_bot_on_a_missing_or_invalid_template_is_refused(daemon: DaemonProcess,
+                                                                  client: DaemonClient):
+    with pytest.raises(ConfigError, match="no template named 'ghost'"):
+        await client.create_bot(BotSpec(name="haunted", template="ghost", venue="sim",
+                                        mode="paper", symbols=("BTCUSDT",)))
+    status, answer = await raw(daemon, "PUT", "/v1/templates/nostop",
+                               {"toml": 'name = "nostop"\n[[components]]\nid = "ema_cross"\n'})
+    assert status == 422 and answer["error"]["type"] == "template_error"
+    assert "protective stop" in answer["error"]["message"]
+    assert [t.name for t in await client.list_templates()] == [TEMPLATE_NAME]

@@ -16,7 +16,7 @@ from plutarc.daemon.bot_config import BotSpec
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.process import lock_holder, read_pid
 from plutarc.daemon.store import DaemonStore
-from tests.daemon.conftest import TEMPLATE, DaemonProcess, daemon_env, wait_for
+from tests.daemon.conftest import TEMPLATE, TEMPLATE_NAME, DaemonProcess, daemon_env, wait_for
 
 
 def states(daemon: DaemonProcess) -> dict[str, BotState]:
@@ -30,9 +30,9 @@ def make_fleet(daemon: DaemonProcess) -> None:
     """Four bots, one in each settled state: online, paused, stopped, errored."""
     async def build() -> None:
         async with daemon.client() as c:
-            await c.put_template("trend", TEMPLATE)
+            await c.put_template(TEMPLATE_NAME, TEMPLATE)
             for name, venue in (("on", "sim"), ("pa", "sim"), ("st", "sim"), ("er", "crashy")):
-                spec = BotSpec(name=name, template="trend", venue=venue, mode="paper",
+                spec = BotSpec(name=name, template=TEMPLATE_NAME, venue=venue, mode="paper",
                                symbols=("BTCUSDT",))
                 await c.create_bot(spec, start=name != "st")
     asyncio.run(build())
@@ -117,7 +117,7 @@ def test_bot_commands_through_the_cli(home: Path, monkeypatch: pytest.MonkeyPatc
     daemon = DaemonProcess(home).start()
     try:
         asyncio.run(_put_template(daemon))
-        assert run(["bot", "create", "cli-bot", "--template", "trend", "--symbol", "BTCUSDT",
+        assert run(["bot", "create", "cli-bot", "--template", TEMPLATE_NAME, "--symbol", "BTCUSDT",
                     "--symbol", "ETHUSDT", "--venue", "sim", "--mode", "paper"]) == 0
         assert "bot cli-bot: stopped" in capsys.readouterr().out
         assert run(["bot", "start", "cli-bot"]) == 0
@@ -133,7 +133,7 @@ def test_bot_commands_through_the_cli(home: Path, monkeypatch: pytest.MonkeyPatc
         assert "risk.max_leverage" in capsys.readouterr().out
         assert run(["bot", "pause", "cli-bot"]) == 2
         assert "cannot pause bot 'cli-bot': it is stopped" in capsys.readouterr().err
-        assert run(["bot", "create", "x", "--template", "trend", "--symbol", "B",
+        assert run(["bot", "create", "x", "--template", TEMPLATE_NAME, "--symbol", "B",
                     "--venue", "sim", "--mode", "real"]) == 2
         assert "mode: Input should be 'live', 'testnet' or 'paper'" in capsys.readouterr().err
         assert run(["bot", "delete", "cli-bot", "--yes"]) == 0
@@ -148,7 +148,7 @@ def test_bot_commands_through_the_cli(home: Path, monkeypatch: pytest.MonkeyPatc
 
 async def _put_template(daemon: DaemonProcess) -> None:
     async with daemon.client() as c:
-        await c.put_template("trend", TEMPLATE)
+        await c.put_template(TEMPLATE_NAME, TEMPLATE)
 
 
 @pytest.mark.slow

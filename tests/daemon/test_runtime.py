@@ -26,7 +26,7 @@ from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import DaemonStore
 from plutarc.errors import ConfigError, TemplateError
 from plutarc.models.events import EventKind
-from tests.daemon.conftest import TEMPLATE
+from tests.daemon.conftest import TEMPLATE, TEMPLATE_NAME, TEMPLATES
 from tests.daemon.plugin_workers import CrashingWorker
 
 
@@ -70,7 +70,8 @@ class Rig:
 
     async def bot(self, name: str, venue: str = "rec", start: bool = True,
                   symbols: tuple[str, ...] = ("BTCUSDT",)) -> str:
-        spec = BotSpec(name=name, template="trend", venue=venue, mode="paper", symbols=symbols)
+        spec = BotSpec(name=name, template=TEMPLATE_NAME, venue=venue, mode="paper",
+                       symbols=symbols)
         bot = await self.service.create_bot(spec, "tester", start=start)
         return bot.id
 
@@ -105,7 +106,7 @@ async def rig() -> AsyncIterator[Rig]:
     store = DaemonStore.open(":memory:")
     workers: dict[str, RecordingWorker] = {}
     service = make_service(store, workers)
-    service.put_template("trend", TEMPLATE, "tester")
+    service.put_template(TEMPLATE_NAME, TEMPLATE, "tester")
     yield Rig(service, workers)
     await service.supervisor.shutdown()
 
@@ -178,19 +179,21 @@ async def test_a_worker_ignoring_stop_is_cancelled_after_the_grace_period(rig: R
 async def test_hot_config_reaches_the_running_worker_within_100_ms(rig: Rig):
     bot_id = await rig.bot("hot", symbols=("BTCUSDT",))
     await until(lambda: rig.state(bot_id) is BotState.ONLINE)
-    rig.service.put_template("mean", "[signals.rsi]\nperiod = 14\n", "alice")
+    other = (TEMPLATES / "trend_following.toml").read_text()
+    rig.service.put_template("trend_following", other, "alice")
 
     sent = asyncio.get_running_loop().time()
-    rig.service.update_config(bot_id, ConfigPatch(template="mean", symbols=("BTCUSDT", "ETHUSDT"),
-                                                  risk=RiskLimits(max_open_orders=3)), "alice")
+    patch = ConfigPatch(template="trend_following", symbols=("BTCUSDT", "ETHUSDT"),
+                        risk=RiskLimits(max_open_orders=3))
+    rig.service.update_config(bot_id, patch, "alice")
     await until(lambda: rig.workers["hot"].seen)
 
     seen_at, command = rig.workers["hot"].seen[0]
     assert seen_at - sent < 0.100
     assert isinstance(command, ConfigChanged)
-    assert (command.old.template, command.new.template) == ("trend", "mean")
+    assert (command.old.template, command.new.template) == (TEMPLATE_NAME, "trend_following")
     assert command.new.symbols == ("BTCUSDT", "ETHUSDT") and command.new.risk.max_open_orders == 3
-    assert command.new.version == 2 and "rsi" in command.new.template_toml
+    assert command.new.version == 2 and command.new.template_toml == other
     activity = [e.message for e in rig.service.events(bot=bot_id, kinds=[EventKind.ACTIVITY])]
     assert any("symbols changed by alice: +ETHUSDT -" in m for m in activity)
 
@@ -203,7 +206,7 @@ async def test_a_refused_config_keeps_the_last_good_one_and_says_so(rig: Rig):
         rig.service.update_config(bot_id, ConfigPatch(template="ghost"), "alice")
 
     bot = rig.service.get_bot(bot_id)
-    assert (bot.template, bot.config_version) == ("trend", 1)
+    assert (bot.template, bot.config_version) == (TEMPLATE_NAME, 1)
     assert rig.workers["keep"].seen == []
     [note] = rig.service.events(bot=bot_id, kinds=[EventKind.ACTIVITY])
     assert "configuration change refused: no template named 'ghost'" in note.message
@@ -214,15 +217,25 @@ async def test_editing_a_template_reaches_running_bots_and_bad_templates_are_ref
     bot_id = await rig.bot("tpl")
     await until(lambda: rig.state(bot_id) is BotState.ONLINE)
 
-    rig.service.put_template("trend", TEMPLATE + "threshold = 0.4\n", "alice")
+    edited = TEMPLATE.replace("threshold = 1.0", "threshold = 0.9")
+    rig.service.put_template(TEMPLATE_NAME, edited, "alice")
     await until(lambda: rig.workers["tpl"].seen)
     command = rig.workers["tpl"].seen[0][1]
     assert isinstance(command, ConfigChanged)
     assert (command.old.template_version, command.new.template_version) == (1, 2)
+    assert command.new.template_toml == edited
 
     with pytest.raises(TemplateError, match="not valid TOML"):
-        rig.service.put_template("trend", "this is [not toml", "alice")
-    assert rig.service.get_template("trend").version == 2
+        rig.service.put_template(TEMPLATE_NAME, "this is [not toml", "alice")
+    no_stop = edited.split("[[components]]\nid = \"hard_stop_loss\"")[0]
+    with pytest.raises(TemplateError, match="needs at least one protective stop"):
+        rig.service.put_template(TEMPLATE_NAME, no_stop, "alice")
+    with pytest.raises(TemplateError, match="names itself 'reference_ema_cross' but is stored"):
+        rig.service.put_template("other_name", edited, "alice")
+    assert rig.service.get_template(TEMPLATE_NAME).version == 2
+    assert rig.workers["tpl"].seen[1:] == []  # refused templates never reach the bot
+    refusals = [e.message for e in rig.service.events(bot=bot_id, kinds=[EventKind.ACTIVITY])]
+    assert len(refusals) == 2 and all("keeping configuration v1" in m for m in refusals)
 
 
 async def test_flatten_pauses_the_bot_and_asks_the_worker_to_close(rig: Rig):
