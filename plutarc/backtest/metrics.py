@@ -35,8 +35,9 @@ class Metrics:
     avg_loss: float
     max_consecutive_wins: int
     max_consecutive_losses: int
-    max_drawdown: float
+    max_drawdown: float  # on the equity marked at every bar's close
     max_drawdown_pct: float
+    max_drawdown_closed: float  # on the equity after each closed trade only
     sharpe: float | None
     sortino: float | None
     calmar: float | None
@@ -132,6 +133,7 @@ def compute_metrics(trades: list[Trade], equity: np.ndarray, ts_ms: np.ndarray,
         max_consecutive_losses=l_streak,
         max_drawdown=dd_value,
         max_drawdown_pct=dd_frac * 100,
+        max_drawdown_closed=drawdown(start_cash + np.cumsum([0.0, *pnls]))[1],
         sharpe=sharpe, sortino=sortino, calmar=calmar,
         fees=fees, funding=funding,
         exposure_pct=in_position_bars / max(len(ts_ms), 1) * 100,

@@ -23,7 +23,7 @@ def classify_entries(bars: Bars, trades: list[Trade], interval: str) -> list[tup
         return []
     higher = resample(bars, interval_ms(interval))
     if len(higher) == 0:
-        return [("unknown", "unknown")] * len(trades)
+        return [("unknown_trend", "unknown_vol")] * len(trades)
     adx, _, _ = ADX(14).update(higher.high, higher.low, higher.close)
     chop = Choppiness(14).update(higher.high, higher.low, higher.close)
     vol = RealizedVol(30).update(higher.close)
@@ -34,7 +34,7 @@ def classify_entries(bars: Bars, trades: list[Trade], interval: str) -> list[tup
     out = []
     for i in idx:
         if i < 0 or not np.isfinite(adx[i]):
-            out.append(("unknown", "unknown"))
+            out.append(("unknown_trend", "unknown_vol"))
             continue
         if adx[i] >= ADX_TREND and not chop[i] > CHOP_RANGE:
             trend = "trend"
@@ -43,7 +43,7 @@ def classify_entries(bars: Bars, trades: list[Trade], interval: str) -> list[tup
         else:
             trend = "transition"
         if cuts is None or not np.isfinite(vol[i]):
-            volatility = "unknown"
+            volatility = "unknown_vol"
         else:
             volatility = ("low_vol", "mid_vol", "high_vol")[int(np.searchsorted(cuts, vol[i]))]
         out.append((trend, volatility))
