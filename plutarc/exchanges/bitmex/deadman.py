@@ -1,0 +1,77 @@
+"""The dead man's switch: cancelAllAfter kept armed by a task while the adapter runs.
+
+If our process dies or loses the venue, BitMEX cancels every open order once the timeout
+passes. The task re-arms well before that (every ``refresh_s``); stopping disarms it with
+``timeout=0``. Arming is idempotent, so failures are retried by the HTTP layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from plutarc.errors import VenueError
+from plutarc.exchanges.bitmex.http import BitmexHttp
+
+log = logging.getLogger("plutarc.exchanges.bitmex.deadman")
+
+
+class DeadMansSwitch:
+    def __init__(self, http: BitmexHttp, timeout_ms: int, refresh_s: float) -> None:
+        if refresh_s * 1000 >= timeout_ms:
+            raise ValueError("the dead man's switch must be refreshed before it fires")
+        self._http = http
+        self.timeout_ms = timeout_ms
+        self.refresh_s = refresh_s
+        self.arms = 0
+        self.last_reply: dict[str, Any] | None = None
+        self.last_error: VenueError | None = None
+        self._task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def arm(self, timeout_ms: int | None = None) -> dict[str, Any]:
+        reply = await self._http.request(
+            "POST",
+            "/order/cancelAllAfter",
+            body={"timeout": self.timeout_ms if timeout_ms is None else timeout_ms},
+            signed=True,
+            idempotent=True,
+        )
+        self.last_reply = reply
+        return reply
+
+    async def start(self) -> None:
+        """Arm now (errors raise: a switch that cannot arm must be noticed), then keep armed."""
+        if self.running:
+            return
+        await self.arm()
+        self.arms += 1
+        self._task = asyncio.create_task(self._keep_armed(), name="bitmex-dead-mans-switch")
+
+    async def _keep_armed(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_s)
+            try:
+                await self.arm()
+                self.arms += 1
+                self.last_error = None
+            except VenueError as exc:
+                self.last_error = exc
+                log.warning("BitMEX dead man's switch not re-armed: %s", exc)
+
+    async def stop(self, disarm: bool = True) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if disarm:
+            try:
+                await self.arm(0)
+            except VenueError as exc:
+                log.warning("BitMEX dead man's switch not disarmed: %s", exc)

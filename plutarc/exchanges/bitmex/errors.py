@@ -1,0 +1,103 @@
+"""BitMEX HTTP status + error body -> the plutarc error tree (plutarc/errors.py).
+
+    400 insufficient balance        -> InsufficientFunds
+    400 expired api-expires         -> AuthenticationError (check the host clock)
+    400 Duplicate clOrdID           -> DuplicateClientOrderId (an OrderRejected)
+    400 other, order/position calls -> OrderRejected; other calls -> FinalVenueError
+    401 / 403                       -> AuthenticationError (bad key, signature, ban)
+    404 order calls                 -> OrderRejected; other calls -> FinalVenueError
+    429                             -> RateLimited(retry_after_s from Retry-After / reset)
+    503 and other 5xx               -> VenueUnavailable
+Error texts carry the venue's message and name, never a header or a secret.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from plutarc.errors import (
+    AuthenticationError,
+    FinalVenueError,
+    InsufficientFunds,
+    OrderRejected,
+    RateLimited,
+    VenueError,
+    VenueUnavailable,
+)
+
+
+class DuplicateClientOrderId(OrderRejected):
+    """BitMEX already holds an order with this clOrdID: an earlier attempt did arrive."""
+
+
+class RequestOutcomeUnknown(VenueUnavailable):
+    """The request may have reached BitMEX but no answer came back (timeout, dropped link)."""
+
+
+def error_text(body: bytes | str) -> tuple[str, str]:
+    """(message, name) from a BitMEX error body, tolerating non-JSON bodies."""
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    try:
+        payload = json.loads(text)
+        error = payload["error"]
+        if isinstance(error, dict):
+            return str(error.get("message") or ""), str(error.get("name") or "")
+        return str(error), ""
+    except (ValueError, KeyError, TypeError):
+        return text.strip()[:200], ""
+
+
+def retry_after_s(headers: Mapping[str, str], now_s: float, default_s: float = 1.0) -> float:
+    """How long BitMEX asks us to wait: Retry-After seconds, else until x-ratelimit-reset."""
+    retry = headers.get("Retry-After") or headers.get("retry-after")
+    if retry:
+        try:
+            return max(0.0, float(retry))
+        except ValueError:
+            pass
+    reset = headers.get("x-ratelimit-reset") or headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now_s)
+        except ValueError:
+            pass
+    return default_s
+
+
+def _is_order_call(verb: str, path: str) -> bool:
+    return verb != "GET" and (path.startswith("/order") or path.startswith("/position"))
+
+
+def error_from_response(
+    status: int,
+    body: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    verb: str,
+    path: str,
+    now_s: float,
+) -> VenueError:
+    """The error to raise for a non-2xx BitMEX answer to ``verb path`` (path without query)."""
+    message, name = error_text(body)
+    where = f"BitMEX {verb} {path}: HTTP {status}" + (f" {name}" if name else "")
+    text = f"{where}: {message}" if message else where
+    lowered = message.lower()
+    order_call = _is_order_call(verb, path)
+    if status == 400:
+        if "insufficient" in lowered:
+            return InsufficientFunds(text)
+        if "expired" in lowered or "expires" in lowered:
+            return AuthenticationError(f"{text} (is this host's clock right?)")
+        if "duplicate clordid" in lowered:
+            return DuplicateClientOrderId(text)
+        return OrderRejected(text) if order_call else FinalVenueError(text)
+    if status in (401, 403):
+        return AuthenticationError(text)
+    if status == 404:
+        return OrderRejected(text) if order_call else FinalVenueError(text)
+    if status == 429:
+        return RateLimited(text, retry_after_s(headers, now_s))
+    if status >= 500:
+        return VenueUnavailable(text)
+    return VenueError(text)

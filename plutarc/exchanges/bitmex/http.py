@@ -1,0 +1,172 @@
+"""BitMEX REST client: signed aiohttp requests, rate-limit pacing, retries for idempotent calls.
+
+The query string and body are built once and sent byte for byte as signed. Only idempotent
+requests are retried (GETs, cancels, cancelAllAfter, leverage settings); anything else
+raises at the first failure, and a placement that times out surfaces as
+``RequestOutcomeUnknown`` so the adapter looks the order up instead of resending it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+from yarl import URL
+
+from plutarc.clock import Clock, WallClock
+from plutarc.errors import DataError, RateLimited, TemporaryError, VenueUnavailable
+from plutarc.exchanges.bitmex.auth import Credentials
+from plutarc.exchanges.bitmex.config import BitmexConfig
+from plutarc.exchanges.bitmex.errors import RequestOutcomeUnknown, error_from_response
+from plutarc.exchanges.bitmex.ratelimit import RateLimitState
+
+log = logging.getLogger("plutarc.exchanges.bitmex.http")
+
+
+def encode_query(params: dict[str, Any] | None) -> str:
+    """BitMEX query string: JSON for filter/columns, lowercase booleans, None dropped."""
+    if not params:
+        return ""
+    pairs = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, dict | list):
+            value = json.dumps(value, separators=(",", ":"))
+        pairs.append((key, value))
+    return urlencode(pairs)
+
+
+def encode_body(body: dict[str, Any] | None) -> bytes:
+    """Compact JSON: the exact bytes that are signed and sent."""
+    if body is None:
+        return b""
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+class BitmexHttp:
+    """One REST session to BitMEX (or the local simulator)."""
+
+    def __init__(
+        self,
+        config: BitmexConfig,
+        credentials: Credentials | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._config = config
+        self._credentials = credentials
+        self._clock = clock or WallClock()
+        self._base = config.rest_base
+        self._prefix = urlsplit(self._base).path.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+        self.rate_limit = RateLimitState()
+        self.requests_sent = 0
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _now_s(self) -> float:
+        return self._clock.now_ms() / 1000
+
+    def _session_open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def request(
+        self,
+        verb: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        signed: bool = False,
+        idempotent: bool | None = None,
+        timeout_s: float | None = None,
+    ) -> Any:
+        """Send ``verb path`` and return the decoded JSON; raise our error tree otherwise."""
+        verb = verb.upper()
+        retry = (verb == "GET") if idempotent is None else idempotent
+        attempts = 1 + (self._config.max_retries if retry else 0)
+        delay = self._config.backoff_initial_s
+        for attempt in range(attempts):
+            try:
+                return await self._send_once(verb, path, params, body, signed, timeout_s)
+            except TemporaryError as exc:
+                if attempt + 1 >= attempts:
+                    raise
+                pause = max(delay, getattr(exc, "retry_after_s", 0.0))
+                log.info("BitMEX %s %s failed (%s); retry %d in %.2fs", verb, path, exc,
+                         attempt + 1, pause)
+                await asyncio.sleep(min(pause, self._config.backoff_max_s))
+                delay = min(delay * 2, self._config.backoff_max_s)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(
+        self,
+        verb: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        signed: bool,
+        timeout_s: float | None,
+    ) -> Any:
+        wait = self.rate_limit.wait_s(self._now_s(), self._config.rate_limit_reserve)
+        if wait > 0:
+            await asyncio.sleep(min(wait, self._config.backoff_max_s))
+        query = encode_query(params)
+        target = f"{path}?{query}" if query else path
+        raw_body = encode_body(body) if verb != "GET" else b""
+        headers = {"Accept": "application/json"}
+        if raw_body:
+            headers["Content-Type"] = "application/json"
+        if signed:
+            if self._credentials is None:
+                raise DataError(f"BitMEX {verb} {path} needs API credentials")
+            expires = int(self._now_s()) + self._config.expires_window_s
+            headers.update(
+                self._credentials.rest_headers(verb, self._prefix + target, raw_body, expires)
+            )
+        url = URL(self._base + target, encoded=True)
+        timeout = aiohttp.ClientTimeout(total=timeout_s or self._config.request_timeout_s)
+        self.requests_sent += 1
+        try:
+            async with self._session_open().request(
+                verb, url, data=raw_body or None, headers=headers, timeout=timeout
+            ) as resp:
+                payload = await resp.read()
+                status, resp_headers = resp.status, resp.headers
+        except aiohttp.ClientConnectorError as exc:
+            raise VenueUnavailable(f"BitMEX {verb} {path}: cannot connect ({exc})") from None
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise RequestOutcomeUnknown(
+                f"BitMEX {verb} {path}: no answer ({type(exc).__name__})"
+            ) from None
+        self.rate_limit.update(resp_headers)
+        if status >= 400:
+            error = error_from_response(
+                status, payload, resp_headers, verb=verb, path=path, now_s=self._now_s()
+            )
+            if isinstance(error, RateLimited):
+                self.rate_limit.block(self._now_s() + error.retry_after_s)
+            elif status == 503:
+                self.rate_limit.block(self._now_s() + self._config.overload_backoff_s)
+                error = _with_retry_after(error, self._config.overload_backoff_s)
+            raise error
+        try:
+            return json.loads(payload)
+        except ValueError:
+            raise DataError(f"BitMEX {verb} {path}: answer is not JSON") from None
+
+
+def _with_retry_after(error: Exception, seconds: float) -> Exception:
+    error.retry_after_s = seconds  # type: ignore[attr-defined]
+    return error
