@@ -89,8 +89,10 @@ def stop(
     if pid is None:
         raise DaemonNotRunning(f"no daemon is running for this plutarc home ({paths.pid_file} "
                                "is not locked); start one with 'plutarc daemon start'")
-    if pid > 0:
-        os.kill(pid, signal.SIGTERM)
+    if pid <= 0:
+        raise PlutarcError(f"a daemon holds {paths.pid_file} but its pid is unreadable; "
+                           f"find it with 'fuser {paths.pid_file}'")
+    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while lock_holder(paths.pid_file) is not None:
         if time.monotonic() > deadline:

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import time
+from decimal import Decimal
 
 import aiohttp
 import pytest
@@ -16,7 +17,9 @@ from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
 from plutarc.daemon.client import DaemonClient
 from plutarc.daemon.errors import ApiVersionMismatch, InvalidTransition, NotFound
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.store import DaemonStore, NewDecision
 from plutarc.errors import ConfigError, UsageError
+from plutarc.models import Fill, Liquidity, OrderRequest, OrderType, Position, Side
 from plutarc.models.events import EventKind
 from tests.daemon.conftest import TEMPLATE, TEMPLATE_NAME, DaemonProcess
 
@@ -134,9 +137,10 @@ async def test_risk_settings_are_stored_per_bot(client: DaemonClient):
 
 async def test_the_stream_delivers_state_changes_as_they_happen(client: DaemonClient):
     bot = await client.create_bot(spec("streamed"))
-    stream = client.stream(kinds=[EventKind.BOT_STATE], bot="streamed")
+    # after_id makes the stream gap-free whenever its socket actually connects.
+    last_id = (await client.status()).last_event_id
+    stream = client.stream(kinds=[EventKind.BOT_STATE], bot="streamed", after_id=last_id)
     first = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.2)  # the socket is subscribed before we act
     await client.bot_action("streamed", "start")
     moves = [(await asyncio.wait_for(first, 5)).data["to"]]
     while moves[-1] != "online":
@@ -163,9 +167,9 @@ async def test_hot_config_change_is_applied_by_the_running_bot_within_100_ms(
         client: DaemonClient):
     await client.create_bot(spec("hot"), start=True)
     await settled(client, "hot", BotState.ONLINE)
-    stream = client.stream(kinds=[EventKind.ACTIVITY], bot="hot")
+    last_id = (await client.status()).last_event_id
+    stream = client.stream(kinds=[EventKind.ACTIVITY], bot="hot", after_id=last_id)
     pending = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.2)
 
     sent_ms = time.time_ns() // 1_000_000
     await client.update_config("hot", ConfigPatch(symbols=("BTCUSDT", "ETHUSDT")))
@@ -219,3 +223,33 @@ async def test_a_bot_on_a_missing_or_invalid_template_is_refused(daemon: DaemonP
     assert status == 422 and answer["error"]["type"] == "template_error"
     assert "protective stop" in answer["error"]["message"]
     assert [t.name for t in await client.list_templates()] == [TEMPLATE_NAME]
+
+
+async def test_ledger_reads_serve_exact_decimals(daemon: DaemonProcess, client: DaemonClient):
+    bot = await client.create_bot(spec("ledger"))
+    # Seed rows as a worker would (through the store; WAL lets this process write alongside).
+    store = DaemonStore.open(daemon.paths.database)
+    try:
+        request = OrderRequest(f"{bot.id}-1", "BTCUSDT", Side.BUY, OrderType.LIMIT,
+                               Decimal("0.1"), price=Decimal("42000.10"), tag="entry")
+        store.orders.journal(bot.id, request, 1_000)
+        store.fills.record(bot.id, Fill("f-1", request.client_id, "V1", "BTCUSDT", Side.BUY,
+                                        Decimal("0.1"), Decimal("42000.10"),
+                                        Decimal("0.0000001"), "USDT", Liquidity.MAKER, 2_000))
+        store.positions.upsert(bot.id, Position("BTCUSDT", Decimal("0.1"), Decimal("42000.10")))
+        store.equity.insert(bot.id, 3_000, "USDT", Decimal("10000.00"), Decimal("0.30"))
+        store.decisions.insert(NewDecision(bot.id, "BTCUSDT", 4_000, "enter_long", 0.7,
+                                           {"ema_cross": 0.7}))
+    finally:
+        store.close()
+
+    [order] = await client.orders(bot="ledger", open_only=True)
+    [fill] = await client.fills(bot="ledger")
+    [position] = await client.positions(bot="ledger")
+    [equity] = await client.equity(bot="ledger")
+    [decision] = await client.decisions(bot="ledger")
+    assert (order.price, order.status.value) == (Decimal("42000.10"), "pending")
+    assert fill.fee == Decimal("0.0000001") and position.qty == Decimal("0.1")
+    assert equity.equity == Decimal("10000.30") and decision.components == {"ema_cross": 0.7}
+    _, body = await raw(daemon, "GET", "/v1/fills?bot=ledger")
+    assert body["fills"][0]["price"] == "42000.10"  # money is a string on the wire
