@@ -28,23 +28,27 @@ def run_bar(e: SimMatchingEngine, i: int) -> list[Fill]:
     if i >= tl.n:
         raise UsageError(f"bar {i} does not exist yet (the timeline has {tl.n} bars)")
     e.next_bar = i + 1
-    close = float(tl.close[i])
+    close = tl.close.item(i)
     if not e.open and e.position.qty == 0:
         e.mark_f = close
         return []
     fills: list[Fill] = []
-    ts = int(tl.ts_ms[i])
-    o, h, lo = float(tl.open[i]), float(tl.high[i]), float(tl.low[i])
+    ts = tl.ts_ms.item(i)
+    o, h, lo = tl.open.item(i), tl.high.item(i), tl.low.item(i)
     trails = [w for w in e.open.values() if w.kind is Kind.TRAIL and w.active_from <= i]
     for w in trails:
         _catch_up_trail(e, w, i)
     if e.position.qty and e.funding.enabled:
         _pay_funding(e, ts, tl.interval_ms, o)
     if e.config.slippage_atr_fraction:
-        e.pricing.prepare(float(tl.atr[i - 1]) if i > 0 else _NAN)
+        e.pricing.prepare(tl.atr.item(i - 1) if i > 0 else _NAN)
     fraction = e.config.max_volume_fraction
-    e._budget = e.instrument.round_qty(fraction * float(tl.volume[i])) if fraction else None
+    e._budget = e.instrument.round_qty(fraction * tl.volume.item(i)) if fraction else None
     _open_phase(e, i, o, ts, fills)
+    if not e.open and not (e.position.qty and e.config.enforce_margin):
+        e._budget = None
+        e.mark_f = close
+        return fills  # nothing left that the path through the bar could touch
     # The path between the extremes: against the position first (a long sees its low first);
     # flat, the extreme nearer the open comes first.
     held = e.position.qty

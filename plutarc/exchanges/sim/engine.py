@@ -199,7 +199,7 @@ class SimMatchingEngine(Executor):
 
     def set_leverage(self, leverage: Decimal) -> None:
         if not 0 < leverage <= self.instrument.max_leverage:
-            raise ConfigError(
+            raise UsageError(
                 f"leverage {leverage} is outside (0, {self.instrument.max_leverage}] for "
                 f"{self.instrument.symbol}"
             )
@@ -233,9 +233,9 @@ class SimMatchingEngine(Executor):
     # -- internals ----------------------------------------------------------------------
 
     def _first_tradable_bar(self, now_ms: int) -> int:
-        active = max(self.timeline.first_closing_after(now_ms), self.next_bar)
+        active = max(self.timeline.first_closing_after(now_ms, self.next_bar), self.next_bar)
         if active > 0:
-            self.mark_f = float(self.timeline.close[active - 1])
+            self.mark_f = self.timeline.close.item(active - 1)
         return active
 
     def _check_margin(

@@ -85,7 +85,7 @@ class Executor:
         else:
             w.status = OrderStatus.PARTIALLY_FILLED
         held = self.position.qty
-        if held == 0 or (held > 0) != was_long:
+        if self.open and (held == 0 or (held > 0) != was_long):
             self._sweep_reduce_only(ts_ms)
 
     def _close(self, w: WorkingOrder, status: OrderStatus, reason: str, ts_ms: int) -> None:

@@ -95,10 +95,19 @@ class Timeline:
             self.volume[:n],
         )
 
-    def first_closing_after(self, now_ms: int) -> int:
+    def first_closing_after(self, now_ms: int, hint: int = 0) -> int:
         """Index of the first bar whose close is after ``now_ms`` (``n`` when none is known yet):
-        the first bar an order placed at ``now_ms`` can trade in."""
+        the first bar an order placed at ``now_ms`` can trade in. ``hint`` is a likely answer
+        (the engine's next bar), checked first because time mostly moves bar by bar."""
         n = self.n
         if n == 0:
             return 0
-        return int(np.searchsorted(self.ts_ms[:n], now_ms - self.interval_ms, side="right"))
+        opened_by = now_ms - self.interval_ms  # bars opening after this close after now_ms
+        ts = self.ts_ms
+        if (
+            0 <= hint < n
+            and ts.item(hint) > opened_by
+            and (hint == 0 or ts.item(hint - 1) <= opened_by)
+        ):
+            return hint
+        return int(np.searchsorted(ts[:n], opened_by, side="right"))
