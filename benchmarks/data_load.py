@@ -27,6 +27,11 @@ YEAR_FILE = REPO.parent / "shared/data/candles/binance-spot_BTCUSDT_1m/BTCUSDT-1
 REPEATS = 5
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # all threads: pyarrow parses in parallel
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
@@ -41,10 +46,11 @@ def _child(phase: str, path: str, cache_dir: str) -> None:
     if phase == "warm-range":
         kwargs = {"interval": "1h", "start": "2024-06-01", "end": "2024-07-01",
                   "warmup_bars": 200}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_s()
     loaded = load_candles(path, cache_dir=cache_dir, **kwargs)
-    seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "import_s": import_s, "rows": len(loaded.bars),
+    seconds, cpu_s = time.perf_counter() - started, _cpu_s() - cpu_started
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "import_s": import_s,
+                      "rows": len(loaded.bars),
                       "cache": loaded.cache_status, "peak_rss_mb": _peak_rss_mb(),
                       "baseline_rss_mb": baseline_mb}))
 
@@ -79,15 +85,17 @@ def main(path: Path) -> None:
         cli = [_cli_seconds(path, home) for _ in range(REPEATS)]
     assert cold["cache"] == "absent" and all(w["cache"] == "hit" for w in warm + ranged)
     print(f"rows: {cold['rows']:,}; import of plutarc.backtest.data: {cold['import_s']:.3f} s")
-    print(f"{'phase':<12}{'seconds':>10}{'peak RSS MB':>14}{'RSS before load':>18}")
+    print(f"{'phase':<12}{'wall s':>10}{'cpu s':>10}{'peak RSS MB':>14}{'RSS before load':>18}")
     rows = [("cold", [cold]), ("warm", warm), ("warm-range", ranged)]
     for name, runs in rows:
         seconds = statistics.median(r["seconds"] for r in runs)
+        cpu = statistics.median(r["cpu_s"] for r in runs)
         peak = max(r["peak_rss_mb"] for r in runs)
         base = max(r["baseline_rss_mb"] for r in runs)
-        print(f"{name:<12}{seconds:>10.3f}{peak:>14.0f}{base:>18.0f}")
-    print(f"{'cli inspect':<12}{statistics.median(cli):>10.3f}   (whole process, cache warm; "
-          f"median of {REPEATS})")
+        print(f"{name:<12}{seconds:>10.3f}{cpu:>10.3f}{peak:>14.0f}{base:>18.0f}")
+    print(f"{'cli inspect':<12}{statistics.median(cli):>10.3f}   (whole process, cache warm, "
+          f"median of {REPEATS}; includes importing every CLI group)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
