@@ -3,7 +3,7 @@
 Three round trips, each timed over every bar of the bundled 14-day slice (20,160 bars):
 
     market      submit a market order at bar i's close, process bar i+1 (fills at its open)
-    stop        open at a market fill, then a reduce-only stop 0.3 % away: next_event_bar
+    stop        open at a market fill, then a reduce-only stop 0.1 % away: next_event_bar
                 finds the bar it triggers in, process_bar fills it (the accelerated path)
     cancel      submit a limit far from the market and cancel it (admission alone)
 
@@ -70,7 +70,7 @@ def stop_round_trips(bars: Bars) -> tuple[float, int]:
         sim.submit(OrderRequest(f"e{k}", "BTCUSDT", side, OrderType.MARKET, Decimal(1)),
                    int(close_ms[i]))
         entry = sim.process_bar(i + 1)[0].price
-        stop = entry * (Decimal("0.997") if side is Side.BUY else Decimal("1.003"))
+        stop = entry * (Decimal("0.999") if side is Side.BUY else Decimal("1.001"))
         sim.submit(OrderRequest(f"s{k}", "BTCUSDT", side.opposite, OrderType.STOP_MARKET,
                                 Decimal(1), stop_price=stop, reduce_only=True),
                    int(close_ms[i + 1]))

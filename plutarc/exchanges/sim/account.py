@@ -15,10 +15,11 @@ class MarginUser(Protocol):
     """What an engine tells its account about the money it ties up."""
 
     settle: str
+    symbol: str
 
     def margin_in_use(self) -> Decimal: ...
 
-    def unrealised_at_mark(self) -> Decimal: ...
+    def unrealised_at_mark(self, mark: Decimal | None = None) -> Decimal: ...
 
 
 class SimAccount:
@@ -63,12 +64,13 @@ class SimAccount:
     def balance(self, currency: str) -> Decimal:
         return self.wallet.get(currency, ZERO)
 
-    def equity(self, currency: str) -> Decimal:
-        """Wallet plus unrealised PnL of the positions settled in ``currency``."""
+    def equity(self, currency: str, marks: Mapping[str, Decimal] | None = None) -> Decimal:
+        """Wallet plus unrealised PnL of the positions settled in ``currency``, marked at
+        ``marks[symbol]`` where given, else at each symbol's last close."""
         total = self.wallet.get(currency, ZERO)
         for user in self._users:
             if user.settle == currency:
-                total += user.unrealised_at_mark()
+                total += user.unrealised_at_mark(marks.get(user.symbol) if marks else None)
         return total
 
     def available(self, currency: str) -> Decimal:

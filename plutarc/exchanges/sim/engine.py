@@ -60,6 +60,7 @@ class SimMatchingEngine(Executor):
         self.config = config
         self.account = account
         self.settle = instrument.settle
+        self.symbol = instrument.symbol
         self.maker_rate = config.fee_maker if config.fee_maker is not None else instrument.maker_fee
         self.taker_rate = config.fee_taker if config.fee_taker is not None else instrument.taker_fee
         self.position = SimPosition(instrument, config.leverage)
@@ -213,8 +214,9 @@ class SimMatchingEngine(Executor):
     def margin_in_use(self) -> Decimal:
         return self.position.margin() + self.reserved
 
-    def unrealised_at_mark(self) -> Decimal:
-        mark = self.mark()
+    def unrealised_at_mark(self, mark: Decimal | None = None) -> Decimal:
+        """Unrealised PnL at ``mark``, by default the last close the engine knows."""
+        mark = mark if mark is not None else self.mark()
         return self.position.unrealised(mark) if mark is not None else ZERO
 
     def position_snapshot(self, ts_ms: int = 0) -> Position:

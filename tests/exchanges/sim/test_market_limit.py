@@ -30,6 +30,9 @@ def test_market_order_fills_at_next_open_as_taker():
     pos = sim.position_snapshot()
     # marked at bar 1's close 101.5: 2 x (101.5 - 100.7) = 1.6
     assert (pos.qty, pos.entry_price, pos.unrealised_pnl) == (D("2"), D("100.7"), D("1.6"))
+    assert account.equity("USDT") == D("100000") - D("0.1007") + D("1.6")
+    # at a mark of 99.7: 2 x (99.7 - 100.7) = -2
+    assert account.equity("USDT", {"BTCUSDT": D("99.7")}) == D("100000") - D("0.1007") - 2
     assert sim.order("m").status is OrderStatus.FILLED
 
 
