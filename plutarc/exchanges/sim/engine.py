@@ -155,7 +155,8 @@ class SimMatchingEngine(Executor):
         if price is not None and w.request.type not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             raise OrderRejected(f"order {client_id}: a {old.type} order has no limit price")
         if stop_price is not None and w.kind not in (Kind.STOP, Kind.TRAIL):
-            raise OrderRejected(f"order {client_id}: a {old.type} order has no stop price to amend")
+            why = "has triggered" if old.stop_price is not None else "has no stop price"
+            raise OrderRejected(f"order {client_id}: this {old.type} order {why}")
         new = replace(
             old,
             qty=qty if qty is not None else old.qty,

@@ -39,7 +39,7 @@ def test_amend_rejects_fields_the_order_does_not_have():
     sim.submit(req("b", BUY, LIMIT, "1", "95"), after(0))
     with pytest.raises(OrderRejected, match="a stop_market order has no limit price"):
         sim.amend("s", price=D("91"), now_ms=after(0))
-    with pytest.raises(OrderRejected, match="a limit order has no stop price"):
+    with pytest.raises(OrderRejected, match="this limit order has no stop price"):
         sim.amend("b", stop_price=D("91"), now_ms=after(0))
 
 
