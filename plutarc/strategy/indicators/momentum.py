@@ -76,8 +76,9 @@ class Stochastic:
         self.smooth = check_int("Stochastic", "%K smoothing", smooth)
         self._high = WindowExtreme(self.k, "max")
         self._low = WindowExtreme(self.k, "min")
-        self._k = Delayed(self.k - 1, SMA(self.smooth))
-        self._d = Delayed(self.k + self.smooth - 2, SMA(self.d))
+        # The averages' windows over the warm-up NaNs come out NaN by themselves.
+        self._k = SMA(self.smooth)
+        self._d = SMA(self.d)
 
     def update(
         self, high: np.ndarray, low: np.ndarray, close: np.ndarray

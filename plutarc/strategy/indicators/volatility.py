@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plutarc.strategy.indicators._common import (
-    Delayed,
-    check_int,
-    check_positive,
-    columns,
-    series,
-)
+from plutarc.strategy.indicators._common import check_int, check_positive, columns, series
 from plutarc.strategy.indicators.stream import Ewm, Lag, WilderSeeded
 from plutarc.strategy.indicators.windows import Sums, WindowExtreme, WindowSums
 
@@ -127,7 +121,8 @@ class RealizedVol:
     def __init__(self, n: int) -> None:
         self.n = check_int("RealizedVol", "period n", n, minimum=2)
         self._prev = Lag(1)
-        self._sums = Delayed(1, WindowSums(self.n, squares=True))
+        # The first bar's return is NaN: it only blanks the windows that hold it.
+        self._sums = WindowSums(self.n, squares=True)
 
     def update(self, close: np.ndarray) -> np.ndarray:
         close = series("RealizedVol", close)

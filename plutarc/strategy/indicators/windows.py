@@ -85,7 +85,8 @@ class WindowSums:
     first value, which is the shift. Its sums are one prefix sum inside block b plus one
     suffix sum inside block b-1: O(1) work per bar whatever ``n``, rounding bounded by the
     window's own spread (no drift along a year of bars, unlike a running total), and a flat
-    window gives exactly zero. NaN until ``n`` values have been seen.
+    window gives exactly zero. NaN until ``n`` values have been seen; a NaN input makes
+    exactly the windows that hold it NaN (so warm-up NaNs need no special feeding).
     """
 
     __slots__ = ("_n", "_seen", "_squares", "_tail", "_weighted")

@@ -81,3 +81,16 @@ def test_bad_window_parameters() -> None:
         WindowExtreme(3, "mean")
     with pytest.raises(ValueError, match="window must be >= 1"):
         WindowSums(0)
+
+
+@pytest.mark.parametrize("n", [1, 3, 9, 10])
+@pytest.mark.parametrize("hole", [0, 1, 9, 10, 27, 58])
+def test_a_nan_blanks_exactly_the_windows_that_hold_it(n: int, hole: int) -> None:
+    x = CLOSE[:60].copy()
+    x[hole] = np.nan
+    s = WindowSums(n, squares=True, weighted=True).update(x)
+    t = np.arange(x.size)
+    holds_hole = (t >= hole) & (t - n + 1 <= hole)
+    want_nan = holds_hole | (t < n - 1)
+    for out in (s.s1, s.s2, s.sw):
+        np.testing.assert_array_equal(np.isnan(out), want_nan)
