@@ -63,6 +63,9 @@ def default_registry(env: Mapping[str, str] | None = None) -> WorkerRegistry:
     env = os.environ if env is None else env
     registry = WorkerRegistry()
     registry.register("idle", lambda _bot: IdleWorker("this bot runs on the idle venue"))
+    from plutarc.daemon.paper import register_workers as register_paper  # paper bots on "sim"
+
+    register_paper(registry)
     plugins = [m.strip() for m in env.get(PLUGIN_ENV, "").split(",") if m.strip()]
     registry.load_plugins(plugins)
     return registry

@@ -1,0 +1,78 @@
+"""One traded symbol of a paper bot: its instrument, sim venue, kernel and replayed candles."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from plutarc.backtest.instruments import generic_instrument
+from plutarc.daemon.bot_config import BotConfig
+from plutarc.daemon.paper.execution import PaperExecution
+from plutarc.exchanges.sim.config import SimConfig
+from plutarc.models import Fill, Instrument, Trade
+from plutarc.strategy.decision import Decision
+from plutarc.strategy.kernel import SymbolKernel
+from plutarc.strategy.series import Bars
+from plutarc.strategy.template import Template, parse_template
+from plutarc.strategy.template_validation import ResolvedComponent, validate_template
+
+PAPER_CASH = Decimal(10_000)
+"""Starting balance of a paper bot, per settlement currency."""
+PAPER_SIM_CONFIG = SimConfig(enforce_margin=False)
+"""The sim venue's fees, slippage and fill rules for paper bots (the backtester's defaults)."""
+
+
+def build_template(config: BotConfig) -> tuple[Template, list[ResolvedComponent]]:
+    """The bot's stored template text (what the daemon validated), parsed and resolved."""
+    raw = tomllib.loads(config.template_toml)
+    raw.setdefault("name", config.template)
+    template = parse_template(raw, f"template {config.template!r}")
+    return template, validate_template(template)
+
+
+def client_prefix(bot_id: str, symbol: str) -> str:
+    """Client ids are unique across bots and symbols, and deterministic for a replay."""
+    return f"{bot_id}-{symbol}"
+
+
+@dataclass
+class BarOutcome:
+    """What one candle of one symbol produced, stored together at the end of the step."""
+
+    fills: list[Fill] = field(default_factory=list)
+    trades: list[Trade] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+@dataclass
+class Leg:
+    symbol: str
+    instrument: Instrument
+    bars: Bars
+    execution: PaperExecution
+    kernel: SymbolKernel
+    next_index: int = 0  # next row of ``bars`` to replay
+    appended: int = 0  # bars handed to the sim (its timeline index)
+    last_qty: Decimal = Decimal(0)
+
+    @property
+    def sim(self):  # noqa: ANN201 - SimMatchingEngine, kept short
+        return self.execution.sim
+
+    def is_flat(self) -> bool:
+        return self.sim.position_snapshot().qty == 0 and not self.sim.open_orders()
+
+    def swap_kernel(self, template: Template, resolved: list[ResolvedComponent],
+                    bot_id: str) -> None:
+        """A new kernel, warmed on the bars replayed so far, continuing the id sequence."""
+        kernel = SymbolKernel(template, self.instrument, client_prefix(bot_id, self.symbol),
+                              self.bars.interval_ms, resolved,
+                              first_seq=self.kernel.policy.seq)
+        if self.next_index:
+            kernel.engine.update(self.bars.slice(0, self.next_index))
+        self.kernel = kernel
+
+
+def make_instrument(symbol: str) -> Instrument:
+    return generic_instrument(symbol)

@@ -1,0 +1,100 @@
+"""Replay settings of a paper bot and the merged candle timeline it replays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from plutarc.errors import ConfigError
+from plutarc.strategy.series import Bars
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DEFAULT_FILES = {
+    "BTCUSDT": DATA_DIR / "BTCUSDT-1m-2024-01-01_14d.csv.gz",
+    "ETHUSDT": DATA_DIR / "ETHUSDT_1m_2024-05_14d.csv.gz",
+}
+KEYS = ("speed", "file", "bars")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySettings:
+    """How a paper bot on the sim venue replays candles.
+
+    Given in the bot's ``account`` label (the sim venue has no accounts), e.g. ``speed=max``,
+    ``speed=600``, ``speed=60;bars=5760;file=/data/btc.csv.gz``: ``speed`` is ``max`` (as fast
+    as the machine goes) or a multiple of real time (default 60); ``file`` is a candle file for a
+    one-symbol bot (default: the bundled real data for BTCUSDT and ETHUSDT); ``bars`` replays
+    only the first N candles of each file.
+    """
+
+    speed: float = 60.0  # math.inf = max
+    file: Path | None = None
+    bars: int | None = None
+
+    @classmethod
+    def parse(cls, label: str) -> ReplaySettings:
+        values: dict[str, str] = {}
+        for part in filter(None, (p.strip() for p in label.split(";"))):
+            key, sep, value = part.partition("=")
+            key = key.strip()
+            if not sep or key not in KEYS:
+                raise ConfigError(f"paper replay setting {part!r} is not one of "
+                                  f"{', '.join(k + '=...' for k in KEYS)}")
+            values[key] = value.strip()
+        return cls(_speed(values.get("speed", "60")),
+                   Path(values["file"]).expanduser() if "file" in values else None,
+                   _bars(values["bars"]) if "bars" in values else None)
+
+    def file_for(self, symbol: str, symbols: tuple[str, ...]) -> Path:
+        if self.file is not None:
+            if len(symbols) > 1:
+                raise ConfigError("file=... names one candle file: give a one-symbol bot")
+            return self.file
+        if symbol not in DEFAULT_FILES:
+            raise ConfigError(f"no bundled candles for {symbol!r} (bundled: "
+                              f"{', '.join(DEFAULT_FILES)}): give file=<candle file>")
+        return DEFAULT_FILES[symbol]
+
+
+def _speed(text: str) -> float:
+    if text == "max":
+        return math.inf
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 1_000_000):
+        raise ConfigError(f"replay speed {text!r} must be 'max' or a multiple of real time "
+                          "above 0 (e.g. 60)")
+    return value
+
+
+def _bars(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigError(f"bars={text!r} must be a positive whole number of candles")
+    return int(text)
+
+
+def load_replay_bars(settings: ReplaySettings, symbols: tuple[str, ...]) -> dict[str, Bars]:
+    """Each symbol's candles; all must share one interval."""
+    from plutarc.backtest.data import load_candles
+
+    out: dict[str, Bars] = {}
+    for symbol in symbols:
+        path = settings.file_for(symbol, symbols)
+        if not path.exists():
+            raise ConfigError(f"replay file {path} for {symbol} does not exist")
+        bars = load_candles(path, use_cache=False).bars
+        out[symbol] = bars if settings.bars is None else bars.slice(0, settings.bars)
+    intervals = {b.interval_ms for b in out.values()}
+    if len(intervals) != 1:
+        raise ConfigError("the replay files of one bot must share one candle interval")
+    return out
+
+
+def timeline(bars: dict[str, Bars]) -> np.ndarray:
+    """Every candle open time of any symbol, ascending: the replay steps through these."""
+    return np.unique(np.concatenate([b.ts_ms for b in bars.values()]))

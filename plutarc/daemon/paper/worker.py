@@ -1,0 +1,177 @@
+"""PaperWorker: a paper bot on the sim venue, fed by a replay of real candles."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+from plutarc.daemon.paper.execution import PaperExecution
+from plutarc.daemon.paper.legs import (
+    PAPER_CASH,
+    PAPER_SIM_CONFIG,
+    BarOutcome,
+    Leg,
+    build_template,
+    client_prefix,
+    make_instrument,
+)
+from plutarc.daemon.paper.records import store_step
+from plutarc.daemon.paper.replay import ReplaySettings, load_replay_bars, timeline
+from plutarc.daemon.runtime.protocol import (
+    BotCommand,
+    BotContext,
+    ConfigChanged,
+    FlattenRequested,
+    PauseChanged,
+)
+from plutarc.exchanges.sim.account import SimAccount
+from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.models import OrderStatus
+from plutarc.strategy.kernel import SymbolKernel
+
+PAUSED_REASON = "bot: entries paused"
+
+
+class PaperWorker:
+    """Replays candles through per-symbol kernels and sim venues; one SimAccount per bot.
+
+    A restart rebuilds the sim and the kernels by replaying, without writing, every candle up
+    to the last one whose records were committed (the latest equity snapshot), then goes on
+    live: the replay resumes where it stopped and journaled orders are never journaled again.
+    """
+
+    def __init__(self, latencies: list[float] | None = None) -> None:
+        self.latencies = latencies  # candle close -> order handed to the venue (s), if wanted
+        self._close_started: float | None = None
+        self.pending_config = None
+        self.legs: list[Leg] = []
+        self.account: SimAccount | None = None
+
+    async def run(self, ctx: BotContext) -> None:
+        settings = ReplaySettings.parse(ctx.bot.account)
+        bars = load_replay_bars(settings, ctx.config.symbols)
+        template, resolved = build_template(ctx.config)
+        instruments = {s: make_instrument(s) for s in bars}
+        self.account = SimAccount({i.settle: PAPER_CASH for i in instruments.values()})
+        for symbol, series in bars.items():
+            sim = SimMatchingEngine(instruments[symbol], PAPER_SIM_CONFIG, self.account)
+            kernel = SymbolKernel(template, instruments[symbol], client_prefix(ctx.bot_id, symbol),
+                                  series.interval_ms, resolved)
+            self.legs.append(Leg(symbol, instruments[symbol], series,
+                                 PaperExecution(ctx, sim, self._probe), kernel))
+        latest = ctx.store.equity.query(bot_id=ctx.bot_id, limit=1)
+        resume_ms = latest[-1].ts_ms if latest else -1
+        paused = self._paused_history(ctx)
+        interval_ms = next(iter(bars.values())).interval_ms
+        ctx.mark_ready()
+        ctx.heartbeat()
+        if resume_ms >= 0:
+            ctx.activity(f"resuming the replay after {resume_ms} (rebuilding state first)",
+                         resume_ms=resume_ms)
+        beat = time.monotonic()
+        for ts in timeline(bars):
+            if ctx.stopping.is_set():
+                return
+            close_ms = int(ts) + interval_ms
+            live = close_ms > resume_ms
+            if live:
+                self._handle_commands(ctx, close_ms - interval_ms)
+            self._step(ctx, int(ts), live, paused)
+            if time.monotonic() - beat >= ctx.heartbeat_interval_s:
+                ctx.heartbeat()
+                beat = time.monotonic()
+            if live and math.isfinite(settings.speed):
+                await asyncio.sleep(interval_ms / 1000 / settings.speed)
+            else:
+                await asyncio.sleep(0)
+        ctx.activity("replay finished: no more candles", symbols=list(bars))
+        while not ctx.stopping.is_set():
+            command = await ctx.next_command(ctx.heartbeat_interval_s)
+            if command is not None:
+                self._handle(ctx, command, None)
+            ctx.heartbeat()
+
+    def _probe(self, handed_at: float) -> None:
+        if self.latencies is not None and self._close_started is not None:
+            self.latencies.append(handed_at - self._close_started)
+
+    def _step(self, ctx: BotContext, ts: int, live: bool, paused: set[tuple[str, int]]) -> None:
+        """One candle open time across every symbol: fills, then the close (as in a backtest)."""
+        assert self.account is not None
+        outcomes: dict[str, BarOutcome] = {}
+        for leg in self.legs:
+            j = leg.next_index
+            if j >= len(leg.bars) or int(leg.bars.ts_ms[j]) != ts:
+                continue
+            leg.next_index += 1
+            out = outcomes[leg.symbol] = BarOutcome()
+            i = leg.sim.append_bar(leg.bars.candle(j))
+            for fill in leg.sim.process_bar(i):
+                order = leg.sim.order(fill.client_id)
+                done = order is None or order.status is not OrderStatus.PARTIALLY_FILLED
+                intents, trade = leg.kernel.on_fill(fill, done)
+                if live:
+                    leg.execution.settle_fill(fill, ts)
+                    out.fills.append(fill)
+                    if trade is not None:
+                        out.trades.append(trade)
+                leg.execution.apply(intents, ts, live)
+            close_ms = ts + leg.bars.interval_ms
+            equity = float(self.account.equity(leg.instrument.settle))
+            entries = ctx.entries_allowed if live else (leg.symbol, close_ms) not in paused
+            self._close_started = time.perf_counter()
+            result = leg.kernel.on_close(leg.bars.slice(j, j + 1), equity, entries)
+            leg.execution.apply(result.intents, close_ms, live)
+            self._close_started = None
+            out.decisions = result.decisions
+        if live and outcomes:
+            store_step(ctx, self.legs, self.account, outcomes, ts)
+        if self.pending_config is not None and all(leg.is_flat() for leg in self.legs):
+            self._swap(ctx, self.pending_config)
+
+    def _handle_commands(self, ctx: BotContext, now_ms: int) -> None:
+        while not ctx.commands.empty():
+            self._handle(ctx, ctx.commands.get_nowait(), now_ms)
+
+    def _handle(self, ctx: BotContext, command: BotCommand, now_ms: int | None) -> None:
+        if isinstance(command, PauseChanged):
+            ctx.activity("paused: no new positions, exits still managed" if command.paused
+                         else "resumed: trading again", paused=command.paused)
+        elif isinstance(command, FlattenRequested):
+            if now_ms is None:
+                ctx.activity("flatten requested after the replay ended: no candles left to "
+                             "fill at", requested_by=command.requested_by)
+                return
+            for leg in self.legs:
+                leg.execution.apply(leg.kernel.flatten("flatten requested"), now_ms, True)
+            ctx.activity(f"flattening every position (asked by {command.requested_by})")
+        elif isinstance(command, ConfigChanged):
+            if command.new.symbols != command.old.symbols:
+                ctx.activity("symbol changes take effect when the bot is restarted",
+                             symbols=list(command.new.symbols))
+            if command.new.template_toml == command.old.template_toml:
+                return
+            if all(leg.is_flat() for leg in self.legs):
+                self._swap(ctx, command.new)
+            else:
+                self.pending_config = command.new
+                ctx.activity(f"template {command.new.template!r} waits until the bot is flat: "
+                             "the open position keeps the old rules",
+                             template=command.new.template)
+
+    def _swap(self, ctx: BotContext, config) -> None:  # noqa: ANN001 - BotConfig
+        template, resolved = build_template(config)
+        for leg in self.legs:
+            leg.swap_kernel(template, resolved, ctx.bot_id)
+        self.pending_config = None
+        ctx.activity(f"now trading template {config.template!r} v{config.template_version}",
+                     template=config.template)
+
+    @staticmethod
+    def _paused_history(ctx: BotContext) -> set[tuple[str, int]]:
+        """Candles on which entries were paused, so a rebuild decides as the first run did."""
+        rows = ctx.store.db.execute(
+            "SELECT symbol, ts_ms FROM decisions WHERE bot_id = ? AND skip_reasons LIKE ?",
+            (ctx.bot_id, f"%{PAUSED_REASON}%"))
+        return {(r["symbol"], int(r["ts_ms"])) for r in rows}
