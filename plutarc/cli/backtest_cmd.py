@@ -10,9 +10,6 @@ import typer
 from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from plutarc.backtest.report import write_report
-from plutarc.backtest.service import BacktestRequest, run_request
-from plutarc.backtest.store import TRADE_COLUMNS, ResultsStore
 from plutarc.cli.output import console, emit_rows, fmt_ts, print_json, print_table
 from plutarc.errors import UsageError
 from plutarc.paths import resolve_paths
@@ -24,7 +21,13 @@ SUMMARY_KEYS = ("net_pnl", "roi_pct", "trades", "win_rate", "profit_factor", "ex
                 "funding", "exposure_pct")
 
 
-def _store() -> ResultsStore:
+# The backtest modules pull in numpy/scipy: imported inside the commands so that every other
+# plutarc command starts fast.
+
+
+def _store():
+    from plutarc.backtest.store import ResultsStore
+
     return ResultsStore(resolve_paths().ensure().backtests_db)
 
 
@@ -54,6 +57,9 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Run TEMPLATE over a candle file (or a venue's candles) through the sim venue."""
+    from plutarc.backtest.report import write_report
+    from plutarc.backtest.service import BacktestRequest, run_request
+
     if data is None:
         if venue:
             raise UsageError(f"--venue {venue}: fetching candles needs that venue's adapter and a "
@@ -136,7 +142,9 @@ def show(run_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
                 ["metric", "value"])
 
 
-def _export(store: ResultsStore, run_id: int, path: Path) -> int:
+def _export(store, run_id: int, path: Path) -> int:
+    from plutarc.backtest.store import TRADE_COLUMNS
+
     trades = store.trades(run_id)
     with path.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(TRADE_COLUMNS))
@@ -155,6 +163,8 @@ def export(run_id: int, csv_path: Path = typer.Option(..., "--csv", help="Output
 @app.command("report")
 def report(run_id: int, html: Path = typer.Option(..., "--html", help="Output HTML.")) -> None:
     """Write a run's self-contained HTML report."""
+    from plutarc.backtest.report import write_report
+
     write_report(_store(), run_id, html)
     console.print(f"report written to {html}")
 

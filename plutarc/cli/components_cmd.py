@@ -7,7 +7,6 @@ import typer
 from plutarc.cli.output import console, emit_rows, print_json, print_table
 from plutarc.errors import UsageError
 from plutarc.strategy.components.base import Kind
-from plutarc.strategy.components.registry import catalog, get
 
 app = typer.Typer(no_args_is_help=True, help="Browse the component catalog.")
 
@@ -31,6 +30,8 @@ def list_components(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Every component, or those of one kind."""
+    from plutarc.strategy.components.registry import catalog
+
     if kind is not None and kind not in {k.value for k in Kind}:
         raise UsageError(f"--kind must be one of {', '.join(k.value for k in Kind)}; got {kind!r}")
     rows = [_spec_dict(c) for c in catalog().values() if kind is None or c.spec.kind.value == kind]
@@ -45,6 +46,8 @@ def list_components(
 @app.command("show")
 def show(component_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """One component's description and parameters."""
+    from plutarc.strategy.components.registry import get
+
     info = _spec_dict(get(component_id))
     if as_json:
         print_json(info)

@@ -10,7 +10,6 @@ from plutarc.cli.output import console, emit_rows, print_json
 from plutarc.errors import TemplateError, UsageError
 from plutarc.strategy.template import load_template_file, template_to_toml
 from plutarc.strategy.template_catalog import available, find_template, user_templates_dir
-from plutarc.strategy.template_validation import validate_template
 
 app = typer.Typer(no_args_is_help=True, help="List, show, validate and create templates.")
 
@@ -18,6 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="List, show, validate and create te
 @app.command("list")
 def list_templates(as_json: bool = typer.Option(False, "--json")) -> None:
     """System and user templates."""
+
     rows = []
     for name, (path, origin) in sorted(available().items()):
         try:
@@ -44,6 +44,8 @@ def show(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command("validate")
 def validate(path: Path) -> None:
     """Check a template file: every problem, one per line; exit 4 if any."""
+    from plutarc.strategy.template_validation import validate_template
+
     template = load_template_file(path)
     resolved = validate_template(template)
     console.print(f"{path}: ok ({len(resolved)} components)")
@@ -55,6 +57,8 @@ def new(
     source: str = typer.Option(..., "--from", help="System template to copy."),
 ) -> None:
     """Create a user template from a system template."""
+    from plutarc.strategy.template_validation import validate_template
+
     if not name.replace("_", "").replace("-", "").isalnum():
         raise UsageError(f"template name {name!r}: use letters, digits, - and _ only")
     target = user_templates_dir() / f"{name}.toml"
