@@ -78,3 +78,26 @@ class Delayed:
             return _pad_front(y, skip)
         parts = [None if part is None else _pad_front(part, skip) for part in y]
         return type(y)(*parts) if hasattr(y, "_fields") else tuple(parts)
+
+
+class FromFirstValue:
+    """Feed ``inner`` from the first non-NaN value on, for recursive averages (whose seed
+    must be a real value) of series with a warm-up: the EMA of an RSI starts where the RSI
+    does. NaN before that; ``inner`` returns one array."""
+
+    __slots__ = ("_inner", "_started")
+
+    def __init__(self, inner: Stream) -> None:
+        self._inner = inner
+        self._started = False
+
+    def update(self, x: np.ndarray) -> np.ndarray:
+        if self._started:
+            return self._inner.update(x)
+        defined = ~np.isnan(x)
+        if not defined.any():
+            return np.full(x.size, np.nan)
+        self._started = True
+        skip = int(defined.argmax())
+        y = self._inner.update(x[skip:])
+        return _pad_front(y, skip) if skip else y

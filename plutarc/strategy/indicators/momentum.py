@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plutarc.strategy.indicators._common import Delayed, check_int, columns, series
+from plutarc.strategy.indicators._common import FromFirstValue, check_int, columns, series
 from plutarc.strategy.indicators.moving_averages import SMA
 from plutarc.strategy.indicators.stream import Diff, Ewm, Lag, WilderSeeded
 from plutarc.strategy.indicators.windows import WindowExtreme, WindowMeanAbsDev, WindowSums
@@ -21,9 +21,10 @@ class RSI:
     def __init__(self, n: int = 14) -> None:
         self.n = check_int("RSI", "period n", n)
         self._change = Diff(1)
-        # The first bar has no change: it must not enter the seed means.
-        self._gain = Delayed(1, WilderSeeded(self.n))
-        self._loss = Delayed(1, WilderSeeded(self.n))
+        # The first change is NaN (and so are an input's warm-up bars): the seed means
+        # start at the first real change.
+        self._gain = FromFirstValue(WilderSeeded(self.n))
+        self._loss = FromFirstValue(WilderSeeded(self.n))
 
     def update(self, close: np.ndarray) -> np.ndarray:
         change = self._change.update(series("RSI", close))
@@ -51,9 +52,9 @@ class MACD:
         self.signal = check_int("MACD", "signal period", signal)
         if self.fast >= self.slow:
             raise ValueError(f"MACD: fast period must be shorter than slow, got {fast} >= {slow}")
-        self._fast = Ewm.span(self.fast)
-        self._slow = Ewm.span(self.slow)
-        self._signal = Delayed(self.slow - 1, Ewm.span(self.signal))
+        self._fast = FromFirstValue(Ewm.span(self.fast))
+        self._slow = FromFirstValue(Ewm.span(self.slow))
+        self._signal = FromFirstValue(Ewm.span(self.signal))  # from the line's first value
 
     def update(self, close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         close = series("MACD", close)

@@ -1,29 +1,32 @@
 """Moving averages: exponential (EMA), simple (SMA) and linearly weighted (WMA).
 
 Every indicator class in this package follows the ``stream`` contract: ``update`` takes a
-chunk of bars (1-D arrays, a scalar counts as one bar) and returns the values for exactly
-those bars; one call over a whole series, one call per bar and any chunking give the same
-bits, and a value at bar t depends on bars <= t only. Outputs are NaN during warm-up.
+chunk of bars (1-D arrays, a scalar counts as one bar) and returns new arrays with the
+values for exactly those bars; one call over a whole series, one call per bar and any
+chunking give the same bits, and a value at bar t depends on bars <= t only. Outputs are
+NaN during warm-up. Inputs are expected finite after any leading warm-up NaNs: a NaN bar
+blanks the windows that hold it, and stays in a recursive average (EMA, Wilder) for good.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from plutarc.strategy.indicators._common import check_int, series
+from plutarc.strategy.indicators._common import FromFirstValue, check_int, series
 from plutarc.strategy.indicators.stream import Ewm
 from plutarc.strategy.indicators.windows import WindowSums
 
 
 class EMA:
     """Exponential moving average, pandas ``ewm(span=n, adjust=False)``: alpha = 2/(n+1),
-    seeded with the first value; NaN for the first n-1 bars."""
+    seeded with the first value; NaN for the first n-1 bars. Leading NaNs (an indicator's
+    warm-up) are skipped: the seed is the first defined value."""
 
     __slots__ = ("_ewm", "n")
 
     def __init__(self, n: int) -> None:
         self.n = check_int("EMA", "period n", n)
-        self._ewm = Ewm.span(self.n)
+        self._ewm = FromFirstValue(Ewm.span(self.n))
 
     def update(self, x: np.ndarray) -> np.ndarray:
         return self._ewm.update(series("EMA", x))

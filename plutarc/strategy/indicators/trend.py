@@ -9,6 +9,7 @@ import numpy as np
 
 from plutarc.strategy.indicators._common import (
     Delayed,
+    FromFirstValue,
     check_int,
     check_positive,
     columns,
@@ -36,7 +37,7 @@ class ADX:
         self._tr_avg = Delayed(1, WilderSeeded(self.n))
         self._plus = Delayed(1, WilderSeeded(self.n))
         self._minus = Delayed(1, WilderSeeded(self.n))
-        self._adx = Delayed(self.n, WilderSeeded(self.n))
+        self._adx = FromFirstValue(WilderSeeded(self.n))  # DX is defined from bar n
 
     def update(
         self, high: np.ndarray, low: np.ndarray, close: np.ndarray

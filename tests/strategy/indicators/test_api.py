@@ -98,3 +98,25 @@ def test_flat_market_values() -> None:
     line, direction = ind.Supertrend(10, 3.0).update(flat, flat, flat)
     assert (line[9:] == 100.0).all() and (direction[9:] == -1.0).all()
     assert (ind.Slope(10).update(flat)[9:] == 0.0).all()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: ind.EMA(5), lambda: ind.RSI(6), lambda: ind.SMA(4), lambda: ind.ZScore(5)],
+)
+def test_a_leading_warm_up_is_skipped_not_absorbed(make: Callable[[], object]) -> None:
+    # Chained indicators see their input's warm-up NaNs first: the result must be the
+    # indicator of the defined part, shifted, never NaN forever.
+    x = 100 + np.cumsum(np.random.default_rng(5).normal(0, 1, 200))
+    led = np.concatenate((np.full(13, np.nan), x))
+    got = make().update(led)  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(got[:13], np.nan)
+    np.testing.assert_allclose(got[13:], make().update(x), rtol=1e-13)  # type: ignore[attr-defined]
+
+
+def test_macd_of_a_series_with_a_warm_up() -> None:
+    x = 100 + np.cumsum(np.random.default_rng(6).normal(0, 1, 200))
+    led = np.concatenate((np.full(7, np.nan), x))
+    for got, want in zip(ind.MACD(3, 8, 4).update(led), ind.MACD(3, 8, 4).update(x), strict=True):
+        np.testing.assert_array_equal(got[:7], np.nan)
+        np.testing.assert_array_equal(got[7:], want)

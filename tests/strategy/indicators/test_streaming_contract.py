@@ -13,6 +13,17 @@ from tests.strategy.indicators.support import candles
 
 HLC = ("high", "low", "close")
 
+
+class EmaOfRsi:
+    """A chained pair: the EMA must start where the RSI's warm-up ends."""
+
+    def __init__(self) -> None:
+        self._rsi, self._ema = ind.RSI(14), ind.EMA(5)
+
+    def update(self, close: np.ndarray) -> np.ndarray:
+        return self._ema.update(self._rsi.update(close))
+
+
 # name -> (factory, input columns); small and default periods, so warm-ups are crossed often
 CASES: dict[str, tuple[Callable[[], object], tuple[str, ...]]] = {
     "EMA": (lambda: ind.EMA(20), ("close",)),
@@ -40,6 +51,7 @@ CASES: dict[str, tuple[Callable[[], object], tuple[str, ...]]] = {
     "Swings_right0": (lambda: ind.Swings(3, 0), ("high", "low")),
     "ROC": (lambda: ind.ROC(10), ("close",)),
     "Slope": (lambda: ind.Slope(20), ("close",)),
+    "EMA_of_RSI": (EmaOfRsi, ("close",)),
 }
 
 # VWAP resets daily: use more than a day of bars so chunks straddle a UTC midnight.
