@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,10 +48,12 @@ def store_step(ctx: BotContext, legs: Sequence[Leg], account: SimAccount,
                                 _values(d.components), d.skip_reasons) for d in out.decisions)
                 for d in out.decisions:
                     why = "; ".join(d.skip_reasons) or "-"
+                    score = "-" if math.isnan(d.score) else f"{d.score:.3g}"
                     ctx.emit(EventKind.DECISION, f"{leg.symbol} {d.action.value} "
-                             f"(score {d.score:.3g}): {why}",
+                             f"(score {score}): {why}",
                              data={"symbol": leg.symbol, "ts_ms": d.ts_ms,
-                                   "action": d.action.value, "score": d.score,
+                                   "action": d.action.value,
+                                   "score": None if math.isnan(d.score) else d.score,
                                    "skip_reasons": list(d.skip_reasons)})
             position = leg.sim.position_snapshot(close_ms)
             store.positions.upsert(bot_id, position)
