@@ -69,8 +69,9 @@ def run(argv: list[str] | None = None) -> int:
     command = get_command(app)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        command.main(args=argv, prog_name="plutarc", standalone_mode=False)
-        code = EXIT_OK
+        result = command.main(args=argv, prog_name="plutarc", standalone_mode=False)
+        # outside standalone mode click returns an Exit's code instead of raising it
+        code = result if isinstance(result, int) else EXIT_OK
     except click.NoArgsIsHelpError as exc:
         print(exc.ctx.get_help() if exc.ctx else "")
         code = EXIT_OK
