@@ -1,0 +1,62 @@
+"""A fleet of paper bots in one in-process daemon runtime, for the daemon benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from plutarc.clock import WallClock
+from plutarc.daemon.bot_config import BotSpec
+from plutarc.daemon.events import EventBus, EventSink
+from plutarc.daemon.paper import PaperWorker
+from plutarc.daemon.runtime import Supervisor, WorkerRegistry
+from plutarc.daemon.service import DaemonService
+from plutarc.daemon.store import DaemonStore
+from plutarc.models.events import EventKind
+from plutarc.strategy.template_catalog import find_template
+
+TEMPLATES = ("scalp_1m", "trend_following", "mean_reversion", "momentum_breakout",
+             "rsi_divergence")
+SYMBOLS = ("BTCUSDT", "ETHUSDT")
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
+                    rss: list[tuple[float, float]] | None = None) -> tuple[float, DaemonStore]:
+    """Run ``bots`` paper bots over ``bars`` candles at max speed; returns wall seconds."""
+    home = Path(tempfile.mkdtemp(prefix="pbench"))
+    store = DaemonStore.open(home / "daemon.db")
+    clock = WallClock()
+    sink = EventSink(store, EventBus(), clock)
+    registry = WorkerRegistry()
+    registry.register("sim", lambda _bot: PaperWorker(latencies), modes=["paper"])
+    service = DaemonService(store, sink, Supervisor(store, sink, registry, clock, 1.0), clock)
+    for name in TEMPLATES:
+        service.put_template(name, find_template(name).read_text(), "bench")
+    started = time.perf_counter()
+    ids = []
+    for n in range(bots):
+        spec = BotSpec(name=f"bench-{n}", template=TEMPLATES[n % len(TEMPLATES)], venue="sim",
+                       mode="paper", account=f"speed=max;bars={bars}",
+                       symbols=(SYMBOLS[n % len(SYMBOLS)],))
+        ids.append((await service.create_bot(spec, "bench", start=True)).id)
+    pending = set(ids)
+    while pending:
+        await asyncio.sleep(0.5)
+        if rss is not None:
+            rss.append((time.perf_counter() - started, rss_mb()))
+        for bot_id in list(pending):
+            events = store.events.query(bot_id=bot_id, kinds=[EventKind.ACTIVITY], limit=20)
+            if any(e.message.startswith("replay finished") for e in events):
+                pending.discard(bot_id)
+    elapsed = time.perf_counter() - started
+    await service.supervisor.shutdown()
+    return elapsed, store
