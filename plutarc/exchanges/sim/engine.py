@@ -201,7 +201,7 @@ class SimMatchingEngine(Executor):
 
     def set_leverage(self, leverage: Decimal) -> None:
         if not 0 < leverage <= self.instrument.max_leverage:
-            raise UsageError(
+            raise ConfigError(
                 f"leverage {leverage} is outside (0, {self.instrument.max_leverage}] for "
                 f"{self.instrument.symbol}"
             )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from plutarc.errors import ConfigError, InsufficientFunds, UsageError
+from plutarc.errors import ConfigError, InsufficientFunds
 from plutarc.exchanges.sim import SimAccount, SimConfig, SimMatchingEngine
 from plutarc.models import Liquidity
 from tests.exchanges.sim.sim_helpers import (
@@ -117,5 +117,5 @@ def test_leverage_above_the_instruments_maximum_is_refused():
     with pytest.raises(ConfigError, match="above BTCUSDT's maximum 20"):
         SimMatchingEngine(linear(max_leverage=D(20)), SimConfig(leverage=D(50)), SimAccount())
     sim, _ = engine(ROWS)
-    with pytest.raises(UsageError, match=r"outside \(0, 100\]"):
+    with pytest.raises(ConfigError, match=r"outside \(0, 100\]"):
         sim.set_leverage(D(101))

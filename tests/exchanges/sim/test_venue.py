@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from plutarc.clock import ManualClock
-from plutarc.errors import DataError, FinalVenueError, OrderRejected, UsageError
+from plutarc.errors import ConfigError, DataError, FinalVenueError, OrderRejected, UsageError
 from plutarc.exchanges.base import Venue
 from plutarc.exchanges.sim import SimAccount, SimConfig, SimMatchingEngine, SimVenue
 from plutarc.models import Candle, OrderStatus, OrderType
@@ -106,7 +106,7 @@ async def test_errors_are_our_error_types():
         await venue.candles("ETHUSDT", "1m", 0, T0)
     with pytest.raises(UsageError, match="unknown interval '7m'"):
         venue.stream_candles("BTCUSDT", "7m")
-    with pytest.raises(UsageError, match="outside"):
+    with pytest.raises(ConfigError, match="outside"):
         await venue.set_leverage("BTCUSDT", D(500))
     assert await venue.order_by_client_id("nope") is None
     await venue.close()
