@@ -189,6 +189,29 @@ class DaemonClient:
                     after_id=after_id, limit=limit)
         return (await self.request("GET", "/v1/events", s.EventListResponse, params=q)).events
 
+    async def start_backtest(self, request: dict[str, Any]) -> dict[str, Any]:
+        from plutarc.daemon.api.backtest_routes import BacktestJobResponse
+
+        got = await self.request("POST", "/v1/backtests", BacktestJobResponse, body=request)
+        return got.job
+
+    async def backtest_job(self, job_id: int) -> dict[str, Any]:
+        from plutarc.daemon.api.backtest_routes import BacktestJobResponse
+
+        got = await self.request("GET", f"/v1/backtests/jobs/{job_id}", BacktestJobResponse)
+        return got.job
+
+    async def backtests(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        from plutarc.daemon.api.backtest_routes import BacktestRunsResponse
+
+        got = await self.request("GET", "/v1/backtests", BacktestRunsResponse)
+        return got.runs, got.jobs
+
+    async def backtest_run(self, run_id: int) -> dict[str, Any]:
+        from plutarc.daemon.api.backtest_routes import BacktestRunResponse
+
+        return (await self.request("GET", f"/v1/backtests/{run_id}", BacktestRunResponse)).run
+
     async def audit(self, target: str | None = None, limit: int = 100) -> list[AuditRecord]:
         q = _params(target=target, limit=limit)
         return (await self.request("GET", "/v1/audit", s.AuditListResponse, params=q)).audit

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
+from plutarc.daemon.api import backtest_routes
 from plutarc.daemon.api.http import SHUTTING_DOWN, api_middleware
 from plutarc.daemon.api.routes import INFO, SERVICE, ServerInfo, routes
 from plutarc.daemon.api.stream import WEBSOCKETS, stream
+from plutarc.daemon.backtests import BacktestJobs
 from plutarc.daemon.service import DaemonService
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -27,6 +30,9 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app[SHUTTING_DOWN] = {"flag": False}
     app[WEBSOCKETS] = set()
     app.add_routes(routes)
+    app[backtest_routes.BACKTESTS] = BacktestJobs(
+        Path(info.database).with_name("backtests.db"), service.sink)
+    app.add_routes(backtest_routes.routes)
     app.add_routes([web.get("/v1/stream", stream)])
     app.on_shutdown.append(_close_streams)
     return app
