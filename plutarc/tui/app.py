@@ -1,0 +1,90 @@
+"""PlutarcApp and make_app(settings, client): the TUI as a client of one daemon."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+
+from plutarc.daemon.client import DaemonClient
+from plutarc.tui import actions
+from plutarc.tui.commands import PlutarcCommands
+from plutarc.tui.link import follow_daemon
+from plutarc.tui.messages import DaemonDown, DaemonEvent, DaemonUp
+from plutarc.tui.screens.activity import ActivityScreen
+from plutarc.tui.screens.bot_detail import BotDetailScreen
+from plutarc.tui.screens.fleet import FleetScreen
+from plutarc.tui.screens.help import HelpScreen
+from plutarc.tui.screens.positions import PositionsScreen
+from plutarc.tui.settings import TuiSettings
+
+
+class PlutarcApp(App[None]):
+    CSS_PATH = "plutarc.tcss"
+    TITLE = "plutarc"
+    COMMANDS = App.COMMANDS | {PlutarcCommands}
+    MODES: ClassVar[dict[str, type[FleetScreen | ActivityScreen | PositionsScreen]]] = {
+        "fleet": FleetScreen, "activity": ActivityScreen, "positions": PositionsScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "switch_mode('fleet')", "Fleet"),
+        Binding("a", "switch_mode('activity')", "Activity"),
+        Binding("o", "switch_mode('positions')", "Orders"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    link: reactive[str] = reactive("")
+    """'' while the daemon answers; otherwise what the banner says."""
+
+    def __init__(self, settings: TuiSettings, client: DaemonClient) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.link = f"connecting to the daemon at {settings.socket_path} ..."
+        self.daemon_version = ""
+
+    def on_mount(self) -> None:
+        if self.settings.where:
+            self.title = f"plutarc @ {self.settings.where}"
+        self.switch_mode("fleet")
+        self.run_worker(follow_daemon(self.client, self.settings, self.post_message),
+                        name="daemon-stream", group="stream", exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        await self.client.close()
+
+    # ----- the daemon link: state here, data handed to the screen on top -----------------
+    def on_daemon_up(self, message: DaemonUp) -> None:
+        self.link = ""
+        self.daemon_version = message.status.plutarc_version
+        self._to_screen(DaemonUp(message.status))
+
+    def on_daemon_down(self, message: DaemonDown) -> None:
+        self.link = (f"daemon unreachable: {message.reason} - retrying in "
+                     f"{message.retry_in_s:g} s")
+
+    def on_daemon_event(self, message: DaemonEvent) -> None:
+        self._to_screen(DaemonEvent(message.record))
+
+    def _to_screen(self, message: DaemonUp | DaemonEvent) -> None:
+        if self.screen_stack:  # empty while the app shuts down
+            self.screen.post_message(message)
+
+    # ----- actions used by screens and the command palette ------------------------------
+    def open_bot(self, name: str) -> None:
+        self.push_screen(BotDetailScreen(name))
+
+    def bot_action(self, name: str, action: str) -> None:
+        self.run_worker(actions.perform(self, name, action), group="actions")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def make_app(settings: TuiSettings, client: DaemonClient | None = None) -> PlutarcApp:
+    """The app for ``settings``; tests pass their own client, the CLI lets it be made here."""
+    return PlutarcApp(settings, client or DaemonClient(settings.socket_path))

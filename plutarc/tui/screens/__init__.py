@@ -1,0 +1,1 @@
+"""The TUI's screens: fleet, bot detail, activity, positions and orders, help."""

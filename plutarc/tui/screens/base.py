@@ -1,0 +1,69 @@
+"""LiveScreen: reads its data through the API in a worker, again on the events it cares about."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.screen import Screen
+
+from plutarc.daemon.client import DaemonClient
+from plutarc.daemon.store import EventRecord
+from plutarc.errors import PlutarcError
+from plutarc.models.events import EventKind
+from plutarc.tui.messages import DaemonEvent, DaemonUp
+
+if TYPE_CHECKING:
+    from plutarc.tui.app import PlutarcApp
+
+
+class LiveScreen(Screen[None]):
+    """Subclasses say which event kinds make them re-read (``RELOAD_ON``) and implement load().
+
+    Textual calls a handler of every class in the MRO, so subclasses add their own on_mount
+    without calling this one, and change event handling by overriding event_arrived().
+    """
+
+    RELOAD_ON: ClassVar[frozenset[EventKind]] = frozenset()
+
+    @property
+    def plutarc(self) -> PlutarcApp:
+        from plutarc.tui.app import PlutarcApp
+
+        assert isinstance(self.app, PlutarcApp)
+        return self.app
+
+    @property
+    def client(self) -> DaemonClient:
+        return self.plutarc.client
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_daemon_up(self, _message: DaemonUp) -> None:
+        self.reload()
+
+    def on_daemon_event(self, message: DaemonEvent) -> None:
+        self.event_arrived(message.record)
+
+    def event_arrived(self, record: EventRecord) -> None:
+        """Override to use events directly; the default re-reads on the RELOAD_ON kinds."""
+        if record.kind in self.RELOAD_ON:
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read in the background; a newer reload replaces one still in flight."""
+        if self.plutarc.link:
+            return  # the daemon is away: the reconnect brings a DaemonUp, which reloads
+        self.run_worker(self._load_guarded, group="load", exclusive=True)
+
+    async def _load_guarded(self) -> None:
+        try:
+            await self.load()
+        except PlutarcError as exc:
+            self.notify(str(exc), title="daemon", severity="error", timeout=6)
+
+    async def load(self) -> None:
+        raise NotImplementedError

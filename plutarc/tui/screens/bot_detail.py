@@ -1,0 +1,119 @@
+"""BotDetailScreen: one bot's last decision, position, open orders, recent trades and price."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from plutarc.daemon.store import BotRecord, DecisionRecord, EventRecord
+from plutarc.models.events import EventKind
+from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl, fmt_score, fmt_time
+from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.widgets.banner import ConnectionBanner
+from plutarc.tui.widgets.price_chart import PriceChart
+from plutarc.tui.widgets.tables import refill
+
+TABLES = {
+    "components": ("Component", "Output"),
+    "positions": ("Symbol", "Qty", "Entry", "Liq.", "Realised", "Unrealised"),
+    "orders": ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Filled", "Status"),
+    "trades": ("Exit", "Symbol", "Dir", "Qty", "Entry", "Exit px", "Net PnL", "Reason"),
+}
+
+
+def bot_summary(bot: BotRecord) -> Text:
+    text = Text.assemble((bot.name, "bold"), "  ", (bot.state.value, "bold"))
+    if bot.state_reason:
+        text.append(f" ({bot.state_reason})")
+    text.append(f"\n{bot.venue}/{bot.mode}  {' '.join(bot.symbols)}  template {bot.template}"
+                f"  config v{bot.config_version}  heartbeat {fmt_age(bot.last_heartbeat_ms)}")
+    return text
+
+
+def decision_summary(decision: DecisionRecord | None) -> str:
+    if decision is None:
+        return "No decision yet."
+    line = (f"{fmt_time(decision.ts_ms)} {decision.symbol}: {decision.action}, "
+            f"score {fmt_score(decision.score)}")
+    if decision.skip_reasons:
+        line += "\nskipped: " + "; ".join(decision.skip_reasons)
+    return line
+
+
+class BotDetailScreen(LiveScreen):
+    RELOAD_ON = frozenset({EventKind.BOT_STATE, EventKind.DECISION, EventKind.ORDER,
+                           EventKind.FILL, EventKind.POSITION, EventKind.TRADE,
+                           EventKind.CANDLE_CLOSED})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("p", "act('pause')", "Pause"),
+        Binding("r", "act('resume')", "Resume"),
+        Binding("t", "act('start')", "Start"),
+        Binding("s", "act('stop')", "Stop"),
+        Binding("x", "act('flatten')", "Flatten"),
+    ]
+
+    def __init__(self, bot_ref: str) -> None:
+        super().__init__()
+        self.bot_ref = bot_ref
+        self.bot: BotRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionBanner()
+        with VerticalScroll(id="detail"):
+            yield Static("loading ...", id="bot-info")
+            yield Label("Last decision", classes="section")
+            yield Static("", id="decision")
+            for name, columns in TABLES.items():
+                if name != "components":
+                    yield Label(name.replace("orders", "open orders").capitalize(),
+                                classes="section")
+                table: DataTable[object] = DataTable(id=name, cursor_type="row")
+                table.add_columns(*columns)
+                yield table
+            yield PriceChart(id="chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.bot_ref
+
+    def event_arrived(self, record: EventRecord) -> None:
+        if self.bot is None or record.bot_id == self.bot.id:
+            super().event_arrived(record)
+
+    async def load(self) -> None:
+        c, ref = self.client, self.bot_ref
+        bot, decisions, positions, orders, trades, candles = await asyncio.gather(
+            c.get_bot(ref), c.decisions(bot=ref, limit=1), c.positions(bot=ref),
+            c.orders(bot=ref, open_only=True), c.trades(bot=ref, limit=20),
+            c.events(bot=ref, kinds=[EventKind.CANDLE_CLOSED], limit=500))
+        self.bot = bot
+        decision = decisions[-1] if decisions else None
+        self.query_one("#bot-info", Static).update(bot_summary(bot))
+        self.query_one("#decision", Static).update(decision_summary(decision))
+        refill(self.query_one("#components", DataTable), [
+            (name, (name, fmt_score(value)))
+            for name, value in (decision.components.items() if decision else ())])
+        refill(self.query_one("#positions", DataTable), [
+            (p.symbol, (p.symbol, fmt_dec(p.qty), fmt_dec(p.entry_price),
+                        fmt_dec(p.liquidation_price), fmt_pnl(p.realised_pnl),
+                        fmt_pnl(p.unrealised_pnl))) for p in positions])
+        refill(self.query_one("#orders", DataTable), [
+            (o.client_id, (fmt_time(o.journaled_ms), o.symbol, o.side.value, o.type.value,
+                           fmt_dec(o.qty), fmt_dec(o.price), fmt_dec(o.filled_qty),
+                           o.status.value)) for o in orders])
+        refill(self.query_one("#trades", DataTable), [
+            (str(t.id), (fmt_time(t.exit_ts_ms), t.symbol, t.direction.value, fmt_dec(t.qty),
+                         fmt_dec(t.entry_price), fmt_dec(t.exit_price), fmt_pnl(t.net_pnl),
+                         t.exit_reason)) for t in reversed(trades)])
+        self.query_one(PriceChart).show(candles, bot.symbols[0])
+
+    def action_act(self, action: str) -> None:
+        self.plutarc.bot_action(self.bot.name if self.bot else self.bot_ref, action)

@@ -1,0 +1,109 @@
+"""FleetScreen: every bot with state, venue, symbols, mode, position, PnL and last heartbeat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from decimal import Decimal
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from plutarc.daemon.store import BotRecord, PositionRecord
+from plutarc.models.events import EventKind
+from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl
+from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.widgets.banner import ConnectionBanner
+from plutarc.tui.widgets.tables import refill, selected_key, state_text
+
+COLUMNS = ("Bot", "State", "Venue", "Symbols", "Mode", "Position", "PnL", "Heartbeat")
+
+
+def position_cell(positions: list[PositionRecord]) -> str:
+    held = [p for p in positions if p.qty != 0]
+    if not held:
+        return "flat"
+    return ", ".join(f"{p.symbol} {fmt_dec(p.qty)}" for p in held)
+
+
+def pnl_cell(positions: list[PositionRecord]) -> str:
+    total = sum((p.realised_pnl + p.unrealised_pnl for p in positions), Decimal(0))
+    return fmt_pnl(total)
+
+
+def fleet_rows(bots: list[BotRecord], positions: list[PositionRecord],
+               now_ms: int | None = None) -> list[tuple[str, tuple[object, ...]]]:
+    by_bot: dict[str, list[PositionRecord]] = defaultdict(list)
+    for position in positions:
+        by_bot[position.bot_id].append(position)
+    return [
+        (bot.id, (bot.name, state_text(bot.state.value), bot.venue, " ".join(bot.symbols),
+                  bot.mode, position_cell(by_bot[bot.id]), pnl_cell(by_bot[bot.id]),
+                  fmt_age(bot.last_heartbeat_ms, now_ms)))
+        for bot in bots
+    ]
+
+
+class FleetScreen(LiveScreen):
+    RELOAD_ON = frozenset({EventKind.BOT_STATE, EventKind.POSITION, EventKind.FILL,
+                           EventKind.TRADE})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_bot", "Open"),
+        Binding("p", "act('pause')", "Pause"),
+        Binding("r", "act('resume')", "Resume"),
+        Binding("t", "act('start')", "Start"),
+        Binding("s", "act('stop')", "Stop"),
+        Binding("x", "act('flatten')", "Flatten"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bots: dict[str, BotRecord] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionBanner()
+        table: DataTable[object] = DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="fleet-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Fleet"
+        self.set_interval(self.plutarc.settings.heartbeat_refresh_s, self.reload)
+
+    async def load(self) -> None:
+        bots, positions = await asyncio.gather(self.client.list_bots(), self.client.positions())
+        self.bots = {bot.id: bot for bot in bots}
+        table = self.query_one("#fleet", DataTable)
+        refill(table, fleet_rows(bots, positions))
+        counts: dict[str, int] = defaultdict(int)
+        for bot in bots:
+            counts[bot.state.value] += 1
+        summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        self.query_one("#fleet-summary", Static).update(
+            f"{len(bots)} bots: {summary}" if bots else
+            "No bots yet: create one with 'plutarc bot create'")
+
+    def selected_bot(self) -> BotRecord | None:
+        key = selected_key(self.query_one("#fleet", DataTable))
+        return self.bots.get(key) if key is not None else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_bot()
+
+    def action_open_bot(self) -> None:
+        bot = self.selected_bot()
+        if bot is not None:
+            self.plutarc.open_bot(bot.name)
+
+    def action_act(self, action: str) -> None:
+        bot = self.selected_bot()
+        if bot is None:
+            self.notify("no bot selected", severity="warning", timeout=3)
+            return
+        self.plutarc.bot_action(bot.name, action)

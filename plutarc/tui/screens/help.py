@@ -1,0 +1,51 @@
+"""HelpScreen: every key of the TUI, and where the data comes from."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# plutarc TUI
+
+Everything here comes from the daemon's API: the same answers as `plutarc bot list`,
+live through its event stream. Closing the TUI never stops a bot.
+
+## Everywhere
+| key | does |
+|---|---|
+| `f` | fleet: every bot |
+| `a` | activity: the event feed, filterable |
+| `o` | positions and open orders |
+| `ctrl+p` | command palette (open a bot, pause, resume, switch screens) |
+| `?` | this help |
+| `q` | quit |
+
+## Fleet and bot detail
+| key | does |
+|---|---|
+| `enter` | open the selected bot |
+| `p` / `r` | pause (no new entries) / resume |
+| `t` | start a stopped bot |
+| `s` | stop (asks you to type the bot's name) |
+| `x` | flatten: close its positions at market (asks you to type the bot's name) |
+| `escape` | back |
+
+When the daemon goes away a red banner says so and the TUI reconnects by itself,
+waiting a little longer after each failed attempt; missed events are replayed.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(HELP)

@@ -1,0 +1,84 @@
+"""A real daemon process on a short temporary home, and an API client for the TUI tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plutarc.daemon.bot_config import BotSpec
+from plutarc.daemon.client import DaemonClient, wait_until_answering
+from plutarc.paths import Paths, resolve_paths
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE_NAME = "reference_ema_cross"  # a real shipped template: the daemon validates it
+TEMPLATE = (REPO / "configs" / "templates" / f"{TEMPLATE_NAME}.toml").read_text()
+
+
+class Daemon:
+    """``python -m plutarc daemon run`` with PLUTARC_HOME=home; output in home/daemon.out."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.paths: Paths = resolve_paths({"PLUTARC_HOME": str(home)})
+        self.env = {**os.environ, "PLUTARC_HOME": str(home)}
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO),
+                                                               os.environ.get("PYTHONPATH")]))
+        self.paths.config_dir.mkdir(parents=True, exist_ok=True)
+        self.paths.config_file.write_text("[daemon]\nheartbeat_interval_s = 0.2\n")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Daemon:
+        with open(self.home / "daemon.out", "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "plutarc", "daemon", "run"],
+                                         env=self.env, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=subprocess.STDOUT, cwd=self.home)
+        proc = self.proc
+        asyncio.run(wait_until_answering(self.paths.socket, 20.0, lambda: proc.poll() is None))
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def client(self) -> DaemonClient:
+        return DaemonClient(self.paths.socket)
+
+
+def spec(name: str, symbols: tuple[str, ...] = ("BTCUSDT",)) -> BotSpec:
+    # The paper worker for venue "sim" is not registered yet: "idle" bots run the real
+    # lifecycle (states, heartbeats, pause/resume, activity) without orders.
+    return BotSpec(name=name, template=TEMPLATE_NAME, venue="idle", mode="paper",
+                   symbols=symbols)
+
+
+@pytest.fixture
+def daemon() -> Iterator[Daemon]:
+    # Unix socket paths must stay under 108 bytes: pytest's tmp_path can be longer.
+    home = Path(tempfile.mkdtemp(prefix="ptui", dir="/tmp"))
+    proc = Daemon(home)
+    try:
+        proc.start()
+        asyncio.run(_store_template(proc))
+        yield proc
+    finally:
+        proc.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+async def _store_template(daemon: Daemon) -> None:
+    async with daemon.client() as client:
+        await client.put_template(TEMPLATE_NAME, TEMPLATE)

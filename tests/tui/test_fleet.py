@@ -1,0 +1,116 @@
+"""Pilot tests of the fleet and bot screens against a real daemon process."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from plutarc.tui.app import PlutarcApp, make_app
+from plutarc.tui.dialogs.confirm import TypedConfirm
+from plutarc.tui.screens.bot_detail import BotDetailScreen
+from plutarc.tui.screens.fleet import FleetScreen
+from plutarc.tui.settings import TuiSettings
+from tests.tui.conftest import Daemon, spec
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], timeout_s: float = 8.0,
+                what: str = "condition") -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what} not met within {timeout_s} s")
+        await pilot.pause(0.05)
+
+
+def cell(app: PlutarcApp, table_id: str, row_key: str, column: int) -> str:
+    """The cell's text, or '' while the row is not there (yet)."""
+    table = app.screen.query_one(table_id, DataTable)
+    return str(table.get_row(row_key)[column]) if row_key in table.rows else ""
+
+
+def app_for(daemon: Daemon, **settings: object) -> PlutarcApp:
+    return make_app(TuiSettings(socket_path=daemon.paths.socket, **settings),  # type: ignore[arg-type]
+                    daemon.client())
+
+
+async def test_fleet_shows_bots_and_pause_arrives_through_the_stream(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        bot = await api.create_bot(spec("alpha", ("BTCUSDT", "ETHUSDT")), start=True)
+        await api.create_bot(spec("beta"))
+    app = app_for(daemon, heartbeat_refresh_s=60.0)  # state changes must come from events
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, FleetScreen) and not app.link
+                    and app.screen.query_one("#fleet", DataTable).row_count == 2, what="fleet")
+        row = app.screen.query_one("#fleet", DataTable).get_row(bot.id)
+        assert [str(c) for c in row[:6]] == ["alpha", str(row[1]), "idle", "BTCUSDT ETHUSDT",
+                                             "paper", "flat"]
+        await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "online", what="online")
+
+        await pilot.press("p")  # the cursor starts on the first bot: alpha
+        await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "paused",
+                    what="paused through the stream")
+        async with daemon.client() as api:
+            assert (await api.get_bot("alpha")).state == "paused"
+
+        await pilot.press("r")
+        await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "online", what="resumed")
+
+
+async def test_state_change_by_someone_else_shows_without_polling(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        bot = await api.create_bot(spec("gamma"), start=True)
+    app = app_for(daemon, heartbeat_refresh_s=60.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
+                    and app.screen.query_one("#fleet", DataTable).row_count == 1)
+        await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "online", what="online")
+        async with daemon.client() as api:
+            await api.bot_action("gamma", "pause")  # the CLI, say
+        await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "paused",
+                    what="paused by another client")
+
+
+async def test_stop_needs_the_bot_name_typed(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        bot = await api.create_bot(spec("delta"), start=True)
+    app = app_for(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
+                    and cell(app, "#fleet", bot.id, 1) == "online", what="online")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, TypedConfirm), what="dialog")
+        await pilot.press("escape")  # no: nothing is sent
+        await until(pilot, lambda: isinstance(app.screen, FleetScreen), what="dialog gone")
+        async with daemon.client() as api:
+            assert (await api.get_bot("delta")).state == "online"
+
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, TypedConfirm), what="dialog")
+        await pilot.press(*"delt", "enter")  # a wrong name does not confirm
+        assert isinstance(app.screen, TypedConfirm)
+        await pilot.press("a", "enter")
+        await until(pilot, lambda: isinstance(app.screen, FleetScreen)
+                    and cell(app, "#fleet", bot.id, 1) == "stopped", what="stopped")
+
+
+async def test_bot_detail_opens_and_shows_the_bot(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        await api.create_bot(spec("epsilon"), start=True)
+    app = app_for(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
+                    and app.screen.query_one("#fleet", DataTable).row_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, BotDetailScreen)
+                    and app.screen.bot is not None, what="detail loaded")
+        info = str(app.screen.query_one("#bot-info").render())
+        assert "epsilon" in info and "idle/paper" in info and "BTCUSDT" in info
+        assert "No decision yet." in str(app.screen.query_one("#decision").render())
+        await pilot.press("p")
+        await until(pilot, lambda: "paused" in str(app.screen.query_one("#bot-info").render()),
+                    what="paused on the detail screen")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, FleetScreen), what="back")
