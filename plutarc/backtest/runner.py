@@ -10,6 +10,7 @@ the same methods a live bot calls.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +25,7 @@ from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import Action, DecisionBatch
 from plutarc.strategy.engine import EngineStep, StrategyEngine
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
-from plutarc.strategy.policy import PositionPolicy, exit_snapshot
+from plutarc.strategy.policy import PositionPolicy
 from plutarc.strategy.series import Bars
 from plutarc.strategy.template import Template
 
@@ -121,6 +122,17 @@ class BacktestRun:
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> BacktestOutcome:
+        # The run allocates many small, acyclic objects (orders, fills); the cyclic collector
+        # only costs time here, so it waits until the run is over.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _run(self) -> BacktestOutcome:
         step: EngineStep = self.engine.update(self.bars, self.ctx)
         dec, ex = step.decisions, step.exits
         base_close = self.bars.close_ts_ms
@@ -145,18 +157,23 @@ class BacktestRun:
                 overrides[r] = reasons
             self.exec.apply(intents, now)
 
+        # per base bar: its decision row (-1: no trigger close) and the exit rows closed by it
+        row_at = np.full(n, -1, dtype=np.int64)
+        row_at[trig_j[trig_j < n]] = np.flatnonzero(trig_j < n)
+        exits_through = np.searchsorted(exit_j, np.arange(n), side="right")
+
         def close_of(b: int) -> None:
             """Everything a bot does when base bar b closes: exits first, then the decision."""
             nonlocal r_exit
-            hi = int(np.searchsorted(exit_j, b, side="right"))
+            hi = int(exits_through[b])
             if hi > r_exit:
                 # one commit for the run of closes: the rules compose, so this equals one
                 # commit per close (the scan stopped at the first close that acts)
-                self.policy.latest_exit = exit_snapshot(ex, hi - 1)
+                self.policy.see_exit_row(ex, hi - 1)
                 self.exec.apply(self.policy.commit_exits(ex, r_exit, hi), int(base_close[b]))
                 r_exit = hi
-            r = int(np.searchsorted(trig_j, b))
-            if r < len(dec) and trig_j[r] == b and b >= self.start_index:
+            r = int(row_at[b])
+            if r >= 0 and b >= self.start_index:
                 decide(r, b)
 
         while j < n:
@@ -170,7 +187,7 @@ class BacktestRun:
                 b = int(trig_j[entry_rows[k]])
                 r_exit = int(np.searchsorted(exit_j, b))  # no exits matter while flat
                 if r_exit > 0:
-                    self.policy.latest_exit = exit_snapshot(ex, r_exit - 1)
+                    self.policy.see_exit_row(ex, r_exit - 1)
                 # bars j..b-1 are idle: flat with nothing resting, the venue has nothing to do
                 self._handle_fills(self.sim.process_bar(b), int(base_close[b]))
                 close_of(b)
@@ -186,7 +203,7 @@ class BacktestRun:
                 # idle bars: commit the exit closes that happened before the event bar
                 hi = int(np.searchsorted(exit_j, event - 1, side="right"))
                 if hi > r_exit:
-                    self.policy.latest_exit = exit_snapshot(ex, hi - 1)
+                    self.policy.see_exit_row(ex, hi - 1)
                     self.exec.apply(self.policy.commit_exits(ex, r_exit, hi),
                                     int(base_close[exit_j[hi - 1]]))
                     r_exit = hi

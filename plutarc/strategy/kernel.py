@@ -14,7 +14,7 @@ from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import Action, Decision
 from plutarc.strategy.engine import StrategyEngine
 from plutarc.strategy.intents import Intent
-from plutarc.strategy.policy import PositionPolicy, exit_snapshot
+from plutarc.strategy.policy import PositionPolicy
 from plutarc.strategy.series import Bars
 from plutarc.strategy.template import Template
 from plutarc.strategy.template_validation import ResolvedComponent
@@ -45,7 +45,7 @@ class SymbolKernel:
         out = CloseResult()
         ex = step.exits
         if len(ex):
-            self.policy.latest_exit = exit_snapshot(ex, len(ex) - 1)
+            self.policy.see_exit_row(ex, len(ex) - 1)
             out.intents += self.policy.commit_exits(ex, 0, len(ex))
         dec = step.decisions
         price = float(bar.close[-1])

@@ -64,7 +64,8 @@ class PositionPolicy:
                      if r.cls is EntryCooldown]
         self.cooldown_ms = max([template.entry_cooldown_min * 60_000, *cooldowns])
         self.tracker = TradeTracker(instrument)
-        self.latest_exit = ExitSnapshot(np.nan, {k: (np.nan, np.nan) for k, _ in self.rules})
+        self._exit_source: tuple[ExitInputs, int] | None = None
+        self._exit_cache: ExitSnapshot | None = None
         # position state
         self.side = 0
         self.qty = ZERO
@@ -79,6 +80,23 @@ class PositionPolicy:
         self.pending: dict[str, str] = {}  # client id -> purpose (entry/exit) not yet filled
         self.exit_reason = ""
         self.snapshot: dict[str, float] = {}
+
+    # ----------------------------------------------------------------- exit inputs
+    def see_exit_row(self, exits: ExitInputs, row: int) -> None:
+        """The latest exit close is ``row`` of ``exits`` (read lazily: most closes of a
+        backtest never need it)."""
+        self._exit_source = (exits, row)
+        self._exit_cache = None
+
+    @property
+    def latest_exit(self) -> ExitSnapshot:
+        if self._exit_cache is None:
+            if self._exit_source is None:
+                self._exit_cache = ExitSnapshot(np.nan, {k: (np.nan, np.nan)
+                                                         for k, _ in self.rules})
+            else:
+                self._exit_cache = exit_snapshot(*self._exit_source)
+        return self._exit_cache
 
     # ----------------------------------------------------------------- ids
     def next_id(self, purpose: str) -> str:
