@@ -19,9 +19,11 @@ from plutarc.backtest.metrics import Metrics, compute_metrics
 from plutarc.backtest.regimes import classify_entries
 from plutarc.backtest.runner import BacktestOutcome, BacktestRun
 from plutarc.backtest.store import ResultsStore
+from plutarc.backtest.venue_data import fetch_venue_candles
 from plutarc.errors import UsageError
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.intervals import interval_ms
+from plutarc.paths import resolve_paths
 from plutarc.strategy.engine import StrategyEngine
 from plutarc.strategy.template import template_to_toml
 from plutarc.strategy.template_catalog import load_template
@@ -32,7 +34,11 @@ class BacktestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     template: str = Field(description="Template name or TOML path.")
-    data: str = Field(description="Candle file (CSV, Parquet, Feather, JSON; gzip ok).")
+    data: str | None = Field(None, description="Candle file (CSV, Parquet, Feather, JSON; gzip "
+                                               "ok); or give venue and symbol.")
+    venue: str | None = Field(None, description="Fetch candles and the contract from a venue.")
+    venue_url: str | None = Field(None, description="The venue's REST base (e.g. a local "
+                                                    "simulator); default its live endpoint.")
     symbol: str | None = Field(None, description="Symbol; default: from the file name.")
     start: str | None = Field(None, description="ISO date/time (UTC) or epoch ms.")
     end: str | None = Field(None, description="Exclusive end.")
@@ -81,7 +87,18 @@ def run_request(request: BacktestRequest, store: ResultsStore,
     started = time.perf_counter()
     template = load_template(request.template)
     resolved = validate_template(template)
-    path = Path(request.data)
+    venue_inst = None
+    if request.venue:
+        if not request.symbol:
+            raise UsageError("a venue backtest needs --symbol")
+        warmup = StrategyEngine(template, 60_000, resolved).warmup_base_bars
+        path, venue_inst = fetch_venue_candles(
+            request.venue, request.venue_url, request.symbol, request.start, request.end,
+            warmup * 60_000, resolve_paths().data_dir / "cache" / "venue")
+    elif request.data:
+        path = Path(request.data)
+    else:
+        raise UsageError("give the candles with --data FILE, or --venue V --symbol S")
     probe = load_candles(path, end=None) if request.interval is None else None
     base_ms = probe.bars.interval_ms if probe else interval_ms(request.interval or "1m")
     warmup = StrategyEngine(template, base_ms, resolved).warmup_base_bars
@@ -94,7 +111,7 @@ def run_request(request: BacktestRequest, store: ResultsStore,
     if len(bars) - loaded.warmup_start_index <= 0:
         raise UsageError(f"{path}: no bars in the requested range")
     symbol = request.symbol or _symbol_from(path)
-    inst = generic_instrument(
+    inst = venue_inst or generic_instrument(
         symbol,
         fee_maker=request.fee_maker if request.fee_maker is not None else 0.0002,
         fee_taker=request.fee_taker if request.fee_taker is not None else 0.00075)

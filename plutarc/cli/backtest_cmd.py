@@ -42,6 +42,8 @@ def run(
     template: str = typer.Argument(..., help="Template name or TOML file."),
     data: Path = typer.Option(None, "--data", help="Candle file to run on."),
     venue: str = typer.Option(None, "--venue", help="Fetch candles from a venue instead."),
+    venue_url: str = typer.Option(None, "--venue-url", help="The venue's REST base URL "
+                                  "(e.g. a local simulator)."),
     symbol: str = typer.Option(None, "--symbol", help="Symbol (default: from the file name)."),
     start: str = typer.Option(None, "--from", help="Start (ISO date/time UTC or epoch ms)."),
     end: str = typer.Option(None, "--to", help="End, exclusive."),
@@ -60,14 +62,13 @@ def run(
     from plutarc.backtest.report import write_report
     from plutarc.backtest.service import BacktestRequest, run_request
 
-    if data is None:
-        if venue:
-            raise UsageError(f"--venue {venue}: fetching candles needs that venue's adapter and a "
-                             "connection; download candles and pass --data FILE")
-        raise UsageError("give the candles with --data FILE")
+    if (data is None) == (venue is None):
+        raise UsageError("give the candles with --data FILE, or --venue V --symbol S "
+                         "--from --to (not both)")
     try:
         request = BacktestRequest(
-            template=template, data=str(data), symbol=symbol, start=start, end=end,
+            template=template, data=str(data) if data else None, venue=venue,
+            venue_url=venue_url, symbol=symbol, start=start, end=end,
             interval=interval, fee_maker=fee_maker, fee_taker=fee_taker, slippage_bps=slippage,
             starting_cash=cash, enforce_margin=not no_margin)
     except ValidationError as exc:

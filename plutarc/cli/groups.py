@@ -18,6 +18,7 @@ GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("plutarc.cli.data_cmd", "app", "data", "Inspect and convert candle files."),
     ("plutarc.cli.keys_cmd", "app", "keys", "Manage venue API keys."),
     ("plutarc.cli.ops_cmd", "app", "ops", "Operator tools: health, dust, reconciliation."),
+    ("plutarc.cli.venue_cmd", "app", "venue", "Local venue simulators (bitmex-sim)."),
 )
 
 

@@ -60,6 +60,7 @@ def test_run_writes_report_and_metrics_match_the_csv(home, capsys):
     (["--data", str(BTC_1M), "--from", "2030-01-01"], 1, "2030"),
     (["--data", str(BTC_1M), "--fee-taker", "0.5"], 2, "--fee-taker"),
     ([], 2, "--data FILE"),
+    (["--data", str(BTC_1M), "--venue", "bitmex"], 2, "not both"),
 ])
 def test_bad_input_gives_one_clear_line(home, capsys, args, code, message):
     assert run(["backtest", "run", "scalp_1m", *args]) == code
@@ -79,3 +80,27 @@ def test_unknown_template_and_bad_layout(home, capsys, tmp_path):
 def test_missing_run_id(home, capsys):
     assert run(["backtest", "show", "999"]) == 2
     assert "no backtest with id 999" in capsys.readouterr().err
+
+
+async def test_backtest_on_candles_from_a_venue(home, capsys):
+    """--venue bitmex against the local BitMEX server: its candles, its inverse XBTUSD spec."""
+    import asyncio
+
+    from plutarc.exchanges.bitmex_sim import SimServer, SimServerConfig
+
+    async with SimServer(SimServerConfig(warmup_bars=2880)) as srv:
+        args = ["backtest", "run", "scalp_1m", "--venue", "bitmex", "--venue-url",
+                srv.rest_url, "--symbol", "XBTUSD", "--from", "2024-01-01T06:00",
+                "--to", "2024-01-02T00:00", "--json"]
+        code = await asyncio.to_thread(run, args)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    result = json.loads(out.out)
+    assert result["bars"] == 18 * 60
+    assert result["symbol"] != "BTCUSDT"  # the venue's instrument, not the generic one
+
+
+def test_unsupported_venue(home, capsys):
+    code = run(["backtest", "run", "scalp_1m", "--venue", "kraken", "--symbol", "XBTUSD",
+                "--from", "2024-01-01", "--to", "2024-01-02"])
+    assert code == 2 and "--venue kraken" in capsys.readouterr().err

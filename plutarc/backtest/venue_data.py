@@ -1,0 +1,65 @@
+"""Candles and the contract spec for a backtest, fetched from a venue through its adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from plutarc.errors import UsageError
+from plutarc.models import Instrument
+
+SUPPORTED = ("bitmex",)
+
+
+def to_ms(value: str | None, what: str) -> int:
+    if value is None:
+        raise UsageError(f"a venue backtest needs --{what}")
+    try:
+        if value.isdigit():
+            return int(value)
+        stamp = pd.Timestamp(value)
+    except ValueError:
+        raise UsageError(f"--{what}: not a date/time: {value!r}") from None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return int(stamp.value // 1_000_000)
+
+
+async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
+                 end_ms: int) -> tuple[Instrument, list]:
+    if venue not in SUPPORTED:
+        raise UsageError(f"--venue {venue}: backtest data can come from {', '.join(SUPPORTED)} "
+                         "for now; download candles and pass --data FILE")
+    from plutarc.exchanges.bitmex import BitmexAdapter, BitmexConfig
+
+    adapter = BitmexAdapter(BitmexConfig(rest_url=url) if url else BitmexConfig())
+    try:
+        inst = await adapter.instrument(symbol)
+        candles = await adapter.candles(symbol, "1m", start_ms, end_ms)
+    finally:
+        await adapter.close()
+    return inst, candles
+
+
+def fetch_venue_candles(venue: str, url: str | None, symbol: str, start: str | None,
+                        end: str | None, warmup_ms: int, cache_dir: Path) -> tuple[Path, Instrument]:
+    """1m candles from ``start - warmup`` to ``end`` as a CSV file, and the instrument."""
+    start_ms, end_ms = to_ms(start, "from"), to_ms(end, "to")
+    if end_ms <= start_ms:
+        raise UsageError("--to must be after --from")
+    inst, candles = asyncio.run(_fetch(venue, url, symbol, start_ms - warmup_ms, end_ms))
+    if not candles:
+        raise UsageError(f"{venue} served no {symbol} candles between {start} and {end}")
+    key = hashlib.sha256(f"{venue}|{url}|{symbol}|{start_ms}|{end_ms}".encode()).hexdigest()[:16]
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = cache_dir / f"{venue}_{inst.symbol}_1m_{key}.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["timestamp", "open", "high", "low", "close", "volume"])
+        for c in candles:
+            writer.writerow([c.ts_ms, repr(c.open), repr(c.high), repr(c.low), repr(c.close),
+                             repr(c.volume)])
+    return path, inst
