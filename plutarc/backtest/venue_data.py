@@ -44,8 +44,10 @@ async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
     return inst, candles
 
 
-def fetch_venue_candles(venue: str, url: str | None, symbol: str, start: str | None,
-                        end: str | None, warmup_ms: int, cache_dir: Path) -> tuple[Path, Instrument]:
+def fetch_venue_candles(
+    venue: str, url: str | None, symbol: str, start: str | None, end: str | None,
+    warmup_ms: int, cache_dir: Path,
+) -> tuple[Path, Instrument]:
     """1m candles from ``start - warmup`` to ``end`` as a CSV file, and the instrument."""
     start_ms, end_ms = to_ms(start, "from"), to_ms(end, "to")
     if end_ms <= start_ms:
