@@ -149,9 +149,11 @@ class BitmexAdapter:
 
     # instruments and market data ---------------------------------------------------------
     async def instruments(self) -> list[Instrument]:
+        self._check_open()
         return await self.book.load()
 
     async def instrument(self, symbol: str) -> Instrument:
+        self._check_open()
         return await self.book.get(symbol)
 
     async def candles(self, symbol: str, interval: str, start_ms: int, end_ms: int
@@ -182,14 +184,15 @@ class BitmexAdapter:
 
     async def open_interest(self, symbol: str, start_ms: int, end_ms: int
                             ) -> list[OpenInterest]:
-        """BitMEX keeps no open-interest history: the current value, when now is in range."""
-        now = self._clock.now_ms()
-        if start_ms > now:
-            return []
-        if end_ms < now - 60_000:
-            raise UsageError("BitMEX serves only the current open interest, not history")
+        """BitMEX keeps no open-interest history: the current value, stamped with the venue's
+        time, when that time is in [start_ms, end_ms] (give or take a minute)."""
         wire = await self.book.fresh_row(symbol)
-        return [open_interest_from_wire(wire, self.book.symbol_of(wire.symbol), now)]
+        venue_now = iso_to_ms(wire.timestamp) if wire.timestamp else self._clock.now_ms()
+        if start_ms > venue_now:
+            return []
+        if end_ms < venue_now - 60_000:
+            raise UsageError("BitMEX serves only the current open interest, not history")
+        return [open_interest_from_wire(wire, self.book.symbol_of(wire.symbol), venue_now)]
 
     async def server_time_ms(self) -> int:
         reply = await self.rest_get("")
@@ -208,7 +211,8 @@ class BitmexAdapter:
     async def place_order(self, request: OrderRequest) -> Order:
         inst = await self.instrument(request.symbol)
         body = order_body(request, inst, self.config.stop_trigger)
-        self.feed.requests[request.client_id] = request
+        # the first request sent under an id stays the one we remember (ids are never reused)
+        self.feed.requests.setdefault(request.client_id, request)
         started = time.perf_counter()
         try:
             row = await self._private("POST", "/order", body=body,
@@ -368,18 +372,22 @@ class BitmexAdapter:
 
     # streams -----------------------------------------------------------------------------
     def stream_fills(self) -> AsyncIterator[Fill]:
+        self._check_open()
         self.live.ensure_private()
         return self.feed.fills.subscribe()
 
     def stream_orders(self) -> AsyncIterator[Order]:
+        self._check_open()
         self.live.ensure_private()
         return self.feed.order_updates.subscribe()
 
     def stream_positions(self) -> AsyncIterator[Position]:
+        self._check_open()
         self.live.ensure_private()
         return self.feed.position_updates.subscribe()
 
     def stream_balances(self) -> AsyncIterator[Balance]:
+        self._check_open()
         self.live.ensure_private()
         return self.feed.balance_updates.subscribe()
 

@@ -152,6 +152,8 @@ def _request_from_wire(w: WireOrder, symbol: str, known: OrderRequest | None) ->
         if kind is OrderType.TRAILING_STOP and w.pegOffsetValue is not None
         else None,
     }
+    if known is not None and (known.side is not side or known.symbol != symbol):
+        known = None  # not the order we sent under this id: trust the venue's row
     if known is not None:
         if kind is OrderType.TRAILING_STOP and fields["trail_offset"] is None:
             fields["trail_offset"] = known.trail_offset

@@ -83,6 +83,9 @@ class BitmexSocket:
         self._live = asyncio.Event()
         self._replace_reason = ""
         self._was_live = False
+        self._subscribed = False  # this connection's subscribe op went out
+        self._awaiting: set[str] = set()  # tables whose partial has not arrived yet
+        self._connected_at = 0.0
 
     # lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -96,13 +99,13 @@ class BitmexSocket:
         return frozenset(self._acked)
 
     async def add_topics(self, topics: list[str]) -> None:
-        """Subscribe to more topics now (when live) and after every reconnect."""
+        """Subscribe to more topics now (once subscribed) and after every reconnect."""
         new = [t for t in topics if t not in self.topics]
         if not new:
             return
         self.topics.extend(new)
         ws = self._ws
-        if ws is not None and self._live.is_set():
+        if ws is not None and self._subscribed:
             now = asyncio.get_running_loop().time()
             for topic in new:
                 self._last_topic_rx.setdefault(topic_table(topic), now)
@@ -166,7 +169,9 @@ class BitmexSocket:
             self._acked.clear()
             self._authed.clear()
             self._last_topic_rx.clear()
-            self._last_rx = loop.time()
+            self._subscribed = False
+            self._awaiting = set()
+            self._last_rx = self._connected_at = loop.time()
             self.connects += 1
             if self._on_connect is not None:
                 self._on_connect()
@@ -196,13 +201,20 @@ class BitmexSocket:
         now = asyncio.get_running_loop().time()
         for topic in sent:
             self._last_topic_rx.setdefault(topic_table(topic), now)
-        self.state = SocketState.LIVE
-        self._was_live = True
-        self._live.set()
+        self._subscribed = True
+        # live once every table has its partial: before that, deltas would be discarded
+        self._awaiting |= {topic_table(t) for t in sent}
+        if not self._awaiting:
+            self._go_live()
         late = [t for t in self.topics if t not in sent]  # added while we were subscribing
         if late:
-            self.topics = sent
-            await self.add_topics(late)
+            await ws.send(json.dumps({"op": "subscribe", "args": late}))
+
+    def _go_live(self) -> None:
+        if not self._live.is_set():
+            self.state = SocketState.LIVE
+            self._was_live = True
+            self._live.set()
 
     async def _read(self, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
@@ -217,6 +229,10 @@ class BitmexSocket:
             table = frame.get("table")
             if table is not None:
                 self._last_topic_rx[table] = now
+                if self._awaiting and frame.get("action") == "partial":
+                    self._awaiting.discard(table)
+                    if not self._awaiting and self._subscribed:
+                        self._go_live()
                 try:
                     self._on_frame(frame, recv_ms, rx_ns)
                 except Exception:  # one bad frame must not kill the connection loop
@@ -264,6 +280,11 @@ class BitmexSocket:
                 with contextlib.suppress(WebSocketException):
                     await ws.send("ping")
             if not self._live.is_set():
+                if now - self._connected_at > config.ws_open_timeout_s:
+                    waiting = ", ".join(sorted(self._awaiting)) or "authentication"
+                    await self._replace(ws, f"not ready within {config.ws_open_timeout_s:g}s "
+                                            f"(waiting for {waiting})")
+                    return
                 continue
             for table, seen in self._last_topic_rx.items():
                 limit = config.watchdog_max_age_s.get(table)

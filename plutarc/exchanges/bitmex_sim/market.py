@@ -129,6 +129,8 @@ class ReplayMarket:
         first with ``reverse``), skipping ``offset`` and keeping ``count`` of them."""
         if bin_size not in BIN_SIZES:
             raise DataError(f"binSize {bin_size!r} is not one of {', '.join(BIN_SIZES)}")
+        if count is not None and count <= 0:
+            return []
         size = interval_ms(bin_size)
         data_start = int(self.ts[0])
         first_open = max(start_end_ms - size, data_start - data_start % size)

@@ -59,11 +59,18 @@ def trade_bins(
     start, count, reverse = paging(params, count_max)
     t0 = as_time_ms(params.get("startTime"), "startTime") or 0
     t1 = as_time_ms(params.get("endTime"), "endTime") or FAR_FUTURE_MS
+    live = market.partial_bin(bin_size) if as_bool(params.get("partial"), "partial") else None
+    if live is not None and not t0 <= live.end_ms <= t1:
+        live = None
+    if live is not None and reverse:
+        # newest first: the bin in progress leads and counts toward ``count``
+        if start == 0:
+            older = market.bins(bin_size, t0, t1, count=count - 1, reverse=True)
+            return [bin_row(row, b) for b in [live, *older]]
+        start -= 1
     bins = market.bins(bin_size, t0, t1, offset=start, count=count, reverse=reverse)
-    if as_bool(params.get("partial"), "partial"):
-        live = market.partial_bin(bin_size)
-        if t0 <= live.end_ms <= t1 and len(bins) < count:
-            bins = [live, *bins] if reverse else [*bins, live]
+    if live is not None and not reverse and len(bins) < count:
+        bins.append(live)
     return [bin_row(row, b) for b in bins]
 
 
