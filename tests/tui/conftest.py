@@ -36,13 +36,20 @@ class Daemon:
         self.paths.config_file.write_text("[daemon]\nheartbeat_interval_s = 0.2\n")
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Daemon:
+    def spawn(self) -> None:
         with open(self.home / "daemon.out", "ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "plutarc", "daemon", "run"],
                                          env=self.env, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT, cwd=self.home)
+
+    async def answering(self) -> None:
         proc = self.proc
-        asyncio.run(wait_until_answering(self.paths.socket, 20.0, lambda: proc.poll() is None))
+        assert proc is not None
+        await wait_until_answering(self.paths.socket, 20.0, lambda: proc.poll() is None)
+
+    def start(self) -> Daemon:
+        self.spawn()
+        asyncio.run(self.answering())
         return self
 
     def stop(self) -> None:
