@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 
 class TypedConfirm(ModalScreen[bool]):
@@ -21,7 +21,7 @@ class TypedConfirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Label(self.question, id="question")
+            yield Static(self.question, id="question")
             yield Label(f"Type [b]{self.expected}[/b] to confirm:")
             yield Input(placeholder=self.expected, id="typed")
             with Horizontal(id="buttons"):

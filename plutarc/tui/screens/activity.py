@@ -38,6 +38,7 @@ class EventFilter:
 
 
 class ActivityScreen(LiveScreen):
+    AUTO_FOCUS = "#events"  # single-key bindings must not land in the filter box
     def __init__(self) -> None:
         super().__init__()
         self.filter = EventFilter()
