@@ -1,5 +1,4 @@
-"""Momentum oscillators: RSI, MACD, slow stochastic, CCI, rate of change (streaming,
-causal; see ``moving_averages`` for the contract)."""
+"""Momentum oscillators: RSI, MACD, slow stochastic, CCI, rate of change."""
 
 from __future__ import annotations
 

@@ -1,12 +1,4 @@
-"""Moving averages: exponential (EMA), simple (SMA) and linearly weighted (WMA).
-
-Every indicator class in this package follows the ``stream`` contract: ``update`` takes a
-chunk of bars (1-D arrays, a scalar counts as one bar) and returns new arrays with the
-values for exactly those bars; one call over a whole series, one call per bar and any
-chunking give the same bits, and a value at bar t depends on bars <= t only. Outputs are
-NaN during warm-up. Inputs are expected finite after any leading warm-up NaNs: a NaN bar
-blanks the windows that hold it, and stays in a recursive average (EMA, Wilder) for good.
-"""
+"""Moving averages: exponential (EMA), simple (SMA) and linearly weighted (WMA)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Market structure: confirmed swing pivots, reported only once the bars that confirm them
-have closed (streaming, causal; see ``moving_averages`` for the contract)."""
+"""Market structure: swing pivots, reported once the bars confirming them have closed."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Trend strength and direction: ADX/DMI, Supertrend, Choppiness, least-squares slope
-(streaming, causal; see ``moving_averages`` for the contract)."""
+"""Trend strength and direction: ADX/DMI, Supertrend, Choppiness, least-squares slope."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Volatility and bands: true range, ATR, Bollinger, Keltner, Donchian, realised volatility,
-z-score (streaming, causal; see ``moving_averages`` for the contract)."""
+"""Volatility and bands: true range, ATR, Bollinger, Keltner, Donchian, realised vol, z-score."""
 
 from __future__ import annotations
 

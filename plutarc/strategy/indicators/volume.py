@@ -1,5 +1,4 @@
-"""Volume indicators: anchored VWAP and on-balance volume (streaming, causal; see
-``moving_averages`` for the contract)."""
+"""Volume indicators: anchored VWAP and on-balance volume."""
 
 from __future__ import annotations
 

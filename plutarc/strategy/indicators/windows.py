@@ -1,6 +1,4 @@
-"""O(1)-per-bar window primitives (extremes, shifted sums, mean absolute deviation) that,
-like ``stream``'s, give bit-identical results for one call, one call per bar, or any chunks.
-"""
+"""O(1)-per-bar window primitives (extremes, shifted sums, abs deviation), chunk-exact."""
 
 from __future__ import annotations
 
