@@ -9,7 +9,6 @@ fees, as BitMEX reports it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from plutarc.models import Fill, Instrument, Position
@@ -59,13 +58,15 @@ class PositionBook:
                 new_entry = fill.price  # flipped: the remainder opened at this fill
             else:
                 new_entry = entry
-        position = replace(
-            current,
-            qty=new_qty,
-            entry_price=new_entry,
-            realised_pnl=realised,
-            ts_ms=fill.ts_ms,
-            liquidation_price=current.liquidation_price if new_qty else None,
+        position = Position(  # built directly: dataclasses.replace is slow on this path
+            fill.symbol,
+            new_qty,
+            new_entry,
+            current.leverage,
+            current.liquidation_price if new_qty else None,
+            realised,
+            current.unrealised_pnl,
+            fill.ts_ms,
         )
         self._positions[fill.symbol] = position
         return position

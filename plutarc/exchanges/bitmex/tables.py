@@ -13,14 +13,19 @@ from typing import Any
 
 Row = dict[str, Any]
 
+# Keyed by BitMEX, but each row is a one-off event (an execution report is never updated):
+# passed through without being stored, which keeps memory flat and the fill path short.
+EVENT_TABLES = frozenset({"execution"})
+
 
 class Table:
     """One keyed table; ``rows`` keeps insertion order and at most ``max_rows`` rows."""
 
-    __slots__ = ("covered", "covers_all", "keys", "max_rows", "name", "rows")
+    __slots__ = ("covered", "covers_all", "events", "keys", "max_rows", "name", "rows")
 
     def __init__(self, name: str, max_rows: int) -> None:
         self.name = name
+        self.events = name in EVENT_TABLES
         self.keys: tuple[str, ...] = ()
         self.rows: dict[tuple, Row] = {}
         self.covered: set[str] = set()  # symbols whose partial arrived
@@ -44,15 +49,18 @@ class Table:
             self.covered.add(symbol)
             for key in [k for k, r in self.rows.items() if r.get("symbol") == symbol]:
                 del self.rows[key]
-        if self.keys:
+        if self.keys and not self.events:
             for row in data:
                 self.rows[self._key(row)] = row
             self._trim()
         return data
 
     def insert(self, data: list[Row]) -> list[Row]:
-        accepted = [row for row in data if self.accepts(row)]
-        if self.keys:
+        if self.covers_all:
+            accepted = data
+        else:
+            accepted = [row for row in data if row.get("symbol") in self.covered]
+        if self.keys and not self.events:
             for row in accepted:
                 self.rows[self._key(row)] = row
             self._trim()

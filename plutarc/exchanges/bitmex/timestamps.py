@@ -7,46 +7,26 @@ encoded as a datetime after 2000-01-01 (``2000-01-01T08:00:00.000Z`` = 8 h).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from plutarc.errors import DataError
 
 _EPOCH_2000_MS = 946_684_800_000
-_day_ms: dict[str, int] = {}
-
-
-def _day_start_ms(date: str) -> int:
-    cached = _day_ms.get(date)
-    if cached is None:
-        try:
-            day = datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=UTC)
-        except ValueError:
-            raise DataError(f"unrecognised BitMEX timestamp date: {date!r}") from None
-        cached = int(day.timestamp()) * 1000
-        if len(_day_ms) > 4096:  # a long-running process sees a few dates a day
-            _day_ms.clear()
-        _day_ms[date] = cached
-    return cached
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+_parse = datetime.fromisoformat
 
 
 def iso_to_ms(text: str) -> int:
-    """Epoch milliseconds of a BitMEX timestamp string; a clear error for anything else."""
+    """Epoch milliseconds of a BitMEX timestamp string (exact integer arithmetic, fractions
+    beyond the millisecond truncated); a clear error for anything else."""
     try:
-        if len(text) >= 20 and text[10] == "T" and text[-1] == "Z":
-            ms = (
-                int(text[11:13]) * 3_600_000
-                + int(text[14:16]) * 60_000
-                + int(text[17:19]) * 1000
-            )
-            if len(text) > 21 and text[19] == ".":
-                ms += int((text[20:23] + "00")[:3])
-            return _day_start_ms(text[:10]) + ms
-        parsed = datetime.fromisoformat(text)
-    except (ValueError, TypeError, IndexError):
+        moment = _parse(text)
+    except (ValueError, TypeError):
         raise DataError(f"unrecognised BitMEX timestamp: {text!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // _ONE_MS
 
 
 def ms_to_iso(ts_ms: int) -> str:

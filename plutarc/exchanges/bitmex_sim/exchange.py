@@ -17,10 +17,8 @@ from typing import Any
 
 from plutarc.errors import ConfigError, InsufficientFunds, OrderRejected
 from plutarc.exchanges.bitmex.config import DEFAULT_CURRENCIES
-from plutarc.exchanges.bitmex.parse_market import instrument_from_wire
-from plutarc.exchanges.bitmex.schemas import WireInstrument
 from plutarc.exchanges.bitmex.timestamps import iso_to_ms
-from plutarc.exchanges.bitmex_sim import market_data
+from plutarc.exchanges.bitmex_sim import market_data, replay
 from plutarc.exchanges.bitmex_sim.account_rows import (
     MARGIN_KEYS,
     POSITION_KEYS,
@@ -29,7 +27,7 @@ from plutarc.exchanges.bitmex_sim.account_rows import (
 )
 from plutarc.exchanges.bitmex_sim.config import SimServerConfig
 from plutarc.exchanges.bitmex_sim.entry import NewOrder
-from plutarc.exchanges.bitmex_sim.market import ReplayMarket
+from plutarc.exchanges.bitmex_sim.listing import Listing, make_listing
 from plutarc.exchanges.bitmex_sim.params import ParamError
 from plutarc.exchanges.bitmex_sim.rows import (
     TERMINAL,
@@ -39,25 +37,11 @@ from plutarc.exchanges.bitmex_sim.rows import (
     new_id,
     order_row,
 )
-from plutarc.exchanges.sim import SimAccount, SimMatchingEngine
-from plutarc.models import Candle, Fill, Instrument, OrderRequest, OrderType
+from plutarc.exchanges.sim import SimAccount
+from plutarc.models import Fill, OrderRequest, OrderType
 
 Publisher = Callable[[str, str, list[dict[str, Any]]], None]
 ORDER_KEYS = ("orderID", "clOrdID", "account", "symbol")
-
-
-class Listing:
-    """One replayed symbol: its recorded row, our Instrument, its bars and its engine."""
-
-    def __init__(self, row: dict[str, Any], inst: Instrument, market: ReplayMarket,
-                 engine: SimMatchingEngine) -> None:
-        self.row = row
-        self.inst = inst
-        self.market = market
-        self.engine = engine
-        self.fees = Decimal(0)
-        self.cross = False
-        self.funding_seen = 0
 
 
 class SimExchange:
@@ -73,7 +57,10 @@ class SimExchange:
         self.account = SimAccount(starting)
         self.venues: dict[str, Listing] = {}
         for symbol, path in config.replay.items():
-            self.venues[symbol] = self._venue(symbol, path)
+            row = self.instrument_rows.get(symbol)
+            if row is None:
+                raise ConfigError(f"cannot replay {symbol}: not in the recorded instruments")
+            self.venues[symbol] = make_listing(row, path, config, self.account, self.currencies)
         stamps = {v.market.now_ms for v in self.venues.values()}
         if len(stamps) > 1:
             raise ConfigError("replayed candle files must share their timestamps")
@@ -88,24 +75,6 @@ class SimExchange:
         self.listeners: list[Publisher] = []
         for wire in config.starting_balances:
             self.margins[wire] = self._margin_row(wire)
-
-    def _venue(self, symbol: str, path: Any) -> Listing:
-        row = self.instrument_rows.get(symbol)
-        if row is None:
-            raise ConfigError(f"cannot replay {symbol}: not in the recorded instruments")
-        inst = instrument_from_wire(WireInstrument.of(row), self.currencies)
-        market = ReplayMarket(path, self.config.warmup_bars)
-        engine = SimMatchingEngine(inst, self.config.engine, self.account)
-        for i in range(market.cursor):
-            engine.append_bar(self._contract_candle(row, market, i))
-            engine.process_bar(i)
-        return Listing(row, inst, market, engine)
-
-    @staticmethod
-    def _contract_candle(row: dict[str, Any], market: ReplayMarket, i: int) -> Candle:
-        c = market.candle(i)
-        volume = market_data.contracts(row, float(market.base[i]), float(market.quote[i]))
-        return Candle(c.ts_ms, c.open, c.high, c.low, c.close, float(volume), c.interval_ms)
 
     # clock and publishing ----------------------------------------------------------------
     @property
@@ -173,7 +142,7 @@ class SimExchange:
         self._record(order_id, spec, engine_id, row)
         self.publish("order", "insert", [row])
         self._execution(row, venue, "New")
-        self._publish_account(venue)
+        self.publish_account(venue)
         return row
 
     def _would_take(self, venue: Listing, spec: NewOrder) -> bool:
@@ -263,7 +232,7 @@ class SimExchange:
         if stop is not None:
             self.specs[order_id] = (_replace_stop(spec, stop), engine_id)
         row = self.sync_order(order_id, exec_type="Replaced")
-        self._publish_account(venue)
+        self.publish_account(venue)
         return row
 
     def cancel(self, order_id: str, reason: str = "Canceled via API.") -> dict[str, Any]:
@@ -276,7 +245,7 @@ class SimExchange:
         venue.engine.cancel(engine_id, self.now_ms)
         row = self.sync_order(order_id, text=f"Canceled: {reason}\n{spec.text}",
                               exec_type="Canceled")
-        self._publish_account(venue)
+        self.publish_account(venue)
         return row
 
     def cancel_all(self, symbol: str | None = None, side: str | None = None,
@@ -300,12 +269,12 @@ class SimExchange:
             except ConfigError as exc:
                 raise ParamError(str(exc)) from None
             venue.cross = False
-        return self._publish_account(venue)
+        return self.publish_account(venue)
 
     def isolate(self, symbol: str, enabled: bool) -> dict[str, Any]:
         venue = self.venue(symbol)
         venue.cross = not enabled
-        return self._publish_account(venue)
+        return self.publish_account(venue)
 
     # account rows ------------------------------------------------------------------------
     def position_row(self, venue: Listing) -> dict[str, Any]:
@@ -318,7 +287,7 @@ class SimExchange:
         return margin_row(self.config.account_id, self.account, wire, ours, divisor,
                           self.now_ms)
 
-    def _publish_account(self, venue: Listing) -> dict[str, Any]:
+    def publish_account(self, venue: Listing) -> dict[str, Any]:
         symbol = venue.row["symbol"]
         new = self.position_row(venue)
         old = self.positions.get(symbol)
@@ -340,69 +309,7 @@ class SimExchange:
     # replay ------------------------------------------------------------------------------
     def advance(self, bars: int) -> int:
         """Close the next ``bars`` bars everywhere: match, then publish bins and prices."""
-        moved = 0
-        for _ in range(bars):
-            venues = list(self.venues.values())
-            if any(v.market.cursor >= v.market.n for v in venues):
-                break
-            for venue in venues:
-                self._close_bar(venue)
-            moved += 1
-        return moved
-
-    def _close_bar(self, venue: Listing) -> None:
-        market, engine = venue.market, venue.engine
-        (i,) = market.advance(1)
-        engine.append_bar(self._contract_candle(venue.row, market, i))
-        was_open = [self.by_engine_id[cid] for cid in engine.open if cid in self.by_engine_id]
-        fills = engine.process_bar(i)
-        for fill in fills:
-            order_id = self.by_engine_id.get(fill.client_id)
-            if order_id is None:
-                continue  # liquidations have no order of ours; the position row shows them
-            self.sync_order(order_id, fill=fill)
-        for order_id in was_open:
-            self.sync_order(order_id)
-        self._funding_executions(venue)
-        symbol = venue.row["symbol"]
-        for size in market.closes_bins(i):
-            b = market.bins(size, market.now_ms, market.now_ms)
-            self.publish(f"tradeBin{size}", "insert",
-                         [market_data.bin_row(venue.row, x) for x in b])
-        live = self.instrument_row(symbol)
-        self.publish("instrument", "update", [{
-            k: live[k] for k in ("symbol", "lastPrice", "markPrice", "fairPrice", "bidPrice",
-                                 "askPrice", "midPrice", "timestamp")}])
-        self.publish("quote", "insert", [market_data.quote_row(venue.row, venue.inst, market)])
-        if fills or engine.position.qty or was_open:
-            self._publish_account(venue)
-
-    def _funding_executions(self, venue: Listing) -> None:
-        payments = venue.engine.funding_payments[venue.funding_seen:]
-        venue.funding_seen += len(payments)
-        _ours, divisor = self.currencies[venue.row["settlCurrency"]]
-        for pay in payments:
-            stub = {"orderID": "00000000-0000-0000-0000-000000000000", "clOrdID": "",
-                    "clOrdLinkID": "", "account": self.config.account_id,
-                    "symbol": venue.row["symbol"], "side": "", "ordType": "",
-                    "ordStatus": "Filled", "text": "Funding",
-                    "currency": venue.row.get("quoteCurrency"),
-                    "settlCurrency": venue.row["settlCurrency"]}
-            row = execution_row({k: stub.get(k) for k in _EXEC_ORDER_FIELDS}, venue.row,
-                                "Funding", pay.ts_ms)
-            row.update(lastQty=float(pay.qty), lastPx=float(pay.price),
-                       commission=pay.rate, execComm=round(pay.amount * divisor))
-            self.executions.append(row)
-            self.publish("execution", "insert", [row])
-
-
-_EXEC_ORDER_FIELDS = (
-    "orderID", "clOrdID", "clOrdLinkID", "account", "symbol", "side", "simpleOrderQty",
-    "orderQty", "price", "displayQty", "stopPx", "pegOffsetValue", "pegPriceType", "currency",
-    "settlCurrency", "ordType", "timeInForce", "execInst", "contingencyType", "exDestination",
-    "ordStatus", "triggered", "workingIndicator", "ordRejReason", "simpleLeavesQty",
-    "leavesQty", "simpleCumQty", "cumQty", "avgPx", "multiLegReportingType", "text",
-)
+        return replay.advance(self, bars)
 
 
 def _replace_stop(spec: NewOrder, stop: Decimal) -> NewOrder:

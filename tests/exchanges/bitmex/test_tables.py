@@ -69,11 +69,17 @@ def test_symbol_partial_replaces_only_that_symbol():
                         "data": [{"symbol": "LTCUSD"}]})[2] == []
 
 
-def test_rows_are_bounded():
+def test_rows_are_bounded_and_executions_are_not_kept():
     store = TableStore(max_rows=10)
+    store.apply({"table": "order", "action": "partial", "keys": ["orderID"], "filter": {},
+                 "data": []})
     store.apply({"table": "execution", "action": "partial", "keys": ["execID"], "filter": {},
                  "data": []})
     for i in range(25):
-        store.apply({"table": "execution", "action": "insert", "data": [{"execID": str(i)}]})
-    rows = store.tables["execution"].rows
-    assert len(rows) == 10 and ("24",) in rows and ("0",) not in rows
+        store.apply({"table": "order", "action": "insert", "data": [{"orderID": str(i)}]})
+        _t, _a, rows = store.apply({"table": "execution", "action": "insert",
+                                    "data": [{"execID": str(i)}]})
+        assert rows == [{"execID": str(i)}]  # passed on, one event each
+    orders = store.tables["order"].rows
+    assert len(orders) == 10 and ("24",) in orders and ("0",) not in orders
+    assert not store.tables["execution"].rows

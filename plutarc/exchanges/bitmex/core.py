@@ -1,0 +1,105 @@
+"""The BitMEX adapter's core: its parts (HTTP, feed, instruments, streams), lifecycle state
+and the REST helpers the trading, account and market-data halves share."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from plutarc.clock import Clock, WallClock
+from plutarc.errors import UsageError, VenueError
+from plutarc.exchanges.bitmex.auth import Credentials
+from plutarc.exchanges.bitmex.capabilities import bitmex_capabilities
+from plutarc.exchanges.bitmex.config import BitmexConfig
+from plutarc.exchanges.bitmex.deadman import DeadMansSwitch
+from plutarc.exchanges.bitmex.feed import Feed
+from plutarc.exchanges.bitmex.http import BitmexHttp
+from plutarc.exchanges.bitmex.instruments import InstrumentBook
+from plutarc.exchanges.bitmex.latency import LatencyBook
+from plutarc.exchanges.bitmex.live import LiveStreams
+from plutarc.models import Instrument
+
+
+class AdapterState(StrEnum):
+    NEW = "new"
+    RUNNING = "running"
+    CLOSED = "closed"
+
+
+class AdapterCore:
+    """State and plumbing; BitmexAdapter adds the Venue operations on top."""
+
+    name = "bitmex"
+
+    def __init__(
+        self,
+        config: BitmexConfig | None = None,
+        credentials: Credentials | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config or BitmexConfig()
+        self.capabilities = bitmex_capabilities(self.config.bucket_page_size)
+        self._clock = clock or WallClock()
+        self._credentials = credentials
+        self.http = BitmexHttp(self.config, credentials, self._clock)
+        self.latency = LatencyBook(self.config.latency_window)
+        self._order_rtt = self.latency.get("rest_order_rtt_ms")
+        self.feed = Feed(
+            self.config.currencies,
+            self.latency,
+            fill_exec_types=self.config.fill_exec_types,
+            max_rows=self.config.table_max_rows,
+        )
+        self.book = InstrumentBook(self.config, self.rest_get, self.feed)
+        self.live = LiveStreams(self, self.config, self.feed, self._clock, credentials)
+        self.dead_mans_switch = DeadMansSwitch(
+            self.http, self.config.dead_man_timeout_ms, self.config.dead_man_refresh_s
+        )
+        self.state = AdapterState.NEW
+
+    def __repr__(self) -> str:
+        where = "testnet" if self.config.testnet else self.config.rest_base
+        return f"BitmexAdapter({where}, state={self.state}, credentials={self._credentials!r})"
+
+    def _check_open(self) -> None:
+        if self.state is AdapterState.CLOSED:
+            raise UsageError("this BitMEX adapter is closed; make a new one")
+
+    # REST helpers ------------------------------------------------------------------------
+    async def rest_get(self, path: str, params: dict[str, Any] | None = None,
+                       signed: bool = False) -> Any:
+        self._check_open()
+        return await self.http.request("GET", path, params=params, signed=signed)
+
+    async def _private(self, verb: str, path: str, *, body: dict[str, Any] | None = None,
+                       idempotent: bool = False, timeout_s: float | None = None) -> Any:
+        self._check_open()
+        return await self.http.request(verb, path, body=body, signed=True,
+                                       idempotent=idempotent, timeout_s=timeout_s)
+
+    async def _pages(self, path: str, params: dict[str, Any], signed: bool) -> list[dict]:
+        """Every row of a table query, ``count`` rows at a time (``start`` offsets)."""
+        rows: list[dict] = []
+        page = self.config.page_size
+        while True:
+            batch = await self.rest_get(path, {**params, "count": page, "start": len(rows)},
+                                        signed)
+            rows.extend(batch)
+            if len(batch) < page:
+                return rows
+
+    # instruments and market data ---------------------------------------------------------
+    async def instruments(self) -> list[Instrument]:
+        self._check_open()
+        return await self.book.load()
+
+    async def instrument(self, symbol: str) -> Instrument:
+        self._check_open()
+        return await self.book.get(symbol)
+
+    async def server_time_ms(self) -> int:
+        reply = await self.rest_get("")
+        try:
+            return int(reply["timestamp"])
+        except (KeyError, TypeError, ValueError):
+            raise VenueError(f"BitMEX server time: unexpected answer {reply!r:.200}") from None

@@ -1,0 +1,146 @@
+"""Order operations of the BitMEX adapter: place, close, amend, cancel, look up.
+
+Placement is never retried. After a timeout (or a dropped link) the order is looked up by
+clOrdID, first in what the private stream has shown, then over REST; OrderStatusUnknown is
+raised only when those lookups cannot find it either. A "Duplicate clOrdID" answer means an
+earlier attempt arrived: the existing order is returned if it is the same order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from decimal import Decimal
+from typing import Any
+
+from plutarc.errors import OrderRejected, OrderStatusUnknown, VenueError
+from plutarc.exchanges.bitmex.core import AdapterCore
+from plutarc.exchanges.bitmex.errors import DuplicateClientOrderId, RequestOutcomeUnknown
+from plutarc.exchanges.bitmex.orders import amend_body, close_body, order_body
+from plutarc.models import Order, OrderRequest, Side
+
+log = logging.getLogger("plutarc.exchanges.bitmex")
+
+
+class TradingMixin(AdapterCore):
+    """Orders: every one carries our clOrdID, rounded to tick and lot at this boundary."""
+
+    def _order(self, row: dict) -> Order:
+        order = self.feed.order_from_row(row)
+        if order is None:
+            raise VenueError(f"BitMEX answered with an order on an unknown symbol: {row!r:.200}")
+        return order
+
+    async def place_order(self, request: OrderRequest) -> Order:
+        inst = await self.instrument(request.symbol)
+        body = order_body(request, inst, self.config.stop_trigger)
+        # the first request sent under an id stays the one we remember (ids are never reused)
+        self.feed.requests.setdefault(request.client_id, request)
+        started = time.perf_counter()
+        try:
+            row = await self._private("POST", "/order", body=body,
+                                      timeout_s=self.config.order_timeout_s)
+        except RequestOutcomeUnknown as exc:
+            log.warning("order %s: %s; looking it up by clOrdID (never resending)",
+                        request.client_id, exc)
+            return await self._find_after_doubt(request.client_id)
+        except DuplicateClientOrderId:
+            return await self._existing_duplicate(request)
+        self._order_rtt.record((time.perf_counter() - started) * 1000)
+        return self._order(row)
+
+    async def _find_after_doubt(self, client_id: str) -> Order:
+        last_error: VenueError | None = None
+        for attempt in range(self.config.lookup_attempts):
+            if attempt:
+                await asyncio.sleep(self.config.lookup_interval_s)
+            seen = self.feed.orders.get(client_id)
+            if seen is not None:
+                return seen
+            try:
+                found = await self.order_by_client_id(client_id)
+            except VenueError as exc:
+                last_error = exc
+                continue
+            if found is not None:
+                return found
+        why = f"lookup failed: {last_error}" if last_error else "not found by clOrdID"
+        raise OrderStatusUnknown(
+            f"order {client_id}: placement got no answer and it was {why} after "
+            f"{self.config.lookup_attempts} lookups; it was NOT resent",
+            client_id,
+        )
+
+    async def _existing_duplicate(self, request: OrderRequest) -> Order:
+        found = await self.order_by_client_id(request.client_id)
+        same = found is not None and found.request.side is request.side and (
+            found.request.symbol == request.symbol
+        )
+        if not same:
+            raise OrderRejected(
+                f"order {request.client_id}: BitMEX already holds a different order with this "
+                "clOrdID"
+            )
+        return found  # type: ignore[return-value]
+
+    async def close_position(self, client_id: str, symbol: str,
+                             price: Decimal | None = None) -> Order | None:
+        """Close the whole position with execInst=Close (market unless priced); None if flat."""
+        inst = await self.instrument(symbol)
+        current = next((p for p in await self.positions() if p.symbol == inst.symbol), None)
+        if current is None or current.is_flat:
+            return None
+        side = Side.SELL if current.qty > 0 else Side.BUY
+        body = close_body(client_id, inst, side, price)
+        try:
+            row = await self._private("POST", "/order", body=body,
+                                      timeout_s=self.config.order_timeout_s)
+        except RequestOutcomeUnknown:
+            return await self._find_after_doubt(client_id)
+        return self._order(row)
+
+    async def amend_order(self, client_id: str, *, qty: Decimal | None = None,
+                          price: Decimal | None = None, stop_price: Decimal | None = None
+                          ) -> Order:
+        known = self.feed.requests.get(client_id)
+        if known is None:
+            found = await self.order_by_client_id(client_id)
+            if found is None:
+                raise OrderRejected(f"amend of {client_id}: no such order at BitMEX")
+            known = found.request
+        inst = await self.instrument(known.symbol)
+        body = amend_body(client_id, inst, known.side, qty=qty, price=price,
+                          stop_price=stop_price)
+        return self._order(await self._private("PUT", "/order", body=body))
+
+    async def cancel_order(self, client_id: str) -> Order:
+        rows = await self._private("DELETE", "/order", body={"clOrdID": client_id},
+                                   idempotent=True)
+        if not rows:
+            raise OrderRejected(f"cancel of {client_id}: no such order at BitMEX")
+        row = rows[0]
+        if row.get("error"):
+            log.info("cancel of %s: %s", client_id, row["error"])
+        return self._order(row)
+
+    async def cancel_all(self, symbol: str | None = None) -> list[Order]:
+        body = {"symbol": (await self.instrument(symbol)).venue_symbol} if symbol else None
+        rows = await self._private("DELETE", "/order/all", body=body, idempotent=True)
+        return [self._order(row) for row in rows]
+
+    async def order_by_client_id(self, client_id: str) -> Order | None:
+        await self.book.load()
+        rows = await self.rest_get(
+            "/order", {"filter": {"clOrdID": client_id}, "reverse": True, "count": 1},
+            signed=True,
+        )
+        return self._order(rows[0]) if rows else None
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        await self.book.load()
+        params: dict[str, Any] = {"filter": {"open": True}}
+        if symbol:
+            params["symbol"] = (await self.instrument(symbol)).venue_symbol
+        rows = await self._pages("/order", params, signed=True)
+        return [o for o in (self.feed.order_from_row(r) for r in rows) if o is not None]
