@@ -72,8 +72,7 @@ def spec(name: str, symbols: tuple[str, ...] = ("BTCUSDT",)) -> BotSpec:
                    symbols=symbols)
 
 
-@pytest.fixture
-def daemon() -> Iterator[Daemon]:
+def _run_daemon() -> Iterator[Daemon]:
     # Unix socket paths must stay under 108 bytes: pytest's tmp_path can be longer.
     home = Path(tempfile.mkdtemp(prefix="ptui", dir="/tmp"))
     proc = Daemon(home)
@@ -84,6 +83,18 @@ def daemon() -> Iterator[Daemon]:
     finally:
         proc.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def daemon() -> Iterator[Daemon]:
+    """One daemon per test module: tests there use their own bot names and never count all."""
+    yield from _run_daemon()
+
+
+@pytest.fixture
+def fresh_daemon() -> Iterator[Daemon]:
+    """A daemon of this test's own: for restarting it, or for exact screens."""
+    yield from _run_daemon()
 
 
 async def _store_template(daemon: Daemon) -> None:

@@ -31,6 +31,11 @@ def cell(app: PlutarcApp, table_id: str, row_key: str, column: int) -> str:
     return str(table.get_row(row_key)[column]) if row_key in table.rows else ""
 
 
+def select(app: PlutarcApp, row_key: str) -> None:
+    table = app.screen.query_one("#fleet", DataTable)
+    table.move_cursor(row=table.get_row_index(row_key), animate=False)
+
+
 def app_for(daemon: Daemon, **settings: object) -> PlutarcApp:
     return make_app(TuiSettings(socket_path=daemon.paths.socket, **settings),  # type: ignore[arg-type]
                     daemon.client())
@@ -39,17 +44,18 @@ def app_for(daemon: Daemon, **settings: object) -> PlutarcApp:
 async def test_fleet_shows_bots_and_pause_arrives_through_the_stream(daemon: Daemon) -> None:
     async with daemon.client() as api:
         bot = await api.create_bot(spec("alpha", ("BTCUSDT", "ETHUSDT")), start=True)
-        await api.create_bot(spec("beta"))
+        beta = await api.create_bot(spec("beta"))
     app = app_for(daemon, heartbeat_refresh_s=60.0)  # state changes must come from events
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, FleetScreen) and not app.link
-                    and app.screen.query_one("#fleet", DataTable).row_count == 2, what="fleet")
+                    and cell(app, "#fleet", beta.id, 0) == "beta", what="fleet")
         row = app.screen.query_one("#fleet", DataTable).get_row(bot.id)
         assert [str(c) for c in row[:6]] == ["alpha", str(row[1]), "idle", "BTCUSDT ETHUSDT",
                                              "paper", "flat"]
         await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "online", what="online")
 
-        await pilot.press("p")  # the cursor starts on the first bot: alpha
+        select(app, bot.id)
+        await pilot.press("p")
         await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "paused",
                     what="paused through the stream")
         async with daemon.client() as api:
@@ -65,8 +71,7 @@ async def test_state_change_by_someone_else_shows_without_polling(daemon: Daemon
     app = app_for(daemon, heartbeat_refresh_s=60.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
-                    and app.screen.query_one("#fleet", DataTable).row_count == 1)
-        await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "online", what="online")
+                    and cell(app, "#fleet", bot.id, 1) == "online", what="online")
         async with daemon.client() as api:
             await api.bot_action("gamma", "pause")  # the CLI, say
         await until(pilot, lambda: cell(app, "#fleet", bot.id, 1) == "paused",
@@ -80,6 +85,7 @@ async def test_stop_needs_the_bot_name_typed(daemon: Daemon) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
                     and cell(app, "#fleet", bot.id, 1) == "online", what="online")
+        select(app, bot.id)
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, TypedConfirm), what="dialog")
         await pilot.press("escape")  # no: nothing is sent
@@ -98,11 +104,12 @@ async def test_stop_needs_the_bot_name_typed(daemon: Daemon) -> None:
 
 async def test_bot_detail_opens_and_shows_the_bot(daemon: Daemon) -> None:
     async with daemon.client() as api:
-        await api.create_bot(spec("epsilon"), start=True)
+        bot = await api.create_bot(spec("epsilon"), start=True)
     app = app_for(daemon)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
-                    and app.screen.query_one("#fleet", DataTable).row_count == 1)
+                    and cell(app, "#fleet", bot.id, 0) == "epsilon")
+        select(app, bot.id)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, BotDetailScreen)
                     and app.screen.bot is not None, what="detail loaded")
@@ -114,3 +121,43 @@ async def test_bot_detail_opens_and_shows_the_bot(daemon: Daemon) -> None:
                     what="paused on the detail screen")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, FleetScreen), what="back")
+
+
+async def test_command_palette_pauses_a_bot_by_name(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        bot = await api.create_bot(spec("zeta"), start=True)
+    app = app_for(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
+                    and cell(app, "#fleet", bot.id, 1) == "online", what="online")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"pause zeta")
+        await pilot.pause(0.5)  # the palette searches in the background
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, FleetScreen)
+                    and cell(app, "#fleet", bot.id, 1) == "paused", what="paused from palette")
+
+
+async def test_flatten_from_the_detail_screen_reaches_the_worker(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        bot = await api.create_bot(spec("eta"), start=True)
+    app = app_for(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: not app.link and cell(app, "#fleet", bot.id, 1) == "online")
+        app.open_bot("eta")
+        await until(pilot, lambda: isinstance(app.screen, BotDetailScreen)
+                    and app.screen.bot is not None, what="detail")
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, TypedConfirm), what="dialog")
+        await pilot.press(*"eta", "enter")
+        await until(pilot, lambda: isinstance(app.screen, BotDetailScreen), what="dialog gone")
+
+    async def flatten_seen() -> bool:
+        async with daemon.client() as api:
+            events = await api.events(bot="eta", limit=50)
+        return any("flatten requested" in e.message for e in events)
+
+    deadline = asyncio.get_running_loop().time() + 5
+    while not await flatten_seen():
+        assert asyncio.get_running_loop().time() < deadline, "the worker never got the flatten"
+        await asyncio.sleep(0.05)

@@ -28,7 +28,8 @@ def test_settings_refuse_a_backoff_that_cannot_work(tmp_path) -> None:  # noqa: 
 
 
 async def test_banner_while_the_daemon_is_away_then_reconnects_by_itself(
-        daemon: Daemon) -> None:
+        fresh_daemon: Daemon) -> None:
+    daemon = fresh_daemon
     async with daemon.client() as api:
         bot = await api.create_bot(spec("phoenix"), start=True)
     app = app_for(daemon, reconnect_initial_s=0.1, reconnect_max_s=0.4,
@@ -61,14 +62,13 @@ async def test_activity_shows_events_live_and_filters_by_bot(daemon: Daemon) -> 
     app = app_for(daemon)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen))
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, ActivityScreen)
-                    and app.screen.query_one("#events", DataTable).row_count >= 3,
-                    what="stored events")
-
         def messages() -> list[str]:
             table = app.screen.query_one("#events", DataTable)
             return [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ActivityScreen)
+                    and any("loud: created" in m for m in messages()), what="stored events")
 
         async with daemon.client() as api:
             await api.bot_action("loud", "pause")
@@ -97,5 +97,5 @@ async def test_positions_screen_lists_nothing_for_flat_idle_bots(daemon: Daemon)
         await pilot.press("o")
         await until(pilot, lambda: isinstance(app.screen, PositionsScreen), what="positions")
         await pilot.pause(0.3)
-        assert app.screen.query_one("#all-positions", DataTable).row_count == 0
-        assert app.screen.query_one("#open-orders", DataTable).row_count == 0
+        tables = [app.screen.query_one(t, DataTable) for t in ("#all-positions", "#open-orders")]
+        assert [str(t.get_row_at(i)[0]) for t in tables for i in range(t.row_count)] == []

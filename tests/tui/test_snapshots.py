@@ -15,7 +15,9 @@ from tests.tui.conftest import Daemon, spec
 from tests.tui.test_fleet import until
 
 
-def test_fleet_at_80x24(daemon: Daemon, snap_compare: Callable[..., bool]) -> None:
+def test_fleet_at_80x24(fresh_daemon: Daemon, snap_compare: Callable[..., bool]) -> None:
+    daemon = fresh_daemon
+
     async def create() -> None:
         async with daemon.client() as api:  # stopped bots: no heartbeat age to drift
             await api.create_bot(spec("btc-trend", ("BTCUSDT",)))
@@ -31,7 +33,10 @@ def test_fleet_at_80x24(daemon: Daemon, snap_compare: Callable[..., bool]) -> No
     assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
 
 
-def test_stop_confirmation_at_80x24(daemon: Daemon, snap_compare: Callable[..., bool]) -> None:
+def test_stop_confirmation_at_80x24(fresh_daemon: Daemon,
+                                    snap_compare: Callable[..., bool]) -> None:
+    daemon = fresh_daemon
+
     async def create() -> None:
         async with daemon.client() as api:
             await api.create_bot(spec("btc-trend", ("BTCUSDT",)))

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from plutarc.errors import PlutarcError, UsageError
 from plutarc.tui.app import make_app
@@ -20,7 +19,7 @@ from plutarc.tui.ssh import (
     remote_socket_from_probe,
 )
 from tests.tui.conftest import Daemon, spec
-from tests.tui.test_fleet import until
+from tests.tui.test_fleet import cell, until
 
 
 def test_forward_command_is_a_unix_socket_forward_with_no_shell() -> None:
@@ -88,8 +87,6 @@ async def test_the_tui_attaches_through_the_forwarded_socket(
         app = make_app(TuiSettings(socket_path=tunnel.local_socket, where="me@box"))
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: isinstance(app.screen, FleetScreen) and not app.link
-                        and app.screen.query_one("#fleet", DataTable).row_count == 1)
+                        and cell(app, "#fleet", bot.id, 0) == "remote-one")
             assert app.title == "plutarc @ me@box"
-            assert str(app.screen.query_one("#fleet", DataTable).get_row(bot.id)[0]) == \
-                "remote-one"
     assert not tunnel.local_socket.parent.exists()
