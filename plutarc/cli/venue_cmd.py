@@ -49,7 +49,7 @@ def serve(
         server = await SimServer(config).start()
         print(f"BitMEX simulator: REST {server.rest_url}  websocket {server.ws_url}")
         print(f"API key {EXAMPLE_API_KEY} (the secret of BitMEX's public signing example)")
-        print(f"control API: {server.base_url}/control/state  (Ctrl-C to stop)")
+        print(f"control API: {server.base_url}/control/state  (Ctrl-C to stop)", flush=True)
         try:
             await asyncio.Event().wait()
         finally:
