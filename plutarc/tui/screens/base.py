@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.screen import Screen
@@ -15,6 +16,8 @@ from plutarc.tui.messages import DaemonEvent, DaemonUp
 if TYPE_CHECKING:
     from plutarc.tui.app import PlutarcApp
 
+COALESCE_S = 0.2
+
 
 class LiveScreen(Screen[None]):
     """Subclasses say which event kinds make them re-read (``RELOAD_ON``) and implement load().
@@ -24,6 +27,8 @@ class LiveScreen(Screen[None]):
     """
 
     RELOAD_ON: ClassVar[frozenset[EventKind]] = frozenset()
+    _loading = False
+    _stale = False
 
     @property
     def plutarc(self) -> PlutarcApp:
@@ -54,16 +59,29 @@ class LiveScreen(Screen[None]):
             self.reload()
 
     def reload(self) -> None:
-        """Re-read in the background; a newer reload replaces one still in flight."""
+        """Re-read in the background. Events arriving during a read coalesce into one more
+        read a moment later, so a busy bot costs a few reads a second, not one per event."""
         if self.plutarc.link:
             return  # the daemon is away: the reconnect brings a DaemonUp, which reloads
-        self.run_worker(self._load_guarded, group="load", exclusive=True)
+        if self._loading:
+            self._stale = True
+            return
+        self._loading = True
+        self.run_worker(self._load_until_fresh, group="load")
 
-    async def _load_guarded(self) -> None:
+    async def _load_until_fresh(self) -> None:
         try:
-            await self.load()
-        except PlutarcError as exc:
-            self.notify(str(exc), title="daemon", severity="error", timeout=6)
+            while True:
+                self._stale = False
+                try:
+                    await self.load()
+                except PlutarcError as exc:
+                    self.notify(str(exc), title="daemon", severity="error", timeout=6)
+                if not self._stale:
+                    return
+                await asyncio.sleep(COALESCE_S)
+        finally:
+            self._loading = False
 
     async def load(self) -> None:
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""BotDetailScreen: one bot's last decision, position, open orders, recent trades and price."""
+"""BotDetailScreen: one bot's last decision, position, open orders, recent trades and equity."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from plutarc.models.events import EventKind
 from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl, fmt_score, fmt_time
 from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
-from plutarc.tui.widgets.price_chart import PriceChart
+from plutarc.tui.widgets.equity_chart import EquityChart
 from plutarc.tui.widgets.tables import refill
 
 TABLES = {
@@ -48,8 +48,7 @@ def decision_summary(decision: DecisionRecord | None) -> str:
 
 class BotDetailScreen(LiveScreen):
     RELOAD_ON = frozenset({EventKind.BOT_STATE, EventKind.DECISION, EventKind.ORDER,
-                           EventKind.FILL, EventKind.POSITION, EventKind.TRADE,
-                           EventKind.CANDLE_CLOSED})
+                           EventKind.FILL, EventKind.POSITION, EventKind.TRADE})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("p", "act('pause')", "Pause"),
@@ -78,7 +77,7 @@ class BotDetailScreen(LiveScreen):
                 table: DataTable[object] = DataTable(id=name, cursor_type="row")
                 table.add_columns(*columns)
                 yield table
-            yield PriceChart(id="chart")
+            yield EquityChart(id="chart")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -90,10 +89,10 @@ class BotDetailScreen(LiveScreen):
 
     async def load(self) -> None:
         c, ref = self.client, self.bot_ref
-        bot, decisions, positions, orders, trades, candles = await asyncio.gather(
+        bot, decisions, positions, orders, trades, equity = await asyncio.gather(
             c.get_bot(ref), c.decisions(bot=ref, limit=1), c.positions(bot=ref),
             c.orders(bot=ref, open_only=True), c.trades(bot=ref, limit=20),
-            c.events(bot=ref, kinds=[EventKind.CANDLE_CLOSED], limit=500))
+            c.equity(bot=ref, limit=2000))
         self.bot = bot
         decision = decisions[-1] if decisions else None
         self.query_one("#bot-info", Static).update(bot_summary(bot))
@@ -113,7 +112,7 @@ class BotDetailScreen(LiveScreen):
             (str(t.id), (fmt_time(t.exit_ts_ms), t.symbol, t.direction.value, fmt_dec(t.qty),
                          fmt_dec(t.entry_price), fmt_dec(t.exit_price), fmt_pnl(t.net_pnl),
                          t.exit_reason)) for t in reversed(trades)])
-        self.query_one(PriceChart).show(candles, bot.symbols[0])
+        self.query_one(EquityChart).show(equity)
 
     def action_act(self, action: str) -> None:
         self.plutarc.bot_action(self.bot.name if self.bot else self.bot_ref, action)
