@@ -48,6 +48,7 @@ class RestFront:
                                    config.rate_limit_unauth_per_minute,
                                    config.order_limit_per_second, config.ban_after_429s)
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) log
+        self._inflight: set[asyncio.Future] = set()
         self._routes = {(m, PREFIX + p): (h, private) for m, p, h, private in ROUTES}
         self._routes[("POST", PREFIX + "/order/cancelAllAfter")] = (
             lambda ex, params: cancel_all_after(as_int(params.get("timeout"), "timeout") or 0),
@@ -59,15 +60,25 @@ class RestFront:
             app.router.add_route(method, path or "/", self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        response = await self._handle(request)
+        # Like the venue, finish what was received even if the client gives up waiting:
+        # the work is shielded from the client's disconnect.
+        body = await request.read()
+        work = asyncio.ensure_future(self._handle(request, body))
+        self._inflight.add(work)
+        work.add_done_callback(self._inflight.discard)
+        response = await asyncio.shield(work)
         self.requests.append((request.method, request.path, response.status))
         return response
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def close(self) -> None:
+        for work in list(self._inflight):
+            work.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def _handle(self, request: web.Request, body: bytes) -> web.StreamResponse:
         method, path = request.method, request.path.rstrip("/") or request.path
         if path == PREFIX + "/":
             path = PREFIX
-        body = await request.read()
         delay = self.faults.take("delay", method, path, target="rest")
         if delay is not None:
             await asyncio.sleep(delay.ms / 1000)

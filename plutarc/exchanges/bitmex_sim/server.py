@@ -85,6 +85,7 @@ class SimServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._replay
         self.hub.drop_all()
+        await self.rest.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

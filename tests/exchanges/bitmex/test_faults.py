@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 import pytest
@@ -60,14 +61,28 @@ async def test_a_definite_refusal_is_not_retried(adapter, server):
     with pytest.raises(VenueUnavailable, match="overloaded"):
         await adapter.place_order(market("busy-1"))
     server.faults.arm({"kind": "reject", "status": 429, "path": "/api/v1/order",
-                       "method": "POST", "retry_after_s": 2})
+                       "method": "POST", "retry_after_s": 1})
     with pytest.raises(RateLimited) as limited:
         await adapter.place_order(market("busy-2"))
-    assert limited.value.retry_after_s == 2
+    assert limited.value.retry_after_s == 1
     assert posts(server) == [503, 429]
     assert server.exchange.accepted_orders == {}
     # the venue asked for a pause: the next request waits for it rather than hammering
-    assert adapter.http.rate_limit.blocked_until_s > 0
+    started = time.monotonic()
+    await adapter.open_orders()
+    assert time.monotonic() - started >= 0.8
+
+
+async def test_rest_delays_short_and_past_the_timeout(adapter, server):
+    server.faults.arm({"kind": "delay", "ms": 100, "path": "/api/v1/order", "method": "POST"})
+    assert (await adapter.place_order(market("late-1"))).status is OrderStatus.NEW
+    # held longer than our timeout *before* the venue processes it: still in flight when
+    # we look it up, so its fate is unknown, and it is not sent again
+    server.faults.arm({"kind": "delay", "ms": 900, "path": "/api/v1/order", "method": "POST"})
+    with pytest.raises(OrderStatusUnknown, match="not found by clOrdID"):
+        await adapter.place_order(market("late-2"))
+    await asyncio.sleep(0.6)
+    assert server.exchange.accepted_orders == {"late-1": 1, "late-2": 1}
 
 
 async def test_idempotent_reads_back_off_and_retry(adapter, server):
