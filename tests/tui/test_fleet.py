@@ -8,12 +8,14 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from plutarc.daemon.bot_config import BotSpec
 from plutarc.tui.app import PlutarcApp, make_app
 from plutarc.tui.dialogs.confirm import TypedConfirm
 from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.settings import TuiSettings
-from tests.tui.conftest import Daemon, spec
+from plutarc.tui.widgets.equity_chart import EquityChart
+from tests.tui.conftest import REPO, Daemon, spec
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], object], timeout_s: float = 8.0,
@@ -161,3 +163,28 @@ async def test_flatten_from_the_detail_screen_reaches_the_worker(daemon: Daemon)
     while not await flatten_seen():
         assert asyncio.get_running_loop().time() < deadline, "the worker never got the flatten"
         await asyncio.sleep(0.05)
+
+
+async def test_a_paper_bot_shows_its_decisions_trades_and_equity(daemon: Daemon) -> None:
+    async with daemon.client() as api:
+        await api.put_template("scalp_1m", (REPO / "configs/templates/scalp_1m.toml").read_text())
+        bot = await api.create_bot(BotSpec(
+            name="paper-scalp", template="scalp_1m", venue="sim", mode="paper",
+            account="speed=max;bars=1500", symbols=("BTCUSDT",)), start=True)
+    app = app_for(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: not app.link and cell(app, "#fleet", bot.id, 0))
+        app.open_bot("paper-scalp")
+        await until(pilot, lambda: isinstance(app.screen, BotDetailScreen)
+                    and app.screen.bot is not None, what="detail")
+        screen = app.screen
+        await until(pilot, lambda: screen.query_one("#components", DataTable).row_count > 0
+                    and screen.query_one("#trades", DataTable).row_count > 0,
+                    timeout_s=20, what="decisions and trades from the paper replay")
+        async with daemon.client() as api:
+            last = (await api.decisions(bot="paper-scalp", limit=1))[-1]
+        await until(pilot, lambda: set(app.screen.query_one("#components", DataTable).rows)
+                    == set(last.components), what="the last decision's components")
+        decision = str(app.screen.query_one("#decision").render())
+        assert last.symbol in decision and last.action in decision
+        await until(pilot, lambda: screen.query_one(EquityChart).points > 0, what="equity")

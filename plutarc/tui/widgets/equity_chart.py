@@ -20,8 +20,12 @@ def equity_series(rows: Sequence[EquityRecord]) -> tuple[str, list[float], list[
 
 
 class EquityChart(PlotextPlot):
+    points = 0
+    """How many snapshots the chart draws."""
+
     def show(self, rows: Sequence[EquityRecord]) -> None:
         currency, hours, equity = equity_series(rows)
+        self.points = len(equity)
         plt = self.plt
         plt.clear_data()
         if equity:
