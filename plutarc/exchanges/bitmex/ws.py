@@ -74,6 +74,7 @@ class BitmexSocket:
         self.state = SocketState.NEW
         self.connects = 0
         self.replacements: list[str] = []  # why each socket was replaced, newest last
+        self.refused: list[str] = []  # subscriptions the venue refused, with its reason
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task | None = None
         self._last_rx = 0.0
@@ -261,6 +262,21 @@ class BitmexSocket:
             raise AuthenticationError(f"BitMEX websocket {self.name}: {status} {error}")
         log.error("BitMEX websocket %s error %s: %s (request %s)", self.name, status, error,
                   request.get("op"))
+        if request.get("op") == "subscribe":
+            self._drop_refused(str(error))
+
+    def _drop_refused(self, error: str) -> None:
+        """A refused subscription is dropped (loudly), so the other topics can go live and a
+        reconnect does not ask for it again."""
+        refused = [t for t in self.topics
+                   if t in error or topic_table(t) in error or t.partition(":")[2] in error]
+        for topic in refused:
+            self.topics.remove(topic)
+            self.refused.append(f"{topic}: {error}")
+        remaining = {topic_table(t) for t in self.topics}
+        self._awaiting &= remaining
+        if refused and not self._awaiting and self._subscribed:
+            self._go_live()
 
     async def _watch(self, ws: ClientConnection) -> None:
         """Heartbeat and per-topic silence watchdog."""

@@ -44,15 +44,17 @@ async def test_timeout_after_accept_is_looked_up_not_resent(adapter, server, mod
     assert adapter.latency.get("rest_order_rtt_ms").count == 0  # no answer, no round trip
 
 
-async def test_order_status_unknown_only_when_the_lookup_fails_too(adapter, server):
+async def test_order_status_unknown_only_when_the_lookup_fails_too(server):
+    venue = adapter_for(server, max_retries=1)
     server.faults.arm({"kind": "timeout_after_accept", "path": "/api/v1/order",
                        "method": "POST"})
     server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order",
                        "method": "GET", "count": 100})
     with pytest.raises(OrderStatusUnknown, match="NOT resent") as raised:
-        await adapter.place_order(market("doubt-2"))
+        await venue.place_order(market("doubt-2"))
     assert raised.value.client_id == "doubt-2"
     assert server.exchange.accepted_orders == {"doubt-2": 1}
+    await venue.close()
 
 
 async def test_a_definite_refusal_is_not_retried(adapter, server):
@@ -214,4 +216,14 @@ async def test_bad_websocket_credentials_fail_the_private_streams(server):
     fills = venue.stream_fills()
     with pytest.raises(AuthenticationError, match="Signature not valid"):
         await asyncio.wait_for(anext(fills), 3)
+    await venue.close()
+
+
+async def test_a_refused_subscription_is_dropped_not_retried_forever(server):
+    venue = adapter_for(server)
+    await venue.live.subscribe_public(["quote:XBTUSD", "nosuchtable:XBTUSD"])
+    await venue.wait_streams_live(2)
+    public = venue.live.public
+    assert public.topics == ["quote:XBTUSD"] and "Unknown table" in public.refused[0]
+    assert public.replacements == []
     await venue.close()
