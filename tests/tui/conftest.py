@@ -66,8 +66,8 @@ class Daemon:
 
 
 def spec(name: str, symbols: tuple[str, ...] = ("BTCUSDT",)) -> BotSpec:
-    # The paper worker for venue "sim" is not registered yet: "idle" bots run the real
-    # lifecycle (states, heartbeats, pause/resume, activity) without orders.
+    # "idle" bots run the real lifecycle (states, heartbeats, pause/resume, activity) without
+    # a replay's flood of events; test_fleet has one paper bot on the "sim" venue too.
     return BotSpec(name=name, template=TEMPLATE_NAME, venue="idle", mode="paper",
                    symbols=symbols)
 

@@ -73,7 +73,11 @@ class FleetScreen(LiveScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Fleet"
-        self.set_interval(self.plutarc.settings.heartbeat_refresh_s, self.reload)
+        self.set_interval(self.plutarc.settings.heartbeat_refresh_s, self._heartbeat_tick)
+
+    def _heartbeat_tick(self) -> None:
+        if self.is_current:  # a fleet hidden behind another screen re-reads when shown again
+            self.reload()
 
     async def load(self) -> None:
         bots, positions = await asyncio.gather(self.client.list_bots(), self.client.positions())
