@@ -80,6 +80,8 @@ class DecisionBatch:
 
         d = int(self.direction[i])
         if d == 0:
+            if not self.ready[i]:
+                return self._warming_up(i)
             s = self.score[i]
             if np.isnan(s):
                 return ["signal: no signal has an opinion"]
@@ -89,10 +91,7 @@ class DecisionBatch:
         if not self.side_allowed.get(d, True):
             reasons.append(f"direction: the template does not trade {direction.value}")
         if not self.ready[i]:
-            for k, slot in enumerate(self.slots):
-                if not slot.optional_data and np.isnan(self.values[k, i]):
-                    reasons.append(f"warming up: {slot.key} needs {slot.warmup} bars at "
-                                   f"{slot.interval}")
+            reasons += self._warming_up(i)
         if not self.in_session[i]:
             reasons.append(f"session: {describe(int(self.ts_ms[i]))} is outside the "
                            "trading sessions")
@@ -103,6 +102,12 @@ class DecisionBatch:
                                     None if slot.kind is Kind.FILTER else direction)
                 reasons.append(f"{slot.kind.value} {slot.key}: {text}")
         return reasons
+
+    def _warming_up(self, i: int) -> list[str]:
+        return [f"warming up: {slot.key} needs {slot.warmup} bars at {slot.interval}"
+                for k, slot in enumerate(self.slots)
+                if not slot.optional_data and (np.isnan(self.values[k, i]) or (
+                    slot.kind is Kind.SIGNAL and np.isnan(self.scores[k, i])))]
 
     def components_at(self, i: int) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
