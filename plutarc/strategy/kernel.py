@@ -50,12 +50,7 @@ class SymbolKernel:
         dec = step.decisions
         price = float(bar.close[-1])
         for i in range(len(dec)):
-            if entries_allowed or self.policy.side != 0:
-                action, reasons, intents = self.policy.decide(dec, i, equity, price)
-                if not entries_allowed and action in (Action.ENTER_LONG, Action.ENTER_SHORT):
-                    raise AssertionError("policy opened a position while entries are halted")
-            else:
-                action, reasons, intents = Action.NONE, ["bot: entries paused"], []
+            action, reasons, intents = self.policy.decide(dec, i, equity, price, entries_allowed)
             if action is Action.NONE and not reasons:
                 reasons = dec.blocked_by(i)
             out.intents += intents

@@ -109,9 +109,11 @@ class PositionPolicy:
         return self.side == 0 and not self.pending
 
     # ----------------------------------------------------------------- decisions
-    def decide(self, batch: DecisionBatch, i: int, equity: float,
-               price: float) -> tuple[Action, list[str], list[Intent]]:
-        """Apply the bot's state to the engine's verdict at trigger close ``i``."""
+    def decide(self, batch: DecisionBatch, i: int, equity: float, price: float,
+               entries_allowed: bool = True) -> tuple[Action, list[str], list[Intent]]:
+        """Apply the bot's state to the engine's verdict at trigger close ``i``. With entries
+        not allowed (paused, sleeping, halted) exits are still managed but nothing opens: an
+        opposite signal that would reverse only closes."""
         ts = int(batch.ts_ms[i])
         d = int(batch.direction[i])
         score = float(batch.score[i])
@@ -125,6 +127,8 @@ class PositionPolicy:
             return Action.NONE, [], []
         if self.pending:
             return Action.NONE, ["position: an order is still pending"], []
+        if not entries_allowed and self.side != -d:
+            return Action.NONE, ["bot: entries paused"], []
         if self.side == d:
             return Action.NONE, [f"position: already {'long' if d > 0 else 'short'}"], []
         if self.last_entry_ts is not None and ts - self.last_entry_ts < self.cooldown_ms:
@@ -139,8 +143,8 @@ class PositionPolicy:
                 return Action.NONE, [f"position: opposite signal ignored while "
                                      f"{'long' if self.side > 0 else 'short'}"], []
             intents += self._close_position("opposite_signal")
-            if policy == "exit":
-                return Action.EXIT, [], intents
+            if policy == "exit" or not entries_allowed:
+                return Action.EXIT, [] if entries_allowed else ["bot: entries paused"], intents
             action = Action.REVERSE_TO_LONG if d > 0 else Action.REVERSE_TO_SHORT
         stop_guess = self._initial_stop(d, price)
         qty, problem = entry_quantity(self.template.sizing, self.inst, price, equity, stop_guess)

@@ -62,3 +62,37 @@ def test_paper_kernel_equals_backtest(name):
     assert paper_equity == outcome.final_equity
     if name in ("scalp_1m", "reference_ema_cross", "trend_following"):
         assert len(outcome.trades) > 3
+
+
+def test_paused_bot_manages_exits_but_never_opens_or_reverses():
+    """With entries halted, an opposite signal closes the position and nothing new opens."""
+    bars = real_bars(2 * 1440)
+    inst = generic_instrument("BTCUSDT")
+    template = load_template("reference_ema_cross")  # reverses on every opposite cross
+    account = SimAccount({inst.settle: Decimal(10_000)})
+    sim = SimMatchingEngine(inst, SimConfig(enforce_margin=False), account)
+    kernel = SymbolKernel(template, inst, "p", bars.interval_ms)
+    paused_from = None
+    for i in range(len(bars)):
+        sim.append_bar(bars.candle(i))
+        for fill in sim.process_bar(i):
+            intents, _ = kernel.on_fill(fill, True)
+            for it in intents:
+                if isinstance(it, Place):
+                    sim.submit(it.request, int(bars.ts_ms[i]))
+                elif isinstance(it, Cancel) and sim.order(it.client_id).status.is_open:
+                    sim.cancel(it.client_id, int(bars.ts_ms[i]))
+        allowed = paused_from is None
+        result = kernel.on_close(bars.slice(i, i + 1), 10_000.0, entries_allowed=allowed)
+        for it in result.intents:
+            if isinstance(it, Place):
+                if not allowed:
+                    assert it.request.reduce_only, f"opened {it.request} while paused"
+                sim.submit(it.request, int(bars.close_ts_ms[i]))
+            elif isinstance(it, Cancel) and sim.order(it.client_id).status.is_open:
+                sim.cancel(it.client_id, int(bars.close_ts_ms[i]))
+        if paused_from is None and kernel.policy.side != 0 and i > 200:
+            paused_from = i
+    assert paused_from is not None
+    assert kernel.policy.side == 0  # the opposite cross closed it; nothing reopened
+    assert kernel.policy.tracker.open is None
