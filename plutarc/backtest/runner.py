@@ -20,11 +20,12 @@ import numpy as np
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import SimMatchingEngine
-from plutarc.models import Fill, Instrument, OrderStatus, Trade
+from plutarc.exchanges.sim.intents import execute_intent, fill_completes_order
+from plutarc.models import Fill, Instrument, Trade
 from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import Action, DecisionBatch
 from plutarc.strategy.engine import EngineStep, StrategyEngine
-from plutarc.strategy.intents import Amend, Cancel, Intent, Place
+from plutarc.strategy.intents import Intent, Place
 from plutarc.strategy.policy import PositionPolicy
 from plutarc.strategy.series import Bars
 from plutarc.strategy.template import Template
@@ -58,25 +59,16 @@ class BacktestOutcome:
 
 
 class _Executor:
-    """Applies policy intents to the sim engine, as the daemon's execution layer does live."""
+    """Carries policy intents out on the sim engine, counting the orders sent."""
 
-    def __init__(self, sim: SimMatchingEngine, policy: PositionPolicy) -> None:
+    def __init__(self, sim: SimMatchingEngine) -> None:
         self.sim = sim
-        self.policy = policy
         self.orders_sent = 0
 
     def apply(self, intents: list[Intent], now_ms: int) -> None:
         for intent in intents:
-            if isinstance(intent, Place):
-                self.sim.submit(intent.request, now_ms)
-                self.orders_sent += 1
-            elif isinstance(intent, Amend):
-                self.sim.amend(intent.client_id, qty=intent.qty, stop_price=intent.stop_price,
-                               now_ms=now_ms)
-            elif isinstance(intent, Cancel):
-                order = self.sim.order(intent.client_id)
-                if order is not None and order.status.is_open:
-                    self.sim.cancel(intent.client_id, now_ms)
+            execute_intent(self.sim, intent, now_ms)
+            self.orders_sent += isinstance(intent, Place)
 
 
 class BacktestRun:
@@ -97,7 +89,7 @@ class BacktestRun:
                                      else None)
         self.sim.set_bars(bars)
         self.policy = PositionPolicy(self.engine, instrument, "bt")
-        self.exec = _Executor(self.sim, self.policy)
+        self.exec = _Executor(self.sim)
         self.trades: list[Trade] = []
         self.fills: list[Fill] = []
         self._funding_seen = 0
@@ -113,9 +105,7 @@ class BacktestRun:
             self.policy.tracker.add_funding(payment.amount)
         for fill in fills:
             self.fills.append(fill)
-            order = self.sim.order(fill.client_id)
-            done = order is None or order.status is not OrderStatus.PARTIALLY_FILLED
-            intents, trade = self.policy.on_fill(fill, done)
+            intents, trade = self.policy.on_fill(fill, fill_completes_order(self.sim, fill))
             if trade is not None:
                 self.trades.append(trade)
             self.exec.apply(intents, now_ms)

@@ -9,8 +9,8 @@ from plutarc.backtest.runner import run_backtest
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import SimMatchingEngine
-from plutarc.models import OrderStatus
-from plutarc.strategy.intents import Amend, Cancel, Place
+from plutarc.exchanges.sim.intents import execute_intent, fill_completes_order
+from plutarc.strategy.intents import Place
 from plutarc.strategy.kernel import SymbolKernel
 from plutarc.strategy.template_catalog import load_template
 from tests.helpers import real_bars
@@ -27,20 +27,12 @@ def _paper(template, bars, inst, config, cash):
 
     def apply(intents, now):
         for it in intents:
-            if isinstance(it, Place):
-                sim.submit(it.request, now)
-            elif isinstance(it, Amend):
-                sim.amend(it.client_id, qty=it.qty, stop_price=it.stop_price, now_ms=now)
-            elif isinstance(it, Cancel):
-                order = sim.order(it.client_id)
-                if order is not None and order.status.is_open:
-                    sim.cancel(it.client_id, now)
+            execute_intent(sim, it, now)
 
     for i in range(len(bars)):
         sim.append_bar(bars.candle(i))
         for fill in sim.process_bar(i):
-            order = sim.order(fill.client_id)
-            intents, trade = kernel.on_fill(fill, order.status is not OrderStatus.PARTIALLY_FILLED)
+            intents, trade = kernel.on_fill(fill, fill_completes_order(sim, fill))
             if trade:
                 trades.append(trade)
             apply(intents, int(bars.ts_ms[i]))
@@ -76,21 +68,15 @@ def test_paused_bot_manages_exits_but_never_opens_or_reverses():
     for i in range(len(bars)):
         sim.append_bar(bars.candle(i))
         for fill in sim.process_bar(i):
-            intents, _ = kernel.on_fill(fill, True)
+            intents, _ = kernel.on_fill(fill, fill_completes_order(sim, fill))
             for it in intents:
-                if isinstance(it, Place):
-                    sim.submit(it.request, int(bars.ts_ms[i]))
-                elif isinstance(it, Cancel) and sim.order(it.client_id).status.is_open:
-                    sim.cancel(it.client_id, int(bars.ts_ms[i]))
+                execute_intent(sim, it, int(bars.ts_ms[i]))
         allowed = paused_from is None
         result = kernel.on_close(bars.slice(i, i + 1), 10_000.0, entries_allowed=allowed)
         for it in result.intents:
-            if isinstance(it, Place):
-                if not allowed:
-                    assert it.request.reduce_only, f"opened {it.request} while paused"
-                sim.submit(it.request, int(bars.close_ts_ms[i]))
-            elif isinstance(it, Cancel) and sim.order(it.client_id).status.is_open:
-                sim.cancel(it.client_id, int(bars.close_ts_ms[i]))
+            if isinstance(it, Place) and not allowed:
+                assert it.request.reduce_only, f"opened {it.request} while paused"
+            execute_intent(sim, it, int(bars.close_ts_ms[i]))
         if paused_from is None and kernel.policy.side != 0 and i > 200:
             paused_from = i
     assert paused_from is not None

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.exchanges.sim.intents import execute_intent
 from plutarc.models import Fill, OrderStatus
 from plutarc.models.events import EventKind, Severity
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
@@ -36,16 +37,13 @@ class PaperExecution:
             if isinstance(intent, Place):
                 self._place(intent, now_ms, live)
             elif isinstance(intent, Amend):
-                self.sim.amend(intent.client_id, qty=intent.qty, stop_price=intent.stop_price,
-                               now_ms=now_ms)
+                execute_intent(self.sim, intent, now_ms)
                 if live:
                     self._order_event(f"amend {intent.client_id}: {intent.reason}",
                                       intent.client_id, "amended")
             elif isinstance(intent, Cancel):
-                order = self.sim.order(intent.client_id)
-                if order is None or not order.status.is_open:
-                    continue
-                self.sim.cancel(intent.client_id, now_ms)
+                if execute_intent(self.sim, intent, now_ms) is None:
+                    continue  # no longer open: nothing to cancel
                 if live and self.ctx.store.orders.get(intent.client_id) is not None:
                     self.ctx.store.orders.update_status(intent.client_id, OrderStatus.CANCELED,
                                                         now_ms, reason=intent.reason)
@@ -68,7 +66,8 @@ class PaperExecution:
             journal.mark_sent(request.client_id, now_ms)
         if self.probe is not None and live:
             self.probe(time.perf_counter())
-        order = self.sim.submit(request, now_ms)
+        order = execute_intent(self.sim, intent, now_ms)
+        assert order is not None  # a placement always answers with the order
         if not live:
             return
         journal.mark_acked(request.client_id, order.venue_id, order.status, now_ms)

@@ -27,7 +27,7 @@ from plutarc.daemon.runtime.protocol import (
 )
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
-from plutarc.models import OrderStatus
+from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.strategy.kernel import SymbolKernel
 
 PAUSED_REASON = "bot: entries paused"
@@ -108,9 +108,8 @@ class PaperWorker:
             out = outcomes[leg.symbol] = BarOutcome()
             i = leg.sim.append_bar(leg.bars.candle(j))
             for fill in leg.sim.process_bar(i):
-                order = leg.sim.order(fill.client_id)
-                done = order is None or order.status is not OrderStatus.PARTIALLY_FILLED
-                intents, trade = leg.kernel.on_fill(fill, done)
+                intents, trade = leg.kernel.on_fill(
+                    fill, fill_completes_order(leg.sim, fill))
                 if live:
                     leg.execution.settle_fill(fill, ts)
                     out.fills.append(fill)

@@ -1,0 +1,29 @@
+"""Carrying a bot's order intents out on the sim engine: the one way paper and backtest do it."""
+
+from __future__ import annotations
+
+from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.models import Fill, Order, OrderStatus
+from plutarc.strategy.intents import Amend, Intent, Place
+
+
+def execute_intent(sim: SimMatchingEngine, intent: Intent, now_ms: int) -> Order | None:
+    """Submit, amend or cancel; a cancel of an order no longer open is skipped (None)."""
+    if isinstance(intent, Place):
+        return sim.submit(intent.request, now_ms)
+    if isinstance(intent, Amend):
+        return sim.amend(intent.client_id, qty=intent.qty, stop_price=intent.stop_price,
+                         now_ms=now_ms)
+    order = sim.order(intent.client_id)
+    if order is None or not order.status.is_open:
+        return None
+    return sim.cancel(intent.client_id, now_ms)
+
+
+def fill_completes_order(sim: SimMatchingEngine, fill: Fill) -> bool:
+    """False while the fill's order is still partially filled."""
+    order = sim.order(fill.client_id)
+    return order is None or order.status is not OrderStatus.PARTIALLY_FILLED
+
+
+__all__ = ["execute_intent", "fill_completes_order"]
