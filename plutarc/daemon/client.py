@@ -244,6 +244,26 @@ class DaemonClient:
                     err = s.ErrorFrame.model_validate(frame).error
                     raise error_class(err.type)(err.message)
 
+    # ----- catalog (TUI forms): components, system templates, bundled data ---------------
+    async def components(self) -> list[Any]:
+        """Every catalog component (ComponentView): parameters, defaults, bounds."""
+        from plutarc.daemon.api.catalog_routes import ComponentListResponse
+
+        return (await self.request("GET", "/v1/components", ComponentListResponse)).components
+
+    async def template_catalog(self) -> list[Any]:
+        """The daemon's template files (CatalogTemplate: name, origin, TOML text)."""
+        from plutarc.daemon.api.catalog_routes import CatalogTemplateListResponse
+
+        return (await self.request("GET", "/v1/catalog/templates",
+                                   CatalogTemplateListResponse)).templates
+
+    async def data_files(self) -> list[Any]:
+        """Candle files bundled with the daemon (DataFileView: name, path, symbol)."""
+        from plutarc.daemon.api.catalog_routes import DataFileListResponse
+
+        return (await self.request("GET", "/v1/catalog/data", DataFileListResponse)).files
+
 
 async def wait_until_answering(socket_path: Path, timeout_s: float,
                                alive: Callable[[], bool] | None = None) -> s.StatusResponse:
