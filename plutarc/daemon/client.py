@@ -189,6 +189,11 @@ class DaemonClient:
                     after_id=after_id, limit=limit)
         return (await self.request("GET", "/v1/events", s.EventListResponse, params=q)).events
 
+    async def candles(self, ref: str, symbol: str, limit: int = 300) -> list[s.CandleOut]:
+        """The latest closed candles a running bot acted on, oldest first."""
+        return (await self.request("GET", f"/v1/bots/{ref}/candles", s.CandleListResponse,
+                                   params=_params(symbol=symbol, limit=limit))).candles
+
     async def start_backtest(self, request: dict[str, Any]) -> dict[str, Any]:
         from plutarc.daemon.api.backtest_routes import BacktestJobResponse
 

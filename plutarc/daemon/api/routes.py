@@ -122,6 +122,17 @@ async def put_risk(request: web.Request) -> web.Response:
     return respond(s.RiskResponse(bot_id=bot.id, risk=bot.risk))
 
 
+@routes.get("/v1/bots/{ref}/candles")
+async def candles(request: web.Request) -> web.Response:
+    q = parse_query(request, s.CandleQuery)
+    svc = _service(request)
+    bot = svc.get_bot(request.match_info["ref"])
+    rows = svc.supervisor.recent_candles(bot.id, q.symbol, q.limit)
+    return respond(s.CandleListResponse(bot_id=bot.id, symbol=q.symbol, candles=[
+        s.CandleOut(ts_ms=t, open=o, high=h, low=lo, close=c, volume=v)
+        for t, o, h, lo, c, v in rows]))
+
+
 # ----- templates --------------------------------------------------------------------------
 @routes.get("/v1/templates")
 async def list_templates(request: web.Request) -> web.Response:

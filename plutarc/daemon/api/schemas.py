@@ -70,6 +70,11 @@ class EventQuery(LedgerQuery):
     after_id: int | None = Field(None, ge=0, description="Only events after this id.")
 
 
+class CandleQuery(ApiModel):
+    symbol: str = Field(description="One of the bot's symbols.")
+    limit: int = Field(300, ge=1, le=5000, description="How many of the latest candles.")
+
+
 class AuditQuery(ApiModel):
     target: str | None = None
     since_ms: int | None = Field(None, ge=0)
@@ -158,6 +163,21 @@ class DecisionListResponse(Envelope):
 
 class EventListResponse(Envelope):
     events: list[EventRecord]
+
+
+class CandleOut(ApiModel):
+    ts_ms: int = Field(description="Candle open time.")
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class CandleListResponse(Envelope):
+    bot_id: str
+    symbol: str
+    candles: list[CandleOut]
 
 
 class AuditListResponse(Envelope):

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from plutarc.clock import Clock
 from plutarc.daemon.bot_config import BotConfig
@@ -14,6 +14,9 @@ from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.store import BotRecord, DaemonStore, EventRecord
 from plutarc.models.events import EventKind, Severity
+
+if TYPE_CHECKING:
+    from plutarc.daemon.runtime.wake_timer import WakeTimer
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +44,20 @@ class FlattenRequested:
 BotCommand = ConfigChanged | PauseChanged | FlattenRequested
 
 
+CandleRow = tuple[int, float, float, float, float, float]
+"""A closed candle as served to clients: (open time ms, open, high, low, close, volume)."""
+
+
 class BotWorker(Protocol):
     async def run(self, ctx: BotContext) -> None:
         """Run the bot until ``ctx.stopping`` is set; raise to mark the bot errored."""
         ...
+
+
+class CandleSource(Protocol):
+    """Optional for workers: the closed candles a running bot acted on (for charts)."""
+
+    def recent_candles(self, symbol: str, limit: int) -> list[CandleRow]: ...
 
 
 class BotContext:
@@ -60,6 +73,7 @@ class BotContext:
         heartbeat_interval_s: float,
         on_ready: Callable[[], None],
         on_sleeping: Callable[[bool, str], None],
+        wake_timer: WakeTimer | None = None,
     ) -> None:
         self._bot = bot
         self._config = config
@@ -73,6 +87,11 @@ class BotContext:
         self._on_ready = on_ready
         self._on_sleeping = on_sleeping
         self._halted = False
+        if wake_timer is None:
+            from plutarc.daemon.runtime.wake_timer import WakeTimer
+
+            wake_timer = WakeTimer()
+        self.wake_timer = wake_timer
 
     @property
     def bot(self) -> BotRecord:

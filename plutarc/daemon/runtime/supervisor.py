@@ -10,10 +10,18 @@ from dataclasses import dataclass, field
 from plutarc import __version__
 from plutarc.clock import Clock
 from plutarc.daemon.bot_config import BotConfig
+from plutarc.daemon.errors import InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_transition
-from plutarc.daemon.runtime.protocol import BotCommand, BotContext, PauseChanged
+from plutarc.daemon.runtime.protocol import (
+    BotCommand,
+    BotContext,
+    BotWorker,
+    CandleRow,
+    PauseChanged,
+)
 from plutarc.daemon.runtime.registry import WorkerRegistry
+from plutarc.daemon.runtime.wake_timer import WakeTimer
 from plutarc.daemon.store import BotRecord, DaemonStore
 from plutarc.errors import PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
@@ -29,12 +37,17 @@ def config_of(store: DaemonStore, bot: BotRecord) -> BotConfig:
                      symbols=bot.symbols, risk=bot.risk)
 
 
+def handle_name(store: DaemonStore, bot_id: str) -> str:
+    return store.bots.resolve(bot_id).name
+
+
 @dataclass(eq=False)
 class BotHandle:
     ctx: BotContext
     after_ready: BotState  # online, or paused when it was paused before a restart
     wants_sleep: bool = False
     stop_requested: bool = False
+    worker: BotWorker | None = field(default=None, repr=False)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
@@ -55,6 +68,7 @@ class Supervisor:
         self.heartbeat_interval_s = heartbeat_interval_s
         self.grace_s = grace_s
         self._handles: dict[str, BotHandle] = {}
+        self.wake_timer = WakeTimer()  # the apscheduler that wakes sleeping bots
 
     def is_running(self, bot_id: str) -> bool:
         return bot_id in self._handles
@@ -101,6 +115,7 @@ class Supervisor:
             bot, config, self.store, self.sink, self.clock, self.heartbeat_interval_s,
             on_ready=lambda: self._ready(handle),
             on_sleeping=lambda sleeping, why: self._sleep(handle, sleeping, why),
+            wake_timer=self.wake_timer,
         )
         handle = BotHandle(ctx, after_ready, wants_sleep=was_sleeping)
         self._handles[bot.id] = handle
@@ -110,7 +125,7 @@ class Supervisor:
     async def _run(self, handle: BotHandle) -> None:
         bot = handle.ctx.bot
         try:
-            worker = self.registry.factory_for(bot)(bot)
+            worker = handle.worker = self.registry.factory_for(bot)(bot)
             await worker.run(handle.ctx)
         except asyncio.CancelledError:
             if not handle.stop_requested:
@@ -149,6 +164,17 @@ class Supervisor:
             self.transition(handle.ctx.bot_id, BotState.SLEEPING, reason)
         elif not sleeping and state is BotState.SLEEPING:
             self.transition(handle.ctx.bot_id, BotState.ONLINE, reason)
+
+    def recent_candles(self, bot_id: str, symbol: str, limit: int) -> list[CandleRow]:
+        """The last ``limit`` closed candles the running bot acted on, oldest first."""
+        handle = self._handles.get(bot_id)
+        if handle is None or handle.worker is None:
+            raise InvalidTransition(f"bot {handle_name(self.store, bot_id)} is not running: "
+                                    "candles are served while it runs")
+        source = getattr(handle.worker, "recent_candles", None)
+        if source is None:
+            return []
+        return source(symbol, limit)
 
     def resume_target(self, bot_id: str) -> BotState:
         handle = self._handles.get(bot_id)
@@ -201,3 +227,4 @@ class Supervisor:
         """Stop every worker; bot states stay as they are so a restart restores them."""
         self.halt_entries()
         await asyncio.gather(*(self.stop_worker(bot_id) for bot_id in list(self._handles)))
+        self.wake_timer.shutdown()
