@@ -26,7 +26,7 @@ def _local_fields(ts_ms: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
         minutes = ts_ms // 60_000
         return (minutes // 1440 + 3) % 7, minutes % 1440  # 1970-01-01 was a Thursday
     local = pd.DatetimeIndex(pd.to_datetime(ts_ms, unit="ms", utc=True)).tz_convert(tz)
-    return np.asarray(local.weekday), np.asarray(local.hour * 60 + local.minute)
+    return np.asarray(local.day_of_week), np.asarray(local.hour * 60 + local.minute)
 
 
 def in_sessions(ts_ms: np.ndarray, sessions: Sequence[Session]) -> np.ndarray:

@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
+
 from plutarc.backtest.instruments import generic_instrument
 from plutarc.daemon.bot_config import BotConfig
 from plutarc.daemon.paper.execution import PaperExecution
@@ -72,6 +74,19 @@ class Leg:
         if self.next_index:
             kernel.engine.update(self.bars.slice(0, self.next_index))
         self.kernel = kernel
+
+    def rewarm(self, ts_ms: int, warmup_ms: int, bot_id: str) -> None:
+        """Wake from a session sleep at candle ``ts_ms``: a fresh kernel (the id sequence goes
+        on) warmed on the candles of the last ``warmup_ms``, as a live bot loads them."""
+        end = int(np.searchsorted(self.bars.ts_ms, ts_ms, side="left"))
+        start = int(np.searchsorted(self.bars.ts_ms, ts_ms - warmup_ms, side="left"))
+        kernel = SymbolKernel(self.kernel.template, self.instrument,
+                              client_prefix(bot_id, self.symbol), self.bars.interval_ms,
+                              self.kernel.engine.resolved, first_seq=self.kernel.policy.seq)
+        if end > start:
+            kernel.engine.update(self.bars.slice(start, end))
+        self.kernel = kernel
+        self.next_index = end
 
 
 def make_instrument(symbol: str) -> Instrument:

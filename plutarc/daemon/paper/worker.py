@@ -6,6 +6,9 @@ import asyncio
 import math
 import time
 
+import numpy as np
+
+from plutarc.daemon.errors import NotFound
 from plutarc.daemon.paper.execution import PaperExecution
 from plutarc.daemon.paper.legs import (
     PAPER_CASH,
@@ -21,16 +24,19 @@ from plutarc.daemon.paper.replay import ReplaySettings, load_replay_bars, timeli
 from plutarc.daemon.runtime.protocol import (
     BotCommand,
     BotContext,
+    CandleRow,
     ConfigChanged,
     FlattenRequested,
     PauseChanged,
 )
+from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionWatch
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.strategy.kernel import SymbolKernel
 
 PAUSED_REASON = "bot: entries paused"
+WARMUP_FACTOR = 3
 
 
 class PaperWorker:
@@ -47,6 +53,7 @@ class PaperWorker:
         self.pending_config = None
         self.legs: list[Leg] = []
         self.account: SimAccount | None = None
+        self.watch: SessionWatch | None = None
 
     async def run(self, ctx: BotContext) -> None:
         settings = ReplaySettings.parse(ctx.bot.account)
@@ -69,15 +76,31 @@ class PaperWorker:
         if resume_ms >= 0:
             ctx.activity(f"resuming the replay after {resume_ms} (rebuilding state first)",
                          resume_ms=resume_ms)
+        ticks = timeline(bars)
+        self.watch = SessionWatch(template.sessions, self._warmup_ms(), WAKE_LEAD_MS)
         beat = time.monotonic()
-        for ts in timeline(bars):
+        k = 0
+        while k < len(ticks):
             if ctx.stopping.is_set():
                 return
-            close_ms = int(ts) + interval_ms
+            ts = int(ticks[k])
+            close_ms = ts + interval_ms
             live = close_ms > resume_ms
             if live:
-                self._handle_commands(ctx, close_ms - interval_ms)
-            self._step(ctx, int(ts), live, paused)
+                self._handle_commands(ctx, ts)
+            self._step(ctx, ts, live, paused)
+            k += 1
+            change = self.watch.update(close_ms, all(leg.is_flat() for leg in self.legs))
+            if change is not None:
+                if live:
+                    ctx.activity(change.message, phase=change.phase.value, at_ms=close_ms,
+                                 wake_ms=change.wake_ms, session_ms=change.session_ms)
+                    ctx.set_sleeping(change.phase is Phase.SLEEPING, change.message)
+                if change.phase is Phase.SLEEPING:
+                    k = await self._sleep(ctx, ticks, k, close_ms, settings.speed,
+                                          live=live, interval_ms=interval_ms)
+                    if k < 0:
+                        return
             if time.monotonic() - beat >= ctx.heartbeat_interval_s:
                 ctx.heartbeat()
                 beat = time.monotonic()
@@ -91,6 +114,47 @@ class PaperWorker:
             if command is not None:
                 self._handle(ctx, command, None)
             ctx.heartbeat()
+
+    def _warmup_ms(self) -> int:
+        """Candles loaded on waking: a margin over what the slowest component needs, so the
+        indicators have settled (not just started) by the session's open."""
+        need = max(leg.kernel.engine.warmup_base_bars for leg in self.legs)
+        return WARMUP_FACTOR * need * self.legs[0].bars.interval_ms
+
+    async def _sleep(self, ctx: BotContext, ticks: np.ndarray, k: int, now_ms: int,
+                     speed: float, *, live: bool, interval_ms: int) -> int:
+        """Sleep until the watch's wake time: no candles are processed meanwhile (a live bot
+        closes its market data). Returns the timeline index to go on from, -1 when stopping."""
+        assert self.watch is not None and self.watch.wake_ms is not None
+        wake_ms = self.watch.wake_ms
+        resume_k = int(np.searchsorted(ticks, wake_ms - interval_ms, side="left"))
+        if resume_k >= len(ticks):
+            return resume_k  # the replay ends before the wake
+        if live:
+            delay_s = 0.0 if not math.isfinite(speed) else (wake_ms - now_ms) / 1000 / speed
+            woke = await ctx.wake_timer.sleep(
+                ctx, delay_s, lambda command: self._handle(ctx, command, None))
+            if not woke:
+                return -1
+        wake_at = max(wake_ms, int(ticks[resume_k]))
+        change = self.watch.update(wake_at, True)
+        for leg in self.legs:
+            leg.rewarm(int(ticks[resume_k]), self._warmup_ms(), ctx.bot_id)
+        if live and change is not None:
+            ctx.activity(change.message, phase=change.phase.value, at_ms=wake_at)
+            ctx.set_sleeping(False, change.message)
+        return resume_k
+
+    def recent_candles(self, symbol: str, limit: int) -> list[CandleRow]:
+        for leg in self.legs:
+            if leg.symbol == symbol:
+                end = leg.next_index
+                b = leg.bars.slice(max(0, end - limit), end)
+                return [(int(t), float(o), float(h), float(lo), float(c), float(v)) for
+                        t, o, h, lo, c, v in zip(b.ts_ms, b.open, b.high, b.low, b.close,
+                                                 b.volume, strict=True)]
+        known = ", ".join(leg.symbol for leg in self.legs)
+        raise NotFound(f"this bot does not trade {symbol!r} (it trades {known})")
 
     def _probe(self, handed_at: float) -> None:
         if self.latencies is not None and self._close_started is not None:
