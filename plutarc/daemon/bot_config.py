@@ -32,6 +32,18 @@ class RiskLimits(Strict):
     )
     max_open_orders: int = Field(10, ge=1, le=1000, description="Open orders at once (10).")
     max_orders_per_minute: int = Field(30, ge=1, le=6000, description="Order rate cap (30/min).")
+    max_loss_per_trade: Decimal | None = Field(
+        None, gt=0, description="Largest loss one entry may risk in quote currency, stop "
+        "distance x quantity; an entry with no planned stop is refused while set (off)."
+    )
+    price_band_bps: Decimal | None = Field(
+        Decimal(1000), gt=0, le=10000, description="Never send a limit price further than this "
+        "from the last price, in basis points (1000 = 10%); null = no band."
+    )
+    price_band_action: Literal["clamp", "block"] = Field(
+        "clamp", description="An entry priced outside the band is moved to its edge (clamp) or "
+        "refused (block); closing orders are always clamped, never refused."
+    )
 
 
 def check_name(value: str, what: str = "name") -> str:
