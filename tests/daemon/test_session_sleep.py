@@ -7,6 +7,7 @@ exactly when each sleep and wake must happen on the bundled real BTCUSDT minutes
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_a_paper_bot_sleeps_outside_its_sessions_only_when_flat(home: Path) -> N
         for start, wake in sleep_spans:
             assert not [d for d in decisions if start < d.ts_ms < wake], (start, wake)
         # Entries only inside the sessions; every trade is closed by its own exit rules.
-        template = parse_template(TEMPLATE)
+        template = parse_template(tomllib.loads(TEMPLATE), "test template")
         assert trades and all(in_sessions([t.entry_ts_ms], template.sessions)[0] for t in trades)
 
         # A position open at a session's end keeps the bot awake until it is flat.
