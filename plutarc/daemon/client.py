@@ -47,10 +47,12 @@ def _params(**values: Any) -> list[tuple[str, str]]:
 
 class DaemonClient:
     def __init__(self, socket_path: Path, timeout_s: float = 10.0,
-                 api_version: int = PROTOCOL_VERSION) -> None:
+                 api_version: int = PROTOCOL_VERSION, token: str | None = None) -> None:
+        """``token``: an access token (the CLI and TUI pass $PLUTARC_TOKEN); None = Unix user."""
         self.socket_path = socket_path
         self.timeout_s = timeout_s
         self.api_version = api_version
+        self._token = token
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> DaemonClient:
@@ -68,7 +70,8 @@ class DaemonClient:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.UnixConnector(path=str(self.socket_path)),
-                headers={API_HEADER: str(self.api_version)},
+                headers={API_HEADER: str(self.api_version),
+                         **({"Authorization": f"Bearer {self._token}"} if self._token else {})},
                 timeout=aiohttp.ClientTimeout(total=self.timeout_s),
             )
         return self._session
@@ -217,8 +220,9 @@ class DaemonClient:
 
         return (await self.request("GET", f"/v1/backtests/{run_id}", BacktestRunResponse)).run
 
-    async def audit(self, target: str | None = None, limit: int = 100) -> list[AuditRecord]:
-        q = _params(target=target, limit=limit)
+    async def audit(self, target: str | None = None, limit: int = 100, who: str | None = None,
+                    since_ms: int | None = None) -> list[AuditRecord]:
+        q = _params(target=target, limit=limit, who=who, since_ms=since_ms)
         return (await self.request("GET", "/v1/audit", s.AuditListResponse, params=q)).audit
 
     async def stream(self, kinds: Sequence[EventKind] = (), bot: str | None = None,
@@ -231,6 +235,11 @@ class DaemonClient:
         except aiohttp.ClientConnectorError as exc:
             raise self._not_running() from exc
         except aiohttp.WSServerHandshakeError as exc:
+            if exc.status in (401, 403):
+                raise error_class("unauthenticated" if exc.status == 401 else
+                                  "permission_denied")(
+                    f"the daemon refused the event stream (HTTP {exc.status}): check "
+                    "PLUTARC_TOKEN ('plutarc access whoami' says who you are)") from exc
             if exc.status == 409:
                 raise ApiVersionMismatch(
                     f"the daemon refused the event stream for API {self.api_version} (HTTP "
@@ -268,6 +277,61 @@ class DaemonClient:
         from plutarc.daemon.api.catalog_routes import DataFileListResponse
 
         return (await self.request("GET", "/v1/catalog/data", DataFileListResponse)).files
+
+
+    # ----- access, keys and audit (issue 9) -----------------------------------------------
+    async def whoami(self) -> Any:
+        from plutarc.daemon.api.access_routes import WhoAmIResponse
+
+        return await self.request("GET", "/v1/access/whoami", WhoAmIResponse)
+
+    async def list_tokens(self) -> list[Any]:
+        from plutarc.daemon.api.access_routes import TokenListResponse
+
+        return (await self.request("GET", "/v1/access/tokens", TokenListResponse)).tokens
+
+    async def grant_token(self, name: str, role: str) -> Any:
+        """GrantResponse: the token's info and, this once, the token itself (``secret``)."""
+        from plutarc.daemon.api.access_routes import GrantResponse
+
+        return await self.request("POST", "/v1/access/tokens", GrantResponse,
+                                  body={"name": name, "role": role})
+
+    async def revoke_token(self, name: str) -> Any:
+        from plutarc.daemon.api.access_routes import TokenResponse
+
+        return (await self.request("DELETE", f"/v1/access/tokens/{name}", TokenResponse)).token
+
+    async def list_keys(self) -> Any:
+        """KeyListResponse: the key store's status and every key's metadata (no secrets)."""
+        from plutarc.daemon.api.keys_routes import KeyListResponse
+
+        return await self.request("GET", "/v1/keys", KeyListResponse)
+
+    async def add_key(self, label: str, venue: str, testnet: bool, api_key: str,
+                      api_secret: str, passphrase: str | None = None) -> Any:
+        from plutarc.daemon.api.keys_routes import KeyResponse
+
+        body = {"label": label, "venue": venue, "testnet": testnet, "api_key": api_key,
+                "api_secret": api_secret, "passphrase": passphrase}
+        return (await self.request("POST", "/v1/keys", KeyResponse, body=body)).key
+
+    async def remove_key(self, label: str) -> Any:
+        from plutarc.daemon.api.keys_routes import KeyResponse
+
+        return (await self.request("DELETE", f"/v1/keys/{label}", KeyResponse)).key
+
+    async def test_key(self, label: str, url: str | None = None) -> Any:
+        from plutarc.daemon.api.keys_routes import KeyProbeResponse
+
+        return (await self.request("POST", f"/v1/keys/{label}/test", KeyProbeResponse,
+                                   body={"url": url})).result
+
+    async def unlock_keys(self, passphrase: str) -> Any:
+        from plutarc.daemon.api.keys_routes import KeystoreResponse
+
+        return (await self.request("POST", "/v1/keystore/unlock", KeystoreResponse,
+                                   body={"passphrase": passphrase})).keystore
 
 
 async def wait_until_answering(socket_path: Path, timeout_s: float,

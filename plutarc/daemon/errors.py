@@ -21,6 +21,10 @@ class ApiVersionMismatch(ConfigError):
     """Client and daemon speak different API versions."""
 
 
+class Unauthenticated(PermissionDenied):
+    """The caller is not the daemon's user and sent no valid token."""
+
+
 class DaemonShuttingDown(PlutarcError):
     """The daemon is stopping and accepts no more changes."""
 
@@ -42,6 +46,7 @@ WIRE_ERRORS: tuple[tuple[type[PlutarcError], str, int], ...] = (
     (TemplateError, "template_error", 422),
     (ConfigError, "config_error", 422),
     (UsageError, "bad_request", 400),
+    (Unauthenticated, "unauthenticated", 401),
     (PermissionDenied, "permission_denied", 403),
     (DaemonShuttingDown, "shutting_down", 503),
     (PlutarcError, "error", 500),

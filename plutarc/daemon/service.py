@@ -248,8 +248,8 @@ class DaemonService:
                                        after_id, limit)
 
     def audit(self, target: str | None = None, since_ms: int | None = None,
-              limit: int = 100) -> list[AuditRecord]:
-        return self.store.audit.query(target, since_ms, limit)
+              limit: int = 100, who: str | None = None) -> list[AuditRecord]:
+        return self.store.audit.query(target, since_ms, limit, who)
 
     # ----- helpers ----------------------------------------------------------------------
     def _usable_template(self, name: str) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import pwd
-import socket
-import struct
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, get_origin
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from plutarc.access.guard import IDENTITY, audit_success, authorize
+from plutarc.access.identity import peer_uid, user_name
 from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION, mismatch_message
 from plutarc.daemon.api.schemas import ErrorBody, ErrorResponse
 from plutarc.daemon.errors import ApiVersionMismatch, DaemonShuttingDown, wire_error
@@ -52,12 +51,15 @@ def check_client_version(request: web.Request) -> None:
 
 @web.middleware
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Version check first, then one place that turns any error into a JSON error body."""
+    """Version check, who calls and may they; then one place turning errors into JSON."""
     try:
         check_client_version(request)
+        await authorize(request)
         if request.method not in ("GET", "HEAD") and request.app[SHUTTING_DOWN].get("flag"):
             raise DaemonShuttingDown("the daemon is shutting down and accepts no changes")
-        return await handler(request)
+        response = await handler(request)
+        audit_success(request, response)
+        return response
     except PlutarcError as exc:
         type_, status = wire_error(exc)
         return error_response(type_, str(exc), status)
@@ -113,16 +115,6 @@ def parse_query(request: web.Request, model: type[M]) -> M:
 
 
 def peer(request: web.Request) -> str:
-    """Who is calling: the Unix user on the other end of the socket (from the kernel)."""
-    sock = request.transport.get_extra_info("socket") if request.transport else None
-    if sock is None or sock.family != socket.AF_UNIX or not hasattr(socket, "SO_PEERCRED"):
-        return "unknown"
-    try:
-        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        _pid, uid, _gid = struct.unpack("3i", creds)
-    except OSError:
-        return "unknown"
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
+    """Who is calling, as the audit log names them: the token's name, else the Unix user."""
+    identity = request.get(IDENTITY)
+    return identity.name if identity is not None else user_name(peer_uid(request))

@@ -212,6 +212,6 @@ async def events(request: web.Request) -> web.Response:
 async def audit(request: web.Request) -> web.Response:
     q = parse_query(request, s.AuditQuery)
     return respond(s.AuditListResponse(audit=_service(request).audit(q.target, q.since_ms,
-                                                                      q.limit)))
+                                                                      q.limit, q.who)))
 
 

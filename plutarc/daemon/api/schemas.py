@@ -77,6 +77,7 @@ class CandleQuery(ApiModel):
 
 class AuditQuery(ApiModel):
     target: str | None = None
+    who: str | None = Field(None, description="Unix user name, or token:NAME.")
     since_ms: int | None = Field(None, ge=0)
     limit: int = LIMIT
 

@@ -44,9 +44,11 @@ class AuditLog:
         )
 
     def query(
-        self, target: str | None = None, since_ms: int | None = None, limit: int = 100
+        self, target: str | None = None, since_ms: int | None = None, limit: int = 100,
+        who: str | None = None,
     ) -> list[AuditRecord]:
-        where = Where().maybe("target = ?", target).maybe("ts_ms >= ?", since_ms)
+        where = (Where().maybe("target = ?", target).maybe("ts_ms >= ?", since_ms)
+                 .maybe("who = ?", who))
         sql, params = recent_first_then_chronological(
             "SELECT * FROM audit", where, "id", since_ms is not None, limit
         )

@@ -171,4 +171,28 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_bot_time ON decisions (bot_id, ts_ms);
 """
 
-MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2))
+# 3: access tokens (only their sha256 is kept) and venue API key metadata (never a secret).
+_V3 = """
+CREATE TABLE access_tokens (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'trader', 'risk', 'admin')),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    last_used_ms INTEGER
+);
+
+CREATE TABLE api_keys (
+    label TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    testnet INTEGER NOT NULL CHECK (testnet IN (0, 1)),
+    key_hint TEXT NOT NULL,
+    has_passphrase INTEGER NOT NULL CHECK (has_passphrase IN (0, 1)),
+    backend TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    last_used_ms INTEGER
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3))

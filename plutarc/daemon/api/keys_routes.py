@@ -1,0 +1,127 @@
+"""API routes for venue API keys: metadata out, secrets in (once), tests, key file unlock."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import Field, SecretStr
+
+from plutarc.access.guard import ACCESS, IDENTITY
+from plutarc.clock import Clock
+from plutarc.daemon.api.http import parse_body, respond
+from plutarc.daemon.api.routes import SERVICE
+from plutarc.daemon.api.schemas import ApiModel, Envelope
+from plutarc.keys.backends import choose_backend
+from plutarc.keys.probe import KeyProbeResult, probe_key
+from plutarc.keys.store import KeyStore, KeystoreStatus
+from plutarc.keys.table import KeyInfo, KeyTable
+from plutarc.models.events import EventKind
+from plutarc.storage.sqlite import Database
+
+KEYS = web.AppKey("keys", KeyStore)
+routes = web.RouteTableDef()
+
+
+class KeyAddRequest(ApiModel):
+    label: str
+    venue: str
+    testnet: bool = False
+    api_key: SecretStr
+    api_secret: SecretStr
+    passphrase: SecretStr | None = Field(None, description="Third part, for OKX/KuCoin/Bitget.")
+
+
+class KeyProbeRequest(ApiModel):
+    url: str | None = Field(None, description="Venue REST base to test against (a local "
+                            "simulator); default: the key's live or testnet endpoint.")
+
+
+class UnlockRequest(ApiModel):
+    passphrase: SecretStr
+
+
+class KeyListResponse(Envelope):
+    keystore: KeystoreStatus
+    keys: list[KeyInfo]
+
+
+class KeyResponse(Envelope):
+    key: KeyInfo
+
+
+class KeyProbeResponse(Envelope):
+    result: KeyProbeResult
+
+
+class KeystoreResponse(Envelope):
+    keystore: KeystoreStatus
+
+
+def open_keystore(data_dir: Path, db: Database, clock: Clock) -> KeyStore:
+    return KeyStore(choose_backend(data_dir), KeyTable(db), clock)
+
+
+def _audit(request: web.Request, action: str, target: str, before: object,
+           after: object) -> None:
+    state = request.app[ACCESS]
+    state.audit.append(request[IDENTITY].name, state.clock.now_ms(), action, target, before,
+                       after)
+
+
+@routes.get("/v1/keys")
+async def list_keys(request: web.Request) -> web.Response:
+    keys = request.app[KEYS]
+    return respond(KeyListResponse(keystore=keys.status(), keys=keys.list()))
+
+
+@routes.post("/v1/keys")
+async def add_key(request: web.Request) -> web.Response:
+    body = await parse_body(request, KeyAddRequest)
+    who = request[IDENTITY].name
+    info = request.app[KEYS].add(
+        body.label, body.venue, body.testnet, body.api_key.get_secret_value(),
+        body.api_secret.get_secret_value(),
+        body.passphrase.get_secret_value() if body.passphrase else None, who)
+    _audit(request, "key.add", info.label, None, info.model_dump(mode="json"))
+    where = "testnet" if info.testnet else "live"
+    request.app[SERVICE].sink.emit(EventKind.ACTIVITY, f"API key {info.label!r} ({info.venue} "
+                                   f"{where}) added by {who}")
+    return respond(KeyResponse(key=info), status=201)
+
+
+@routes.delete("/v1/keys/{label}")
+async def remove_key(request: web.Request) -> web.Response:
+    info = request.app[KEYS].remove(request.match_info["label"])
+    who = request[IDENTITY].name
+    _audit(request, "key.remove", info.label, info.model_dump(mode="json"), None)
+    request.app[SERVICE].sink.emit(EventKind.ACTIVITY, f"API key {info.label!r} removed by "
+                                   f"{who}")
+    return respond(KeyResponse(key=info))
+
+
+@routes.post("/v1/keys/{label}/test")
+async def test_key(request: web.Request) -> web.Response:
+    body = await parse_body(request, KeyProbeRequest)
+    creds = request.app[KEYS].get(request.match_info["label"])
+    result = await probe_key(creds, body.url)
+    _audit(request, "key.test", creds.label, None, result.model_dump(mode="json"))
+    return respond(KeyProbeResponse(result=result))
+
+
+@routes.get("/v1/keystore")
+async def keystore(request: web.Request) -> web.Response:
+    return respond(KeystoreResponse(keystore=request.app[KEYS].status()))
+
+
+@routes.post("/v1/keystore/unlock")
+async def unlock(request: web.Request) -> web.Response:
+    body = await parse_body(request, UnlockRequest)
+    keys = request.app[KEYS]
+    before = keys.status()
+    # scrypt is deliberately slow: keep the event loop serving meanwhile
+    after = await asyncio.to_thread(keys.unlock, body.passphrase.get_secret_value())
+    _audit(request, "keystore.unlock", after.location, before.model_dump(mode="json"),
+           after.model_dump(mode="json"))
+    return respond(KeystoreResponse(keystore=after))

@@ -1,0 +1,68 @@
+"""'keys test': prove a stored key works with one authenticated read against its venue."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict
+
+from plutarc.errors import AuthenticationError, PlutarcError, UsageError, VenueError
+from plutarc.keys.credentials import Credentials
+from plutarc.logs import REDACTOR
+
+PROBE_TIMEOUT_S = 10.0
+
+
+class KeyProbeResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    venue: str
+    ok: bool
+    message: str
+    endpoint: str
+
+
+def check_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlparse(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--url must be an http(s) URL such as "
+                         f"http://127.0.0.1:8787/api/v1, got {url!r}")
+    return url.rstrip("/")
+
+
+async def _bitmex(creds: Credentials, url: str | None) -> tuple[str, str]:
+    from plutarc.exchanges.bitmex import BitmexAdapter, BitmexConfig
+
+    config = BitmexConfig(testnet=creds.testnet, rest_url=url, request_timeout_s=PROBE_TIMEOUT_S,
+                          max_retries=1)
+    adapter = BitmexAdapter(config, creds.bitmex())
+    try:
+        balances = await adapter.balances()
+    finally:
+        await adapter.close()
+    held = ", ".join(f"{b.total} {b.currency}" for b in balances) or "no balances"
+    return config.rest_base, f"authenticated: wallet {held}"
+
+
+PROBES = {"bitmex": _bitmex}
+
+
+async def probe_key(creds: Credentials, url: str | None = None) -> KeyProbeResult:
+    """ok=True when the venue accepted the key; a refusal or network failure is ok=False."""
+    probe = PROBES.get(creds.venue)
+    if probe is None:
+        raise UsageError(f"testing {creds.venue} keys is not supported yet (supported: "
+                         f"{', '.join(sorted(PROBES))})")
+    endpoint = check_url(url) or "(default)"
+    try:
+        endpoint, message = await probe(creds, check_url(url))
+        ok = True
+    except AuthenticationError as exc:
+        ok, message = False, f"the venue refused the key: {exc}"
+    except (VenueError, PlutarcError, OSError) as exc:
+        ok, message = False, f"could not complete the check: {type(exc).__name__}: {exc}"
+    return KeyProbeResult(label=creds.label, venue=creds.venue, ok=ok,
+                          message=REDACTOR.redact(message), endpoint=endpoint)
