@@ -1,0 +1,119 @@
+"""After a (re)start: the journal against the venue, before the bot does anything new.
+
+1. Orders sent but never acknowledged (the daemon died mid-request) are looked up by client
+   id; found ones are acknowledged, absent ones marked as never arrived. Nothing is resent.
+2. Orders journaled but never sent are dropped (the moment they were meant for has passed).
+3. Orders the journal thinks open but the venue no longer lists get their final status.
+4. Fills since the last one we know are fetched and applied once each.
+5. Venue positions on the bot's symbols that differ from the bot's own are surfaced as
+   ALERT events and left alone: the daemon never trades a position it does not know.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from plutarc.daemon.live.kernel_state import forget_order, reprotect
+from plutarc.daemon.live.leg import LiveLeg
+from plutarc.daemon.runtime.protocol import BotContext
+from plutarc.errors import VenueError
+from plutarc.exchanges.base import Venue
+from plutarc.models import OrderStatus
+from plutarc.models.events import EventKind, Severity
+from plutarc.strategy.intents import Intent
+
+log = logging.getLogger(__name__)
+
+FIRST_LOOKBACK_MS = 7 * 86_400_000  # fills of a bot that never stored one: a week back
+FILL_OVERLAP_MS = 60_000  # re-read the last minute: executions can be stamped late
+
+
+async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> dict[str, int]:
+    """Bring the journal and the kernels in line with the venue; returns what it counted."""
+    counts = {"looked_up": 0, "dropped": 0, "closed": 0, "fills": 0, "alerts": 0}
+    by_symbol = {leg.symbol: leg for leg in legs}
+    journal, now = ctx.store.orders, ctx.clock.now_ms()
+    for record in journal.in_doubt(ctx.bot_id):
+        leg = by_symbol.get(record.symbol)
+        if leg is not None:
+            leg.execution.in_doubt[record.client_id] = now - leg.execution.give_up_ms
+            counts["looked_up"] += 1
+    for leg in legs:
+        await leg.execution.resolve_in_doubt()  # found: acked; absent after a restart: gone
+    for record in journal.unsent(ctx.bot_id):
+        journal.update_status(record.client_id, OrderStatus.CANCELED, now,
+                              reason="journaled but never sent before the daemon stopped")
+        leg = by_symbol.get(record.symbol)
+        if leg is not None:
+            forget_order(leg.kernel, record.client_id)
+        counts["dropped"] += 1
+    venue_open = {o.client_id for o in await venue.open_orders()}
+    for record in journal.query(bot_id=ctx.bot_id, open_only=True, limit=1000):
+        if record.client_id in venue_open or record.status == OrderStatus.PENDING:
+            continue
+        order = await venue.order_by_client_id(record.client_id)
+        if order is None or order.status.is_open:
+            continue
+        leg = by_symbol.get(record.symbol)
+        if order.status is not OrderStatus.FILLED and leg is not None:
+            journal.update_status(record.client_id, order.status, now,
+                                  reason=order.reject_reason or "closed at the venue")
+            forget_order(leg.kernel, record.client_id)
+            ctx.activity(f"order {record.client_id} was {order.status.value} at the venue "
+                         "while the bot was away", client_id=record.client_id)
+        counts["closed"] += 1
+    counts["fills"] = await catch_up_fills(ctx, venue, legs)
+    counts["alerts"] = await check_positions(ctx, venue, legs)
+    for leg in legs:
+        await leg.execution.apply(reprotect(leg.kernel))
+    return counts
+
+
+async def catch_up_fills(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> int:
+    """Executions since the last fill we stored, applied once each (in venue order)."""
+    row = ctx.store.db.execute("SELECT MAX(ts_ms) FROM fills WHERE bot_id = ?",
+                               (ctx.bot_id,)).fetchone()
+    if row[0] is not None:
+        since = int(row[0]) - FILL_OVERLAP_MS
+    else:
+        since = await venue.server_time_ms() - FIRST_LOOKBACK_MS
+    by_symbol = {leg.symbol: leg for leg in legs}
+    applied = 0
+    for fill in sorted(await venue.fills_since(since), key=lambda f: f.ts_ms):
+        leg = by_symbol.get(fill.symbol)
+        if leg is None:
+            continue
+        intents = leg.fills.apply(fill)
+        if intents is not None:
+            applied += 1
+            await apply_follow_ups(leg, intents)
+    return applied
+
+
+async def apply_follow_ups(leg: LiveLeg, intents: list[Intent]) -> None:
+    await leg.execution.apply(intents)
+
+
+async def check_positions(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> int:
+    alerts = 0
+    try:
+        positions = {p.symbol: p for p in await venue.positions()}
+    except VenueError as exc:
+        ctx.emit(EventKind.ALERT, f"cannot read positions from {venue.name}: {exc}",
+                 severity=Severity.WARNING)
+        return 1
+    for leg in legs:
+        ours = leg.fills.position(ctx.clock.now_ms())
+        at_venue = positions.get(leg.symbol)
+        venue_qty = at_venue.qty if at_venue is not None else 0
+        if venue_qty == ours.qty:
+            continue
+        alerts += 1
+        what = "a position this bot does not know" if ours.qty == 0 else (
+            f"a position that differs from this bot's {ours.qty}")
+        ctx.emit(EventKind.ALERT, f"{venue.name} shows {venue_qty} {leg.symbol}: {what}; "
+                 "left alone (close or adopt it by hand)", severity=Severity.WARNING,
+                 data={"symbol": leg.symbol, "venue_qty": str(venue_qty),
+                       "bot_qty": str(ours.qty)})
+    return alerts

@@ -1,0 +1,68 @@
+"""The two things a live bot does besides fills: act on a closed candle, apply settings."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from plutarc.daemon.live.leg import LiveLeg
+from plutarc.daemon.runtime.protocol import BotContext
+from plutarc.daemon.store import NewDecision
+from plutarc.errors import ConfigError, UsageError, VenueError
+from plutarc.exchanges.base import Venue
+from plutarc.models import Candle
+from plutarc.models.events import EventKind, Severity
+from plutarc.strategy.series import Bars
+
+
+async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: float) -> None:
+    """One closed candle through the kernel: exits, then decisions; orders go out at once."""
+    result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity,
+                                 ctx.entries_allowed)
+    leg.saw([candle])
+    await leg.execution.apply(result.intents)
+    if not result.decisions:
+        return
+    store = ctx.store
+    with store.transaction():
+        store.decisions.insert_many(
+            NewDecision(ctx.bot_id, leg.symbol, d.ts_ms, d.action.value, d.score,
+                        _values(d.components), d.skip_reasons) for d in result.decisions)
+        for d in result.decisions:
+            why = "; ".join(d.skip_reasons) or "-"
+            score = "-" if math.isnan(d.score) else f"{d.score:.3g}"
+            ctx.emit(EventKind.DECISION, f"{leg.symbol} {d.action.value} (score {score}): {why}",
+                     data={"symbol": leg.symbol, "ts_ms": d.ts_ms, "action": d.action.value,
+                           "score": None if math.isnan(d.score) else d.score,
+                           "skip_reasons": list(d.skip_reasons)})
+        settle = leg.instrument.settle
+        store.equity.insert(ctx.bot_id, candle.close_ts_ms, settle,
+                            Decimal(repr(equity)), Decimal(0))
+
+
+async def set_leverage(ctx: BotContext, venue: Venue, symbol: str, leverage: Decimal) -> bool:
+    """Ask for the template's leverage (capped by the bot's risk limit); a refusal is an
+    explicit activity event, and the bot goes on with the venue's current setting."""
+    cap = ctx.config.risk.max_leverage
+    wanted = min(leverage, cap)
+    try:
+        await venue.set_leverage(symbol, wanted)
+    except (VenueError, ConfigError, UsageError) as exc:
+        ctx.emit(EventKind.ACTIVITY, f"{venue.name} refused leverage {wanted} on {symbol}: "
+                 f"{exc}; trading on with the venue's current leverage and margin mode",
+                 severity=Severity.WARNING,
+                 data={"symbol": symbol, "leverage": str(wanted), "error": str(exc)})
+        return False
+    note = f" (template asks {leverage}, risk limit {cap})" if wanted != leverage else ""
+    ctx.activity(f"leverage {wanted} set on {symbol}{note}", symbol=symbol,
+                 leverage=str(wanted))
+    return True
+
+
+def _values(components: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key, entry in components.items():
+        value = entry.get("value")
+        out[key] = float(value) if isinstance(value, int | float) else None
+    return out
