@@ -50,6 +50,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bots/{ref}/risk"): READ,
     ("PUT", "/v1/bots/{ref}/risk"): Rule(P.MANAGE_RISK),
     ("GET", "/v1/bots/{ref}/candles"): READ,
+    ("GET", "/v1/bots/{ref}/latency"): READ,
     # templates
     ("GET", "/v1/templates"): READ,
     ("GET", "/v1/templates/{name}"): READ,

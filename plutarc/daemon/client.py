@@ -333,6 +333,13 @@ class DaemonClient:
         return (await self.request("POST", "/v1/keystore/unlock", KeystoreResponse,
                                    body={"passphrase": passphrase})).keystore
 
+    # ----- live bots (plutarc/daemon/api/live_routes.py) ---------------------------------
+    async def latency(self, ref: str) -> Any:
+        """A live bot's rolling venue latency (LatencyResponse: running, stats p50/p99)."""
+        from plutarc.daemon.api.live_routes import LatencyResponse
+
+        return await self.request("GET", f"/v1/bots/{ref}/latency", LatencyResponse)
+
 
 async def wait_until_answering(socket_path: Path, timeout_s: float,
                                alive: Callable[[], bool] | None = None) -> s.StatusResponse:
