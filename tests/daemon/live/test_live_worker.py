@@ -30,7 +30,6 @@ async def test_enters_and_exits_with_a_resting_reduce_only_stop(rig: LiveRig) ->
     first = trades[0]
     entry = venue_execs[next(f.fill_id for f in fills if f.tag == "entry")]
     assert Decimal(str(entry["lastPx"])) == first.entry_price
-    print([e.message for e in rig.store.events.query(bot_id=bot_id, limit=80)])
 
 
 def _events(rig: LiveRig, bot_id: str, kind: EventKind | None = None) -> list[str]:
