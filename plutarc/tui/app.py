@@ -14,10 +14,12 @@ from plutarc.tui.commands import PlutarcCommands
 from plutarc.tui.link import follow_daemon
 from plutarc.tui.messages import DaemonDown, DaemonEvent, DaemonUp
 from plutarc.tui.screens.activity import ActivityScreen
+from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.screens.help import HelpScreen
 from plutarc.tui.screens.positions import PositionsScreen
+from plutarc.tui.screens.templates import TemplatesScreen
 from plutarc.tui.settings import TuiSettings
 
 
@@ -25,13 +27,15 @@ class PlutarcApp(App[None]):
     CSS_PATH = "plutarc.tcss"
     TITLE = "plutarc"
     COMMANDS = App.COMMANDS | {PlutarcCommands}
-    MODES: ClassVar[dict[str, type[FleetScreen | ActivityScreen | PositionsScreen]]] = {
+    MODES: ClassVar[dict[str, type[LiveScreen]]] = {
         "fleet": FleetScreen, "activity": ActivityScreen, "positions": PositionsScreen,
+        "templates": TemplatesScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "switch_mode('fleet')", "Fleet"),
         Binding("a", "switch_mode('activity')", "Activity"),
         Binding("o", "switch_mode('positions')", "Orders"),
+        Binding("e", "switch_mode('templates')", "Templates"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]

@@ -9,7 +9,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from plutarc.errors import PlutarcError
 
 SCREENS = (("fleet", "Fleet: every bot"), ("activity", "Activity: the event feed"),
-           ("positions", "Positions and open orders"))
+           ("positions", "Positions and open orders"),
+           ("templates", "Templates: edit the stored strategy templates"))
 BOT_VERBS = ("open", "pause", "resume", "start", "stop", "flatten")
 
 

@@ -64,7 +64,7 @@ class ActivityScreen(LiveScreen):
         self._set_filter(bot=event.value.strip())
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        value = None if event.value is Select.BLANK else event.value
+        value = None if event.value is Select.NULL else event.value
         if event.select.id == "kind-filter":
             self._set_filter(kind=value)
         else:

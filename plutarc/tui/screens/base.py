@@ -1,4 +1,5 @@
-"""LiveScreen: reads its data through the API in a worker, again on the events it cares about."""
+"""PlutarcScreen (the app and its client) and LiveScreen: reads through the API in a worker,
+again on the events it cares about."""
 
 from __future__ import annotations
 
@@ -19,16 +20,8 @@ if TYPE_CHECKING:
 COALESCE_S = 0.2
 
 
-class LiveScreen(Screen[None]):
-    """Subclasses say which event kinds make them re-read (``RELOAD_ON``) and implement load().
-
-    Textual calls a handler of every class in the MRO, so subclasses add their own on_mount
-    without calling this one, and change event handling by overriding event_arrived().
-    """
-
-    RELOAD_ON: ClassVar[frozenset[EventKind]] = frozenset()
-    _loading = False
-    _stale = False
+class PlutarcScreen(Screen[None]):
+    """A screen of the plutarc app: reaches the daemon through the app's client only."""
 
     @property
     def plutarc(self) -> PlutarcApp:
@@ -40,6 +33,18 @@ class LiveScreen(Screen[None]):
     @property
     def client(self) -> DaemonClient:
         return self.plutarc.client
+
+
+class LiveScreen(PlutarcScreen):
+    """Subclasses say which event kinds make them re-read (``RELOAD_ON``) and implement load().
+
+    Textual calls a handler of every class in the MRO, so subclasses add their own on_mount
+    without calling this one, and change event handling by overriding event_arrived().
+    """
+
+    RELOAD_ON: ClassVar[frozenset[EventKind]] = frozenset()
+    _loading = False
+    _stale = False
 
     def on_mount(self) -> None:
         self.reload()
