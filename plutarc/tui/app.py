@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from textual.app import App
@@ -91,4 +92,5 @@ class PlutarcApp(App[None]):
 
 def make_app(settings: TuiSettings, client: DaemonClient | None = None) -> PlutarcApp:
     """The app for ``settings``; tests pass their own client, the CLI lets it be made here."""
-    return PlutarcApp(settings, client or DaemonClient(settings.socket_path))
+    token = os.environ.get("PLUTARC_TOKEN") or None  # an access token, when not the owner
+    return PlutarcApp(settings, client or DaemonClient(settings.socket_path, token=token))
