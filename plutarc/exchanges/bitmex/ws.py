@@ -19,6 +19,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
@@ -226,7 +227,7 @@ class BitmexSocket:
             if message == "pong":
                 continue
             recv_ms = self._clock.now_ms()
-            frame = json.loads(message)
+            frame = orjson.loads(message)  # ~5x json.loads on ~1 KB private frames
             table = frame.get("table")
             if table is not None:
                 self._last_topic_rx[table] = now
