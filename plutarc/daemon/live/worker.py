@@ -39,6 +39,7 @@ from plutarc.errors import ConfigError, UsageError, VenueError
 from plutarc.exchanges.base import Venue
 from plutarc.intervals import interval_name
 from plutarc.models import Candle, Fill
+from plutarc.models.events import EventKind, Severity
 from plutarc.strategy.kernel import SymbolKernel
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class LiveWorker:
         self._events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._pumps: list[asyncio.Task[None]] = []
         self._equity: dict[str, tuple[float, float]] = {}  # currency -> (value, read at)
+        self._switch_alerted = False
 
     # lifecycle ---------------------------------------------------------------------------
     async def run(self, ctx: BotContext) -> None:
@@ -121,6 +123,7 @@ class LiveWorker:
                              f"{restored.open_orders} open orders", symbol=symbol)
             self.legs.append(leg)
             await set_leverage(ctx, venue, symbol, Decimal(str(template.leverage)))
+        self._report_switch(ctx, venue)
         counts = await reconcile(ctx, venue, self.legs)
         ctx.activity(f"connected to {venue.name} ({ctx.bot.mode}); warmed on closed {interval} "
                      f"candles; reconciled: {counts}", **counts)
@@ -150,6 +153,7 @@ class LiveWorker:
                 await self._on_fill(item)
             elif kind == "error":
                 raise item
+            self._watch_switch(ctx, venue)
             for leg in self.legs:
                 if leg.execution.in_doubt:
                     await leg.execution.resolve_in_doubt()
@@ -217,6 +221,29 @@ class LiveWorker:
         value = float(found.total) if found is not None else 0.0
         self._equity[currency] = (value, time.monotonic())
         return value
+
+    # the dead man's switch (venues that have one keep it armed themselves) -------------
+    def _report_switch(self, ctx: BotContext, venue: Venue) -> None:
+        switch = getattr(venue, "dead_mans_switch", None)
+        if switch is None:
+            return
+        if switch.running:
+            ctx.activity(f"dead man's switch armed: {venue.name} cancels this account's open "
+                         f"orders {switch.timeout_ms / 1000:g} s after losing the daemon",
+                         timeout_ms=switch.timeout_ms)
+        else:
+            ctx.emit(EventKind.ALERT, f"{venue.name} dead man's switch is NOT armed: orders "
+                     "stay open if the daemon dies", severity=Severity.WARNING)
+
+    def _watch_switch(self, ctx: BotContext, venue: Venue) -> None:
+        switch = getattr(venue, "dead_mans_switch", None)
+        failing = switch is not None and switch.last_error is not None
+        if failing and not self._switch_alerted:
+            ctx.emit(EventKind.ALERT, f"{venue.name} dead man's switch not re-armed: "
+                     f"{switch.last_error}", severity=Severity.WARNING)
+        elif not failing and self._switch_alerted:
+            ctx.activity(f"{venue.name} dead man's switch re-armed")
+        self._switch_alerted = failing
 
     # commands ----------------------------------------------------------------------------
     async def _command(self, ctx: BotContext, command: BotCommand) -> None:

@@ -150,6 +150,7 @@ def test_a_testnet_bot_trades_survives_dropped_sockets_and_a_sigkill_without_dup
 
         s.bot_id = run(create, s.daemon)
         s.until_online()
+        assert venue.call(lambda: venue.server.dead_man_armed)  # kept armed while running
 
         # trade 1: the websockets die while the position is open
         s.step_until(lambda: s.position() != 0)
@@ -195,5 +196,6 @@ def test_a_testnet_bot_trades_survives_dropped_sockets_and_a_sigkill_without_dup
         assert rtt.count >= 1 and rtt.p50 is not None and rtt.p99 >= rtt.p50
         assert any(x.name.startswith("ws_age_ms:") and x.count for x in latency.stats)
         assert any("rebuilt from" in e.message for e in activity)
+        assert any("dead man's switch armed" in e.message for e in activity)
     finally:
         s.daemon.kill()
