@@ -1,0 +1,50 @@
+"""'keys test' against the local BitMEX server: a good key reads the wallet, a bad one fails."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+
+from plutarc.errors import UsageError
+from plutarc.exchanges.bitmex_sim import SimServer, SimServerConfig
+from plutarc.keys import Credentials
+from plutarc.keys.probe import probe_key
+
+KEY_ID = "PROBEKEY" + secrets.token_hex(8)
+SECRET = "probe-" + secrets.token_urlsafe(24)
+
+
+@pytest.fixture
+async def bitmex() -> AsyncIterator[SimServer]:
+    async with SimServer(SimServerConfig(warmup_bars=60, api_keys={KEY_ID: SECRET})) as srv:
+        yield srv
+
+
+async def test_a_good_key_reads_the_wallet(bitmex: SimServer) -> None:
+    result = await probe_key(Credentials("t", "bitmex", True, KEY_ID, SECRET), bitmex.rest_url)
+    assert result.ok, result.message
+    assert result.endpoint == bitmex.rest_url
+    assert result.message.startswith("authenticated: wallet ") and "BTC" in result.message
+
+
+async def test_a_wrong_secret_is_refused_without_echoing_it(bitmex: SimServer) -> None:
+    wrong = "wrong-" + secrets.token_urlsafe(24)
+    result = await probe_key(Credentials("t", "bitmex", True, KEY_ID, wrong), bitmex.rest_url)
+    assert not result.ok
+    assert result.message.startswith("the venue refused the key: ")
+    assert wrong not in result.model_dump_json()
+
+
+async def test_an_unreachable_venue_is_a_failed_check() -> None:
+    creds = Credentials("t", "bitmex", True, KEY_ID, SECRET)
+    result = await probe_key(creds, "http://127.0.0.1:9/api/v1")
+    assert not result.ok and result.message.startswith("could not complete the check")
+
+
+async def test_unsupported_venues_and_bad_urls_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="testing okx keys is not supported yet"):
+        await probe_key(Credentials("o", "okx", False, "k-okx-0000001", SECRET, "pp"))
+    with pytest.raises(UsageError, match="--url must be an http"):
+        await probe_key(Credentials("t", "bitmex", True, KEY_ID, SECRET), "ftp://nowhere")
