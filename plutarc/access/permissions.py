@@ -86,6 +86,15 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/keys/{label}/test"): Rule(P.MANAGE_KEYS),
     ("GET", "/v1/keystore"): READ,
     ("POST", "/v1/keystore/unlock"): Rule(P.MANAGE_KEYS),
+    # risk and operations (plutarc/daemon/api/risk_routes.py)
+    ("POST", "/v1/panic"): Rule(P.KILL_SWITCH),
+    ("POST", "/v1/bots/{ref}/stop"): Rule(P.TRADE),
+    ("POST", "/v1/bots/{ref}/clear"): Rule(P.MANAGE_BOTS),
+    ("GET", "/v1/risk/accounts"): READ,
+    ("PUT", "/v1/risk/accounts"): Rule(P.MANAGE_RISK),
+    ("GET", "/v1/ops/dust"): READ,
+    ("POST", "/v1/ops/close-dust"): Rule(P.TRADE),
+    ("GET", "/v1/ops/health"): READ,
 }
 
 

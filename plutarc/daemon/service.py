@@ -30,6 +30,7 @@ from plutarc.daemon.store import (
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError, PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
+from plutarc.risk.operator import refuse_if_held
 
 
 def _dump(record: Any) -> Any:
@@ -80,6 +81,7 @@ class DaemonService:
     async def start_bot(self, ref: str, who: str) -> BotRecord:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "start", bot.state)
+        refuse_if_held(bot, "start")
         self._usable_template(bot.template)
         after = self.supervisor.launch(bot, BotState.ONLINE, f"started by {who}")
         self._audit(who, "bot.start", bot, after)
@@ -96,6 +98,7 @@ class DaemonService:
     def resume_bot(self, ref: str, who: str) -> BotRecord:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "resume", bot.state)
+        refuse_if_held(bot, "resume")
         target = self.supervisor.resume_target(bot.id)
         after = self.supervisor.transition(bot.id, target, f"resumed by {who}")
         self.supervisor.deliver(bot.id, PauseChanged(False), refresh_config=False)

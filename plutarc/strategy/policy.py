@@ -81,6 +81,19 @@ class PositionPolicy:
         self.exit_reason = ""
         self.snapshot: dict[str, float] = {}
 
+    # ----------------------------------------------------------------- refused orders
+    def forget(self, client_id: str) -> None:
+        """The venue (or the risk gate) never took ``client_id``: stop waiting for it."""
+        self.pending.pop(client_id, None)
+        if client_id == self.stop_id:
+            self.stop_id, self.stop_price = None, None
+        elif client_id == self.target_id:
+            self.target_id = None
+
+    def planned_stop(self, side: int, price: float) -> float:
+        """The protective stop an entry on ``side`` at ``price`` would get now (NaN if none)."""
+        return self._initial_stop(side, price)
+
     # ----------------------------------------------------------------- exit inputs
     def see_exit_row(self, exits: ExitInputs, row: int) -> None:
         """The latest exit close is ``row`` of ``exits`` (read lazily: most closes of a

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, web
 
-from plutarc.daemon.api import access_routes, backtest_routes, catalog_routes, live_routes
+from plutarc.daemon.api import (
+    access_routes,
+    backtest_routes,
+    catalog_routes,
+    live_routes,
+    risk_routes,
+)
 from plutarc.daemon.api.http import SHUTTING_DOWN, api_middleware
 from plutarc.daemon.api.routes import INFO, SERVICE, ServerInfo, routes
 from plutarc.daemon.api.stream import WEBSOCKETS, stream
@@ -35,6 +41,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app.add_routes(backtest_routes.routes)
     app.add_routes(live_routes.routes)
     app.add_routes(catalog_routes.routes)
+    risk_routes.install(app)
     app.add_routes([web.get("/v1/stream", stream)])
     access_routes.setup(app)
     app.on_shutdown.append(_close_streams)

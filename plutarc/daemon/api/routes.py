@@ -73,15 +73,14 @@ async def delete_bot(request: web.Request) -> web.Response:
     return respond(s.BotResponse(bot=bot))
 
 
-@routes.post("/v1/bots/{ref}/{action:start|pause|resume|stop|flatten}")
+# stop is in risk_routes: with a position open it needs the operator's flatten-or-leave choice
+@routes.post("/v1/bots/{ref}/{action:start|pause|resume|flatten}")
 async def bot_action(request: web.Request) -> web.Response:
     await parse_body(request, s.Empty)
     svc, ref, who = _service(request), request.match_info["ref"], peer(request)
     action = request.match_info["action"]
     if action == "start":
         bot = await svc.start_bot(ref, who)
-    elif action == "stop":
-        bot = await svc.stop_bot(ref, who)
     elif action == "pause":
         bot = svc.pause_bot(ref, who)
     elif action == "resume":

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from plutarc.daemon.runtime.protocol import BotContext
+from plutarc.errors import FinalVenueError
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import execute_intent
-from plutarc.models import Fill, OrderStatus
+from plutarc.models import Fill, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.gate import GateLimits, MarketView, RiskGate, Verdict
+from plutarc.risk.operator import hold_from_worker
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
+from plutarc.strategy.kernel import SymbolKernel
 
 LatencyProbe = Callable[[float], None]
 """Called with perf_counter() each time an order is handed to the venue (benchmarks)."""
@@ -26,18 +32,26 @@ class PaperExecution:
     """
 
     def __init__(self, ctx: BotContext, sim: SimMatchingEngine,
-                 probe: LatencyProbe | None = None) -> None:
+                 probe: LatencyProbe | None = None, gate: RiskGate | None = None) -> None:
         self.ctx = ctx
         self.sim = sim
         self.probe = probe
         self.diverged = False
+        # One gate per bot (the velocity limit counts every symbol); limits follow the config.
+        self.gate = gate or RiskGate(GateLimits.from_risk(ctx.config.risk))
+        self._gate_risk = ctx.config.risk
+        self.kernel_of: Callable[[], SymbolKernel] | None = None  # tells the kernel of refusals
 
     def apply(self, intents: Iterable[Intent], now_ms: int, live: bool) -> None:
         for intent in intents:
             if isinstance(intent, Place):
                 self._place(intent, now_ms, live)
             elif isinstance(intent, Amend):
-                execute_intent(self.sim, intent, now_ms)
+                try:
+                    execute_intent(self.sim, intent, now_ms)
+                except FinalVenueError as exc:
+                    self._refused(intent.client_id, exc, now_ms, live)
+                    continue
                 if live:
                     self._order_event(f"amend {intent.client_id}: {intent.reason}",
                                       intent.client_id, "amended")
@@ -51,6 +65,16 @@ class PaperExecution:
                                       intent.client_id, "canceled")
 
     def _place(self, intent: Place, now_ms: int, live: bool) -> None:
+        verdict = self._check(intent.request, now_ms)
+        if verdict.request is None:
+            self._forget(intent.request.client_id)
+            if live:
+                self._risk_event(intent.request, verdict, blocked=True)
+            return
+        if verdict.clamped and live:
+            self._risk_event(intent.request, verdict, blocked=False)
+        intent = Place(verdict.request, intent.reason)
+        self.gate.sent(now_ms)
         request = intent.request
         journal = self.ctx.store.orders
         known = journal.get(request.client_id) is not None
@@ -66,14 +90,15 @@ class PaperExecution:
             journal.mark_sent(request.client_id, now_ms)
         if self.probe is not None and live:
             self.probe(time.perf_counter())
-        order = execute_intent(self.sim, intent, now_ms)
+        try:
+            order = execute_intent(self.sim, intent, now_ms)
+        except FinalVenueError as exc:  # rejected: nothing is open at the venue
+            self._refused(request.client_id, exc, now_ms, live)
+            return
         assert order is not None  # a placement always answers with the order
         if not live:
             return
         journal.mark_acked(request.client_id, order.venue_id, order.status, now_ms)
-        if order.status is OrderStatus.REJECTED:
-            journal.update_status(request.client_id, OrderStatus.REJECTED, now_ms,
-                                  reason=order.reject_reason or "rejected by the sim venue")
         self._order_event(
             f"{request.side.value} {request.qty} {request.symbol} {request.type.value} "
             f"({intent.reason}): {order.status.value}", request.client_id, order.status.value,
@@ -81,6 +106,44 @@ class PaperExecution:
             price=None if request.price is None else str(request.price),
             stop_price=None if request.stop_price is None else str(request.stop_price),
             reason=intent.reason)
+
+    def _check(self, request: OrderRequest, now_ms: int) -> Verdict:
+        risk = self.ctx.config.risk
+        if risk is not self._gate_risk:
+            self.gate.limits, self._gate_risk = GateLimits.from_risk(risk), risk
+        sim = self.sim
+        planned = None
+        if self.kernel_of is not None and sim.mark_f is not None:
+            level = self.kernel_of().policy.planned_stop(request.side.sign, sim.mark_f)
+            planned = None if math.isnan(level) else Decimal(repr(level))
+        view = MarketView(sim.position.qty, len(sim.open), sim.mark(),
+                          sim.account.equity(sim.settle), planned)
+        return self.gate.check(request, view, sim.instrument, now_ms)
+
+    def _forget(self, client_id: str) -> None:
+        if self.kernel_of is not None:
+            self.kernel_of().policy.forget(client_id)
+
+    def _risk_event(self, request: OrderRequest, verdict: Verdict, blocked: bool) -> None:
+        what = "blocked" if blocked else "clamped"
+        self.ctx.emit(EventKind.RISK, f"risk {what} {request.side.value} {request.qty} "
+                      f"{request.symbol} ({request.tag or request.type.value}): "
+                      f"{verdict.rule}: {verdict.message}",
+                      severity=Severity.WARNING if blocked else Severity.INFO,
+                      data={"rule": verdict.rule, "action": what, "client_id": request.client_id,
+                            "symbol": request.symbol, **verdict.values})
+
+    def _refused(self, client_id: str, exc: FinalVenueError, now_ms: int, live: bool) -> None:
+        """A final venue error: never retried; the bot waits for an operator (exits go on)."""
+        self._forget(client_id)
+        if not live:
+            return  # the first run held the bot already
+        if self.ctx.store.orders.get(client_id) is not None:
+            self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED, now_ms,
+                                                reason=str(exc))
+            self._order_event(f"{client_id} rejected: {exc}", client_id, "rejected")
+        hold_from_worker(self.ctx, f"{type(exc).__name__}: {exc}",
+                         {"client_id": client_id, "error": type(exc).__name__})
 
     def settle_fill(self, fill: Fill, now_ms: int) -> None:
         """Bring the filled order's journal row up to date (live only; fills are batched)."""

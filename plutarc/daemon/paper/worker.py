@@ -33,6 +33,7 @@ from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionWatch
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import fill_completes_order
+from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.strategy.kernel import SymbolKernel
 
 PAUSED_REASON = "bot: entries paused"
@@ -61,12 +62,15 @@ class PaperWorker:
         template, resolved = build_template(ctx.config)
         instruments = {s: make_instrument(s) for s in bars}
         self.account = SimAccount({i.settle: PAPER_CASH for i in instruments.values()})
+        gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
         for symbol, series in bars.items():
             sim = SimMatchingEngine(instruments[symbol], PAPER_SIM_CONFIG, self.account)
             kernel = SymbolKernel(template, instruments[symbol], client_prefix(ctx.bot_id, symbol),
                                   series.interval_ms, resolved)
-            self.legs.append(Leg(symbol, instruments[symbol], series,
-                                 PaperExecution(ctx, sim, self._probe), kernel))
+            leg = Leg(symbol, instruments[symbol], series,
+                      PaperExecution(ctx, sim, self._probe, gate), kernel)
+            leg.execution.kernel_of = lambda leg=leg: leg.kernel  # the kernel swaps on changes
+            self.legs.append(leg)
         latest = ctx.store.equity.query(bot_id=ctx.bot_id, limit=1)
         resume_ms = latest[-1].ts_ms if latest else -1
         paused = self._paused_history(ctx)

@@ -212,7 +212,9 @@ class Supervisor:
         for bot in self.store.bots.all():
             if not bot.state.is_running:
                 continue
-            after = BotState.PAUSED if bot.state is BotState.PAUSED else BotState.ONLINE
+            # A bot held for an operator comes back paused whatever it was: never auto-resumed.
+            held = bot.state is BotState.PAUSED or bot.needs_operator is not None
+            after = BotState.PAUSED if held else BotState.ONLINE
             restored.append(self.launch(
                 bot, after, f"restored after a daemon restart (was {bot.state})", restoring=True
             ))

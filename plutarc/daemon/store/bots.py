@@ -14,7 +14,7 @@ from plutarc.storage.sqlite import Database
 
 _BOT_COLUMNS = (
     "id, name, template, venue, account, mode, symbols, risk, state, state_reason, "
-    "plutarc_version, created_ms, updated_ms, last_heartbeat_ms, config_version"
+    "plutarc_version, created_ms, updated_ms, last_heartbeat_ms, config_version, needs_operator"
 )
 
 
@@ -26,6 +26,7 @@ def _bot(row: sqlite3.Row) -> BotRecord:
         state_reason=row["state_reason"], plutarc_version=row["plutarc_version"],
         created_ms=row["created_ms"], updated_ms=row["updated_ms"],
         last_heartbeat_ms=row["last_heartbeat_ms"], config_version=row["config_version"],
+        needs_operator=row["needs_operator"],
     )
 
 
@@ -36,11 +37,11 @@ class BotTable:
     def insert(self, bot: BotRecord) -> BotRecord:
         with self._db.transaction():
             self._db.execute(
-                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                 (bot.id, bot.name, bot.template, bot.venue, bot.account, bot.mode,
                  json_text(list(bot.symbols)), bot.risk.model_dump_json(), bot.state.value,
                  bot.state_reason, bot.plutarc_version, bot.created_ms, bot.updated_ms,
-                 bot.last_heartbeat_ms, bot.config_version),
+                 bot.last_heartbeat_ms, bot.config_version, bot.needs_operator),
             )
         return bot
 
@@ -84,6 +85,10 @@ class BotTable:
             "updated_ms = ?",
             (template, json_text(list(symbols)), risk.model_dump_json(), ts_ms),
         )
+
+    def set_needs_operator(self, bot_id: str, reason: str | None, ts_ms: int) -> None:
+        """Hold the bot for an operator (``reason``) or release it (None)."""
+        self._update(bot_id, "needs_operator = ?, updated_ms = ?", (reason, ts_ms))
 
     def set_heartbeat(self, bot_id: str, ts_ms: int) -> None:
         # Not under _update: a heartbeat is not a change of the bot, updated_ms stays.

@@ -33,6 +33,7 @@ class BotRecord(Record):
     updated_ms: int
     last_heartbeat_ms: int | None
     config_version: int
+    needs_operator: str | None = None  # why a final error paused it; cleared by an operator
 
 
 class TemplateRecord(Record):

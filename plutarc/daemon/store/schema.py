@@ -195,4 +195,19 @@ CREATE TABLE api_keys (
 );
 """
 
-MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3))
+# 4: risk. A bot a final error paused waits for an operator (needs_operator says why, NULL
+# when it does not); account-level risk limits and their state, per venue account.
+_V4 = """
+ALTER TABLE bots ADD COLUMN needs_operator TEXT;
+
+CREATE TABLE account_risk (
+    venue TEXT NOT NULL,
+    account TEXT NOT NULL,
+    limits TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '{}',
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (venue, account)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
