@@ -15,6 +15,7 @@ from plutarc.tui.commands import PlutarcCommands
 from plutarc.tui.link import follow_daemon
 from plutarc.tui.messages import DaemonDown, DaemonEvent, DaemonUp
 from plutarc.tui.screens.activity import ActivityScreen
+from plutarc.tui.screens.backtests import BacktestsScreen
 from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
@@ -23,6 +24,8 @@ from plutarc.tui.screens.positions import PositionsScreen
 from plutarc.tui.screens.templates import TemplatesScreen
 from plutarc.tui.settings import TuiSettings
 
+SCREENS = Binding.Group("screens", compact=True)
+
 
 class PlutarcApp(App[None]):
     CSS_PATH = "plutarc.tcss"
@@ -30,13 +33,15 @@ class PlutarcApp(App[None]):
     COMMANDS = App.COMMANDS | {PlutarcCommands}
     MODES: ClassVar[dict[str, type[LiveScreen]]] = {
         "fleet": FleetScreen, "activity": ActivityScreen, "positions": PositionsScreen,
-        "templates": TemplatesScreen,
+        "templates": TemplatesScreen, "backtests": BacktestsScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "switch_mode('fleet')", "Fleet"),
-        Binding("a", "switch_mode('activity')", "Activity"),
-        Binding("o", "switch_mode('positions')", "Orders"),
-        Binding("e", "switch_mode('templates')", "Templates"),
+        # One footer entry for the five screens, so a screen's own keys still fit in 80 columns
+        Binding("f", "switch_mode('fleet')", "Fleet", group=SCREENS),
+        Binding("a", "switch_mode('activity')", "Activity", group=SCREENS),
+        Binding("o", "switch_mode('positions')", "Orders", group=SCREENS),
+        Binding("e", "switch_mode('templates')", "Templates", group=SCREENS),
+        Binding("b", "switch_mode('backtests')", "Backtests", group=SCREENS),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]

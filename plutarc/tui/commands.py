@@ -10,7 +10,8 @@ from plutarc.errors import PlutarcError
 
 SCREENS = (("fleet", "Fleet: every bot"), ("activity", "Activity: the event feed"),
            ("positions", "Positions and open orders"),
-           ("templates", "Templates: edit the stored strategy templates"))
+           ("templates", "Templates: edit the stored strategy templates"),
+           ("backtests", "Backtests: run one in the daemon, read the results"))
 BOT_VERBS = ("open", "pause", "resume", "start", "stop", "flatten")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
@@ -149,8 +149,8 @@ def _schema_field(path: Path, info: Any) -> FieldSpec:
 def template_fields() -> list[FieldSpec]:
     """The template's own settings (trigger, combination, threshold, sizing ...)."""
     fields = [_schema_field((name,), Template.model_fields[name]) for name in TEMPLATE_SETTINGS]
-    fields += [_schema_field(("sizing", name), Sizing.model_fields[name])
-               for name in SIZING_SETTINGS]
+    fields += [replace(_schema_field(("sizing", name), Sizing.model_fields[name]),
+                       label=f"sizing.{name}") for name in SIZING_SETTINGS]
     return fields
 
 

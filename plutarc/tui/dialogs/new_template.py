@@ -41,7 +41,7 @@ class NewTemplate(ModalScreen[tuple[str, str] | None]):
             yield Select([(s, s) for s in self.sources], prompt="start from ...", id="source",
                          value=self.sources[0] if self.sources else Select.NULL)
             yield Input(placeholder="new name, e.g. my-trend", id="new-name")
-            yield Static("", id="new-problem")
+            yield Static("", id="new-problem", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")

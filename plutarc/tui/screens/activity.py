@@ -55,7 +55,7 @@ class ActivityScreen(LiveScreen):
         table: DataTable[object] = DataTable(id="events", cursor_type="row")
         table.add_columns("Time", "Severity", "Kind", "Bot", "Message")
         yield table
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Activity"

@@ -78,7 +78,7 @@ class BotDetailScreen(LiveScreen):
                 table.add_columns(*columns)
                 yield table
             yield EquityChart(id="chart")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = self.bot_ref

@@ -69,7 +69,7 @@ class FleetScreen(LiveScreen):
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="fleet-summary")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Fleet"

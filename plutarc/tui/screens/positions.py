@@ -31,7 +31,7 @@ class PositionsScreen(LiveScreen):
         orders: DataTable[object] = DataTable(id="open-orders", cursor_type="row")
         orders.add_columns("Time", "Bot", "Symbol", "Side", "Type", "Qty", "Price", "Status")
         yield orders
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Positions and orders"

@@ -71,8 +71,8 @@ class TemplateEditorScreen(PlutarcScreen):
         yield ConnectionBanner()
         yield Static("loading ...", id="editor-title")
         yield VerticalScroll(id="editor")
-        yield Static("", id="save-status")
-        yield Footer()
+        yield Static("", id="save-status", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = f"Template {self.template_name}"
@@ -114,7 +114,8 @@ class TemplateEditorScreen(PlutarcScreen):
                 continue
             widgets.append(Label(f"#{index + 1} {cid} ({component.kind}): {component.name}",
                                  classes="section"))
-            widgets.append(Static("", id=f"problem-{index}", classes="component-problem"))
+            widgets.append(Static("", id=f"problem-{index}", classes="component-problem",
+                                  markup=False))
             follows = "exit_interval" if component.kind == "exit" else "trigger_interval"
             specs = [interval_field(index, component, follows)]
             specs += [param_field(index, p) for p in component.params]
@@ -193,6 +194,7 @@ class TemplateEditorScreen(PlutarcScreen):
         self.record, self.doc = saved, TemplateDoc(saved.name, saved.toml)
         for problem in self.query(".component-problem").results(Static):
             problem.update("")
+            problem.display = False
         self._title(bots)
         users = [b.name for b in bots
                  if b.template == self.template_name and b.state.value != "stopped"]
@@ -210,6 +212,7 @@ class TemplateEditorScreen(PlutarcScreen):
         for index, cid in enumerate(ids):
             for problem in self.query(f"#problem-{index}").results(Static):
                 problem.update("\n".join(by_id.get(cid, [])))
+                problem.display = cid in by_id
         self._status("not saved, the daemon refused it: " + ("; ".join(rest) if rest else
                                                              "see the marked components"),
                      error=True)

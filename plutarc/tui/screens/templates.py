@@ -62,7 +62,7 @@ class TemplatesScreen(LiveScreen):
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="templates-summary")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Templates"

@@ -35,7 +35,15 @@ class FieldRow(Horizontal):
         else:
             yield Input(spec.show(self.initial), compact=True, classes="field-editor",
                         tooltip=spec.description or None, select_on_focus=False)
-        yield Static(spec.bounds, classes="field-hint")
+        yield Static(self.hint, classes="field-hint", markup=False)
+
+    @property
+    def hint(self) -> str:
+        """Shown while the value is fine: its bounds (a list shows its choices) and meaning."""
+        spec = self.spec
+        if spec.choices or spec.kind == "bool":
+            return spec.description or spec.bounds
+        return f"{spec.bounds}  {spec.description}".rstrip()
 
     @property
     def text(self) -> str:
@@ -66,7 +74,7 @@ class FieldRow(Horizontal):
     def _show(self, error: str | None) -> None:
         self.error = error
         hint = self.query_one(".field-hint", Static)
-        hint.update(error if error else self.spec.bounds)
+        hint.update(error if error else self.hint)
         hint.set_class(error is not None, "-invalid")
         self.set_class(error is not None, "-invalid")
 

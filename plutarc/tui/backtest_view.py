@@ -1,0 +1,157 @@
+"""What the backtests screen shows of a run: metrics, regimes, trades (sorted), and the CSV out."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from plutarc.errors import UsageError
+
+TRADE_FIELDS = ("seq", "direction", "qty", "entry_ts_ms", "entry_price", "exit_ts_ms",
+                "exit_price", "gross_pnl", "fees", "funding", "net_pnl", "exit_reason", "mfe",
+                "mae", "regime_trend", "regime_vol")
+"""The columns of a stored run's trades (and of the exported CSV), as the daemon sends them."""
+
+TRADE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("#", "seq"), ("Dir", "direction"), ("Qty", "qty"), ("Entry", "entry_ts_ms"),
+    ("Entry px", "entry_price"), ("Exit", "exit_ts_ms"), ("Exit px", "exit_price"),
+    ("Net PnL", "net_pnl"), ("Fees", "fees"), ("Reason", "exit_reason"),
+    ("Trend", "regime_trend"), ("Vol", "regime_vol"),
+)
+"""(header, trade field) of the trade table; each column sorts by its field."""
+
+NUMERIC = {"seq", "qty", "entry_ts_ms", "entry_price", "exit_ts_ms", "exit_price", "gross_pnl",
+           "fees", "funding", "net_pnl", "mfe", "mae"}
+
+METRICS: tuple[tuple[str, str, str], ...] = (
+    ("Net PnL", "net_pnl", "money"), ("ROI", "roi_pct", "pct"), ("Trades", "trades", "int"),
+    ("Win rate", "win_rate", "ratio"), ("Profit factor", "profit_factor", "num"),
+    ("Expectancy", "expectancy", "money"), ("Avg win", "avg_win", "money"),
+    ("Avg loss", "avg_loss", "money"), ("Max DD", "max_drawdown", "money"),
+    ("Max DD %", "max_drawdown_pct", "pct"), ("Sharpe", "sharpe", "num"),
+    ("Sortino", "sortino", "num"), ("Calmar", "calmar", "num"), ("Fees", "fees", "money"),
+    ("Funding", "funding", "money"), ("Exposure", "exposure_pct", "pct"),
+    ("Avg MFE", "avg_mfe_pct", "pct"), ("Avg MAE", "avg_mae_pct", "pct"),
+    ("Wins in a row", "max_consecutive_wins", "int"),
+    ("Losses in a row", "max_consecutive_losses", "int"),
+)
+
+
+def fmt_metric(value: Any, style: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    if style == "int":
+        return str(int(value))
+    if style == "money":
+        return f"{value:,.2f}"
+    if style == "pct":
+        return f"{value:.2f} %"
+    if style == "ratio":
+        return f"{value * 100:.1f} %"
+    return f"{value:.3g}"
+
+
+def metric_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of the headline metrics, then the long and short sides."""
+    rows = [(label, fmt_metric(metrics.get(key), style)) for label, key, style in METRICS]
+    for side in ("long", "short"):
+        group = metrics.get(side) or {}
+        rows.append((f"{side.capitalize()} trades",
+                     f"{group.get('trades', 0)}, {fmt_metric(group.get('net_pnl'), 'money')}"))
+    return rows
+
+
+def regime_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(regime, trades, net PnL, win rate, profit factor) per regime at entry."""
+    return [(name, str(g.get("trades", 0)), fmt_metric(g.get("net_pnl"), "money"),
+             fmt_metric(g.get("win_rate"), "ratio"), fmt_metric(g.get("profit_factor"), "num"))
+            for name, g in (metrics.get("regimes") or {}).items()]
+
+
+def _short_time(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%m-%d %H:%M")
+
+
+def trade_cells(trade: Mapping[str, Any]) -> tuple[str, ...]:
+    cells = []
+    for _header, field in TRADE_COLUMNS:
+        value = trade.get(field)
+        if field.endswith("_ts_ms"):
+            cells.append(_short_time(int(value or 0)))
+        elif field in ("net_pnl", "fees"):
+            cells.append(f"{float(value or 0):,.2f}")
+        else:
+            cells.append(str(value))
+    return tuple(cells)
+
+
+def sort_trades(trades: Sequence[Mapping[str, Any]], field: str,
+                reverse: bool = False) -> list[Mapping[str, Any]]:
+    """Trades ordered by ``field`` (numbers as numbers); ties keep their sequence."""
+    if field not in TRADE_FIELDS:
+        raise ValueError(f"cannot sort trades by {field!r}; fields: {', '.join(TRADE_FIELDS)}")
+
+    def key(trade: Mapping[str, Any]) -> Any:
+        value = trade.get(field)
+        return float(value) if field in NUMERIC else str(value)
+
+    return sorted(trades, key=key, reverse=reverse)
+
+
+def write_trades_csv(path: Path, trades: Sequence[Mapping[str, Any]]) -> int:
+    """Every trade with every stored field; the number written. Clear errors, no partial file."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory: give a file name, e.g. {path / 'trades.csv'}")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent} does not exist: create it first or pick another path")
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(TRADE_FIELDS), extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(trades)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return len(trades)
+
+
+@dataclass(frozen=True)
+class LaunchForm:
+    template: str
+    data: str
+    symbol: str = ""
+    start: str = ""
+    end: str = ""
+    cash: str = ""
+
+    def request(self) -> dict[str, Any]:
+        """The body of POST /v1/backtests; UsageError naming the field that is wrong."""
+        if not self.template:
+            raise UsageError("pick a template")
+        if not self.data:
+            raise UsageError("pick a bundled candle file or give a file path on the daemon's "
+                             "machine")
+        body: dict[str, Any] = {"template": self.template, "data": self.data}
+        for name in ("symbol", "start", "end"):
+            value = getattr(self, name).strip()
+            if value:
+                body[name] = value
+        if self.cash.strip():
+            try:
+                cash = float(self.cash)
+            except ValueError:
+                raise UsageError(f"starting cash {self.cash!r} is not a number") from None
+            if not (math.isfinite(cash) and cash > 0):
+                raise UsageError(f"starting cash must be above 0, got {self.cash}")
+            body["starting_cash"] = cash
+        return body

@@ -1,0 +1,266 @@
+"""BacktestsScreen: launch a backtest in the daemon, follow it, and read its results.
+
+The run happens in the daemon (POST /v1/backtests); the screen polls the job for its progress
+and reads the stored run when it is done: metrics, equity curve, regimes and the trades, which
+sort by any column and export to a CSV file on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    ProgressBar,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from plutarc.errors import PlutarcError
+from plutarc.tui.backtest_view import (
+    TRADE_COLUMNS,
+    LaunchForm,
+    metric_rows,
+    regime_rows,
+    sort_trades,
+    trade_cells,
+    write_trades_csv,
+)
+from plutarc.tui.format import fmt_time
+from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.widgets.banner import ConnectionBanner
+from plutarc.tui.widgets.series_chart import SeriesChart
+from plutarc.tui.widgets.tables import refill
+
+POLL_S = 0.2
+
+
+class BacktestsScreen(LiveScreen):
+    AUTO_FOCUS = "#bt-template"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "run", "Run"),
+        Binding("s", "sort", "Sort trades"),
+        Binding("ctrl+e", "export", "Export CSV"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.job: dict[str, Any] | None = None
+        self.result: dict[str, Any] | None = None
+        """The stored run on show: GET /v1/backtests/{id}."""
+        self.status_text = ""
+        self._choices_loaded = False
+        self.trades: list[Any] = []
+        self.sort_field = "seq"
+        self.sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionBanner()
+        with Horizontal(classes="bt-form"):
+            yield Select([], prompt="template", id="bt-template", compact=True)
+            yield Select([], prompt="bundled candles", id="bt-data", compact=True)
+        with Horizontal(classes="bt-form"):
+            yield Input(placeholder="or a file path (daemon side)", id="bt-path",
+                        compact=True)
+            yield Input(placeholder="symbol", id="bt-symbol", compact=True)
+            yield Input(placeholder="from", id="bt-start", compact=True,
+                        tooltip="ISO date/time (UTC) or epoch ms, e.g. 2024-01-03")
+            yield Input(placeholder="to", id="bt-end", compact=True, tooltip="exclusive end")
+            yield Input(placeholder="cash", id="bt-cash", compact=True,
+                        tooltip="starting equity (10000)")
+            yield Button("Run", id="bt-run", variant="primary", compact=True)
+        with Horizontal(id="bt-progress-row"):
+            yield ProgressBar(total=1.0, show_eta=False, id="bt-progress")
+            yield Static("fill the form and press ctrl+r", id="bt-status", markup=False)
+        with TabbedContent(id="bt-results"):
+            with TabPane("Metrics", id="tab-metrics"):
+                yield _table("bt-metrics", ("Metric", "Value", "Metric ", "Value "))
+            with TabPane("Equity", id="tab-equity"):
+                yield SeriesChart(id="bt-equity")
+            with TabPane("Regimes", id="tab-regimes"):
+                yield _table("bt-regimes", ("Regime", "Trades", "Net PnL", "Win rate", "PF"))
+            with TabPane("Trades", id="tab-trades"):
+                trades = _table("bt-trades", ())
+                trades.cursor_type = "cell"
+                for header, field in TRADE_COLUMNS:
+                    trades.add_column(header, key=field)
+                yield trades
+            with TabPane("Runs", id="tab-runs"):
+                yield _table("bt-runs", ("Run", "Template", "Symbol", "From", "Trades",
+                                         "Net PnL"))
+        with Horizontal(id="bt-export-row"):
+            yield Input(placeholder="CSV file for the trades", id="bt-csv", compact=True)
+            yield Button("Export", id="bt-export", compact=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Backtests"
+
+    async def load(self) -> None:
+        """The form's choices (once: a re-read must not undo a choice) and the stored runs."""
+        if not self._choices_loaded:
+            templates, files = await asyncio.gather(self.client.template_catalog(),
+                                                    self.client.data_files())
+            self.query_one("#bt-template", Select).set_options(
+                [(t.name, t.name) for t in templates])
+            self.query_one("#bt-data", Select).set_options(
+                [(f"{f.symbol}: {f.name}", f.path) for f in files])
+            self._choices_loaded = True
+        runs, _jobs = await self.client.backtests()
+        refill(self.query_one("#bt-runs", DataTable), [
+            (str(r["id"]), (f"#{r['id']}", r["template"], r["symbol"], fmt_time(r["start_ms"]),
+                            str(r["metrics"].get("trades", "-")),
+                            f"{r['metrics'].get('net_pnl', 0):,.2f}")) for r in runs])
+
+    # ----- launching and following a job ----------------------------------------------
+    def form(self) -> LaunchForm:
+        def text(widget_id: str) -> str:
+            return self.query_one(widget_id, Input).value.strip()
+
+        template = self.query_one("#bt-template", Select).value
+        data = self.query_one("#bt-data", Select).value
+        return LaunchForm(
+            template="" if template is Select.NULL else str(template),
+            data=text("#bt-path") or ("" if data is Select.NULL else str(data)),
+            symbol=text("#bt-symbol"), start=text("#bt-start"), end=text("#bt-end"),
+            cash=text("#bt-cash"))
+
+    def action_run(self) -> None:
+        if self.job is not None and self.job.get("state") == "running":
+            self._status(f"backtest job {self.job['job_id']} is still running", error=True)
+            return
+        self.run_worker(self._launch(), group="backtest", exclusive=True)
+
+    async def _launch(self) -> None:
+        try:
+            body = self.form().request()
+            self.job = job = await self.client.start_backtest(body)
+        except PlutarcError as exc:
+            self._status(f"not started: {exc}", error=True)
+            return
+        bar = self.query_one("#bt-progress", ProgressBar)
+        bar.update(progress=0.0)
+        self._status(f"job {job['job_id']} running: {body['template']} on "
+                     f"{Path(body['data']).name}")
+        while job["state"] == "running":
+            await asyncio.sleep(POLL_S)
+            try:
+                self.job = job = await self.client.backtest_job(job["job_id"])
+            except PlutarcError as exc:
+                self._status(f"lost the job: {exc}", error=True)
+                return
+            bar.update(progress=job["progress"])
+        if job["state"] != "done":
+            self._status(f"backtest failed: {job['error']}", error=True)
+            return
+        await self.show_run(int(job["run_id"]))
+        self.reload()  # the new run joins the stored ones
+
+    async def show_run(self, run_id: int) -> None:
+        try:
+            run = await self.client.backtest_run(run_id)
+        except PlutarcError as exc:
+            self._status(str(exc), error=True)
+            return
+        self.result, self.trades = run, list(run["trades"])
+        metrics = run["metrics"]
+        pairs = metric_rows(metrics)
+        half = (len(pairs) + 1) // 2
+        left, right = pairs[:half], pairs[half:] + [("", "")] * (2 * half - len(pairs))
+        refill(self.query_one("#bt-metrics", DataTable),
+               [(str(i), (*a, *b)) for i, (a, b) in enumerate(zip(left, right, strict=True))])
+        refill(self.query_one("#bt-regimes", DataTable),
+               [(row[0], row) for row in regime_rows(metrics)])
+        equity = run["equity"]
+        self.query_one("#bt-equity", SeriesChart).show(
+            equity["ts_ms"], equity["equity"], f"equity, run #{run_id} ({run['symbol']})")
+        self.sort_field, self.sort_reverse = "seq", False
+        self._fill_trades()
+        self.query_one("#bt-progress", ProgressBar).update(progress=1.0)
+        csv_input = self.query_one("#bt-csv", Input)
+        if not csv_input.value:
+            csv_input.value = f"backtest-{run_id}-trades.csv"
+        self._status(f"run #{run_id}: {run['template']} on {run['symbol']}, "
+                     f"{len(self.trades)} trades, net PnL {metrics.get('net_pnl', 0):,.2f}")
+        self.query_one(TabbedContent).active = "tab-metrics"
+
+    def _fill_trades(self) -> None:
+        table = self.query_one("#bt-trades", DataTable)
+        ordered = sort_trades(self.trades, self.sort_field, self.sort_reverse)
+        table.clear()
+        for trade in ordered:
+            table.add_row(*trade_cells(trade), key=str(trade["seq"]))
+
+    # ----- sorting and export ---------------------------------------------------------
+    def sort_by(self, field: str) -> None:
+        """Sort the trades by ``field``; the same field again reverses the order."""
+        self.sort_reverse = not self.sort_reverse if field == self.sort_field else False
+        self.sort_field = field
+        self._fill_trades()
+        arrow = "descending" if self.sort_reverse else "ascending"
+        self._status(f"trades sorted by {field}, {arrow}")
+
+    def action_sort(self) -> None:
+        table = self.query_one("#bt-trades", DataTable)
+        self.sort_by(TRADE_COLUMNS[table.cursor_column][1])
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table.id == "bt-trades":
+            event.stop()
+            self.sort_by(str(event.column_key.value))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "bt-runs" and event.row_key.value is not None:
+            event.stop()
+            self.run_worker(self.show_run(int(event.row_key.value)), group="backtest")
+
+    def action_export(self) -> None:
+        if self.result is None:
+            self._status("no results to export yet", error=True)
+            return
+        path = Path(self.query_one("#bt-csv", Input).value.strip() or "trades.csv")
+        try:
+            count = write_trades_csv(path, sort_trades(self.trades, self.sort_field,
+                                                       self.sort_reverse))
+        except PlutarcError as exc:
+            self._status(f"not exported: {exc}", error=True)
+            return
+        self._status(f"{count} trades written to {path.expanduser().resolve()}")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "bt-run":
+            self.action_run()
+        elif event.button.id == "bt-export":
+            self.action_export()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "bt-csv":
+            self.action_export()
+        else:
+            self.action_run()
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#bt-status", Static)
+        status.update(text)
+        status.set_class(error, "-invalid")
+        self.status_text = text
+
+
+def _table(table_id: str, columns: tuple[str, ...]) -> DataTable[object]:
+    table: DataTable[object] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+    if columns:
+        table.add_columns(*columns)
+    return table
