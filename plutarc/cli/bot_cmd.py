@@ -151,9 +151,27 @@ def resume(ref: str = REF, as_json: bool = JSON) -> None:
 
 
 @app.command("stop")
-def stop(ref: str = REF, as_json: bool = JSON) -> None:
-    """Stop the bot's worker; positions stay open at the venue."""
-    _action(ref, "stop", as_json)
+def stop(ref: str = REF, as_json: bool = JSON,
+         flatten: bool = typer.Option(False, "--flatten", help="Close its positions first."),
+         leave: bool = typer.Option(False, "--leave", help="Leave its positions open."),
+         wait_s: float = typer.Option(30.0, "--wait", help="Seconds a flatten may take.")):
+    """Stop the bot's worker; with a position open say --flatten or --leave."""
+    if flatten and leave:
+        raise UsageError("--flatten and --leave exclude each other: choose one")
+    choice = "flatten" if flatten else "leave" if leave else None
+    try:
+        bot = call(lambda c: c.stop_bot(ref, choice, wait_s), timeout_s=wait_s + 15)
+    except UsageError as exc:
+        if choice is None and "open positions" in str(exc):
+            raise UsageError(f"{exc} (use --flatten or --leave)") from None
+        raise
+    _finish(bot, as_json)
+
+
+@app.command("clear")
+def clear(ref: str = REF, as_json: bool = JSON) -> None:
+    """Release a bot a final error paused for an operator; it trades again."""
+    _finish(call(lambda c: c.clear_bot(ref)), as_json)
 
 
 @app.command("flatten")

@@ -20,6 +20,8 @@ GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("plutarc.cli.access_cmd", "app", "access", "Grant, list and revoke access tokens."),
     ("plutarc.cli.audit_cmd", "audit", "audit", "Read the audit log: who changed what, when."),
     ("plutarc.cli.ops_cmd", "app", "ops", "Operator tools: health, dust, reconciliation."),
+    ("plutarc.cli.panic_cmd", "panic", "panic",
+     "Kill switch: pause every bot, cancel every order, close every position."),
     ("plutarc.cli.venue_cmd", "app", "venue", "Local venue simulators (bitmex-sim)."),
 )
 

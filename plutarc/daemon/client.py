@@ -340,6 +340,56 @@ class DaemonClient:
 
         return await self.request("GET", f"/v1/bots/{ref}/latency", LatencyResponse)
 
+    # ----- risk and operations (plutarc/daemon/api/risk_routes.py) ------------------------
+    async def panic(self, note: str = "") -> Any:
+        """The kill switch: every bot paused ('kill switch'), cancelling and flattening.
+        Returns the PanicReport (halted bot names, positions left open)."""
+        from plutarc.daemon.api.risk_routes import PanicResponse
+
+        return (await self.request("POST", "/v1/panic", PanicResponse,
+                                   body={"note": note})).report
+
+    async def clear_bot(self, ref: str) -> BotRecord:
+        """Release a bot held for an operator after a final error (it trades again)."""
+        return (await self.request("POST", f"/v1/bots/{ref}/clear", s.BotResponse)).bot
+
+    async def stop_bot(self, ref: str, positions: str | None = None,
+                       wait_s: float = 30.0) -> BotRecord:
+        """Stop; with a position open ``positions`` must be 'flatten' or 'leave'."""
+        body = {"positions": positions, "wait_s": wait_s}
+        return (await self.request("POST", f"/v1/bots/{ref}/stop", s.BotResponse,
+                                   body=body)).bot
+
+    async def account_risk(self) -> list[Any]:
+        from plutarc.daemon.api.risk_routes import AccountRiskResponse
+
+        return (await self.request("GET", "/v1/risk/accounts", AccountRiskResponse)).accounts
+
+    async def put_account_risk(self, venue: str, account: str, limits: dict[str, Any]) -> Any:
+        from plutarc.daemon.api.risk_routes import AccountRiskResponse
+
+        body = {"venue": venue, "account": account, "limits": limits}
+        return (await self.request("PUT", "/v1/risk/accounts", AccountRiskResponse,
+                                   body=body)).accounts[0]
+
+    async def dust(self, bot: str | None = None) -> list[Any]:
+        from plutarc.daemon.api.risk_routes import DustResponse
+
+        return (await self.request("GET", "/v1/ops/dust", DustResponse,
+                                   params=_params(bot=bot))).dust
+
+    async def close_dust(self, bot: str | None = None) -> list[Any]:
+        from plutarc.daemon.api.risk_routes import DustResponse
+
+        return (await self.request("POST", "/v1/ops/close-dust", DustResponse,
+                                   body={"bot": bot})).dust
+
+    async def health(self) -> Any:
+        """Run the ledger health checks now (HealthResponse: ok, findings)."""
+        from plutarc.daemon.api.risk_routes import HealthResponse
+
+        return await self.request("GET", "/v1/ops/health", HealthResponse)
+
 
 async def wait_until_answering(socket_path: Path, timeout_s: float,
                                alive: Callable[[], bool] | None = None) -> s.StatusResponse:

@@ -53,7 +53,7 @@ def hold_from_worker(ctx: BotContext, reason: str, data: dict[str, object]) -> B
 
 
 def clear_bot(service: DaemonService, ref: str, who: str) -> BotRecord:
-    """The operator has looked: release the hold and, if the hold paused it, trade again."""
+    """The operator has looked: release the hold and, if the bot is paused, trade again."""
     bot = service.store.bots.resolve(ref)
     if not bot.needs_operator:
         raise InvalidTransition(f"cannot clear bot {bot.name!r}: it is not waiting for an "
@@ -61,8 +61,8 @@ def clear_bot(service: DaemonService, ref: str, who: str) -> BotRecord:
     now = service.clock.now_ms()
     service.store.bots.set_needs_operator(bot.id, None, now)
     after = service.store.bots.resolve(bot.id)
-    held_pause = bot.state is BotState.PAUSED and bot.state_reason.startswith(HOLD_PREFIX)
-    if held_pause and service.supervisor.is_running(bot.id):
+    # Clearing means 'trade again': a paused bot resumes (pause it again to keep it paused).
+    if bot.state is BotState.PAUSED and service.supervisor.is_running(bot.id):
         target = service.supervisor.resume_target(bot.id)
         after = service.supervisor.transition(bot.id, target, f"cleared by {who}")
         service.supervisor.deliver(bot.id, PauseChanged(False), refresh_config=False)
