@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from pydantic import Field, SecretStr
 
 from plutarc.access.guard import ACCESS, IDENTITY
 from plutarc.clock import Clock
-from plutarc.daemon.api.http import parse_body, respond
+from plutarc.daemon.api.http import M, parse_body, respond
 from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import ApiModel, Envelope
+from plutarc.errors import UsageError
 from plutarc.keys.backends import choose_backend
 from plutarc.keys.probe import KeyProbeResult, probe_key
 from plutarc.keys.store import KeyStore, KeystoreStatus
@@ -63,6 +67,34 @@ def open_keystore(data_dir: Path, db: Database, clock: Clock) -> KeyStore:
     return KeyStore(choose_backend(data_dir), KeyTable(db), clock)
 
 
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings(item)
+
+
+async def _secret_body(request: web.Request, model: type[M]) -> M:
+    """parse_body, but a refusal never quotes what was sent: it may be a secret, misplaced."""
+    try:
+        return await parse_body(request, model)
+    except UsageError as exc:
+        message = str(exc)
+        try:
+            sent = set(_strings(json.loads(await request.text())))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise UsageError("request body is not valid JSON") from None
+        for text in sorted(sent - set(model.model_fields), key=len, reverse=True):
+            if len(text) >= 4:
+                message = message.replace(text, "***")
+        raise UsageError(message) from None
+
+
 def _audit(request: web.Request, action: str, target: str, before: object,
            after: object) -> None:
     state = request.app[ACCESS]
@@ -78,7 +110,7 @@ async def list_keys(request: web.Request) -> web.Response:
 
 @routes.post("/v1/keys")
 async def add_key(request: web.Request) -> web.Response:
-    body = await parse_body(request, KeyAddRequest)
+    body = await _secret_body(request, KeyAddRequest)
     who = request[IDENTITY].name
     info = request.app[KEYS].add(
         body.label, body.venue, body.testnet, body.api_key.get_secret_value(),
@@ -117,7 +149,7 @@ async def keystore(request: web.Request) -> web.Response:
 
 @routes.post("/v1/keystore/unlock")
 async def unlock(request: web.Request) -> web.Response:
-    body = await parse_body(request, UnlockRequest)
+    body = await _secret_body(request, UnlockRequest)
     keys = request.app[KEYS]
     before = keys.status()
     # scrypt is deliberately slow: keep the event loop serving meanwhile
