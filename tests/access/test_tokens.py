@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import pwd
+
 import pytest
 
 from plutarc.daemon.client import DaemonClient
@@ -123,3 +128,43 @@ async def test_the_client_sends_its_token(api: ApiHarness) -> None:
         with pytest.raises(Unauthenticated, match="refused the event stream"):
             async for _ in client.stream():
                 break
+
+
+FOREIGN_CLIENT = """
+import json, sys, urllib.request, socket, http.client
+class UnixConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(sys.argv[1])
+out = {}
+for name, token in (("none", None), ("viewer", sys.argv[2])):
+    conn = UnixConnection("plutarc")
+    conn.request("GET", "/v1/access/whoami",
+                 headers={"Authorization": f"Bearer {token}"} if token else {})
+    reply = conn.getresponse()
+    out[name] = [reply.status, json.loads(reply.read())]
+print(json.dumps(out))
+"""
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # our venv may live under /root, unreadable to others
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON),
+                    reason="needs root (to act as another Unix user) and /usr/bin/python3")
+async def test_a_real_other_unix_user_is_refused_without_a_token(api: ApiHarness) -> None:
+    token = await grant(api, "nobody-viewer", "viewer")
+    # let 'nobody' reach the socket: the daemon's own directory is private (0700)
+    os.chmod(api.home, 0o711)
+    os.chmod(api.socket, 0o666)
+    proc = await asyncio.create_subprocess_exec(
+        SYSTEM_PYTHON, "-I", "-c", FOREIGN_CLIENT, str(api.socket), token,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        user=pwd.getpwnam("nobody").pw_uid, cwd="/")
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    got = json.loads(out)
+    assert got["none"][0] == 401
+    assert got["none"][1]["error"]["message"].startswith(
+        "authentication required: nobody (uid 65534) is not the user running the daemon")
+    assert got["viewer"][0] == 200 and got["viewer"][1]["name"] == "token:nobody-viewer"
