@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import lfilter
+
+from plutarc.strategy.indicators.linear_filter import lfilter_zi
 
 _EMPTY = np.empty(0, np.float64)
 
@@ -68,7 +69,7 @@ class Ewm:
         if self._zi is None:
             # Seed with the first value: y0 = x0 exactly.
             self._zi = np.array([(1.0 - self._b[0]) * x[0]])
-        y, self._zi = lfilter(self._b, self._a, x, zi=self._zi)
+        y, self._zi = lfilter_zi(self._b, self._a, x, self._zi)
         start = self._count
         self._count += x.size
         undefined = self._min - 1 - start
@@ -81,12 +82,14 @@ class WilderSeeded:
     """Wilder's smoothing seeded with the simple mean of the first ``n`` inputs (the textbook
     RSI/ATR/ADX definition): y[n-1] = mean(x[:n]); y[t] = y[t-1] + (x[t] - y[t-1]) / n."""
 
-    __slots__ = ("_count", "_n", "_seed", "_zi")
+    __slots__ = ("_count", "_n", "_seed", "_wa", "_wb", "_zi")
 
     def __init__(self, n: int) -> None:
         if n < 1:
             raise ValueError("period must be >= 1")
         self._n = n
+        self._wb = np.array([1.0 / n])
+        self._wa = np.array([1.0, 1.0 / n - 1.0])
         self._seed: list[float] = []
         self._zi: np.ndarray | None = None
         self._count = 0
@@ -103,7 +106,7 @@ class WilderSeeded:
                 self._zi = np.array([(1.0 - 1.0 / self._n) * mean])
             i += 1
         if self._zi is not None and i < x.size:
-            y, self._zi = lfilter([1.0 / self._n], [1.0, 1.0 / self._n - 1.0], x[i:], zi=self._zi)
+            y, self._zi = lfilter_zi(self._wb, self._wa, x[i:], self._zi)
             out[i:] = y
         self._count += x.size
         return out
