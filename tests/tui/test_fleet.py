@@ -9,8 +9,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from plutarc.daemon.bot_config import BotSpec
+from plutarc.models.events import EventKind
 from plutarc.tui.app import PlutarcApp, make_app
 from plutarc.tui.dialogs.confirm import TypedConfirm
+from plutarc.tui.format import fmt_time
 from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.settings import TuiSettings
@@ -181,10 +183,16 @@ async def test_a_paper_bot_shows_its_decisions_trades_and_equity(daemon: Daemon)
         await until(pilot, lambda: screen.query_one("#components", DataTable).row_count > 0
                     and screen.query_one("#trades", DataTable).row_count > 0,
                     timeout_s=20, what="decisions and trades from the paper replay")
-        async with daemon.client() as api:
+        async with daemon.client() as api:  # the replay must end, else 'last' moves on
+            deadline = asyncio.get_running_loop().time() + 20
+            while not any("replay finished" in e.message for e in await api.events(
+                    bot="paper-scalp", kinds=[EventKind.ACTIVITY], limit=1000)):
+                assert asyncio.get_running_loop().time() < deadline, "the replay never ended"
+                await pilot.pause(0.1)
             last = (await api.decisions(bot="paper-scalp", limit=1))[-1]
-        await until(pilot, lambda: set(app.screen.query_one("#components", DataTable).rows)
-                    == set(last.components), what="the last decision's components")
+        await until(pilot, lambda: fmt_time(last.ts_ms) in str(
+            app.screen.query_one("#decision").render()), what="the last decision")
+        assert set(app.screen.query_one("#components", DataTable).rows) == set(last.components)
         decision = str(app.screen.query_one("#decision").render())
         assert last.symbol in decision and last.action in decision
         await until(pilot, lambda: screen.query_one(EquityChart).points > 0, what="equity")

@@ -1,4 +1,4 @@
-"""How the fleet looks at 80x24 (SVG snapshots; refresh with --snapshot-update after a review)."""
+"""How the screens look at 80x24 (SVG snapshots; refresh with --snapshot-update after a review)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import asyncio
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input, Select
 
 from plutarc.tui.app import make_app
+from plutarc.tui.screens.backtests import BacktestsScreen
 from plutarc.tui.screens.fleet import FleetScreen
+from plutarc.tui.screens.template_editor import TemplateEditorScreen
 from plutarc.tui.settings import TuiSettings
+from plutarc.tui.widgets.field_row import FieldRow
 from tests.tui.conftest import Daemon, spec
 from tests.tui.test_fleet import until
 
@@ -51,3 +54,50 @@ def test_stop_confirmation_at_80x24(fresh_daemon: Daemon,
         await until(pilot, lambda: not isinstance(app.screen, FleetScreen))
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=asked)
+
+
+def test_template_editor_with_an_out_of_bounds_value_at_80x24(
+        fresh_daemon: Daemon, snap_compare: Callable[..., bool]) -> None:
+    daemon = fresh_daemon
+    app = make_app(TuiSettings(socket_path=daemon.paths.socket, heartbeat_refresh_s=60.0))
+
+    async def typed(pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen))
+        app.push_screen(TemplateEditorScreen("reference_ema_cross"))
+        await until(pilot, lambda: any(r.spec.key == "components.0.params.fast"
+                                       for r in app.screen.query(FieldRow)))
+        fast = next(r for r in app.screen.query(FieldRow)
+                    if r.spec.key == "components.0.params.fast")
+        fast.query_one(Input).value = "1"
+        fast.scroll_visible(animate=False)
+        fast.query_one(Input).focus()
+        await until(pilot, lambda: fast.error is not None)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=typed)
+
+
+def test_backtest_results_at_80x24(fresh_daemon: Daemon,
+                                   snap_compare: Callable[..., bool]) -> None:
+    daemon = fresh_daemon
+    app = make_app(TuiSettings(socket_path=daemon.paths.socket, heartbeat_refresh_s=60.0))
+
+    async def ran(pilot: Pilot[None]) -> None:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen))
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, BacktestsScreen)
+                    and app.screen._choices_loaded)
+        screen = app.screen
+        assert isinstance(screen, BacktestsScreen)
+        screen.query_one("#bt-template", Select).value = "reference_ema_cross"
+        data = screen.query_one("#bt-data", Select)
+        data.value = next(v for _label, v in data._options if "BTCUSDT" in str(v))
+        for name, value in (("start", "2024-01-03"), ("end", "2024-01-04"), ("cash", "1e5")):
+            screen.query_one(f"#bt-{name}", Input).value = value
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.status_text.startswith("run #"), timeout_s=30)
+        screen.query_one("#bt-csv", Input).value = ""  # its default names the run directory
+        screen.query_one("#bt-metrics", DataTable).focus()
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ran)

@@ -116,7 +116,7 @@ class BacktestsScreen(LiveScreen):
             self.query_one("#bt-template", Select).set_options(
                 [(t.name, t.name) for t in templates])
             self.query_one("#bt-data", Select).set_options(
-                [(f"{f.symbol}: {f.name}", f.path) for f in files])
+                [(f.name, f.path) for f in files])
             self._choices_loaded = True
         runs, _jobs = await self.client.backtests()
         refill(self.query_one("#bt-runs", DataTable), [

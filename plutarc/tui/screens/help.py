@@ -22,6 +22,8 @@ live through its event stream. Closing the TUI never stops a bot.
 | `f` | fleet: every bot |
 | `a` | activity: the event feed, filterable |
 | `o` | positions and open orders |
+| `e` | templates: edit the stored strategy templates |
+| `b` | backtests: run one in the daemon, read its results |
 | `ctrl+p` | command palette (open a bot, pause, resume, switch screens) |
 | `?` | this help |
 | `q` | quit |
@@ -35,6 +37,25 @@ live through its event stream. Closing the TUI never stops a bot.
 | `s` | stop (asks you to type the bot's name) |
 | `x` | flatten: close its positions at market (asks you to type the bot's name) |
 | `escape` | back |
+
+## Templates
+| key | does |
+|---|---|
+| `enter` | edit the selected template: one line per setting and parameter |
+| `n` | new template, copied from one the daemon ships |
+| `ctrl+s` | save; bots on the template reload it (live ones: type its name first) |
+| `ctrl+r` / `escape` | revert to the stored version / back |
+
+## Backtests
+| key | does |
+|---|---|
+| `ctrl+r` | run the form's backtest in the daemon |
+| `s` | sort the trades by the column under the cursor (again: reverse) |
+| `ctrl+e` | export the trades, as sorted, to the CSV file named below |
+| `enter` | on the Runs tab: show a stored run |
+
+A value out of bounds is marked at its field, and nothing is saved until it is fixed.
+The footer's `faoeb screens` are the five screen keys above.
 
 When the daemon goes away a red banner says so and the TUI reconnects by itself,
 waiting a little longer after each failed attempt; missed events are replayed.
