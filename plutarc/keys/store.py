@@ -1,6 +1,7 @@
 """KeyStore: add, list, fetch and remove venue API keys; secrets in a backend, facts in SQLite.
 
-Live workers fetch a bot's credentials with ``KeyStore.get(bot.account)``.
+The daemon opens one at start and makes it this process's active store; live workers then
+fetch a bot's credentials with ``KeyStore().get(bot.account)`` (or ``active_keystore()``).
 """
 
 from __future__ import annotations
@@ -32,11 +33,39 @@ def check_label(label: str) -> str:
         raise UsageError(str(exc)) from None
 
 
+_ACTIVE: list[KeyStore] = []  # the daemon's store, once it has opened one
+
+
+def active_keystore() -> KeyStore:
+    """The key store the daemon opened in this process."""
+    if not _ACTIVE:
+        raise ConfigError("no key store is open in this process: keys are served by the daemon")
+    return _ACTIVE[-1]
+
+
 class KeyStore:
-    def __init__(self, backend: SecretBackend, table: KeyTable, clock: Clock) -> None:
+    def __init__(self, backend: SecretBackend | None = None, table: KeyTable | None = None,
+                 clock: Clock | None = None) -> None:
+        """With no arguments: a view of the daemon's active store (TypeError when none is
+        open, as outside a daemon there is nothing to open it with)."""
+        if backend is None and table is None and clock is None:
+            if not _ACTIVE:
+                raise TypeError("KeyStore() without arguments needs the daemon's key store, "
+                                "which is not open in this process")
+            backend, table, clock = _ACTIVE[-1].backend, _ACTIVE[-1].table, _ACTIVE[-1].clock
+        if backend is None or table is None or clock is None:
+            raise TypeError("KeyStore needs a backend, a table and a clock")
         self.backend = backend
         self.table = table
         self.clock = clock
+
+    def activate(self) -> None:
+        """Make this the process's active store (the daemon does, once, at start)."""
+        _ACTIVE.append(self)
+
+    def deactivate(self) -> None:
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
 
     def status(self) -> KeystoreStatus:
         return KeystoreStatus(backend=self.backend.name, locked=self.backend.locked,

@@ -49,10 +49,17 @@ def setup(app: web.Application) -> None:
     service = app[SERVICE]
     app[ACCESS] = AccessState(TokenStore(service.store.db), service.store.audit, service.clock,
                               daemon_uid=os.getuid())
-    app[keys_routes.KEYS] = keys_routes.open_keystore(
-        Path(app[INFO].database).parent, service.store.db, service.clock)
+    keys = keys_routes.open_keystore(Path(app[INFO].database).parent, service.store.db,
+                                     service.clock)
+    keys.activate()  # live workers in this process fetch their bots' keys from it
+    app[keys_routes.KEYS] = keys
+    app.on_cleanup.append(_deactivate_keys)
     app.add_routes(routes)
     app.add_routes(keys_routes.routes)
+
+
+async def _deactivate_keys(app: web.Application) -> None:
+    app[keys_routes.KEYS].deactivate()
 
 
 @routes.get("/v1/access/whoami")

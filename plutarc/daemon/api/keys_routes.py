@@ -25,6 +25,7 @@ from plutarc.models.events import EventKind
 from plutarc.storage.sqlite import Database
 
 KEYS = web.AppKey("keys", KeyStore)
+MAX_FIELD_NAME = 16
 routes = web.RouteTableDef()
 
 
@@ -68,11 +69,13 @@ def open_keystore(data_dir: Path, db: Database, clock: Clock) -> KeyStore:
 
 
 def _strings(data: Any) -> Iterator[str]:
+    """String values anywhere in ``data``, and keys too long to be a mistyped field name."""
     if isinstance(data, str):
         yield data
     elif isinstance(data, dict):
         for key, value in data.items():
-            yield from _strings(key)
+            if len(key) > MAX_FIELD_NAME:
+                yield key
             yield from _strings(value)
     elif isinstance(data, list):
         for item in data:
