@@ -1,4 +1,5 @@
-"""BotDetailScreen: one bot's last decision, position, open orders, recent trades and equity."""
+"""BotDetailScreen: one bot's last decision, position, open orders, recent trades, its candles
+with entries, exits and stop, and its equity."""
 
 from __future__ import annotations
 
@@ -11,11 +12,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from plutarc.daemon.store import BotRecord, DecisionRecord, EventRecord
+from plutarc.daemon.store import (
+    BotRecord,
+    DecisionRecord,
+    EventRecord,
+    OrderRecord,
+    PositionRecord,
+    TradeRecord,
+)
+from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
 from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl, fmt_score, fmt_time
 from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
+from plutarc.tui.widgets.candle_chart import CandleChart, candle_view
 from plutarc.tui.widgets.equity_chart import EquityChart
 from plutarc.tui.widgets.tables import refill
 
@@ -25,6 +35,7 @@ TABLES = {
     "orders": ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Filled", "Status"),
     "trades": ("Exit", "Symbol", "Dir", "Qty", "Entry", "Exit px", "Net PnL", "Reason"),
 }
+CANDLES_SHOWN = 60  # about one text column each in 80 columns
 
 
 def bot_summary(bot: BotRecord) -> Text:
@@ -56,12 +67,14 @@ class BotDetailScreen(LiveScreen):
         Binding("t", "act('start')", "Start"),
         Binding("s", "act('stop')", "Stop"),
         Binding("x", "act('flatten')", "Flatten"),
+        Binding("c", "next_symbol", "Chart symbol", show=False),
     ]
 
     def __init__(self, bot_ref: str) -> None:
         super().__init__()
         self.bot_ref = bot_ref
         self.bot: BotRecord | None = None
+        self.chart_symbol: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,6 +90,7 @@ class BotDetailScreen(LiveScreen):
                 table: DataTable[object] = DataTable(id=name, cursor_type="row")
                 table.add_columns(*columns)
                 yield table
+            yield CandleChart(id="candles")
             yield EquityChart(id="chart")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -113,6 +127,27 @@ class BotDetailScreen(LiveScreen):
                          fmt_dec(t.entry_price), fmt_dec(t.exit_price), fmt_pnl(t.net_pnl),
                          t.exit_reason)) for t in reversed(trades)])
         self.query_one(EquityChart).show(equity)
+        if self.chart_symbol not in bot.symbols:
+            self.chart_symbol = bot.symbols[0]
+        await self._chart(self.chart_symbol, trades, positions, orders)
+
+    async def _chart(self, symbol: str, trades: list[TradeRecord],
+                     positions: list[PositionRecord], orders: list[OrderRecord]) -> None:
+        chart = self.query_one(CandleChart)
+        try:
+            candles = await self.client.candles(self.bot_ref, symbol, CANDLES_SHOWN)
+        except PlutarcError as exc:  # a stopped bot serves none; the rest is still shown
+            chart.show(candle_view(symbol, []), empty=f"{symbol}: {exc}")
+            return
+        chart.show(candle_view(symbol, candles, trades, positions, orders))
+
+    def action_next_symbol(self) -> None:
+        if self.bot is None or len(self.bot.symbols) < 2:
+            return
+        symbols = list(self.bot.symbols)
+        current = symbols.index(self.chart_symbol) if self.chart_symbol in symbols else -1
+        self.chart_symbol = symbols[(current + 1) % len(symbols)]
+        self.reload()
 
     def action_act(self, action: str) -> None:
         self.plutarc.bot_action(self.bot.name if self.bot else self.bot_ref, action)
