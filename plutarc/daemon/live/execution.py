@@ -1,12 +1,15 @@
-"""Orders of one live symbol: journal first, then the venue; doubt is resolved by lookup.
+"""Orders of one live symbol: the risk gate, journal first, then the venue; doubt is looked up.
 
-Place: the intent is journaled durably with the kernel's deterministic client id, marked
-sent, then sent. Any answer other than an acknowledgement or a final rejection (timeout,
-dropped link, overload) leaves the order *in doubt*: it is looked up by client id on every
-tick until the venue says what happened, and it is never sent again. An order the venue
-still does not know after ``give_up_s`` never arrived: the journal says so and the kernel
-stops waiting for it. Amendments (stop moves, size changes) are merged per order and sent
-at most once per ``amend_interval_s``; a cancel drops any amendment still waiting.
+Place: the intent passes the bot's risk gate (a block is a RISK event; the order is never
+journaled and the kernel forgets it), is journaled durably with the kernel's deterministic
+client id, marked sent, then sent under the error policy (plutarc.risk.order_calls):
+transient errors back off and retry, each retry asking the venue by client id first, so an
+order is never sent blind twice; a final error pauses the bot until an operator clears it.
+An answer that never comes leaves the order *in doubt*: it is looked up by client id on every
+tick until the venue says what happened. An order the venue still does not know after
+``give_up_s`` never arrived: the journal says so and the kernel stops waiting for it.
+Amendments (stop moves, size changes) are merged per order and sent at most once per
+``amend_interval_s``; a cancel drops any amendment still waiting.
 """
 
 from __future__ import annotations
@@ -15,16 +18,23 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from plutarc.daemon.chaos import failpoint
+from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import forget_order
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import FinalVenueError, OrderRejected, VenueError
 from plutarc.exchanges.base import Venue
-from plutarc.models import Order, OrderStatus
+from plutarc.models import Order, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.operator import hold_from_worker
+from plutarc.risk.order_calls import ExecutionCounters, cancel_order, place_order
+from plutarc.risk.policy import Backoff, retry_transient
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
 
 log = logging.getLogger(__name__)
+
+AMEND_BACKOFF = Backoff(base_s=0.5, cap_s=5.0, attempts=3)
 
 
 @dataclass
@@ -35,11 +45,13 @@ class WaitingAmend:
 
 
 class LiveExecution:
-    def __init__(self, ctx: BotContext, venue: Venue, kernel: SymbolKernel, *,
-                 amend_interval_s: float = 1.0, give_up_s: float = 30.0) -> None:
+    def __init__(self, ctx: BotContext, venue: Venue, kernel: SymbolKernel, guard: LiveGuard,
+                 *, amend_interval_s: float = 1.0, give_up_s: float = 30.0) -> None:
         self.ctx = ctx
         self.venue = venue
         self.kernel = kernel
+        self.guard = guard
+        self.counters = ExecutionCounters()
         self.amend_interval_ms = int(amend_interval_s * 1000)
         self.give_up_ms = int(give_up_s * 1000)
         self.in_doubt: dict[str, int] = {}  # client id -> when the doubt began (ms)
@@ -66,21 +78,31 @@ class LiveExecution:
             log.info("order %s is journaled already; not sending it again", request.client_id)
             return
         now = self.ctx.clock.now_ms()
+        verdict = self.guard.check(request, self.kernel, now)
+        if verdict.request is None:
+            forget_order(self.kernel, request.client_id)  # never journaled, never sent
+            return
+        request = verdict.request
+        self.guard.sent(now)
         journal.journal(self.ctx.bot_id, request, now)
+        failpoint("after_journal")
         journal.mark_sent(request.client_id, now)
         self.sent += 1
         try:
-            order = await self.venue.place_order(request)
+            placed = await place_order(self._sender(request), self.venue.order_by_client_id,
+                                       self.counters)
         except FinalVenueError as exc:
-            self._rejected(request.client_id, str(exc))
+            self._refused(request.client_id, exc)
             return
-        except VenueError as exc:  # OrderStatusUnknown, timeouts, overload: ask, never resend
-            self.in_doubt[request.client_id] = self.ctx.clock.now_ms()
-            self._event(f"order {request.client_id}: {exc}; looking it up by client id "
-                        "(never resent)", request.client_id, "in_doubt",
-                        severity=Severity.WARNING)
+        except VenueError as exc:  # transient errors that outlasted the retries: ask, later
+            self._doubt(request.client_id, str(exc))
             return
-        self._acked(order)
+        failpoint("after_send")
+        if placed.order is None:
+            self._doubt(request.client_id, "no answer and not found by client id yet")
+            return
+        self._acked(placed.order)
+        order = placed.order
         self._event(
             f"{request.side.value} {request.qty} {request.symbol} {request.type.value}"
             f"{'' if request.stop_price is None else f' stop {request.stop_price}'}"
@@ -90,23 +112,58 @@ class LiveExecution:
             stop_price=None if request.stop_price is None else str(request.stop_price),
             reduce_only=request.reduce_only, reason=intent.reason)
 
+    def _sender(self, request: OrderRequest):  # noqa: ANN202 - () -> Awaitable[Order]
+        """The send for place_order: a retry first asks the venue by client id, so an
+        attempt that did arrive is found, not sent a second time."""
+        attempts = 0
+
+        async def send() -> Order:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                found = await self.venue.order_by_client_id(request.client_id)
+                if found is not None:
+                    return found
+            return await self.venue.place_order(request)
+
+        return send
+
+    def _doubt(self, client_id: str, why: str) -> None:
+        self.in_doubt[client_id] = self.ctx.clock.now_ms()
+        self._event(f"order {client_id}: {why}; looking it up by client id (never resent)",
+                    client_id, "in_doubt", severity=Severity.WARNING)
+
     def _acked(self, order: Order) -> None:
         journal, now = self.ctx.store.orders, self.ctx.clock.now_ms()
         journal.mark_acked(order.client_id, order.venue_id, order.status, now)
         if order.status is OrderStatus.REJECTED:
-            self._rejected(order.client_id, order.reject_reason or "rejected by the venue")
+            self._refused(order.client_id, OrderRejected(order.reject_reason
+                                                         or "rejected by the venue"))
         elif order.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED) and (
                 order.filled_qty == 0):
             journal.update_status(order.client_id, order.status, now)
             forget_order(self.kernel, order.client_id)
 
-    def _rejected(self, client_id: str, reason: str) -> None:
+    def _gone(self, client_id: str, reason: str) -> None:
+        """The order never arrived: journaled as rejected, the kernel stops waiting for it."""
         self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED,
                                             self.ctx.clock.now_ms(), reason=reason)
         forget_order(self.kernel, client_id)
-        self.ctx.emit(EventKind.ALERT, f"order {client_id} rejected by {self.venue.name}: "
-                      f"{reason}", severity=Severity.WARNING,
-                      data={"client_id": client_id, "reason": reason})
+        self.ctx.emit(EventKind.ALERT, f"order {client_id} at {self.venue.name}: {reason}",
+                      severity=Severity.WARNING, data={"client_id": client_id, "reason": reason})
+
+    def _refused(self, client_id: str, exc: FinalVenueError) -> None:
+        """A final venue error: never retried; the bot waits for an operator (exits go on)."""
+        self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED,
+                                            self.ctx.clock.now_ms(), reason=str(exc))
+        forget_order(self.kernel, client_id)
+        self._event(f"{client_id} rejected by {self.venue.name}: {exc}", client_id,
+                    "rejected", severity=Severity.WARNING)
+        self.hold(f"{type(exc).__name__}: {exc}", client_id)
+
+    def hold(self, reason: str, client_id: str) -> None:
+        if not self.ctx.bot.needs_operator:
+            hold_from_worker(self.ctx, reason, {"client_id": client_id, "venue": self.venue.name})
 
     # doubt -------------------------------------------------------------------------------
     async def resolve_in_doubt(self) -> None:
@@ -124,8 +181,8 @@ class LiveExecution:
                             client_id, order.status.value)
             elif self.ctx.clock.now_ms() - since >= self.give_up_ms:
                 del self.in_doubt[client_id]
-                self._rejected(client_id, "never reached the venue (not found by client id "
-                               f"for {self.give_up_ms // 1000} s); not resent")
+                self._gone(client_id, "never reached the venue (not found by client id for "
+                           f"{self.give_up_ms / 1000:g} s); not resent")
 
     def arrived(self, client_id: str, venue_order_id: str) -> None:
         """A fill proves an order in doubt arrived."""
@@ -160,8 +217,16 @@ class LiveExecution:
                 continue
             self._last_amend_ms[client_id] = now
             try:
-                order = await self.venue.amend_order(client_id, qty=waiting.qty,
-                                                     stop_price=waiting.stop_price)
+                order = await retry_transient(
+                    lambda cid=client_id, w=waiting: self.venue.amend_order(
+                        cid, qty=w.qty, stop_price=w.stop_price), AMEND_BACKOFF)
+            except OrderRejected as exc:  # gone meanwhile (filled, cancelled): nothing to move
+                self._event(f"amend {client_id} ({waiting.reason}) refused: {exc}", client_id,
+                            "amend_failed", severity=Severity.WARNING)
+                continue
+            except FinalVenueError as exc:
+                self.hold(f"amend {client_id}: {type(exc).__name__}: {exc}", client_id)
+                continue
             except VenueError as exc:
                 self._event(f"amend {client_id} ({waiting.reason}) failed: {exc}", client_id,
                             "amend_failed", severity=Severity.WARNING)
@@ -181,9 +246,12 @@ class LiveExecution:
         if record is None or not OrderStatus(record.status).is_open:
             return
         try:
-            order = await self.venue.cancel_order(client_id)
+            order = await cancel_order(lambda: self.venue.cancel_order(client_id), self.counters)
         except OrderRejected as exc:  # gone already (filled, or cancelled by the venue)
             log.info("cancel of %s: %s", client_id, exc)
+            return
+        except FinalVenueError as exc:
+            self.hold(f"cancel {client_id}: {type(exc).__name__}: {exc}", client_id)
             return
         except VenueError as exc:
             self._event(f"cancel {client_id} ({intent.reason}) failed: {exc}", client_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from plutarc.daemon.chaos import failpoint
 from plutarc.daemon.live.execution import LiveExecution
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.models import Fill, OrderStatus, Position
@@ -33,6 +34,7 @@ class FillApplier:
         if order is None or order.bot_id != bot_id:
             return None  # another bot's order, or one placed by hand
         fill = replace(fill, tag=order.tag or fill.tag)  # our tag survives a restart
+        failpoint("after_fill")
         with store.transaction():
             if not store.fills.record(bot_id, fill):
                 return None

@@ -18,6 +18,7 @@ from plutarc.strategy.series import Bars
 
 async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: float) -> None:
     """One closed candle through the kernel: exits, then decisions; orders go out at once."""
+    leg.execution.guard.saw(candle.close, equity)
     result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity,
                                  ctx.entries_allowed)
     leg.saw([candle])

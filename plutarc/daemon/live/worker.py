@@ -22,9 +22,11 @@ from plutarc.daemon.errors import NotFound
 from plutarc.daemon.live.board import LATENCY
 from plutarc.daemon.live.execution import LiveExecution
 from plutarc.daemon.live.fills import FillApplier
+from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, CandleRow, LiveLeg, base_interval_ms
 from plutarc.daemon.live.reconcile import reconcile
+from plutarc.daemon.live.safety import PositionWatch, flatten_legs
 from plutarc.daemon.live.steps import act_on_close, set_leverage
 from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
@@ -40,6 +42,7 @@ from plutarc.exchanges.base import Venue
 from plutarc.intervals import interval_name
 from plutarc.models import Candle, Fill
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.strategy.kernel import SymbolKernel
 
 log = logging.getLogger(__name__)
@@ -50,8 +53,9 @@ EQUITY_REFRESH_S = 10.0
 
 class LiveWorker:
     def __init__(self, venue_factory: VenueFactory, *, amend_interval_s: float = 1.0,
-                 give_up_s: float = 30.0) -> None:
+                 give_up_s: float = 30.0, position_check_s: float = 60.0) -> None:
         self.venue_factory = venue_factory
+        self.watch = PositionWatch(position_check_s)
         self.amend_interval_s = amend_interval_s
         self.give_up_s = give_up_s
         self.legs: list[LiveLeg] = []
@@ -99,11 +103,13 @@ class LiveWorker:
         fills = venue.stream_fills()  # subscribed before the catch-up: nothing slips between
         self._pumps.append(asyncio.create_task(self._pump_fills(fills), name="live-fills"))
         now = await venue.server_time_ms()
+        gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
         for symbol in ctx.config.symbols:
             inst = instruments[symbol]
             kernel = SymbolKernel(template, inst, client_prefix(ctx.bot_id, symbol), base_ms,
                                   resolved)
-            execution = LiveExecution(ctx, venue, kernel, amend_interval_s=self.amend_interval_s,
+            execution = LiveExecution(ctx, venue, kernel, LiveGuard(ctx, gate, inst),
+                                      amend_interval_s=self.amend_interval_s,
                                       give_up_s=self.give_up_s)
             leg = LiveLeg(symbol, inst, kernel, execution, FillApplier(ctx, kernel, execution),
                           base_ms)
@@ -158,6 +164,9 @@ class LiveWorker:
                 if leg.execution.in_doubt:
                     await leg.execution.resolve_in_doubt()
                 await leg.execution.flush_amends()
+            why = self.watch.due(venue)
+            if why is not None:
+                await self.watch.check(ctx, venue, self.legs, why)
 
     async def _stay_online(self, ctx: BotContext) -> None:
         ctx.mark_ready()
@@ -251,9 +260,9 @@ class LiveWorker:
             ctx.activity("paused: no new positions, exits and stops still managed"
                          if command.paused else "resumed: trading again", paused=command.paused)
         elif isinstance(command, FlattenRequested):
-            ctx.activity(f"flattening every position (asked by {command.requested_by})")
-            for leg in self.legs:
-                await leg.execution.apply(leg.kernel.flatten("flatten requested"))
+            ctx.activity(f"flattening every position (asked by {command.requested_by}): "
+                         "cancelling every open order, closing with reduce-only market orders")
+            await flatten_legs(ctx, self.legs, "flatten requested")
         elif isinstance(command, ConfigChanged):
             if command.new.symbols != command.old.symbols:
                 ctx.activity("symbol changes take effect when the bot is restarted",

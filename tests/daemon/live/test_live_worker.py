@@ -49,9 +49,10 @@ async def _until_in_position(rig: LiveRig, bot_id: str, bars: int = 60) -> None:
 async def test_an_order_the_venue_never_got_is_given_up_not_resent(rig: LiveRig) -> None:
     bot_id = await rig.bot("doubt")
     await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
-    # the overloaded venue refuses the first placement: its outcome is unknown to us
+    # the venue stays overloaded for every retry of the first placement: it never arrives
     rig.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order",
-                           "method": "POST", "message": "The system is currently overloaded."})
+                           "method": "POST", "count": 1000,
+                           "message": "The system is currently overloaded."})
     for _ in range(40):
         await rig.advance()
         if any("never reached the venue" in m for m in _events(rig, bot_id)):
@@ -61,8 +62,10 @@ async def test_an_order_the_venue_never_got_is_given_up_not_resent(rig: LiveRig)
     assert first.client_id not in rig.server.exchange.accepted_orders
     assert any("looking it up by client id" in m for m in _events(rig, bot_id, EventKind.ORDER))
     # the kernel stopped waiting for it: later signals trade under new ids
+    rig.server.faults.clear()
     await _until_in_position(rig, bot_id)
     assert all(n == 1 for n in rig.server.exchange.accepted_orders.values())
+    assert not rig.service.get_bot(bot_id).needs_operator  # transient: no operator needed
 
 
 async def test_a_restart_mid_position_rebuilds_the_kernel_and_sends_nothing_twice(
