@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from plutarc.daemon.chaos import failpoint
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import FinalVenueError
 from plutarc.exchanges.sim.engine import SimMatchingEngine
@@ -87,6 +88,7 @@ class PaperExecution:
             self.diverged = True
         if live and not known:
             journal.journal(self.ctx.bot_id, request, now_ms)
+            failpoint("after_journal")
             journal.mark_sent(request.client_id, now_ms)
         if self.probe is not None and live:
             self.probe(time.perf_counter())
@@ -98,6 +100,7 @@ class PaperExecution:
         assert order is not None  # a placement always answers with the order
         if not live:
             return
+        failpoint("after_send")
         journal.mark_acked(request.client_id, order.venue_id, order.status, now_ms)
         self._order_event(
             f"{request.side.value} {request.qty} {request.symbol} {request.type.value} "
@@ -147,6 +150,7 @@ class PaperExecution:
 
     def settle_fill(self, fill: Fill, now_ms: int) -> None:
         """Bring the filled order's journal row up to date (live only; fills are batched)."""
+        failpoint("after_fill")
         order = self.sim.order(fill.client_id)
         if order is not None and self.ctx.store.orders.get(fill.client_id) is not None:
             self.ctx.store.orders.update_status(fill.client_id, order.status, now_ms,
