@@ -33,6 +33,13 @@ class RawCandles:
     cache_status: str  # hit, absent, stale, corrupt (the last three: parsed and cached), off
 
 
+def is_cached(path: Path, cache_dir: Path) -> bool:
+    """True when ``cache_dir`` holds a fresh entry for ``path`` (reading it parses nothing)."""
+    require_file(path)
+    lookup = cache.read(cache_dir, cache.Stamp.of(path), "candles", _DTYPES)
+    return lookup.arrays is not None and lookup.meta is not None
+
+
 def read_candle_file(path: Path, cache_dir: Path | None) -> RawCandles:
     """Parse ``path`` (or take it from ``cache_dir``; None disables the cache)."""
     label = require_file(path)

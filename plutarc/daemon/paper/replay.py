@@ -78,16 +78,24 @@ def _bars(text: str) -> int:
     return int(text)
 
 
-def load_replay_bars(settings: ReplaySettings, symbols: tuple[str, ...]) -> dict[str, Bars]:
-    """Each symbol's candles; all must share one interval."""
+async def load_replay_bars(settings: ReplaySettings, symbols: tuple[str, ...]) -> dict[str, Bars]:
+    """Each symbol's candles; all must share one interval. Files are parsed once, by a child
+    process, into the data cache; the daemon itself only ever reads the cache."""
     from plutarc.backtest.data import load_candles
+    from plutarc.backtest.data.cache import default_cache_dir, prepare_dir
+    from plutarc.backtest.data.prewarm import ensure_cached
 
-    out: dict[str, Bars] = {}
+    files = {}
     for symbol in symbols:
         path = settings.file_for(symbol, symbols)
         if not path.exists():
             raise ConfigError(f"replay file {path} for {symbol} does not exist")
-        bars = load_candles(path, use_cache=False).bars
+        files[symbol] = path
+    cache_dir = prepare_dir(default_cache_dir())
+    await ensure_cached(list(files.values()), cache_dir)
+    out: dict[str, Bars] = {}
+    for symbol, path in files.items():
+        bars = load_candles(path, cache_dir=cache_dir).bars
         out[symbol] = bars if settings.bars is None else bars.slice(0, settings.bars)
     intervals = {b.interval_ms for b in out.values()}
     if len(intervals) != 1:

@@ -58,7 +58,7 @@ class PaperWorker:
 
     async def run(self, ctx: BotContext) -> None:
         settings = ReplaySettings.parse(ctx.bot.account)
-        bars = load_replay_bars(settings, ctx.config.symbols)
+        bars = await load_replay_bars(settings, ctx.config.symbols)
         template, resolved = build_template(ctx.config)
         instruments = {s: make_instrument(s) for s in bars}
         self.account = SimAccount({i.settle: PAPER_CASH for i in instruments.values()})
