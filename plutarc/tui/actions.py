@@ -1,4 +1,5 @@
-"""Bot actions from any screen: the risky ones ask for a typed confirmation first."""
+"""Bot actions and the kill switch from any screen: the risky ones ask for a typed
+confirmation first."""
 
 from __future__ import annotations
 
@@ -34,3 +35,25 @@ async def perform(app: PlutarcApp, bot_name: str, action: str) -> None:
         app.notify(f"{action} {bot_name}: {exc}", severity="error", timeout=8)
         return
     app.notify(f"{action} {bot.name}: done, state {bot.state}", timeout=3)
+
+
+PANIC_QUESTION = ("KILL SWITCH: every bot is paused (reason 'kill switch'), its open orders are "
+                  "cancelled and its positions closed at market.")
+PANIC_WORD = "panic"
+
+
+async def panic(app: PlutarcApp) -> None:
+    """POST /v1/panic after the operator typed the word; says what was halted and left open."""
+    if not await app.push_screen_wait(TypedConfirm(PANIC_QUESTION, PANIC_WORD)):
+        app.notify("kill switch: cancelled", timeout=3)
+        return
+    try:
+        report = await app.client.panic(note="kill switch from the TUI")
+    except PlutarcError as exc:
+        app.notify(f"kill switch FAILED: {exc}", severity="error", timeout=15)
+        return
+    text = f"kill switch: {len(report.halted)} bot(s) halted"
+    if report.left_open:
+        text += (f"; {len(report.left_open)} position(s) of bots without a worker are still "
+                 "open: close them by hand")
+    app.notify(text, severity="warning" if report.left_open else "information", timeout=15)

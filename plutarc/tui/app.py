@@ -42,6 +42,7 @@ class PlutarcApp(App[None]):
         Binding("o", "switch_mode('positions')", "Orders", group=SCREENS),
         Binding("e", "switch_mode('templates')", "Templates", group=SCREENS),
         Binding("b", "switch_mode('backtests')", "Backtests", group=SCREENS),
+        Binding("ctrl+k", "panic", "Kill switch", show=False),  # the fleet's footer shows it
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -89,6 +90,9 @@ class PlutarcApp(App[None]):
 
     def bot_action(self, name: str, action: str) -> None:
         self.run_worker(actions.perform(self, name, action), group="actions")
+
+    def action_panic(self) -> None:
+        self.run_worker(actions.panic(self), group="actions")
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -32,6 +32,8 @@ class PlutarcCommands(Provider):
             (title, partial(self.plutarc.switch_mode, mode), f"show the {mode} screen")
             for mode, title in SCREENS
         ]
+        commands.append(("KILL SWITCH: halt every bot", self.plutarc.action_panic,
+                         "pause all bots, cancel their orders, close their positions"))
         for name in self.bot_names:
             commands.append((f"open {name}", partial(self.plutarc.open_bot, name),
                              f"details of bot {name}"))

@@ -56,6 +56,7 @@ class FleetScreen(LiveScreen):
         Binding("t", "act('start')", "Start"),
         Binding("s", "act('stop')", "Stop"),
         Binding("x", "act('flatten')", "Flatten"),
+        Binding("ctrl+k", "app.panic", "Kill"),
     ]
 
     def __init__(self) -> None:

@@ -25,6 +25,7 @@ live through its event stream. Closing the TUI never stops a bot.
 | `e` | templates: edit the stored strategy templates |
 | `b` | backtests: run one in the daemon, read its results |
 | `ctrl+p` | command palette (open a bot, pause, resume, switch screens) |
+| `ctrl+k` | KILL SWITCH: every bot paused, orders cancelled, positions closed (type `panic`) |
 | `?` | this help |
 | `q` | quit |
 
