@@ -47,6 +47,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("DELETE", "/v1/bots/{ref}"): Rule(P.MANAGE_BOTS),
     ("POST", "/v1/bots/{ref}/{action}"): Rule(P.TRADE),
     ("PATCH", "/v1/bots/{ref}/config"): Rule(P.MANAGE_BOTS, body_needs=_RISKY_BODY),
+    ("PUT", "/v1/bots/{ref}/mode"): Rule(P.MANAGE_BOTS),
     ("GET", "/v1/bots/{ref}/risk"): READ,
     ("PUT", "/v1/bots/{ref}/risk"): Rule(P.MANAGE_RISK),
     ("GET", "/v1/bots/{ref}/candles"): READ,

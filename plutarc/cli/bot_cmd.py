@@ -168,6 +168,16 @@ def stop(ref: str = REF, as_json: bool = JSON,
     _finish(bot, as_json)
 
 
+@app.command("mode")
+def mode(ref: str = REF, new_mode: str = typer.Argument(..., metavar="MODE",
+                                                      help="live, testnet or paper."),
+         as_json: bool = JSON) -> None:
+    """Switch a stopped bot between live, testnet and paper (used at its next start)."""
+    if new_mode not in ("live", "testnet", "paper"):
+        raise UsageError(f"mode {new_mode!r} is not one of live, testnet, paper")
+    _finish(call(lambda c: c.change_mode(ref, new_mode)), as_json)
+
+
 @app.command("clear")
 def clear(ref: str = REF, as_json: bool = JSON) -> None:
     """Release a bot a final error paused for an operator; it trades again."""

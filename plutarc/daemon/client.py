@@ -135,6 +135,11 @@ class DaemonClient:
         return (await self.request("PATCH", f"/v1/bots/{ref}/config", s.BotResponse,
                                    body=body)).bot
 
+    async def change_mode(self, ref: str, mode: str) -> BotRecord:
+        """Switch a stopped bot to live, testnet or paper."""
+        return (await self.request("PUT", f"/v1/bots/{ref}/mode", s.BotResponse,
+                                   body={"mode": mode})).bot
+
     async def get_risk(self, ref: str) -> RiskLimits:
         return (await self.request("GET", f"/v1/bots/{ref}/risk", s.RiskResponse)).risk
 

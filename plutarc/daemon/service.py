@@ -8,8 +8,8 @@ from typing import Any
 
 from plutarc import __version__
 from plutarc.clock import Clock
-from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
-from plutarc.daemon.errors import AlreadyExists
+from plutarc.daemon.bot_config import BotSpec, ConfigPatch, Mode, RiskLimits
+from plutarc.daemon.errors import AlreadyExists, InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_action
 from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
@@ -28,9 +28,11 @@ from plutarc.daemon.store import (
     TradeRecord,
 )
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
-from plutarc.errors import ConfigError, PlutarcError
+from plutarc.errors import ConfigError, PlutarcError, UsageError
 from plutarc.models.events import Event, EventKind, Severity
 from plutarc.risk.operator import refuse_if_held
+
+PAPER_ONLY_VENUES = frozenset({"sim"})
 
 
 def _dump(record: Any) -> Any:
@@ -164,6 +166,28 @@ class DaemonService:
         self.supervisor.deliver(bot.id, ConfigChanged(config_of(self.store, bot),
                                                       config_of(self.store, after)),
                                 refresh_config=True)
+        return after
+
+    def change_mode(self, ref: str, mode: Mode, who: str) -> BotRecord:
+        """Switch a stopped bot between live, testnet and paper; it takes effect at start."""
+        bot = self.store.bots.resolve(ref)
+        if bot.mode == mode:
+            return bot
+        if bot.state is not BotState.STOPPED:
+            raise InvalidTransition(f"cannot change the mode of bot {bot.name!r} while it is "
+                                    f"{bot.state}: stop it first")
+        if bot.venue in PAPER_ONLY_VENUES and mode != "paper":
+            raise UsageError(f"bot {bot.name!r} runs on the {bot.venue!r} venue, which only "
+                             "trades on paper")
+        now = self.clock.now_ms()
+        with self.store.transaction():
+            self.store.bots.set_mode(bot.id, mode, now)
+            after = self.store.bots.resolve(bot.id)
+            self.store.audit.append(who, now, "bot.mode", bot.id, _dump(bot), _dump(after))
+        self.sink.emit(EventKind.ACTIVITY, f"{bot.name}: mode {bot.mode} -> {mode} (by {who}); "
+                       "takes effect at the next start", bot_id=bot.id,
+                       severity=Severity.WARNING if mode == "live" else Severity.INFO,
+                       data={"from": bot.mode, "to": mode})
         return after
 
     def refuse_config(self, ref: str, problem: str) -> None:

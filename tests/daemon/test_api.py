@@ -257,3 +257,28 @@ async def test_ledger_reads_serve_exact_decimals(daemon: DaemonProcess, client: 
     assert equity.equity == Decimal("10000.30") and decision.components == {"ema_cross": 0.7}
     _, body = await raw(daemon, "GET", "/v1/fills?bot=ledger")
     assert body["fills"][0]["price"] == "42000.10"  # money is a string on the wire
+
+
+async def test_the_mode_of_a_stopped_bot_changes_and_a_running_one_refuses(
+        client: DaemonClient):
+    await client.create_bot(spec("moder"))
+    live = await client.change_mode("moder", "live")
+    assert live.mode == "live" and live.config_version == 2
+    changes = [a for a in await client.audit(target=live.id) if a.action == "bot.mode"]
+    assert [(a.before["mode"], a.after["mode"]) for a in changes] == [("paper", "live")]
+    await client.bot_action("moder", "start")
+    await settled(client, "moder", BotState.ONLINE)
+    with pytest.raises(InvalidTransition, match="stop it first"):
+        await client.change_mode("moder", "paper")
+    assert (await client.get_bot("moder")).mode == "live"
+    with pytest.raises(UsageError, match="mode: Input should be 'live'"):
+        await client.request("PUT", "/v1/bots/moder/mode", type(await client.status()),
+                             body={"mode": "backtest"})
+
+
+async def test_a_sim_bot_trades_only_on_paper(client: DaemonClient):
+    await client.put_template(TEMPLATE_NAME, TEMPLATE)
+    await client.create_bot(spec("paperonly", venue="sim"))
+    with pytest.raises(UsageError, match="only trades on paper"):
+        await client.change_mode("paperonly", "live")
+    assert (await client.get_bot("paperonly")).mode == "paper"

@@ -108,6 +108,13 @@ async def update_config(request: web.Request) -> web.Response:
     return respond(s.BotResponse(bot=bot))
 
 
+@routes.put("/v1/bots/{ref}/mode")
+async def change_mode(request: web.Request) -> web.Response:
+    body = await parse_body(request, s.ModeRequest)
+    bot = _service(request).change_mode(request.match_info["ref"], body.mode, peer(request))
+    return respond(s.BotResponse(bot=bot))
+
+
 @routes.get("/v1/bots/{ref}/risk")
 async def get_risk(request: web.Request) -> web.Response:
     bot = _service(request).get_bot(request.match_info["ref"])

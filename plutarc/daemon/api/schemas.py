@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from plutarc.daemon.api.protocol import PROTOCOL_VERSION
-from plutarc.daemon.bot_config import BotSpec, RiskLimits
+from plutarc.daemon.bot_config import BotSpec, Mode, RiskLimits
 from plutarc.daemon.store import (
     AuditRecord,
     BotRecord,
@@ -36,6 +36,10 @@ class CreateBotRequest(BotSpec):
 
 class Empty(ApiModel):
     """No parameters: bot actions take an empty body or {}, GET /v1/bots no query."""
+
+
+class ModeRequest(ApiModel):
+    mode: Mode = Field(description="live, testnet or paper.")
 
 
 class TemplatePutRequest(ApiModel):

@@ -86,6 +86,10 @@ class BotTable:
             (template, json_text(list(symbols)), risk.model_dump_json(), ts_ms),
         )
 
+    def set_mode(self, bot_id: str, mode: str, ts_ms: int) -> None:
+        self._update(bot_id, "mode = ?, config_version = config_version + 1, updated_ms = ?",
+                     (mode, ts_ms))
+
     def set_needs_operator(self, bot_id: str, reason: str | None, ts_ms: int) -> None:
         """Hold the bot for an operator (``reason``) or release it (None)."""
         self._update(bot_id, "needs_operator = ?, updated_ms = ?", (reason, ts_ms))
