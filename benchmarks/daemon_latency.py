@@ -15,8 +15,14 @@ BOTS, BARS = 20, 1440
 
 
 def main() -> None:
+    for fsync in (False, True):
+        measure(fsync)
+
+
+def measure(fsync: bool) -> None:
     latencies: list[float] = []
-    elapsed, store = asyncio.run(run_fleet(BOTS, BARS, latencies))
+    elapsed, store = asyncio.run(run_fleet(BOTS, BARS, latencies, fsync=fsync))
+    print(f"journal_fsync = {str(fsync).lower()}:")
     ms = np.array(latencies) * 1000
     orders = len(store.orders.query(limit=10_000))
     print(f"{BOTS} paper bots x {BARS} candles in {elapsed:.1f} s "

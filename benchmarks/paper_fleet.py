@@ -30,10 +30,12 @@ def rss_mb() -> float:
 
 
 async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
-                    rss: list[tuple[float, float]] | None = None) -> tuple[float, DaemonStore]:
+                    rss: list[tuple[float, float]] | None = None,
+                    fsync: bool = False) -> tuple[float, DaemonStore]:
     """Run ``bots`` paper bots over ``bars`` candles at max speed; returns wall seconds."""
     home = Path(tempfile.mkdtemp(prefix="pbench"))
     store = DaemonStore.open(home / "daemon.db")
+    store.db.fsync_durable = fsync  # the daemon's [daemon] journal_fsync setting
     clock = WallClock()
     sink = EventSink(store, EventBus(), clock)
     registry = WorkerRegistry()

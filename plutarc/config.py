@@ -20,6 +20,11 @@ class DaemonSettings(Strict):
     equity_snapshot_interval_s: int = Field(60, ge=5, description="Equity snapshot period.")
     heartbeat_interval_s: float = Field(5.0, gt=0, description="Bot heartbeat period.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
+    journal_fsync: bool = Field(
+        False, description="fsync each order intent before sending it (survives power loss, "
+        "adds the disk's fsync time to every order); off: the intent is in the OS before the "
+        "order leaves, which survives any crash of the daemon, and the venue is asked by "
+        "client id after a power loss.")
 
 
 class BacktestSettings(Strict):

@@ -72,6 +72,7 @@ class Daemon:
     async def serve(self) -> None:
         check_socket_path(self.paths.socket)
         store = DaemonStore.open(self.paths.database)
+        store.db.fsync_durable = self.settings.daemon.journal_fsync
         sink = EventSink(store, EventBus(), self.clock)
         supervisor = Supervisor(store, sink, self.registry, self.clock,
                                 self.settings.daemon.heartbeat_interval_s)

@@ -111,3 +111,14 @@ def test_a_second_connection_sees_committed_writes(tmp_path: Path):
     reader = sqlite3.connect(path)
     assert reader.execute("SELECT name FROM items").fetchall() == [("x",)]
     reader.close()
+
+
+@pytest.mark.parametrize("fsync, level_inside", [(True, 2), (False, 1)])
+def test_a_durable_transaction_waits_for_the_disk_only_when_asked(
+        tmp_path: Path, fsync: bool, level_inside: int):
+    db = open_database(tmp_path / "d.db", (V1,))
+    db.fsync_durable = fsync
+    with db.transaction(durable=True):
+        inside = db.execute("PRAGMA synchronous").fetchone()[0]  # 2 = FULL, 1 = NORMAL
+    assert inside == level_inside
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # back to NORMAL after
