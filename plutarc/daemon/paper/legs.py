@@ -57,6 +57,7 @@ class Leg:
     next_index: int = 0  # next row of ``bars`` to replay
     appended: int = 0  # bars handed to the sim (its timeline index)
     last_qty: Decimal = Decimal(0)
+    retiring: bool = False  # removed from the bot's symbols: exits only, dropped once flat
 
     @property
     def sim(self):  # noqa: ANN201 - SimMatchingEngine, kept short

@@ -30,11 +30,16 @@ from plutarc.daemon.runtime.protocol import (
     PauseChanged,
 )
 from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionWatch
+from plutarc.errors import ConfigError, PlutarcError
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import fill_completes_order
+from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.strategy.kernel import SymbolKernel
+from plutarc.strategy.series import Bars
+from plutarc.strategy.template import Template
+from plutarc.strategy.template_validation import ResolvedComponent
 
 PAUSED_REASON = "bot: entries paused"
 WARMUP_FACTOR = 3
@@ -55,22 +60,18 @@ class PaperWorker:
         self.legs: list[Leg] = []
         self.account: SimAccount | None = None
         self.watch: SessionWatch | None = None
+        self.gate: RiskGate | None = None
+        self.to_add: list[str] = []  # symbols added while running, joining at the next candle
 
     async def run(self, ctx: BotContext) -> None:
         settings = ReplaySettings.parse(ctx.bot.account)
         bars = await load_replay_bars(settings, ctx.config.symbols)
         template, resolved = build_template(ctx.config)
-        instruments = {s: make_instrument(s) for s in bars}
-        self.account = SimAccount({i.settle: PAPER_CASH for i in instruments.values()})
-        gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
+        settles = {make_instrument(s).settle for s in bars}
+        self.account = SimAccount(dict.fromkeys(settles, PAPER_CASH))
+        self.gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot
         for symbol, series in bars.items():
-            sim = SimMatchingEngine(instruments[symbol], PAPER_SIM_CONFIG, self.account)
-            kernel = SymbolKernel(template, instruments[symbol], client_prefix(ctx.bot_id, symbol),
-                                  series.interval_ms, resolved)
-            leg = Leg(symbol, instruments[symbol], series,
-                      PaperExecution(ctx, sim, self._probe, gate), kernel)
-            leg.execution.kernel_of = lambda leg=leg: leg.kernel  # the kernel swaps on changes
-            self.legs.append(leg)
+            self.legs.append(self._new_leg(ctx, symbol, series, template, resolved))
         latest = ctx.store.equity.query(bot_id=ctx.bot_id, limit=1)
         resume_ms = latest[-1].ts_ms if latest else -1
         paused = self._paused_history(ctx)
@@ -92,6 +93,9 @@ class PaperWorker:
             live = close_ms > resume_ms
             if live:
                 self._handle_commands(ctx, ts)
+                if self.to_add:
+                    ticks, k = await self._add_symbols(ctx, settings, ts, interval_ms)
+                    continue
             self._step(ctx, ts, live, paused)
             k += 1
             change = self.watch.update(close_ms, all(leg.is_flat() for leg in self.legs))
@@ -112,12 +116,74 @@ class PaperWorker:
                 await asyncio.sleep(interval_ms / 1000 / settings.speed)
             else:
                 await asyncio.sleep(0)
-        ctx.activity("replay finished: no more candles", symbols=list(bars))
+        ctx.activity("replay finished: no more candles",
+                     symbols=[leg.symbol for leg in self.legs])
+        await self._idle(ctx)
+
+    async def _idle(self, ctx: BotContext) -> None:
+        """After the last candle: answer commands and beat until stopped."""
         while not ctx.stopping.is_set():
             command = await ctx.next_command(ctx.heartbeat_interval_s)
             if command is not None:
                 self._handle(ctx, command, None)
             ctx.heartbeat()
+
+    def _new_leg(self, ctx: BotContext, symbol: str, series: Bars, template: Template,
+                 resolved: list[ResolvedComponent]) -> Leg:
+        assert self.account is not None and self.gate is not None
+        instrument = make_instrument(symbol)
+        sim = SimMatchingEngine(instrument, PAPER_SIM_CONFIG, self.account)
+        kernel = SymbolKernel(template, instrument, client_prefix(ctx.bot_id, symbol),
+                              series.interval_ms, resolved)
+        leg = Leg(symbol, instrument, series, PaperExecution(ctx, sim, self._probe, self.gate),
+                  kernel)
+        leg.execution.kernel_of = lambda: leg.kernel  # the kernel swaps on changes
+        return leg
+
+    async def _add_symbols(self, ctx: BotContext, settings: ReplaySettings, ts: int,
+                           interval_ms: int) -> tuple[np.ndarray, int]:
+        """Symbols added while running join at candle ``ts``, warmed on their earlier candles."""
+        symbols, self.to_add = tuple(self.to_add), []
+        try:
+            bars = await load_replay_bars(settings, symbols)
+            if next(iter(bars.values())).interval_ms != interval_ms:
+                raise ConfigError("their candles have another interval than the bot's")
+        except PlutarcError as exc:
+            ctx.emit(EventKind.ACTIVITY, f"cannot add {', '.join(symbols)}: {exc}",
+                     severity=Severity.WARNING, data={"symbols": list(symbols)})
+            bars = {}
+        template, resolved = build_template(ctx.config)
+        for symbol, series in bars.items():
+            leg = self._new_leg(ctx, symbol, series, template, resolved)
+            leg.next_index = int(np.searchsorted(series.ts_ms, ts, side="left"))
+            if leg.next_index:
+                leg.kernel.engine.update(series.slice(0, leg.next_index))
+            self.legs.append(leg)
+            ctx.activity(f"now trading {symbol} as well (warmed on {leg.next_index} earlier "
+                         "candles)", symbol=symbol)
+        ticks = timeline({leg.symbol: leg.bars for leg in self.legs})
+        return ticks, int(np.searchsorted(ticks, ts, side="left"))
+
+    def _change_symbols(self, ctx: BotContext, new: tuple[str, ...],
+                        now_ms: int | None) -> None:
+        trading = {leg.symbol: leg for leg in self.legs}
+        for symbol, leg in trading.items():
+            if symbol not in new and not leg.retiring:
+                leg.retiring = True
+                ctx.activity(f"{symbol} removed: no new entries; "
+                             + ("its open position is managed until flat" if not leg.is_flat()
+                                else "it is flat and stops now"), symbol=symbol, at_ms=now_ms)
+            elif symbol in new and leg.retiring:
+                leg.retiring = False
+                ctx.activity(f"{symbol} added back: trading it again", symbol=symbol)
+        self.to_add += [s for s in new if s not in trading and s not in self.to_add]
+        self._drop_retired(ctx)
+
+    def _drop_retired(self, ctx: BotContext) -> None:
+        for leg in [leg for leg in self.legs if leg.retiring and leg.is_flat()]:
+            self.legs.remove(leg)
+            ctx.activity(f"stopped trading {leg.symbol}: flat, and no longer in the bot's "
+                         "symbols", symbol=leg.symbol)
 
     def _warmup_ms(self) -> int:
         """Candles loaded on waking: a margin over what the slowest component needs, so the
@@ -187,6 +253,7 @@ class PaperWorker:
             close_ms = ts + leg.bars.interval_ms
             equity = float(self.account.equity(leg.instrument.settle))
             entries = ctx.entries_allowed if live else (leg.symbol, close_ms) not in paused
+            entries = entries and not leg.retiring
             self._close_started = time.perf_counter()
             result = leg.kernel.on_close(leg.bars.slice(j, j + 1), equity, entries)
             leg.execution.apply(result.intents, close_ms, live)
@@ -194,6 +261,8 @@ class PaperWorker:
             out.decisions = result.decisions
         if live and outcomes:
             store_step(ctx, self.legs, self.account, outcomes, ts)
+        if any(leg.retiring for leg in self.legs):
+            self._drop_retired(ctx)
         if self.pending_config is not None and all(leg.is_flat() for leg in self.legs):
             self._swap(ctx, self.pending_config)
 
@@ -215,8 +284,7 @@ class PaperWorker:
             ctx.activity(f"flattening every position (asked by {command.requested_by})")
         elif isinstance(command, ConfigChanged):
             if command.new.symbols != command.old.symbols:
-                ctx.activity("symbol changes take effect when the bot is restarted",
-                             symbols=list(command.new.symbols))
+                self._change_symbols(ctx, command.new.symbols, now_ms)
             if command.new.template_toml == command.old.template_toml:
                 return
             if all(leg.is_flat() for leg in self.legs):

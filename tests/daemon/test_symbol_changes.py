@@ -1,0 +1,46 @@
+"""A running paper bot's symbol list changes: a removed symbol is managed until flat, an added
+one joins at the next candle; each step is on the activity feed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from plutarc.daemon.bot_config import BotSpec, ConfigPatch
+from plutarc.models.events import EventKind
+from tests.daemon.conftest import TEMPLATES, DaemonProcess
+from tests.daemon.test_paper_parity import wait_replayed
+
+
+def test_symbols_change_while_the_bot_runs(home: Path) -> None:
+    daemon = DaemonProcess(home).start()
+
+    async def scenario() -> None:
+        async with daemon.client() as client:
+            await client.put_template("scalp_1m", (TEMPLATES / "scalp_1m.toml").read_text())
+            spec = BotSpec(name="mover", template="scalp_1m", venue="sim", mode="paper",
+                           account="speed=30000;bars=1440", symbols=("BTCUSDT",))
+            bot = await client.create_bot(spec, start=True)
+            for _ in range(400):  # until the BTC leg has traded a little
+                if len(await client.trades(bot=bot.id, limit=100)) >= 2:
+                    break
+                await asyncio.sleep(0.02)
+            await client.update_config(bot.id, ConfigPatch(symbols=("ETHUSDT",)))
+            await wait_replayed(client, [bot.id], 120)
+            activity = await client.events(bot=bot.id, kinds=[EventKind.ACTIVITY], limit=500)
+            trades = await client.trades(bot=bot.id, limit=1000)
+
+        messages = [e.message for e in activity]
+        removed = next(e for e in activity if e.message.startswith("BTCUSDT removed"))
+        assert any(m.startswith("now trading ETHUSDT as well") for m in messages)
+        assert any(m.startswith("stopped trading BTCUSDT: flat") for m in messages)
+        btc = [t for t in trades if t.symbol == "BTCUSDT"]
+        eth = [t for t in trades if t.symbol == "ETHUSDT"]
+        assert btc and eth
+        # No BTC position opened after the removal; one open then was closed by its own exits.
+        assert all(t.entry_ts_ms < removed.data["at_ms"] for t in btc)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.kill()
