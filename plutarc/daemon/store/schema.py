@@ -210,4 +210,13 @@ CREATE TABLE account_risk (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+# 5: the latest N rows of one bot (bot detail: trades, equity, last decision) walk an index
+# backwards from the bot's newest id and stop after N; the (bot_id, time) indexes made SQLite
+# read and sort every row of the bot first (~6 ms for 20 of 2,000 trades, growing with it).
+_V5 = """
+CREATE INDEX trades_bot_id ON trades (bot_id, id);
+CREATE INDEX equity_bot_id ON equity (bot_id, id);
+CREATE INDEX decisions_bot_id ON decisions (bot_id, id);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5))
