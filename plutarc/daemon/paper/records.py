@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from plutarc.daemon.paper.legs import BarOutcome, Leg
@@ -28,7 +29,11 @@ def store_step(ctx: BotContext, legs: Sequence[Leg], account: SimAccount,
             if out is None:
                 continue
             if out.fills:
-                store.fills.record_many(bot_id, out.fills)
+                # The sim numbers fills per engine (per bot); the fills table is keyed across
+                # the daemon, so a second bot on the same symbol would have its fills dropped
+                # as 'already stored' without the bot's id in front.
+                store.fills.record_many(bot_id, [replace(f, fill_id=f"{bot_id}-{f.fill_id}")
+                                                 for f in out.fills])
                 for f in out.fills:
                     ctx.emit(EventKind.FILL, f"fill {f.side.value} {f.qty} {f.symbol} @ "
                              f"{f.price} (fee {f.fee} {f.fee_currency})",
