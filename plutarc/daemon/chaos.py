@@ -22,6 +22,7 @@ import signal
 
 ENV = "PLUTARC_FAILPOINTS"
 POINTS = ("after_journal", "after_send", "after_fill")
+MARK = "plutarc failpoint: SIGKILL at "
 
 
 def parse(spec: str) -> tuple[dict[str, float], int | None]:
@@ -52,9 +53,11 @@ _draw = random.Random(f"{_SEED}:{os.getpid()}").random
 
 
 def failpoint(name: str) -> None:
-    """Maybe die here, as a power cut would: no cleanup, no flush, no goodbye."""
+    """Maybe die here, as a power cut would: no cleanup, no flush; one line on stderr says
+    where (the chaos suite counts kills by point from it)."""
     if not ENABLED:
         return
     chance = _POINTS.get(name, 0.0)
     if chance > 0.0 and _draw() < chance:
+        os.write(2, f"{MARK}{name}\n".encode())
         os.kill(os.getpid(), signal.SIGKILL)

@@ -49,3 +49,4 @@ def test_a_certain_failpoint_kills_the_process_at_that_point() -> None:
     done = _run("after_journal:1.0,after_send:0")
     assert done.returncode == -signal.SIGKILL
     assert "passed after_send" in done.stdout and "passed after_journal" not in done.stdout
+    assert done.stderr == f"{chaos.MARK}after_journal\n"
