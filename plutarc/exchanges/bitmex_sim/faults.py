@@ -6,8 +6,10 @@ Kinds (each fires for ``count`` matching events, then disarms):
     delay              hold a REST answer (target rest) or websocket frames (target ws) ``ms``
     timeout_after_accept  execute an order request, then never answer (mode hang) or drop
                        the connection (mode drop)
-    duplicate          send websocket data frames twice
-    reorder            swap consecutive websocket data frames
+    duplicate          send websocket data frames twice (only frames of ``table`` if given,
+                       e.g. "execution")
+    reorder            swap consecutive websocket data frames (the first one of ``table``
+                       if given is held back behind the next data frame)
     silence            stop websocket data frames for ``seconds`` (pongs too unless pong=true)
     drop_sockets       close every websocket abruptly (immediate, not armed)
 """
@@ -35,6 +37,7 @@ class Fault:
     seconds: float = 0.0
     pong: bool = False
     retry_after_s: int = 1
+    table: str | None = None  # websocket faults: only frames of this table
     fired: int = 0
 
     def matches_rest(self, method: str, path: str) -> bool:
@@ -74,10 +77,13 @@ class Faults:
         self.silent_until = 0.0
         self.silence_pongs = False
 
-    def take(self, kind: str, method: str = "", path: str = "", target: str = "") -> Fault | None:
+    def take(self, kind: str, method: str = "", path: str = "", target: str = "",
+             table: str = "") -> Fault | None:
         """The first armed fault of ``kind`` matching this event, consumed once."""
         for fault in self.armed:
             if fault.kind != kind:
+                continue
+            if fault.table is not None and fault.table != table:
                 continue
             if method and not fault.matches_rest(method, path):
                 continue

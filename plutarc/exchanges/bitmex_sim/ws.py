@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -121,9 +122,10 @@ class WsHub:
                 delay = self.faults.take("delay", target="ws")
                 if delay is not None:
                     await asyncio.sleep(delay.ms / 1000)
-                if self.faults.take("duplicate") is not None:
+                table = _table_of(text) if self.faults.armed else ""
+                if self.faults.take("duplicate", table=table) is not None:
                     out = [text, text]
-                if held is None and self.faults.take("reorder") is not None:
+                if held is None and self.faults.take("reorder", table=table) is not None:
                     held = text
                     continue
                 if held is not None:
@@ -190,3 +192,12 @@ class WsHub:
         session.topics.add(topic)
         self._send(session, {"success": True, "subscribe": topic, "request": request})
         session.queue.put_nowait(json.dumps(partial_frame(self.exchange, table, symbol or None)))
+
+
+_TABLE = re.compile(r'^\{"table": ?"(\w+)"')
+
+
+def _table_of(text: str) -> str:
+    """The table of a data frame (our frames are dumped with the table first)."""
+    found = _TABLE.match(text)
+    return found.group(1) if found else ""
