@@ -11,17 +11,52 @@ import typer
 
 from plutarc.cli.output import console, fmt_ts, print_json, print_table
 from plutarc.errors import DaemonNotRunning, OperationTimeout, PlutarcError
-from plutarc.paths import resolve_paths
+from plutarc.paths import Paths, resolve_paths
 
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("run")
-def run_daemon() -> None:
-    """Run the daemon in the foreground (what systemd runs); SIGTERM stops it cleanly."""
-    from plutarc.daemon.server import run_foreground
+def _key_file_passphrase_needed(paths: Paths) -> bool:
+    """An encrypted key file exists and neither the environment nor systemd unlocks it."""
+    from plutarc.keys.backends import KEY_FILE_NAME, PASSPHRASE_ENV, SYSTEMD_CREDENTIAL
 
-    raise typer.Exit(run_foreground(resolve_paths()))
+    if not (paths.data_dir / KEY_FILE_NAME).exists() or os.environ.get(PASSPHRASE_ENV):
+        return False
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    return not (credentials and os.path.exists(os.path.join(credentials, SYSTEMD_CREDENTIAL)))
+
+
+def _ask_passphrase() -> str:
+    import getpass
+
+    return getpass.getpass("passphrase of the API key file: ")
+
+
+@app.command("run")
+def run_daemon(
+    passphrase_stdin: bool = typer.Option(
+        False, "--passphrase-stdin", help="Read the key file's passphrase from the first line "
+        "of stdin (what 'daemon start' hands its child)."),
+) -> None:
+    """Run the daemon in the foreground (what systemd runs); SIGTERM stops it cleanly.
+
+    An encrypted key file is unlocked from PLUTARC_KEYS_PASSPHRASE, the systemd credential
+    'plutarc-keys-passphrase', stdin (--passphrase-stdin) or a prompt on a terminal; without
+    any, the daemon runs with its keys locked until 'plutarc keys unlock'."""
+    from plutarc.daemon.server import run_foreground
+    from plutarc.keys.backends import PASSPHRASE_ENV
+
+    paths = resolve_paths()
+    if _key_file_passphrase_needed(paths):
+        if passphrase_stdin:
+            passphrase = sys.stdin.readline().rstrip("\r\n")
+        elif sys.stdin.isatty():
+            passphrase = _ask_passphrase()
+        else:
+            passphrase = ""
+        if passphrase:
+            os.environ[PASSPHRASE_ENV] = passphrase  # taken out again when the keys open
+    raise typer.Exit(run_foreground(paths))
 
 
 def _log_tail(path: os.PathLike[str], lines: int = 5) -> str:
@@ -51,17 +86,31 @@ def start(
                                    f"(pid {pid}); stop it with 'plutarc daemon stop'", pid)
     paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = paths.log_dir / "daemon.log"
+    argv = [sys.executable, "-m", "plutarc", "daemon", "run"]
+    passphrase = None
+    if _key_file_passphrase_needed(paths) and sys.stdin.isatty():
+        passphrase = _ask_passphrase()
+        argv.append("--passphrase-stdin")
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # The passphrase goes through a pipe, never the child's environment or arguments.
+    stdin_r, stdin_w = os.pipe() if passphrase is not None else (None, None)
+    stdin_action = ((os.POSIX_SPAWN_DUP2, stdin_r, 0) if stdin_r is not None
+                    else (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0))
     try:
         # posix_spawn in a new session: the daemon outlives this command and its terminal.
         child = os.posix_spawn(
-            sys.executable, [sys.executable, "-m", "plutarc", "daemon", "run"], dict(os.environ),
-            file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                          (os.POSIX_SPAWN_DUP2, log_fd, 1), (os.POSIX_SPAWN_DUP2, log_fd, 2)],
+            sys.executable, argv, dict(os.environ),
+            file_actions=[stdin_action, (os.POSIX_SPAWN_DUP2, log_fd, 1),
+                          (os.POSIX_SPAWN_DUP2, log_fd, 2)],
             setsid=True,
         )
+        if stdin_w is not None:
+            os.write(stdin_w, (passphrase or "").encode() + b"\n")
     finally:
         os.close(log_fd)
+        for fd in (stdin_r, stdin_w):
+            if fd is not None:
+                os.close(fd)
 
     def alive() -> bool:
         return os.waitpid(child, os.WNOHANG) == (0, 0)

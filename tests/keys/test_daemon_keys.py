@@ -93,3 +93,42 @@ def test_a_locked_key_file_is_unlocked_from_the_cli(
     finally:
         if daemon.proc is not None and daemon.proc.poll() is None:
             daemon.signal(signal.SIGTERM)
+
+
+@pytest.mark.slow
+def test_the_passphrase_can_come_through_stdin_and_never_reaches_the_environment(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from plutarc.daemon.client import wait_until_answering
+    from tests.daemon.conftest import daemon_env
+
+    daemon = start(home, monkeypatch, RIGHT)
+    asyncio.run(_add_key(daemon))
+    assert daemon.signal(signal.SIGTERM) == 0
+    monkeypatch.delenv("PLUTARC_KEYS_PASSPHRASE", raising=False)
+    env = daemon_env(home)
+    env.pop("PLUTARC_KEYS_PASSPHRASE", None)
+    with open(home / "stdin-daemon.out", "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "plutarc", "daemon", "run",
+                                 "--passphrase-stdin"], env=env, stdin=subprocess.PIPE,
+                                stdout=out, stderr=subprocess.STDOUT, cwd=home)
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(RIGHT.encode() + b"\n")
+        proc.stdin.close()
+
+        async def check() -> None:
+            await wait_until_answering(daemon.paths.socket, 30, lambda: proc.poll() is None)
+            async with DaemonClient(daemon.paths.socket) as client:
+                listing = await client.list_keys()
+                assert not listing.keystore.locked
+                assert [k.label for k in listing.keys] == ["main"]
+        asyncio.run(check())
+        environ = Path(f"/proc/{proc.pid}/environ").read_bytes()
+        assert RIGHT.encode() not in environ
+        assert RIGHT.encode() not in Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
