@@ -91,6 +91,9 @@ class PlutarcApp(App[None]):
     def bot_action(self, name: str, action: str) -> None:
         self.run_worker(actions.perform(self, name, action), group="actions")
 
+    def change_mode(self, name: str) -> None:
+        self.run_worker(actions.change_mode(self, name), group="actions")
+
     def action_panic(self) -> None:
         self.run_worker(actions.panic(self), group="actions")
 

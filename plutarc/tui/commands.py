@@ -39,6 +39,8 @@ class PlutarcCommands(Provider):
                              f"details of bot {name}"))
             commands.extend((f"{verb} {name}", partial(self.plutarc.bot_action, name, verb),
                              f"{verb} bot {name}") for verb in BOT_VERBS[1:])
+            commands.append((f"mode {name}", partial(self.plutarc.change_mode, name),
+                             f"switch stopped bot {name} to paper, testnet or live"))
         return commands
 
     async def discover(self) -> Hits:

@@ -67,7 +67,9 @@ class BotDetailScreen(LiveScreen):
         Binding("t", "act('start')", "Start"),
         Binding("s", "act('stop')", "Stop"),
         Binding("x", "act('flatten')", "Flatten"),
+        Binding("m", "mode", "Mode"),
         Binding("c", "next_symbol", "Chart symbol", show=False),
+        Binding("q", "app.quit", "Quit", show=False),  # no room in 80 columns; see help
     ]
 
     def __init__(self, bot_ref: str) -> None:
@@ -151,3 +153,6 @@ class BotDetailScreen(LiveScreen):
 
     def action_act(self, action: str) -> None:
         self.plutarc.bot_action(self.bot.name if self.bot else self.bot_ref, action)
+
+    def action_mode(self) -> None:
+        self.plutarc.change_mode(self.bot.name if self.bot else self.bot_ref)

@@ -56,7 +56,10 @@ class FleetScreen(LiveScreen):
         Binding("t", "act('start')", "Start"),
         Binding("s", "act('stop')", "Stop"),
         Binding("x", "act('flatten')", "Flatten"),
+        Binding("m", "mode", "Mode"),
         Binding("ctrl+k", "app.panic", "Kill"),
+        # 80 columns hold the keys above but not 'q Quit' too: q still quits (see help)
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:
@@ -112,3 +115,10 @@ class FleetScreen(LiveScreen):
             self.notify("no bot selected", severity="warning", timeout=3)
             return
         self.plutarc.bot_action(bot.name, action)
+
+    def action_mode(self) -> None:
+        bot = self.selected_bot()
+        if bot is None:
+            self.notify("no bot selected", severity="warning", timeout=3)
+            return
+        self.plutarc.change_mode(bot.name)

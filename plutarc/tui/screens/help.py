@@ -24,7 +24,7 @@ live through its event stream. Closing the TUI never stops a bot.
 | `o` | positions and open orders |
 | `e` | templates: edit the stored strategy templates |
 | `b` | backtests: run one in the daemon, read its results |
-| `ctrl+p` | command palette (open a bot, pause, resume, switch screens) |
+| `ctrl+p` | command palette (open a bot, pause, resume, mode, switch screens) |
 | `ctrl+k` | KILL SWITCH: every bot paused, orders cancelled, positions closed (type `panic`) |
 | `?` | this help |
 | `q` | quit |
@@ -35,8 +35,9 @@ live through its event stream. Closing the TUI never stops a bot.
 | `enter` | open the selected bot |
 | `p` / `r` | pause (no new entries) / resume |
 | `t` | start a stopped bot |
-| `s` | stop (asks you to type the bot's name) |
+| `s` | stop (type the bot's name; holding a position, choose: flatten first or leave it open) |
 | `x` | flatten: close its positions at market (asks you to type the bot's name) |
+| `m` | mode of a stopped bot: paper, testnet or live (live: type the bot's name) |
 | `escape` | back |
 
 ## Templates
