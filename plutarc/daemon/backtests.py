@@ -1,7 +1,8 @@
 """Backtests launched through the daemon: run off the event loop, progress on the stream.
 
 The daemon runs the same ``plutarc.backtest.service.run_request`` as the CLI, in a worker
-thread with its own results-store connection, so a long run never blocks the bots.
+thread with its own results-store connection, so a long run never blocks the bots. A template
+stored in the daemon (what the TUI's editor saves) runs from a copy of that exact version.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from plutarc.daemon.events import EventSink
+from plutarc.daemon.store import TemplateRecord
 from plutarc.errors import PlutarcError, UsageError
 from plutarc.models.events import EventKind, Severity
 
@@ -43,20 +45,46 @@ class BacktestJobs:
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, request_data: dict[str, Any]) -> BacktestJob:
+    def start(self, request_data: dict[str, Any],
+              stored: TemplateRecord | None = None) -> BacktestJob:
+        """Check the request, then start it; ``stored``: run this stored template version
+        (already validated by the caller) instead of a template file."""
         from plutarc.backtest.service import BacktestRequest
 
-        request = BacktestRequest.model_validate(request_data)
+        check_sources(request_data, stored is not None)
         if sum(j.state == "running" for j in self.jobs.values()) >= MAX_RUNNING:
             raise UsageError(f"{MAX_RUNNING} backtests are already running; wait for one")
-        job = BacktestJob(next(self._ids), request.model_dump())
+        if stored is not None:
+            request_data = {**request_data, "template": str(self._template_file(stored))}
+        request = BacktestRequest.model_validate(request_data)
+        view = request.model_dump()
+        if stored is not None:
+            view.update(stored_template=stored.name, template_version=stored.version)
+        job = BacktestJob(next(self._ids), view)
         self.jobs[job.job_id] = job
         task = asyncio.get_running_loop().create_task(self._run(job, request))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        self.sink.emit(EventKind.ACTIVITY, f"backtest {job.job_id} started: {request.template} "
-                       f"on {Path(request.data).name}", data={"backtest_job": job.job_id})
+        template = (f"stored template {stored.name} v{stored.version}" if stored
+                    else request.template)
+        source = (f"{request.venue} {request.symbol}" if request.venue
+                  else Path(request.data or "").name)
+        self.sink.emit(EventKind.ACTIVITY, f"backtest {job.job_id} started: {template} "
+                       f"on {source}", data={"backtest_job": job.job_id})
         return job
+
+    def _template_file(self, stored: TemplateRecord) -> Path:
+        """The stored TOML as a file the backtest loads: one per name and version, so a run
+        started before an edit keeps reading the version it was started with."""
+        directory = (self.results_db.parent / "backtest-templates"
+                     / f"{stored.name}@v{stored.version}")
+        path = directory / f"{stored.name}.toml"  # the stem names it when the TOML does not
+        if not path.is_file() or path.read_text() != stored.toml:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            partial = path.with_suffix(".partial")
+            partial.write_text(stored.toml)
+            partial.replace(path)
+        return path
 
     async def _run(self, job: BacktestJob, request) -> None:
         loop = asyncio.get_running_loop()
@@ -124,9 +152,49 @@ class BacktestJobs:
             run = store.get(run_id)
             equity = store.series(run_id, "equity")
             return {"id": run.id, "template": run.row["template_name"],
+                    "template_toml": run.row["template_toml"],
+                    "data_source": run.row["data_source"],
                     "symbol": run.row["symbol"], "metrics": run.metrics,
                     "trades": store.trades(run_id),
                     "equity": {"ts_ms": equity["ts_ms"].tolist(),
                                "equity": equity["equity"].tolist()}}
         finally:
             store.close()
+
+
+def check_sources(request: dict[str, Any], stored: bool) -> None:
+    """Refuse, before anything runs or is stored, a request whose template or candles cannot
+    be found: one template (a file name, or a stored one), and candles from a file or a venue."""
+    from plutarc.backtest.venue_data import SUPPORTED, to_ms
+    from plutarc.strategy.template_catalog import find_template
+
+    template = request.get("template")
+    if stored == bool(template):
+        raise UsageError("give one template: 'template' (a template file the daemon has) or "
+                         "'stored_template' (a template stored in the daemon)")
+    if template:
+        find_template(template)  # TemplateError (422) naming the closest known one
+    venue, data = request.get("venue"), request.get("data")
+    if bool(venue) == bool(data):
+        raise UsageError("give the candles one way: 'data' (a candle file on the daemon's "
+                         "machine) or 'venue' with 'symbol', 'start' and 'end'")
+    if not venue:
+        if request.get("venue_url"):
+            raise UsageError("'venue_url' needs 'venue'")
+        return
+    if venue not in SUPPORTED:
+        raise UsageError(f"venue {venue!r}: backtest candles can come from "
+                         f"{', '.join(SUPPORTED)}")
+    missing = [name for name in ("symbol", "start", "end") if not request.get(name)]
+    if missing:
+        raise UsageError(f"a backtest on {venue} candles needs {', '.join(missing)}")
+    try:
+        start_ms, end_ms = (to_ms(request[name], name) for name in ("start", "end"))
+    except UsageError:
+        raise UsageError(f"start {request['start']!r} and end {request['end']!r} must be ISO "
+                         "dates/times (UTC) or epoch ms") from None
+    if end_ms <= start_ms:
+        raise UsageError(f"end {request['end']!r} must be after start {request['start']!r}")
+    url = request.get("venue_url")
+    if url and not url.startswith(("http://", "https://")):
+        raise UsageError(f"venue_url {url!r} must be an http:// or https:// address")

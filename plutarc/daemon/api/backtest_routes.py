@@ -8,16 +8,28 @@ from aiohttp import web
 from pydantic import Field
 
 from plutarc.daemon.api.http import parse_body, respond
+from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import ApiModel, Envelope
-from plutarc.daemon.backtests import BacktestJobs
+from plutarc.daemon.backtests import BacktestJobs, check_sources
+from plutarc.daemon.bot_config import check_name
+from plutarc.daemon.errors import NotFound
+from plutarc.daemon.store import TemplateRecord
+from plutarc.errors import UsageError
 
 BACKTESTS = web.AppKey("backtests", BacktestJobs)
 routes = web.RouteTableDef()
 
 
 class BacktestStartRequest(ApiModel):
-    template: str
-    data: str
+    template: str | None = Field(None, description="A template file the daemon has (name or "
+                                                   "path); or give stored_template.")
+    stored_template: str | None = Field(None, description="A template stored in the daemon "
+                                                          "(PUT /v1/templates/NAME).")
+    data: str | None = Field(None, description="A candle file on the daemon's machine; or give "
+                                               "venue, symbol, start and end.")
+    venue: str | None = Field(None, description="Fetch the candles and contract from a venue.")
+    venue_url: str | None = Field(None, description="The venue's REST base; default its live "
+                                                    "endpoint.")
     symbol: str | None = None
     start: str | None = None
     end: str | None = None
@@ -45,8 +57,30 @@ class BacktestRunResponse(Envelope):
 @routes.post("/v1/backtests")
 async def start_backtest(request: web.Request) -> web.Response:
     body = await parse_body(request, BacktestStartRequest)
-    job = request.app[BACKTESTS].start(body.model_dump())
+    data = body.model_dump(exclude={"stored_template"})
+    check_sources(data, stored=body.stored_template is not None)  # before any lookup
+    stored = None
+    if body.stored_template is not None:
+        stored = _stored_template(request, body.stored_template)
+    job = request.app[BACKTESTS].start(data, stored)
     return respond(BacktestJobResponse(job=job.view()), status=202)
+
+
+def _stored_template(request: web.Request, name: str) -> TemplateRecord:
+    """The stored template ``name``, validated as a bot would use it (422 when broken)."""
+    try:
+        check_name(name, "stored_template")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    service = request.app[SERVICE]
+    try:
+        template = service.get_template(name)
+    except NotFound:
+        known = ", ".join(t.name for t in service.list_templates()) or "none stored yet"
+        raise UsageError(f"no template named {name!r} is stored in the daemon (stored: "
+                         f"{known})") from None
+    service.validate_template(name, template.toml)
+    return template
 
 
 @routes.get("/v1/backtests")
