@@ -125,6 +125,12 @@ def write_trades_csv(path: Path, trades: Sequence[Mapping[str, Any]]) -> int:
     return len(trades)
 
 
+STORED = "stored:"
+"""Prefix of a template choice that names a template stored in the daemon (not a file)."""
+VENUE = "venue:"
+"""Prefix of a candle choice that fetches from a venue (the path field is then its URL)."""
+
+
 @dataclass(frozen=True)
 class LaunchForm:
     template: str
@@ -133,15 +139,31 @@ class LaunchForm:
     start: str = ""
     end: str = ""
     cash: str = ""
+    path: str = ""
+    """A candle file on the daemon's machine; with a venue chosen, the venue's REST URL."""
 
     def request(self) -> dict[str, Any]:
         """The body of POST /v1/backtests; UsageError naming the field that is wrong."""
         if not self.template:
             raise UsageError("pick a template")
-        if not self.data:
-            raise UsageError("pick a bundled candle file or give a file path on the daemon's "
-                             "machine")
-        body: dict[str, Any] = {"template": self.template, "data": self.data}
+        body: dict[str, Any] = (
+            {"stored_template": self.template.removeprefix(STORED)}
+            if self.template.startswith(STORED) else {"template": self.template})
+        path = self.path.strip()
+        if self.data.startswith(VENUE):
+            venue = self.data.removeprefix(VENUE)
+            missing = [label for label, value in (("symbol", self.symbol), ("from", self.start),
+                                                  ("to", self.end)) if not value.strip()]
+            if missing:
+                raise UsageError(f"candles from {venue} need {', '.join(missing)}")
+            body["venue"] = venue
+            if path:
+                body["venue_url"] = path
+        elif path or self.data:
+            body["data"] = path or self.data
+        else:
+            raise UsageError("pick bundled candles or a venue, or give a file path on the "
+                             "daemon's machine")
         for name in ("symbol", "start", "end"):
             value = getattr(self, name).strip()
             if value:
@@ -155,3 +177,11 @@ class LaunchForm:
                 raise UsageError(f"starting cash must be above 0, got {self.cash}")
             body["starting_cash"] = cash
         return body
+
+    def describe(self) -> str:
+        """What runs on what, for the status line."""
+        template = (f"{self.template.removeprefix(STORED)} (stored)"
+                    if self.template.startswith(STORED) else self.template)
+        if self.data.startswith(VENUE):
+            return f"{template} on {self.data.removeprefix(VENUE)} {self.symbol.strip()}"
+        return f"{template} on {Path(self.path.strip() or self.data).name}"

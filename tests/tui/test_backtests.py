@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Select, TabbedContent
 from plutarc.tui.app import PlutarcApp
 from plutarc.tui.screens.backtests import BacktestsScreen
 from plutarc.tui.screens.fleet import FleetScreen
+from plutarc.tui.screens.templates import TemplatesScreen
 from plutarc.tui.widgets.series_chart import SeriesChart
 from tests.tui.conftest import Daemon
 from tests.tui.test_fleet import app_for, until
@@ -20,7 +21,8 @@ def status(app: PlutarcApp) -> str:
 
 
 async def open_form(app: PlutarcApp, pilot) -> BacktestsScreen:  # noqa: ANN001
-    await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen))
+    await until(pilot, lambda: not app.link
+                and isinstance(app.screen, FleetScreen | TemplatesScreen))
     await pilot.press("b")
     await until(pilot, lambda: isinstance(app.screen, BacktestsScreen)
                 and app.screen._choices_loaded, what="the form's choices")
@@ -88,3 +90,55 @@ async def test_a_bad_request_says_why_and_starts_nothing(daemon: Daemon) -> None
         await until(pilot, lambda: status(app).startswith("backtest failed:"), timeout_s=20,
                     what="the daemon's refusal")
         assert screen.result is None
+
+
+async def test_an_edited_template_is_backtested_from_the_form(daemon: Daemon) -> None:
+    from plutarc.tui.template_form import renamed_toml
+    from tests.tui.conftest import TEMPLATE
+    from tests.tui.test_templates import field, open_editor, type_into
+    from tests.tui.test_templates import status as editor_status
+
+    async with daemon.client() as api:
+        await api.put_template("bt-edit", renamed_toml(TEMPLATE, "bt-edit"))
+    app = app_for(daemon, heartbeat_refresh_s=60.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(app, pilot, "bt-edit")
+        await type_into(pilot, field(app, "components.0.params.fast"), "13")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "v1 -> v2" in editor_status(app), what="saved")
+        await pilot.press("escape")
+
+        screen = await open_form(app, pilot)
+        picker = screen.query_one("#bt-template", Select)
+        assert ("bt-edit (stored v2)", "stored:bt-edit") in picker._options  # the new version
+        fill(screen, template="stored:bt-edit", start="2024-01-03", end="2024-01-04",
+             cash="100000")  # its fixed 1 BTC needs more than the default
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: status(app).startswith(("run #", "not started", "backtest "
+                                                            "failed")), timeout_s=30,
+                    what="the run's results")
+        assert status(app).startswith("run #"), status(app)
+        assert screen.result is not None
+        run = await daemon.client().backtest_run(int(screen.result["id"]))
+    assert run["template"] == "bt-edit" and "fast = 13" in run["template_toml"]
+    jobs = (await daemon.client().backtests())[1]
+    assert any(j["request"].get("stored_template") == "bt-edit"
+               and j["request"]["template_version"] == 2 for j in jobs)
+
+
+async def test_venue_candles_need_a_symbol_and_a_range(daemon: Daemon) -> None:
+    app = app_for(daemon, heartbeat_refresh_s=60.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form(app, pilot)
+        screen.query_one("#bt-template", Select).value = "scalp_1m"
+        screen.query_one("#bt-data", Select).value = "venue:bitmex"
+        await pilot.pause()
+        assert "venue URL" in screen.query_one("#bt-path", Input).placeholder
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: status(app) == "not started: candles from bitmex need "
+                    "symbol, from, to", what="the form's refusal")
+        for name, value in (("symbol", "XBTUSD"), ("start", "2024-01-02"), ("end", "2024-01-01")):
+            screen.query_one(f"#bt-{name}", Input).value = value
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "must be after start" in status(app), what="the daemon's 400")
+        assert screen.job is None

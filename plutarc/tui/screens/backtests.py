@@ -29,7 +29,9 @@ from textual.widgets import (
 
 from plutarc.errors import PlutarcError
 from plutarc.tui.backtest_view import (
+    STORED,
     TRADE_COLUMNS,
+    VENUE,
     LaunchForm,
     metric_rows,
     regime_rows,
@@ -44,6 +46,9 @@ from plutarc.tui.widgets.series_chart import SeriesChart
 from plutarc.tui.widgets.tables import refill
 
 POLL_S = 0.2
+VENUES = ("bitmex",)
+PATH_HINT = "or a file path (daemon side)"
+URL_HINT = "venue URL (empty: its live API)"
 
 
 class BacktestsScreen(LiveScreen):
@@ -61,6 +66,7 @@ class BacktestsScreen(LiveScreen):
         """The stored run on show: GET /v1/backtests/{id}."""
         self.status_text = ""
         self._choices_loaded = False
+        self._file_templates: list[tuple[str, str]] = []
         self.trades: list[Any] = []
         self.sort_field = "seq"
         self.sort_reverse = False
@@ -72,8 +78,7 @@ class BacktestsScreen(LiveScreen):
             yield Select([], prompt="template", id="bt-template", compact=True)
             yield Select([], prompt="bundled candles", id="bt-data", compact=True)
         with Horizontal(classes="bt-form"):
-            yield Input(placeholder="or a file path (daemon side)", id="bt-path",
-                        compact=True)
+            yield Input(placeholder=PATH_HINT, id="bt-path", compact=True)
             yield Input(placeholder="symbol", id="bt-symbol", compact=True)
             yield Input(placeholder="from", id="bt-start", compact=True,
                         tooltip="ISO date/time (UTC) or epoch ms, e.g. 2024-01-03")
@@ -109,15 +114,24 @@ class BacktestsScreen(LiveScreen):
         self.sub_title = "Backtests"
 
     async def load(self) -> None:
-        """The form's choices (once: a re-read must not undo a choice) and the stored runs."""
+        """The form's choices and the stored runs. Stored templates are read again each time
+        (the editor may just have saved one); a choice still offered stays chosen."""
         if not self._choices_loaded:
-            templates, files = await asyncio.gather(self.client.template_catalog(),
-                                                    self.client.data_files())
-            self.query_one("#bt-template", Select).set_options(
-                [(t.name, t.name) for t in templates])
+            files, data = await asyncio.gather(self.client.template_catalog(),
+                                               self.client.data_files())
+            self._file_templates = [(t.name, t.name) for t in files]
             self.query_one("#bt-data", Select).set_options(
-                [(f.name, f.path) for f in files])
-            self._choices_loaded = True
+                [(f.name, f.path) for f in data]
+                + [(f"{venue} (venue: symbol, from, to)", VENUE + venue) for venue in VENUES])
+        stored = await self.client.list_templates()
+        picker = self.query_one("#bt-template", Select)
+        chosen = picker.value
+        options = [(f"{t.name} (stored v{t.version})", STORED + t.name) for t in stored]
+        options += self._file_templates
+        picker.set_options(options)
+        if chosen is not Select.NULL and any(value == chosen for _label, value in options):
+            picker.value = chosen
+        self._choices_loaded = True
         runs, _jobs = await self.client.backtests()
         refill(self.query_one("#bt-runs", DataTable), [
             (str(r["id"]), (f"#{r['id']}", r["template"], r["symbol"], fmt_time(r["start_ms"]),
@@ -133,9 +147,14 @@ class BacktestsScreen(LiveScreen):
         data = self.query_one("#bt-data", Select).value
         return LaunchForm(
             template="" if template is Select.NULL else str(template),
-            data=text("#bt-path") or ("" if data is Select.NULL else str(data)),
+            data="" if data is Select.NULL else str(data), path=text("#bt-path"),
             symbol=text("#bt-symbol"), start=text("#bt-start"), end=text("#bt-end"),
             cash=text("#bt-cash"))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "bt-data":
+            venue = str(event.value).startswith(VENUE)
+            self.query_one("#bt-path", Input).placeholder = URL_HINT if venue else PATH_HINT
 
     def action_run(self) -> None:
         if self.job is not None and self.job.get("state") == "running":
@@ -144,16 +163,16 @@ class BacktestsScreen(LiveScreen):
         self.run_worker(self._launch(), group="backtest", exclusive=True)
 
     async def _launch(self) -> None:
+        form = self.form()
         try:
-            body = self.form().request()
+            body = form.request()
             self.job = job = await self.client.start_backtest(body)
         except PlutarcError as exc:
             self._status(f"not started: {exc}", error=True)
             return
         bar = self.query_one("#bt-progress", ProgressBar)
         bar.update(progress=0.0)
-        self._status(f"job {job['job_id']} running: {body['template']} on "
-                     f"{Path(body['data']).name}")
+        self._status(f"job {job['job_id']} running: {form.describe()}")
         while job["state"] == "running":
             await asyncio.sleep(POLL_S)
             try:

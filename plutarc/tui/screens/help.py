@@ -51,10 +51,14 @@ live through its event stream. Closing the TUI never stops a bot.
 ## Backtests
 | key | does |
 |---|---|
-| `ctrl+r` | run the form's backtest in the daemon |
+| `ctrl+r` | run the form's backtest in the daemon (see below for what it can run) |
 | `s` | sort the trades by the column under the cursor (again: reverse) |
 | `ctrl+e` | export the trades, as sorted, to the CSV file named below |
 | `enter` | on the Runs tab: show a stored run |
+
+The form runs a stored template (as the editor last saved it) or a template file, on
+bundled candles, a file on the daemon's machine, or a venue's candles (give symbol, from
+and to; the path field then takes the venue's URL, empty for its live API).
 
 A value out of bounds is marked at its field, and nothing is saved until it is fixed.
 The footer's `faoeb screens` are the five screen keys above.
