@@ -137,9 +137,28 @@ class LiveWorker:
             source = venue.stream_candles(leg.symbol, interval)
             self._pumps.append(asyncio.create_task(self._pump_candles(leg, source),
                                                    name=f"live-candles-{leg.symbol}"))
+        await self._candles_since_warmup(venue, interval)
         ctx.heartbeat()
         ctx.mark_ready()
         return True
+
+    async def _candles_since_warmup(self, venue: Venue, interval: str) -> None:
+        """A candle that closed between the warm-up read and the stream's subscription
+        would otherwise wait for the next close (a whole bar late): once the stream is
+        live, read what closed meanwhile; the loop acts on each candle once."""
+        await asyncio.sleep(0)  # the pumps subscribe
+        wait_live = getattr(venue, "wait_streams_live", None)
+        if wait_live is not None:
+            with contextlib.suppress(Exception):
+                await wait_live(10.0)
+        now = await venue.server_time_ms()
+        for leg in self.legs:
+            start = leg.last_ts + leg.interval_ms
+            end = now - now % leg.interval_ms
+            if leg.last_ts < 0 or end <= start:
+                continue
+            for candle in await venue.candles(leg.symbol, interval, start, end):
+                self._events.put_nowait(("candle", (leg, candle)))
 
     # the loop ----------------------------------------------------------------------------
     async def _loop(self, ctx: BotContext, venue: Venue) -> None:
