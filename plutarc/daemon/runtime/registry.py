@@ -66,6 +66,9 @@ def default_registry(env: Mapping[str, str] | None = None) -> WorkerRegistry:
     from plutarc.daemon.paper import register_workers as register_paper  # paper bots on "sim"
 
     register_paper(registry)
+    from plutarc.daemon.live import register_workers as register_live  # bitmex live/testnet
+
+    register_live(registry)
     plugins = [m.strip() for m in env.get(PLUGIN_ENV, "").split(",") if m.strip()]
     registry.load_plugins(plugins)
     return registry
