@@ -22,6 +22,15 @@ def notional(inst: Instrument, qty: Decimal, price: Decimal) -> Decimal:
     return qty * inst.multiplier * price
 
 
+def quote_notional(inst: Instrument, qty: Decimal, price: Decimal) -> Decimal:
+    """Absolute position value in the quote currency (USD for XBTUSD, USDT for BTCUSDT): what
+    a trader means by 'position size'. Inverse contracts are worth their face value in quote;
+    quanto ones have no quote value without a cross rate, so they stay in the settle coin."""
+    if inst.kind is ContractKind.INVERSE:
+        return abs(qty) * inst.multiplier
+    return notional(inst, qty, price)
+
+
 def pnl(inst: Instrument, signed_qty: Decimal, entry: Decimal, exit_: Decimal) -> Decimal:
     """Realised PnL in the settle currency of closing ``signed_qty`` (>0 long) at ``exit_``."""
     if inst.kind is ContractKind.INVERSE:

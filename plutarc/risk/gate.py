@@ -140,7 +140,7 @@ def _reference_price(request: OrderRequest, view: MarketView) -> Decimal | None:
 
 def _exposure_after(request: OrderRequest, view: MarketView, inst: Instrument
                     ) -> tuple[Decimal, Decimal] | None:
-    """(resulting position, its notional) or None when no price is known yet."""
+    """(resulting position, its notional in the settle currency) or None without a price."""
     price = _reference_price(request, view)
     if price is None or price <= 0:
         return None
@@ -157,7 +157,8 @@ def _position_size(request: OrderRequest, limits: GateLimits, view: MarketView,
     if exposure is None:
         return _block("max_position_notional", "no price known yet to value the position",
                       limit=cap)
-    after, value = exposure
+    after = exposure[0]
+    value = cm.quote_notional(inst, after, _reference_price(request, view))  # type: ignore[arg-type]
     if value > cap:
         return _block("max_position_notional", f"position {after} would be worth "
                       f"{value:.2f}, the limit is {cap}", position=after,

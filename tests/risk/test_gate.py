@@ -9,7 +9,7 @@ import pytest
 
 from plutarc.backtest.instruments import generic_instrument
 from plutarc.daemon.bot_config import RiskLimits
-from plutarc.models import OrderRequest, OrderType, Side
+from plutarc.models import ContractKind, OrderRequest, OrderType, Side
 from plutarc.risk.gate import GateLimits, MarketView, RiskGate, check_order, is_closing
 
 D = Decimal
@@ -143,3 +143,16 @@ def test_the_gate_is_fast_enough_for_the_order_path() -> None:
         gate.check(request, FLAT, INST, i)
     per_check_us = (time.perf_counter() - start) / 5000 * 1e6
     assert per_check_us < 200, per_check_us
+
+
+def test_the_position_cap_of_an_inverse_contract_is_in_quote_currency() -> None:
+    xbtusd = generic_instrument("XBTUSD", kind=ContractKind.INVERSE, tick="0.5", lot="1")
+    view = MarketView(D(0), 0, D(40000), equity=D("0.5"), planned_stop=None)  # 0.5 XBT
+    limits = GateLimits(max_position_notional=D(1000))  # USD, as RiskLimits documents it
+    assert check_order(market("1000"), limits, view, xbtusd).allowed  # 1000 contracts = $1000
+    verdict = check_order(market("1001"), limits, view, xbtusd)
+    assert verdict.rule == "max_position_notional" and verdict.values["notional"] == "1001.00"
+    # Leverage stays in the settle coin: $1000 at 40000 is 0.025 XBT against 0.5 XBT.
+    assert check_order(market("1000"), GateLimits(max_leverage=D("0.05")), view, xbtusd).allowed
+    assert not check_order(market("1000"), GateLimits(max_leverage=D("0.04")), view,
+                           xbtusd).allowed
