@@ -65,9 +65,11 @@ class LiveWorker:
         self._pumps: list[asyncio.Task[None]] = []
         self._equity: dict[str, tuple[float, float]] = {}  # currency -> (value, read at)
         self._switch_alerted = False
+        self._ctx: BotContext | None = None
 
     # lifecycle ---------------------------------------------------------------------------
     async def run(self, ctx: BotContext) -> None:
+        self._ctx = ctx
         venue = self.venue = self.venue_factory(ctx.bot)
         latency = getattr(venue, "latency", None)
         try:
@@ -133,6 +135,8 @@ class LiveWorker:
         counts = await reconcile(ctx, venue, self.legs)
         ctx.activity(f"connected to {venue.name} ({ctx.bot.mode}); warmed on closed {interval} "
                      f"candles; reconciled: {counts}", **counts)
+        for leg in self.legs:
+            await self._guard_stop(ctx, venue, leg)
         for leg in self.legs:
             source = venue.stream_candles(leg.symbol, interval)
             self._pumps.append(asyncio.create_task(self._pump_candles(leg, source),
@@ -234,7 +238,31 @@ class LiveWorker:
                     await leg.execution.apply(intents)
                 if intents is not None:
                     self._equity.clear()  # balances moved: read them again
+                    if self.venue is not None and self._ctx is not None:
+                        await self._guard_stop(self._ctx, self.venue, leg)
                 return
+
+    async def _guard_stop(self, ctx: BotContext, venue: Venue, leg: LiveLeg) -> None:
+        """A position whose stop rests on the venue holds the dead man's switch disarmed, so
+        the switch cannot cancel that stop if the daemon dies; flat, it is released."""
+        switch = getattr(venue, "dead_mans_switch", None)
+        if switch is None or not venue.capabilities.exchange_side_stops:
+            return
+        holder = f"{ctx.bot_id}:{leg.symbol}"
+        was_held = switch.held
+        try:
+            if leg.kernel.policy.flat:
+                await switch.release(holder)
+            else:
+                await switch.hold(holder)
+        except VenueError as exc:
+            ctx.emit(EventKind.ALERT, f"dead man's switch not updated for {leg.symbol}: {exc}",
+                     severity=Severity.WARNING)
+            return
+        if switch.held != was_held:
+            ctx.activity("dead man's switch held off: the open position's stop must outlive "
+                         "the daemon" if switch.held else "dead man's switch armed again: flat",
+                         symbol=leg.symbol, held=switch.held)
 
     async def _equity_of(self, venue: Venue, currency: str) -> float:
         cached = self._equity.get(currency)

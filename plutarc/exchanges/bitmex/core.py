@@ -53,7 +53,8 @@ class AdapterCore:
         self.book = InstrumentBook(self.config, self.rest_get, self.feed)
         self.live = LiveStreams(self, self.config, self.feed, self._clock, credentials)
         self.dead_mans_switch = DeadMansSwitch(
-            self.http, self.config.dead_man_timeout_ms, self.config.dead_man_refresh_s
+            self.http, self.config.dead_man_timeout_ms, self.config.dead_man_refresh_s,
+            account=f"{self.config.rest_base}|{credentials.api_key if credentials else ''}",
         )
         self.state = AdapterState.NEW
 

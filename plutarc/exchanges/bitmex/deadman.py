@@ -3,6 +3,12 @@
 If our process dies or loses the venue, BitMEX cancels every open order once the timeout
 passes. The task re-arms well before that (every ``refresh_s``); stopping disarms it with
 ``timeout=0``. Arming is idempotent, so failures are retried by the HTTP layer.
+
+cancelAllAfter also cancels resting stop orders, the protection of an open position. So
+while any bot on the account holds a position guarded by an exchange-side stop, the switch
+is *held*: every refresh sends ``timeout=0`` instead, and the stop outlives the daemon.
+Flat again (every holder released), the switch arms again: stale entry orders are what it
+is for. Holds are per account (API key): every bot's switch on it obeys them.
 """
 
 from __future__ import annotations
@@ -18,11 +24,16 @@ from plutarc.exchanges.bitmex.http import BitmexHttp
 log = logging.getLogger("plutarc.exchanges.bitmex.deadman")
 
 
+_HOLDS: dict[str, set[str]] = {}  # account -> holders keeping its switch disarmed
+
+
 class DeadMansSwitch:
-    def __init__(self, http: BitmexHttp, timeout_ms: int, refresh_s: float) -> None:
+    def __init__(self, http: BitmexHttp, timeout_ms: int, refresh_s: float,
+                 account: str = "") -> None:
         if refresh_s * 1000 >= timeout_ms:
             raise ValueError("the dead man's switch must be refreshed before it fires")
         self._http = http
+        self.account = account
         self.timeout_ms = timeout_ms
         self.refresh_s = refresh_s
         self.arms = 0
@@ -45,20 +56,43 @@ class DeadMansSwitch:
         self.last_reply = reply
         return reply
 
+    @property
+    def held(self) -> bool:
+        """True while a position on this account relies on resting stops."""
+        return bool(_HOLDS.get(self.account))
+
+    async def hold(self, holder: str) -> None:
+        """``holder`` (a bot's symbol) has a position protected by a resting stop: disarm."""
+        was_held = self.held
+        _HOLDS.setdefault(self.account, set()).add(holder)
+        if not was_held and self.running:
+            await self._refresh()
+
+    async def release(self, holder: str) -> None:
+        """``holder`` is flat again; the switch arms once nobody on the account holds it."""
+        holders = _HOLDS.get(self.account, set())
+        if holder not in holders:
+            return
+        holders.discard(holder)
+        if not holders and self.running:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        await self.arm(0 if self.held else None)
+        self.arms += 0 if self.held else 1
+
     async def start(self) -> None:
         """Arm now (errors raise: a switch that cannot arm must be noticed), then keep armed."""
         if self.running:
             return
-        await self.arm()
-        self.arms += 1
+        await self._refresh()
         self._task = asyncio.create_task(self._keep_armed(), name="bitmex-dead-mans-switch")
 
     async def _keep_armed(self) -> None:
         while True:
             await asyncio.sleep(self.refresh_s)
             try:
-                await self.arm()
-                self.arms += 1
+                await self._refresh()
                 self.last_error = None
             except VenueError as exc:
                 self.last_error = exc

@@ -232,3 +232,28 @@ async def test_linear_contract_settles_in_usdt_only():
             assert position.symbol == "LTCUSDT" and position.qty == 1000
         finally:
             await venue.close()
+
+
+async def test_a_protected_position_holds_the_switch_off_for_every_bot_on_the_account(server):
+    """cancelAllAfter would cancel the resting stop too: while any bot on the account holds
+    a stop-protected position, every switch on that account sends timeout=0."""
+    first = adapter_for(server, dead_man_timeout_ms=1000, dead_man_refresh_s=0.1)
+    second = adapter_for(server, dead_man_timeout_ms=1000, dead_man_refresh_s=0.1)
+    await first.start()
+    await second.start()
+    try:
+        assert server.dead_man_armed
+        await first.dead_mans_switch.hold("bot-a:XBTUSD")
+        assert not server.dead_man_armed and second.dead_mans_switch.held
+        await asyncio.sleep(0.35)  # the second bot's refreshes keep it off too
+        assert not server.dead_man_armed
+        stop = await first.place_order(req("guard-1", kind=OrderType.STOP_MARKET,
+                                           stop_price=last_close(server) - 3000))
+        await asyncio.sleep(1.2)  # longer than the timeout: nothing fires
+        assert server.dead_man_fired == 0
+        assert server.exchange.find(cl_ord_id=stop.client_id)["ordStatus"] == "New"
+        await first.dead_mans_switch.release("bot-a:XBTUSD")
+        assert server.dead_man_armed  # flat again: stale orders are cancelled if we die
+    finally:
+        await first.close()
+        await second.close()
