@@ -15,6 +15,7 @@ from plutarc.daemon.runtime import Supervisor, WorkerRegistry
 from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import DaemonStore
 from plutarc.models.events import EventKind
+from plutarc.storage.checkpoint import Checkpointer
 from plutarc.strategy.template_catalog import find_template
 
 TEMPLATES = ("scalp_1m", "trend_following", "mean_reversion", "momentum_breakout",
@@ -36,6 +37,9 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
     home = Path(tempfile.mkdtemp(prefix="pbench"))
     store = DaemonStore.open(home / "daemon.db")
     store.db.fsync_durable = fsync  # the daemon's [daemon] journal_fsync setting
+    store.db.execute("PRAGMA wal_autocheckpoint=0")  # as the daemon: checkpoints off-path
+    checkpointer = Checkpointer(home / "daemon.db")
+    checkpointer.start()
     clock = WallClock()
     sink = EventSink(store, EventBus(), clock)
     registry = WorkerRegistry()
@@ -61,4 +65,5 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
                 pending.discard(bot_id)
     elapsed = time.perf_counter() - started
     await service.supervisor.shutdown()
+    await checkpointer.stop()
     return elapsed, store

@@ -27,6 +27,7 @@ from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError
 from plutarc.models.events import EventKind, Severity
 from plutarc.paths import Paths
+from plutarc.storage.checkpoint import Checkpointer
 
 log = logging.getLogger("plutarc.daemon")
 
@@ -73,6 +74,9 @@ class Daemon:
         check_socket_path(self.paths.socket)
         store = DaemonStore.open(self.paths.database)
         store.db.fsync_durable = self.settings.daemon.journal_fsync
+        store.db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the order path
+        checkpointer = Checkpointer(self.paths.database)
+        checkpointer.start()
         sink = EventSink(store, EventBus(), self.clock)
         supervisor = Supervisor(store, sink, self.registry, self.clock,
                                 self.settings.daemon.heartbeat_interval_s)
@@ -103,6 +107,7 @@ class Daemon:
             sink.emit(EventKind.HEALTH, "daemon stopped")
         finally:
             await runner.cleanup()
+            await checkpointer.stop()
             store.close()
             if self.paths.socket.is_socket():
                 self.paths.socket.unlink()
