@@ -20,7 +20,8 @@ from tests.daemon.conftest import TEMPLATES, DaemonProcess
 from tests.daemon.test_paper_parity import wait_replayed
 
 BARS = 3 * 1440  # Mon 2024-01-01 .. Wed 2024-01-03
-SESSION = '\n[[sessions]]\ndays = ["mon", "tue", "wed", "thu", "fri"]\nstart = "09:00"\nend = "17:00"\n'
+SESSION = ('\n[[sessions]]\ndays = ["mon", "tue", "wed", "thu", "fri"]\n'
+           'start = "09:00"\nend = "17:00"\n')
 TEMPLATE = (TEMPLATES / "scalp_1m.toml").read_text().replace(
     'name = "scalp_1m"', 'name = "scalp_sessions"') + SESSION
 

@@ -1,4 +1,4 @@
-"""Session sleep/wake on a controlled clock: SessionWatch decisions and the apscheduler WakeTimer."""
+"""Session sleep/wake on a controlled clock: SessionWatch decisions, the apscheduler WakeTimer."""
 
 from __future__ import annotations
 
