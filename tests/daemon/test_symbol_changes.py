@@ -44,3 +44,27 @@ def test_symbols_change_while_the_bot_runs(home: Path) -> None:
         asyncio.run(scenario())
     finally:
         daemon.kill()
+
+
+def test_a_symbol_without_candles_is_refused_on_the_feed_and_the_bot_keeps_running(
+        home: Path) -> None:
+    daemon = DaemonProcess(home).start()
+
+    async def scenario() -> None:
+        async with daemon.client() as client:
+            await client.put_template("scalp_1m", (TEMPLATES / "scalp_1m.toml").read_text())
+            spec = BotSpec(name="nodata", template="scalp_1m", venue="sim", mode="paper",
+                           account="speed=20000;bars=1440", symbols=("BTCUSDT",))
+            bot = await client.create_bot(spec, start=True)
+            await asyncio.sleep(0.3)
+            await client.update_config(bot.id, ConfigPatch(symbols=("DOGEUSDT",)))
+            await wait_replayed(client, [bot.id], 120)
+            activity = await client.events(bot=bot.id, kinds=[EventKind.ACTIVITY], limit=500)
+            assert (await client.get_bot(bot.id)).state.value == "online"
+        assert any(e.message.startswith("cannot add DOGEUSDT: no bundled candles")
+                   for e in activity)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.kill()

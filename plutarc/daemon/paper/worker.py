@@ -181,6 +181,8 @@ class PaperWorker:
 
     def _drop_retired(self, ctx: BotContext) -> None:
         for leg in [leg for leg in self.legs if leg.retiring and leg.is_flat()]:
+            if len(self.legs) == 1:
+                return  # the replay needs one leg until an added symbol has joined
             self.legs.remove(leg)
             ctx.activity(f"stopped trading {leg.symbol}: flat, and no longer in the bot's "
                          "symbols", symbol=leg.symbol)
