@@ -6,7 +6,7 @@ strategy opened, so nothing fires close orders for it. The operator closes it ex
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,19 @@ def _sim_instrument(symbol: str) -> Instrument:
 
 # How each venue's contract spec is found; a venue missing here has no known minimum.
 INSTRUMENTS: dict[str, Callable[[str], Instrument]] = {"sim": _sim_instrument}
+# Contract specs live workers loaded from their venue (venue, symbol) -> Instrument.
+SEEN: dict[tuple[str, str], Instrument] = {}
+
+
+def remember_instruments(venue: str, instruments: Iterable[Instrument]) -> None:
+    """A live worker's venue specs, so dust on that venue is measured by its real minimum."""
+    for instrument in instruments:
+        SEEN[(venue, instrument.symbol)] = instrument
+
+
+def instrument_for(venue: str, symbol: str) -> Instrument | None:
+    spec = INSTRUMENTS.get(venue)
+    return spec(symbol) if spec is not None else SEEN.get((venue, symbol))
 
 
 class DustRow(BaseModel):
@@ -62,10 +75,10 @@ def find_dust(service: DaemonService, bot: str | None = None) -> list[DustRow]:
         "ORDER BY b.name, p.symbol", (bot_id, bot_id)).fetchall()
     out = []
     for r in rows:
-        spec = INSTRUMENTS.get(r["venue"])
-        if spec is None:
-            continue  # no known minimum: not called dust (reconciliation covers it)
-        instrument, qty = spec(r["symbol"]), Decimal(r["qty"])
+        instrument = instrument_for(r["venue"], r["symbol"])
+        if instrument is None:
+            continue  # no spec loaded yet (no bot on that venue ran since the start)
+        qty = Decimal(r["qty"])
         if is_dust(qty, instrument):
             out.append(DustRow(bot_id=r["bot_id"], bot=r["name"],
                                state="deleted" if r["deleted_ms"] else r["state"],

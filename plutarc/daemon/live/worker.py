@@ -42,6 +42,7 @@ from plutarc.exchanges.base import Venue
 from plutarc.intervals import interval_name
 from plutarc.models import Candle, Fill
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.dust import remember_instruments
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.strategy.kernel import SymbolKernel
 
@@ -98,6 +99,7 @@ class LiveWorker:
         base_ms = base_interval_ms(template, resolved)
         interval = interval_name(base_ms)
         instruments = {i.symbol: i for i in await venue.instruments()}
+        remember_instruments(ctx.bot.venue, instruments.values())
         missing = [s for s in ctx.config.symbols if s not in instruments]
         if missing:
             raise ConfigError(f"{venue.name} does not list {', '.join(missing)} (symbols are "

@@ -147,3 +147,19 @@ async def test_a_template_needing_candles_the_venue_cannot_serve_stays_online_an
     assert any("cannot serve the 5m candles" in m and "stays online" in m
                for m in _events(rig, bot_id))
     assert not rig.server.exchange.accepted_orders
+
+
+async def test_dust_on_the_venue_is_measured_by_the_specs_the_bot_loaded(rig: LiveRig) -> None:
+    from plutarc.models import Position
+    from plutarc.risk.dust import find_dust, instrument_for
+
+    bot_id = await rig.bot("quick")
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    bot = rig.service.get_bot(bot_id)
+    spec = instrument_for(bot.venue, "BTCUSD")
+    assert spec is not None and spec.lot_size > 1  # the venue's own lot, not a guess
+    half_lot = spec.lot_size / 2
+    rig.store.positions.upsert(bot_id, Position("BTCUSD", half_lot, Decimal(42000)))
+    dust = find_dust(rig.service, bot_id)
+    assert [(d.symbol, d.qty, d.min_qty) for d in dust] == [
+        ("BTCUSD", half_lot, max(spec.min_qty, spec.lot_size))]
