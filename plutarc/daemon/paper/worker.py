@@ -302,6 +302,8 @@ class PaperWorker:
         for leg in self.legs:
             leg.swap_kernel(template, resolved, ctx.bot_id)
         self.pending_config = None
+        # The new template may bring other sessions or a longer warm-up.
+        self.watch = SessionWatch(template.sessions, self._warmup_ms(), WAKE_LEAD_MS)
         ctx.activity(f"now trading template {config.template!r} v{config.template_version}",
                      template=config.template)
 
