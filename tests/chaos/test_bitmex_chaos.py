@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 TARGET_KILLS = 20
 CHANCE = 0.12  # per failpoint call: a few order calls per trade
-ORDER = {"path": "/api/v1/order", "method": "POST"}
+ORDER = {"path": "/api/v1/order", "exact": True, "method": "POST"}
 FAULTS: dict[str, dict[str, Any] | None] = {
     "drop_sockets": None,
     "http_503": {"kind": "reject", "status": 503, **ORDER,

@@ -30,6 +30,7 @@ class Fault:
     message: str = ""
     name: str = "HTTPError"
     path: str | None = None  # REST path prefix it applies to (None = any)
+    exact: bool = False  # the path alone, not what lies below it (/order, not /order/all)
     method: str | None = None
     ms: int = 0
     target: str = "rest"
@@ -41,7 +42,11 @@ class Fault:
     fired: int = 0
 
     def matches_rest(self, method: str, path: str) -> bool:
-        return (self.path is None or path.startswith(self.path)) and (
+        if self.path is not None and self.exact:
+            on_path = path == self.path
+        else:
+            on_path = self.path is None or path.startswith(self.path)
+        return on_path and (
             self.method is None or self.method.upper() == method
         )
 

@@ -30,7 +30,7 @@ async def _online(rig: LiveRig, bot_id: str) -> None:
 async def test_a_503_is_retried_after_a_lookup_and_the_order_accepted_once(rig: LiveRig) -> None:
     bot_id = await rig.bot("retry")
     await _online(rig, bot_id)
-    rig.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order",
+    rig.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order", "exact": True,
                            "method": "POST", "message": "The system is currently overloaded."})
     await _until_in_position(rig, bot_id)
     assert "reject POST /api/v1/order" in rig.server.faults.history
@@ -45,7 +45,7 @@ async def test_a_placement_that_timed_out_but_arrived_is_found_not_resent(rig: L
     bot_id = await rig.bot("lost_answer")
     await _online(rig, bot_id)
     rig.server.faults.arm({"kind": "timeout_after_accept", "mode": "drop",
-                           "path": "/api/v1/order", "method": "POST"})
+                           "path": "/api/v1/order", "exact": True, "method": "POST"})
     await _until_in_position(rig, bot_id)
     assert any(h.startswith("timeout_after_accept") for h in rig.server.faults.history)
     first = _orders(rig, bot_id)[0]
@@ -78,7 +78,7 @@ async def test_a_final_rejection_pauses_the_bot_until_an_operator_clears_it(
         rig: LiveRig) -> None:
     bot_id = await rig.bot("held")
     await _online(rig, bot_id)
-    rig.server.faults.arm({"kind": "reject", "status": 400, "path": "/api/v1/order",
+    rig.server.faults.arm({"kind": "reject", "status": 400, "path": "/api/v1/order", "exact": True,
                            "method": "POST", "message": "Account has insufficient Available "
                            "Balance, 0 XBt required"})
     for _ in range(40):

@@ -50,7 +50,7 @@ async def test_an_order_the_venue_never_got_is_given_up_not_resent(rig: LiveRig)
     bot_id = await rig.bot("doubt")
     await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
     # the venue stays overloaded for every retry of the first placement: it never arrives
-    rig.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order",
+    rig.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order", "exact": True,
                            "method": "POST", "count": 1000,
                            "message": "The system is currently overloaded."})
     for _ in range(40):

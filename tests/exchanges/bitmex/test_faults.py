@@ -227,3 +227,14 @@ async def test_a_refused_subscription_is_dropped_not_retried_forever(server):
     assert public.topics == ["quote:XBTUSD"] and "Unknown table" in public.refused[0]
     assert public.replacements == []
     await venue.close()
+
+
+def test_an_exact_fault_hits_its_endpoint_and_not_the_ones_below_it() -> None:
+    from plutarc.exchanges.bitmex_sim.faults import Fault
+
+    prefix = Fault("reject", path="/api/v1/order", method="POST")
+    exact = Fault("reject", path="/api/v1/order", method="POST", exact=True)
+    assert prefix.matches_rest("POST", "/api/v1/order/cancelAllAfter")
+    assert not exact.matches_rest("POST", "/api/v1/order/cancelAllAfter")
+    assert exact.matches_rest("POST", "/api/v1/order")
+    assert not exact.matches_rest("DELETE", "/api/v1/order")
