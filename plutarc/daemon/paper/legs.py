@@ -69,25 +69,23 @@ class Leg:
     def swap_kernel(self, template: Template, resolved: list[ResolvedComponent],
                     bot_id: str) -> None:
         """A new kernel, warmed on the bars replayed so far, continuing the id sequence."""
-        kernel = SymbolKernel(template, self.instrument, client_prefix(bot_id, self.symbol),
-                              self.bars.interval_ms, resolved,
-                              first_seq=self.kernel.policy.seq)
-        if self.next_index:
-            kernel.engine.update(self.bars.slice(0, self.next_index))
-        self.kernel = kernel
+        self._fresh_kernel(template, resolved, bot_id, warm_from=0)
 
     def rewarm(self, ts_ms: int, warmup_ms: int, bot_id: str) -> None:
         """Wake from a session sleep at candle ``ts_ms``: a fresh kernel (the id sequence goes
         on) warmed on the candles of the last ``warmup_ms``, as a live bot loads them."""
-        end = int(np.searchsorted(self.bars.ts_ms, ts_ms, side="left"))
+        self.next_index = int(np.searchsorted(self.bars.ts_ms, ts_ms, side="left"))
         start = int(np.searchsorted(self.bars.ts_ms, ts_ms - warmup_ms, side="left"))
-        kernel = SymbolKernel(self.kernel.template, self.instrument,
-                              client_prefix(bot_id, self.symbol), self.bars.interval_ms,
-                              self.kernel.engine.resolved, first_seq=self.kernel.policy.seq)
-        if end > start:
-            kernel.engine.update(self.bars.slice(start, end))
+        self._fresh_kernel(self.kernel.template, self.kernel.engine.resolved, bot_id, start)
+
+    def _fresh_kernel(self, template: Template, resolved: list[ResolvedComponent],
+                      bot_id: str, warm_from: int) -> None:
+        kernel = SymbolKernel(template, self.instrument, client_prefix(bot_id, self.symbol),
+                              self.bars.interval_ms, resolved,
+                              first_seq=self.kernel.policy.seq)
+        if self.next_index > warm_from:
+            kernel.engine.update(self.bars.slice(warm_from, self.next_index))
         self.kernel = kernel
-        self.next_index = end
 
 
 def make_instrument(symbol: str) -> Instrument:
