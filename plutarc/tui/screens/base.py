@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.binding import Binding
 from textual.screen import Screen
 
 from plutarc.daemon.client import DaemonClient
@@ -13,6 +14,16 @@ from plutarc.daemon.store import EventRecord
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
 from plutarc.tui.messages import DaemonEvent, DaemonUp
+
+# The keys that act on one bot, on every screen that shows one (fleet row, bot detail).
+BOT_CONTROLS = [
+    Binding("p", "act('pause')", "Pause"),
+    Binding("r", "act('resume')", "Resume"),
+    Binding("t", "act('start')", "Start"),
+    Binding("s", "act('stop')", "Stop"),
+    Binding("x", "act('flatten')", "Flatten"),
+    Binding("m", "mode", "Mode"),
+]
 
 if TYPE_CHECKING:
     from plutarc.tui.app import PlutarcApp

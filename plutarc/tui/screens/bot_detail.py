@@ -23,7 +23,7 @@ from plutarc.daemon.store import (
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
 from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl, fmt_score, fmt_time
-from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.screens.base import BOT_CONTROLS, LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.candle_chart import CandleChart, candle_view
 from plutarc.tui.widgets.equity_chart import EquityChart
@@ -62,12 +62,7 @@ class BotDetailScreen(LiveScreen):
                            EventKind.FILL, EventKind.POSITION, EventKind.TRADE})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("p", "act('pause')", "Pause"),
-        Binding("r", "act('resume')", "Resume"),
-        Binding("t", "act('start')", "Start"),
-        Binding("s", "act('stop')", "Stop"),
-        Binding("x", "act('flatten')", "Flatten"),
-        Binding("m", "mode", "Mode"),
+        *BOT_CONTROLS,
         Binding("c", "next_symbol", "Chart symbol", show=False),
         Binding("q", "app.quit", "Quit", show=False),  # no room in 80 columns; see help
     ]

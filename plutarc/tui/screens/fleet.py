@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from plutarc.daemon.store import BotRecord, PositionRecord
 from plutarc.models.events import EventKind
 from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl
-from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.screens.base import BOT_CONTROLS, LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.tables import refill, selected_key, state_text
 
@@ -51,12 +51,7 @@ class FleetScreen(LiveScreen):
                            EventKind.TRADE})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_bot", "Open"),
-        Binding("p", "act('pause')", "Pause"),
-        Binding("r", "act('resume')", "Resume"),
-        Binding("t", "act('start')", "Start"),
-        Binding("s", "act('stop')", "Stop"),
-        Binding("x", "act('flatten')", "Flatten"),
-        Binding("m", "mode", "Mode"),
+        *BOT_CONTROLS,
         Binding("ctrl+k", "app.panic", "Kill"),
         # 80 columns hold the keys above but not 'q Quit' too: q still quits (see help)
         Binding("q", "app.quit", "Quit", show=False),
