@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from plutarc.backtest.data import describe_gaps, load_candles
 from plutarc.backtest.equity import equity_curve
 from plutarc.backtest.instruments import generic_instrument
 from plutarc.backtest.metrics import Metrics, compute_metrics
 from plutarc.backtest.regimes import classify_entries
+from plutarc.backtest.request import BacktestRequest
 from plutarc.backtest.runner import BacktestOutcome, BacktestRun
 from plutarc.backtest.store import ResultsStore
 from plutarc.backtest.venue_data import fetch_venue_candles
@@ -28,27 +28,6 @@ from plutarc.strategy.engine import StrategyEngine
 from plutarc.strategy.template import template_to_toml
 from plutarc.strategy.template_catalog import load_template
 from plutarc.strategy.template_validation import validate_template
-
-
-class BacktestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    template: str = Field(description="Template name or TOML path.")
-    data: str | None = Field(None, description="Candle file (CSV, Parquet, Feather, JSON; gzip "
-                                               "ok); or give venue and symbol.")
-    venue: str | None = Field(None, description="Fetch candles and the contract from a venue.")
-    venue_url: str | None = Field(None, description="The venue's REST base (e.g. a local "
-                                                    "simulator); default its live endpoint.")
-    symbol: str | None = Field(None, description="Symbol; default: from the file name.")
-    start: str | None = Field(None, description="ISO date/time (UTC) or epoch ms.")
-    end: str | None = Field(None, description="Exclusive end.")
-    interval: str | None = Field(None, description="Matching timeline interval (default: the "
-                                                   "file's); finer resolves intrabar order.")
-    fee_maker: float | None = Field(None, ge=-0.01, le=0.01)
-    fee_taker: float | None = Field(None, ge=0.0, le=0.01)
-    slippage_bps: float = Field(0.0, ge=0.0, le=500.0)
-    starting_cash: float = Field(10_000.0, gt=0)
-    enforce_margin: bool = Field(True, description="False: no margin checks nor liquidation.")
 
 
 @dataclass

@@ -7,32 +7,17 @@ import csv
 import hashlib
 from pathlib import Path
 
-import pandas as pd
-
+from plutarc.backtest.request import VENUES_WITH_CANDLES, to_ms
 from plutarc.errors import UsageError
 from plutarc.models import Instrument
-
-SUPPORTED = ("bitmex",)
-
-
-def to_ms(value: str | None, what: str) -> int:
-    if value is None:
-        raise UsageError(f"a venue backtest needs --{what}")
-    try:
-        if value.isdigit():
-            return int(value)
-        stamp = pd.Timestamp(value)
-    except ValueError:
-        raise UsageError(f"--{what}: not a date/time: {value!r}") from None
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return int(stamp.value // 1_000_000)
 
 
 async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
                  end_ms: int) -> tuple[Instrument, list]:
-    if venue not in SUPPORTED:
-        raise UsageError(f"--venue {venue}: backtest data can come from {', '.join(SUPPORTED)} "
-                         "for now; download candles and pass --data FILE")
+    if venue not in VENUES_WITH_CANDLES:
+        raise UsageError(f"--venue {venue}: backtest data can come from "
+                         f"{', '.join(VENUES_WITH_CANDLES)} for now; download candles and "
+                         "pass --data FILE")
     from plutarc.exchanges.bitmex import BitmexAdapter, BitmexConfig
 
     adapter = BitmexAdapter(BitmexConfig(rest_url=url) if url else BitmexConfig())

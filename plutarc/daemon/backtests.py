@@ -1,24 +1,34 @@
 """Backtests launched through the daemon: run off the event loop, progress on the stream.
 
-The daemon runs the same ``plutarc.backtest.service.run_request`` as the CLI, in a worker
-thread with its own results-store connection, so a long run never blocks the bots. A template
+The daemon runs the same ``plutarc.backtest.service.run_request`` as the CLI, in a child
+process (``plutarc.backtest.child``): a long run never blocks the bots, and pandas and the
+run's arrays never stay in the daemon's memory. A template
 stored in the daemon (what the TUI's editor saves) runs from a copy of that exact version.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from plutarc.backtest.request import VENUES_WITH_CANDLES, BacktestRequest, to_ms
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.store import TemplateRecord
 from plutarc.errors import PlutarcError, UsageError
 from plutarc.models.events import EventKind, Severity
 
 MAX_RUNNING = 2
+CHILD_LINE_LIMIT = 16 * 1024 * 1024  # a summary line carries every metric and note
+
+
+class BacktestFailed(PlutarcError):
+    """The backtest process refused the run with a clear reason (bad file, bad template)."""
 
 
 @dataclass
@@ -44,13 +54,12 @@ class BacktestJobs:
         self.jobs: dict[int, BacktestJob] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._children: set[asyncio.subprocess.Process] = set()
 
     def start(self, request_data: dict[str, Any],
               stored: TemplateRecord | None = None) -> BacktestJob:
         """Check the request, then start it; ``stored``: run this stored template version
         (already validated by the caller) instead of a template file."""
-        from plutarc.backtest.service import BacktestRequest
-
         check_sources(request_data, stored is not None)
         if sum(j.state == "running" for j in self.jobs.values()) >= MAX_RUNNING:
             raise UsageError(f"{MAX_RUNNING} backtests are already running; wait for one")
@@ -86,19 +95,10 @@ class BacktestJobs:
             partial.replace(path)
         return path
 
-    async def _run(self, job: BacktestJob, request) -> None:
-        loop = asyncio.get_running_loop()
-        last = {"p": -1.0}
-
-        def progress(done: int, total: int) -> None:
-            job.progress = done / max(total, 1)
-            if job.progress - last["p"] >= 0.1:
-                last["p"] = job.progress
-                loop.call_soon_threadsafe(self._progress_event, job)
-
+    async def _run(self, job: BacktestJob, request: BacktestRequest) -> None:
         try:
-            summary = await asyncio.to_thread(self._execute, request, progress)
-        except PlutarcError as exc:
+            summary = await self._in_child(job, request)
+        except BacktestFailed as exc:
             job.state, job.error = "failed", str(exc)
             self.sink.emit(EventKind.ACTIVITY, f"backtest {job.job_id} failed: {exc}",
                            severity=Severity.WARNING, data={"backtest_job": job.job_id})
@@ -113,20 +113,58 @@ class BacktestJobs:
                        f"{summary['trades']} trades", data={"backtest_job": job.job_id,
                                                             "run_id": summary["id"]})
 
+    async def _in_child(self, job: BacktestJob, request: BacktestRequest) -> dict[str, Any]:
+        """Run the request in a ``plutarc.backtest.child`` process and follow its lines."""
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "plutarc.backtest.child", str(self.results_db),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, limit=CHILD_LINE_LIMIT)
+        self._children.add(child)
+        try:
+            assert child.stdin is not None and child.stdout is not None
+            child.stdin.write(request.model_dump_json().encode())
+            await child.stdin.drain()
+            child.stdin.close()
+            last_reported = -1.0
+            async for line in child.stdout:
+                message = json.loads(line)
+                if "progress" in message:
+                    job.progress = float(message["progress"])
+                    if job.progress - last_reported >= 0.1:
+                        last_reported = job.progress
+                        self._progress_event(job)
+                elif "summary" in message:
+                    return message["summary"]
+                elif "failed" in message:
+                    raise BacktestFailed(message["failed"])
+                elif "crashed" in message:
+                    raise RuntimeError(message["crashed"])
+            code = await child.wait()
+            stderr = (await child.stderr.read()).decode(errors="replace") if child.stderr else ""
+            last_line = stderr.strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"the backtest process ended (exit {code}) without a result: "
+                               f"{last_line[0]}")
+        finally:
+            if child.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    child.kill()
+            await child.wait()
+            self._children.discard(child)
+
     def _progress_event(self, job: BacktestJob) -> None:
         self.sink.emit(EventKind.ACTIVITY, f"backtest {job.job_id}: {job.progress:.0%}",
                        severity=Severity.DEBUG,
                        data={"backtest_job": job.job_id, "progress": job.progress})
 
-    def _execute(self, request, progress) -> dict[str, Any]:
-        from plutarc.backtest.service import run_request
-        from plutarc.backtest.store import ResultsStore
-
-        store = ResultsStore(self.results_db)
-        try:
-            return run_request(request, store, progress).summary()
-        finally:
-            store.close()
+    async def close(self) -> None:
+        """At shutdown: stop every running backtest process (its partial run is not kept)."""
+        for child in list(self._children):
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     def get(self, job_id: int) -> BacktestJob:
         if job_id not in self.jobs:
@@ -165,7 +203,6 @@ class BacktestJobs:
 def check_sources(request: dict[str, Any], stored: bool) -> None:
     """Refuse, before anything runs or is stored, a request whose template or candles cannot
     be found: one template (a file name, or a stored one), and candles from a file or a venue."""
-    from plutarc.backtest.venue_data import SUPPORTED, to_ms
     from plutarc.strategy.template_catalog import find_template
 
     template = request.get("template")
@@ -182,9 +219,9 @@ def check_sources(request: dict[str, Any], stored: bool) -> None:
         if request.get("venue_url"):
             raise UsageError("'venue_url' needs 'venue'")
         return
-    if venue not in SUPPORTED:
+    if venue not in VENUES_WITH_CANDLES:
         raise UsageError(f"venue {venue!r}: backtest candles can come from "
-                         f"{', '.join(SUPPORTED)}")
+                         f"{', '.join(VENUES_WITH_CANDLES)}")
     missing = [name for name in ("symbol", "start", "end") if not request.get(name)]
     if missing:
         raise UsageError(f"a backtest on {venue} candles needs {', '.join(missing)}")

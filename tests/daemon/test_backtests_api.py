@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,21 @@ async def test_a_backtest_on_venue_candles_from_the_local_bitmex_server(daemon):
         assert done["summary"]["bars"] == 18 * 60
         run = await client.backtest_run(done["run_id"])
         assert run["symbol"] == "XBTUSD" and "bitmex" in run["data_source"]
+
+
+def _mapped_libraries(pid: int) -> str:
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+async def test_a_backtest_runs_in_its_own_process_and_leaves_the_daemon_lean(daemon):
+    """pandas and the run's arrays live in a child process: the daemon never maps them."""
+    async with daemon.client() as client:
+        job = await client.start_backtest({"template": "trend_following", "data": str(BTC_1M),
+                                           "end": "2024-01-03"})
+        done = await _wait_done(client, job["job_id"])
+    assert done["state"] == "done", done["error"]
+    assert daemon.proc is not None
+    maps = _mapped_libraries(daemon.proc.pid)
+    assert "/pandas/" not in maps and "/pyarrow/" not in maps
+    children = Path(f"/proc/{daemon.proc.pid}/task/{daemon.proc.pid}/children").read_text()
+    assert children.split() == []  # the backtest process is gone, not left behind

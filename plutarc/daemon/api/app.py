@@ -23,6 +23,10 @@ from plutarc.daemon.service import DaemonService
 MAX_BODY_BYTES = 1024 * 1024
 
 
+async def _stop_backtests(app: web.Application) -> None:
+    await app[backtest_routes.BACKTESTS].close()
+
+
 async def _close_streams(app: web.Application) -> None:
     for ws in list(app[WEBSOCKETS]):
         with contextlib.suppress(ConnectionError):
@@ -45,6 +49,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app.add_routes([web.get("/v1/stream", stream)])
     access_routes.setup(app)
     app.on_shutdown.append(_close_streams)
+    app.on_shutdown.append(_stop_backtests)
     return app
 
 
