@@ -68,3 +68,43 @@ def test_a_symbol_without_candles_is_refused_on_the_feed_and_the_bot_keeps_runni
         asyncio.run(scenario())
     finally:
         daemon.kill()
+
+
+def test_a_paced_paper_bot_takes_changes_between_candles_not_at_the_next_one(
+        home: Path) -> None:
+    """At speed 0.001 the next candle is 16 hours away: the template change, the pause and
+    the resume must each be taken (and said) while the bot waits for it."""
+    daemon = DaemonProcess(home).start()
+
+    async def acknowledged(client, stream, bot_id: str, words: str) -> None:
+        while True:
+            event = await asyncio.wait_for(anext(stream), 10)
+            if event.bot_id == bot_id and event.message.startswith(words):
+                return
+
+    async def scenario() -> None:
+        async with daemon.client() as client:
+            for name in ("scalp_1m", "trend_following"):
+                await client.put_template(name, (TEMPLATES / f"{name}.toml").read_text())
+            spec = BotSpec(name="slow", template="scalp_1m", venue="sim", mode="paper",
+                           account="speed=0.001;bars=1440", symbols=("BTCUSDT",))
+            bot = await client.create_bot(spec, start=True)
+            for _ in range(500):  # the first candle is stepped, then the long wait starts
+                if await client.decisions(bot=bot.id, limit=1):
+                    break
+                await asyncio.sleep(0.02)
+            last_id = (await client.status()).last_event_id
+            stream = client.stream(kinds=[EventKind.ACTIVITY], after_id=last_id)
+            await client.update_config(bot.id, ConfigPatch(template="trend_following"))
+            await acknowledged(client, stream, bot.id, "now trading template 'trend_following'")
+            await client.bot_action(bot.id, "pause")
+            await acknowledged(client, stream, bot.id, "paused:")
+            await client.bot_action(bot.id, "resume")
+            await acknowledged(client, stream, bot.id, "resumed:")
+            await stream.aclose()
+            assert len(await client.decisions(bot=bot.id, limit=10)) == 1  # still one candle
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.kill()

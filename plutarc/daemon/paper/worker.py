@@ -113,12 +113,25 @@ class PaperWorker:
                 ctx.heartbeat()
                 beat = time.monotonic()
             if live and math.isfinite(settings.speed):
-                await asyncio.sleep(interval_ms / 1000 / settings.speed)
+                await self._pace(ctx, interval_ms / 1000 / settings.speed,
+                                 int(ticks[k]) if k < len(ticks) else None)
             else:
                 await asyncio.sleep(0)
         ctx.activity("replay finished: no more candles",
                      symbols=[leg.symbol for leg in self.legs])
         await self._idle(ctx)
+
+    async def _pace(self, ctx: BotContext, delay_s: float, next_ts: int | None) -> None:
+        """Wait for the next candle of a paced replay, handling commands the moment they
+        arrive: a template, risk or symbol change reaches the bot without waiting a bar."""
+        deadline = time.monotonic() + delay_s
+        while not ctx.stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            command = await ctx.next_command(remaining)
+            if command is not None:
+                self._handle(ctx, command, next_ts)
 
     async def _idle(self, ctx: BotContext) -> None:
         """After the last candle: answer commands and beat until stopped."""
