@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -52,14 +53,23 @@ def create(
     mode: str = typer.Option("paper", "--mode", help="live, testnet or paper."),
     account: str = typer.Option("", "--account", help="Key/account label at the venue."),
     start: bool = typer.Option(False, "--start", help="Start it right away."),
+    replay_speed: str = typer.Option(None, "--replay-speed",
+                                     help="sim: 'max' or a multiple of real time (60)."),
+    replay_file: Path = typer.Option(None, "--replay-file",
+                                     help="sim: candle file replayed (one symbol)."),
+    replay_bars: int = typer.Option(None, "--replay-bars",
+                                    help="sim: replay only the first N candles."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Create a bot (stopped unless --start)."""
+    """Create a bot (stopped unless --start). A paper bot on the sim venue replays real
+    candles (the bundled BTCUSDT/ETHUSDT minutes unless --replay-file)."""
     from pydantic import ValidationError
 
     from plutarc.daemon.bot_config import BotSpec
     from plutarc.validation import describe_validation_error
 
+    if (replay_speed, replay_file, replay_bars) != (None, None, None):
+        account = _replay_account(venue, account, replay_speed, replay_file, replay_bars)
     raw = {"name": name, "template": template, "venue": venue, "mode": mode,
            "account": account, "symbols": tuple(symbols)}
     try:
@@ -70,6 +80,19 @@ def create(
         return await _settled(c, await c.create_bot(spec, start=start), WAIT_S if start else 0)
 
     _finish(call(run, timeout_s=WAIT_S + 5), as_json)
+
+
+def _replay_account(venue: str, account: str, speed: str | None, file: Path | None,
+                    bars: int | None) -> str:
+    """The sim venue has no accounts: its bots keep their replay settings in the label."""
+    from plutarc.daemon.paper.replay import replay_label
+
+    if venue != "sim":
+        raise UsageError(f"--replay-* options are for paper bots on the sim venue, not "
+                         f"{venue!r}")
+    if account:
+        raise UsageError("give the replay with --replay-* options or --account, not both")
+    return replay_label(speed, file, bars)
 
 
 @app.command("list")

@@ -12,6 +12,7 @@ from plutarc.daemon.bot_config import BotSpec, ConfigPatch, Mode, RiskLimits
 from plutarc.daemon.errors import AlreadyExists, InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_action
+from plutarc.daemon.paper.replay import check_replay
 from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
 from plutarc.daemon.runtime.supervisor import Supervisor, config_of
 from plutarc.daemon.store import (
@@ -65,6 +66,8 @@ class DaemonService:
         if self.store.bots.by_name(spec.name) is not None:
             raise AlreadyExists(f"a bot named {spec.name!r} exists already")
         self._usable_template(spec.template)
+        if spec.venue in PAPER_ONLY_VENUES:
+            check_replay(spec.account, spec.symbols)
         now = self.clock.now_ms()
         bot = BotRecord(
             id="b" + secrets.token_hex(5), name=spec.name, template=spec.template,

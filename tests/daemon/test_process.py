@@ -146,6 +146,33 @@ def test_bot_commands_through_the_cli(home: Path, monkeypatch: pytest.MonkeyPatc
         daemon.signal(signal.SIGTERM)
 
 
+def test_paper_replay_options_of_bot_create(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("PLUTARC_HOME", str(home))
+    daemon = DaemonProcess(home).start()
+    base = ["bot", "create", "--template", TEMPLATE_NAME, "--symbol", "BTCUSDT", "--venue"]
+    try:
+        asyncio.run(_put_template(daemon))
+        assert run([*base[:2], "replayer", *base[2:], "sim", "--replay-speed", "600",
+                    "--replay-bars", "500", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["account"] == "speed=600;bars=500"
+        refusals = [
+            (["sim", "--replay-speed", "fast"], "replay speed 'fast' must be 'max'"),
+            (["sim", "--replay-file", str(home / "none.csv")], "none.csv for BTCUSDT does not "
+             "exist"),
+            (["bitmex", "--replay-speed", "60"], "for paper bots on the sim venue"),
+            (["sim", "--replay-speed", "60", "--account", "speed=1"], "not both"),
+            (["sim", "--account", "speed=1;colour=red"], "'colour=red' is not one of"),
+        ]
+        for n, (args, message) in enumerate(refusals):
+            assert run([*base[:2], f"bad-{n}", *base[2:], *args]) != 0
+            assert message in capsys.readouterr().err
+        assert run(["bot", "list", "--json"]) == 0
+        assert [b["name"] for b in json.loads(capsys.readouterr().out)] == ["replayer"]
+    finally:
+        daemon.signal(signal.SIGTERM)
+
+
 async def _put_template(daemon: DaemonProcess) -> None:
     async with daemon.client() as c:
         await c.put_template(TEMPLATE_NAME, TEMPLATE)

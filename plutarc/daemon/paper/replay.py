@@ -59,6 +59,29 @@ class ReplaySettings:
         return DEFAULT_FILES[symbol]
 
 
+def check_replay(label: str, symbols: tuple[str, ...]) -> ReplaySettings:
+    """The replay settings of a new sim bot, refused before the bot exists when they are
+    wrong or name a candle file that is not there."""
+    settings = ReplaySettings.parse(label)
+    for symbol in symbols:
+        path = settings.file_for(symbol, symbols)
+        if not path.is_file():
+            raise ConfigError(f"replay file {path} for {symbol} does not exist")
+    return settings
+
+
+def replay_label(speed: str | None, file: Path | None, bars: int | None) -> str:
+    """The account label of a sim bot from its replay options (what ``parse`` reads)."""
+    parts = [f"speed={speed}"] if speed is not None else []
+    if bars is not None:
+        parts.append(f"bars={bars}")
+    if file is not None:
+        parts.append(f"file={file.expanduser().resolve()}")
+    label = ";".join(parts)
+    ReplaySettings.parse(label)
+    return label
+
+
 def _speed(text: str) -> float:
     if text == "max":
         return math.inf
