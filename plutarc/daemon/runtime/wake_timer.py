@@ -38,15 +38,21 @@ class WakeTimer:
                                        misfire_grace_time=None)
 
     async def sleep(self, ctx: BotContext, delay_s: float,
-                    on_command: Callable[[BotCommand], None]) -> bool:
+                    on_command: Callable[[BotCommand], None],
+                    due: Callable[[], bool] | None = None) -> bool:
         """Sleep ``delay_s`` wall seconds; commands are handled as they come, heartbeats go
-        on. True when woken by the timer, False when the bot is stopping."""
+        on. True when woken by the timer, False when the bot is stopping. ``due``, when
+        given, is asked at every heartbeat and after every command and wakes the bot early
+        once True: the daemon's clock can run apart from the wall clock the job is set on
+        (a test's manual clock), and a command can make the wake time come sooner."""
         wake = asyncio.Event()
         job = self.schedule(delay_s, wake, f"wake:{ctx.bot_id}")
         try:
             while not wake.is_set():
                 if ctx.stopping.is_set():
                     return False
+                if due is not None and due():
+                    return True
                 command = await _first_of(ctx, wake)
                 if command is not None:
                     on_command(command)
