@@ -41,6 +41,7 @@ class LiveLeg:
     fills: FillApplier
     interval_ms: int
     last_ts: int = -1  # open time of the last candle acted on (or warmed on)
+    retiring: bool = False  # removed from the bot's symbols: exits only, dropped once flat
     recent: deque[Candle] = field(default_factory=lambda: deque(maxlen=RECENT_CANDLES))
 
     def warm(self, candles: list[Candle]) -> int:

@@ -17,10 +17,11 @@ from plutarc.strategy.series import Bars
 
 
 async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: float) -> None:
-    """One closed candle through the kernel: exits, then decisions; orders go out at once."""
+    """One closed candle through the kernel: exits, then decisions; orders go out at once.
+    A symbol removed from the bot (retiring) opens nothing."""
     leg.execution.guard.saw(candle.close, equity)
     result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity,
-                                 ctx.entries_allowed)
+                                 ctx.entries_allowed and not leg.retiring)
     leg.saw([candle])
     await leg.execution.apply(result.intents)
     if not result.decisions:

@@ -4,8 +4,10 @@ Start: connect, load instruments, warm each symbol's kernel on closed candles, r
 kernel from the journal and stored fills, reconcile with the venue, set leverage, then go
 online. Running: one loop takes, in arrival order, closed candles (acted on once each; a
 gap is filled from REST first), fills (applied once each) and daemon commands; between them
-it looks up orders in doubt and sends waiting stop amendments. Stop: the venue is closed
-(the dead man's switch disarmed); resting protective stops stay on the exchange.
+it looks up orders in doubt and sends waiting stop amendments. Sessions: flat outside its
+trading sessions the bot closes the venue and sleeps (live/sleep.py), and runs the whole
+start again on waking. Symbols can change while it runs (live/symbols.py). Stop: the venue
+is closed (the dead man's switch disarmed); resting protective stops stay on the exchange.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.live.board import LATENCY
+from plutarc.daemon.live.equity import EquityCache
 from plutarc.daemon.live.execution import LiveExecution
 from plutarc.daemon.live.fills import FillApplier
 from plutarc.daemon.live.guard import LiveGuard
@@ -27,7 +29,16 @@ from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, CandleRow, LiveLeg, base_interval_ms
 from plutarc.daemon.live.reconcile import reconcile
 from plutarc.daemon.live.safety import PositionWatch, flatten_legs
+from plutarc.daemon.live.sleep import (
+    announce,
+    decide_at_start,
+    fall_asleep,
+    flat_everywhere,
+    warmup_ms,
+)
 from plutarc.daemon.live.steps import act_on_close, set_leverage
+from plutarc.daemon.live.switch import SwitchWatch, guard_stop, report_switch
+from plutarc.daemon.live.symbols import change_symbols, drop_retired
 from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
     BotCommand,
@@ -36,11 +47,12 @@ from plutarc.daemon.runtime.protocol import (
     FlattenRequested,
     PauseChanged,
 )
+from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionChange, SessionWatch
 from plutarc.daemon.store import BotRecord
-from plutarc.errors import ConfigError, UsageError, VenueError
+from plutarc.errors import ConfigError, UsageError
 from plutarc.exchanges.base import Venue
 from plutarc.intervals import interval_name
-from plutarc.models import Candle, Fill
+from plutarc.models import Candle, Fill, Instrument
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.dust import remember_instruments
 from plutarc.risk.gate import GateLimits, RiskGate
@@ -49,106 +61,186 @@ from plutarc.strategy.kernel import SymbolKernel
 log = logging.getLogger(__name__)
 
 VenueFactory = Callable[[BotRecord], Venue]
-EQUITY_REFRESH_S = 10.0
 
 
 class LiveWorker:
     def __init__(self, venue_factory: VenueFactory, *, amend_interval_s: float = 1.0,
-                 give_up_s: float = 30.0, position_check_s: float = 60.0) -> None:
+                 give_up_s: float = 30.0, position_check_s: float = 60.0,
+                 wake_lead_ms: int = WAKE_LEAD_MS) -> None:
         self.venue_factory = venue_factory
+        self.position_check_s = position_check_s
         self.watch = PositionWatch(position_check_s)
         self.amend_interval_s = amend_interval_s
         self.give_up_s = give_up_s
+        self.wake_lead_ms = wake_lead_ms
         self.legs: list[LiveLeg] = []
         self.venue: Venue | None = None
         self.pending_config = None
+        self.session: SessionWatch | None = None
+        self.base_ms = 0
+        self._template: tuple[Any, Any] | None = None  # (template, resolved components)
+        self._gate: RiskGate | None = None
         self._events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._pumps: list[asyncio.Task[None]] = []
-        self._equity: dict[str, tuple[float, float]] = {}  # currency -> (value, read at)
-        self._switch_alerted = False
+        self._streams: dict[str, asyncio.Task[None]] = {}  # symbol -> its candle pump
+        self._equity = EquityCache()
+        self._switch = SwitchWatch()
+        self._latency: Any = None
+        self._asleep: tuple[SessionChange, int] | None = None  # a sleep decided at a close
         self._ctx: BotContext | None = None
 
     # lifecycle ---------------------------------------------------------------------------
     async def run(self, ctx: BotContext) -> None:
         self._ctx = ctx
-        venue = self.venue = self.venue_factory(ctx.bot)
-        latency = getattr(venue, "latency", None)
+        waking: str | None = None
         try:
-            start = getattr(venue, "start", None)
-            if start is not None:
-                await start()
-            if latency is not None:
-                LATENCY.add(ctx.bot_id, latency)
-            if await self._prepare(ctx, venue):
-                await self._loop(ctx, venue)
-            else:
-                await self._stay_online(ctx)
+            while not ctx.stopping.is_set():
+                venue = await self._connect(ctx)
+                if not await self._prepare(ctx, venue, waking=waking is not None):
+                    await self._stay_online(ctx)
+                    return
+                assert self.session is not None
+                sleep = decide_at_start(ctx, self.session, self.legs, waking)
+                if sleep is None:
+                    sleep = await self._loop(ctx, venue)
+                if sleep is None:
+                    return
+                waking = await fall_asleep(ctx, self.session, *sleep, venue.name,
+                                           self._disconnect)
+                if waking is None:
+                    return
         finally:
-            for task in self._pumps:
-                task.cancel()
-            for task in self._pumps:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            if latency is not None:
-                LATENCY.remove(ctx.bot_id, latency)
+            await self._disconnect()
+
+    async def _connect(self, ctx: BotContext) -> Venue:
+        self._events = asyncio.Queue()  # nothing from an earlier connection is acted on
+        self.watch = PositionWatch(self.position_check_s)
+        venue = self.venue = self.venue_factory(ctx.bot)
+        start = getattr(venue, "start", None)
+        if start is not None:
+            await start()
+        self._latency = getattr(venue, "latency", None)
+        if self._latency is not None:
+            LATENCY.add(ctx.bot_id, self._latency)
+        return venue
+
+    async def _disconnect(self) -> None:
+        tasks = [*self._pumps, *self._streams.values()]
+        self._pumps, self._streams = [], {}
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._latency is not None and self._ctx is not None:
+            LATENCY.remove(self._ctx.bot_id, self._latency)
+        self._latency = None
+        venue, self.venue = self.venue, None
+        self._equity.forget()
+        if venue is not None:
             await venue.close()
 
-    async def _prepare(self, ctx: BotContext, venue: Venue) -> bool:
+    async def _prepare(self, ctx: BotContext, venue: Venue, *, waking: bool = False) -> bool:
         """Everything before going online; False when the bot cannot trade (it says why)."""
-        template, resolved = build_template(ctx.config)
-        base_ms = base_interval_ms(template, resolved)
-        interval = interval_name(base_ms)
+        self.legs, self.pending_config = [], None
+        template, resolved = self._template = build_template(ctx.config)
+        self.base_ms = base_interval_ms(template, resolved)
+        interval = interval_name(self.base_ms)
         instruments = {i.symbol: i for i in await venue.instruments()}
         remember_instruments(ctx.bot.venue, instruments.values())
-        missing = [s for s in ctx.config.symbols if s not in instruments]
-        if missing:
+        symbols = self._symbols(ctx)
+        missing = [s for s in symbols if s not in instruments]
+        if missing and not waking:
             raise ConfigError(f"{venue.name} does not list {', '.join(missing)} (symbols are "
                               f"plutarc's names, e.g. BTCUSD for XBTUSD)")
+        if missing:  # added while asleep: the bot wakes without them rather than failing
+            ctx.emit(EventKind.ACTIVITY, f"{venue.name} does not list {', '.join(missing)}: "
+                     "trading on without them", severity=Severity.WARNING,
+                     data={"symbols": missing})
+            symbols = [s for s in symbols if s not in missing]
         fills = venue.stream_fills()  # subscribed before the catch-up: nothing slips between
         self._pumps.append(asyncio.create_task(self._pump_fills(fills), name="live-fills"))
         now = await venue.server_time_ms()
-        gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
-        for symbol in ctx.config.symbols:
-            inst = instruments[symbol]
-            kernel = SymbolKernel(template, inst, client_prefix(ctx.bot_id, symbol), base_ms,
-                                  resolved)
-            execution = LiveExecution(ctx, venue, kernel, LiveGuard(ctx, gate, inst),
-                                      amend_interval_s=self.amend_interval_s,
-                                      give_up_s=self.give_up_s)
-            leg = LiveLeg(symbol, inst, kernel, execution, FillApplier(ctx, kernel, execution),
-                          base_ms)
-            bars = min(MAX_WARMUP_BARS, kernel.engine.warmup_base_bars + 10)
-            end = now - now % base_ms
+        self._gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
+        for symbol in symbols:
             try:
-                history = await venue.candles(symbol, interval, end - bars * base_ms, end)
+                leg = await self.open_leg(ctx, venue, instruments[symbol], now)
             except UsageError as exc:
                 ctx.activity(f"cannot trade: {venue.name} cannot serve the {interval} candles "
                              f"this template needs ({exc}); the bot stays online and idle",
                              interval=interval, symbol=symbol)
                 return False
-            leg.warm(history)
-            restored = restore_kernel(kernel, ctx.store, ctx.bot_id, symbol)
-            if restored.fills or restored.open_orders:
-                ctx.activity(f"{symbol}: rebuilt from {restored.fills} stored fills and "
-                             f"{restored.open_orders} open orders", symbol=symbol)
+            if symbol not in ctx.config.symbols:
+                leg.retiring = True
+                ctx.activity(f"{symbol} is no longer in the bot's symbols but holds a "
+                             "position: managed until flat, no new entries", symbol=symbol)
             self.legs.append(leg)
-            await set_leverage(ctx, venue, symbol, Decimal(str(template.leverage)))
-        self._report_switch(ctx, venue)
+            await self.set_leverage(ctx, venue, symbol)
+        report_switch(ctx, venue)
         counts = await reconcile(ctx, venue, self.legs)
         ctx.activity(f"connected to {venue.name} ({ctx.bot.mode}); warmed on closed {interval} "
                      f"candles; reconciled: {counts}", **counts)
         for leg in self.legs:
-            await self._guard_stop(ctx, venue, leg)
+            await guard_stop(ctx, venue, leg)
         for leg in self.legs:
-            source = venue.stream_candles(leg.symbol, interval)
-            self._pumps.append(asyncio.create_task(self._pump_candles(leg, source),
-                                                   name=f"live-candles-{leg.symbol}"))
-        await self._candles_since_warmup(venue, interval)
+            self.start_stream(leg)
+        await self.candles_since_warmup(venue, self.legs)
+        self.session = SessionWatch(template.sessions, warmup_ms(self.legs, self.base_ms),
+                                    self.wake_lead_ms)
         ctx.heartbeat()
         ctx.mark_ready()
         return True
 
-    async def _candles_since_warmup(self, venue: Venue, interval: str) -> None:
+    def _symbols(self, ctx: BotContext) -> list[str]:
+        """The bot's symbols, plus removed ones whose position is still open (a restart
+        while a removed symbol was being managed until flat)."""
+        symbols = list(ctx.config.symbols)
+        for position in ctx.store.positions.query(bot_id=ctx.bot_id):
+            if position.symbol not in symbols and position.qty != 0:
+                symbols.append(position.symbol)
+        return symbols
+
+    async def open_leg(self, ctx: BotContext, venue: Venue, inst: Instrument,
+                       now_ms: int) -> LiveLeg:
+        """A symbol's kernel warmed on closed candles from REST and restored from the store;
+        UsageError when the venue cannot serve those candles."""
+        assert self._template is not None and self._gate is not None
+        template, resolved = self._template
+        kernel = SymbolKernel(template, inst, client_prefix(ctx.bot_id, inst.symbol),
+                              self.base_ms, resolved)
+        execution = LiveExecution(ctx, venue, kernel, LiveGuard(ctx, self._gate, inst),
+                                  amend_interval_s=self.amend_interval_s,
+                                  give_up_s=self.give_up_s)
+        leg = LiveLeg(inst.symbol, inst, kernel, execution, FillApplier(ctx, kernel, execution),
+                      self.base_ms)
+        bars = min(MAX_WARMUP_BARS, kernel.engine.warmup_base_bars + 10)
+        end = now_ms - now_ms % self.base_ms
+        leg.warm(await venue.candles(inst.symbol, interval_name(self.base_ms),
+                                     end - bars * self.base_ms, end))
+        restored = restore_kernel(kernel, ctx.store, ctx.bot_id, inst.symbol)
+        if restored.fills or restored.open_orders:
+            ctx.activity(f"{inst.symbol}: rebuilt from {restored.fills} stored fills and "
+                         f"{restored.open_orders} open orders", symbol=inst.symbol)
+        return leg
+
+    async def set_leverage(self, ctx: BotContext, venue: Venue, symbol: str) -> None:
+        assert self._template is not None
+        await set_leverage(ctx, venue, symbol, Decimal(str(self._template[0].leverage)))
+
+    def start_stream(self, leg: LiveLeg) -> None:
+        assert self.venue is not None
+        source = self.venue.stream_candles(leg.symbol, interval_name(leg.interval_ms))
+        self._streams[leg.symbol] = asyncio.create_task(self._pump_candles(leg, source),
+                                                        name=f"live-candles-{leg.symbol}")
+
+    async def close_stream(self, leg: LiveLeg) -> None:
+        task = self._streams.pop(leg.symbol, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def candles_since_warmup(self, venue: Venue, legs: Sequence[LiveLeg]) -> None:
         """A candle that closed between the warm-up read and the stream's subscription
         would otherwise wait for the next close (a whole bar late): once the stream is
         live, read what closed meanwhile; the loop acts on each candle once."""
@@ -158,16 +250,18 @@ class LiveWorker:
             with contextlib.suppress(Exception):
                 await wait_live(10.0)
         now = await venue.server_time_ms()
-        for leg in self.legs:
+        for leg in legs:
             start = leg.last_ts + leg.interval_ms
             end = now - now % leg.interval_ms
             if leg.last_ts < 0 or end <= start:
                 continue
-            for candle in await venue.candles(leg.symbol, interval, start, end):
+            for candle in await venue.candles(leg.symbol, interval_name(leg.interval_ms),
+                                              start, end):
                 self._events.put_nowait(("candle", (leg, candle)))
 
     # the loop ----------------------------------------------------------------------------
-    async def _loop(self, ctx: BotContext, venue: Venue) -> None:
+    async def _loop(self, ctx: BotContext, venue: Venue) -> tuple[SessionChange, int] | None:
+        """Trade until stopping (None) or until the session watch says sleep (its change)."""
         while not ctx.stopping.is_set():
             ctx.heartbeat()
             while not ctx.commands.empty():
@@ -184,7 +278,10 @@ class LiveWorker:
                 await self._on_fill(item)
             elif kind == "error":
                 raise item
-            self._watch_switch(ctx, venue)
+            if self._asleep is not None:
+                asleep, self._asleep = self._asleep, None
+                return asleep
+            self._switch.check(ctx, venue)
             for leg in self.legs:
                 if leg.execution.in_doubt:
                     await leg.execution.resolve_in_doubt()
@@ -192,6 +289,7 @@ class LiveWorker:
             why = self.watch.due(venue)
             if why is not None:
                 await self.watch.check(ctx, venue, self.legs, why)
+        return None
 
     async def _stay_online(self, ctx: BotContext) -> None:
         ctx.mark_ready()
@@ -219,18 +317,28 @@ class LiveWorker:
     # candles and fills -------------------------------------------------------------------
     async def _on_candle(self, ctx: BotContext, venue: Venue, leg: LiveLeg,
                          candle: Candle) -> None:
-        if candle.ts_ms <= leg.last_ts:
-            return  # seen already (a replayed bin after a reconnect)
+        if candle.ts_ms <= leg.last_ts or all(g is not leg for g in self.legs):
+            return  # seen already (a replayed bin after a reconnect), or a dropped symbol
         batch = [candle]
         if leg.last_ts >= 0 and candle.ts_ms > leg.last_ts + leg.interval_ms:
             missed = await venue.candles(leg.symbol, interval_name(leg.interval_ms),
                                          leg.last_ts + leg.interval_ms, candle.ts_ms)
             batch = [c for c in missed if c.ts_ms > leg.last_ts] + batch
         for closed in batch:
-            equity = await self._equity_of(venue, leg.instrument.settle)
+            equity = await self._equity.read(venue, leg.instrument.settle)
             await act_on_close(ctx, leg, closed, equity)
         if self.pending_config is not None and all(g.is_flat() for g in self.legs):
             self._swap(ctx, self.pending_config)
+        if any(g.retiring for g in self.legs):
+            await drop_retired(self, ctx)
+        if self.session is None:
+            return
+        close_ms = batch[-1].close_ts_ms
+        change = self.session.update(close_ms, flat_everywhere(ctx, self.legs))
+        if change is not None and change.phase is Phase.SLEEPING:
+            self._asleep = (change, close_ms)
+        elif change is not None:
+            announce(ctx, change, close_ms)
 
     async def _on_fill(self, fill: Fill) -> None:
         for leg in self.legs:
@@ -239,69 +347,10 @@ class LiveWorker:
                 if intents:
                     await leg.execution.apply(intents)
                 if intents is not None:
-                    self._equity.clear()  # balances moved: read them again
+                    self._equity.forget()  # balances moved: read them again
                     if self.venue is not None and self._ctx is not None:
-                        await self._guard_stop(self._ctx, self.venue, leg)
+                        await guard_stop(self._ctx, self.venue, leg)
                 return
-
-    async def _guard_stop(self, ctx: BotContext, venue: Venue, leg: LiveLeg) -> None:
-        """A position whose stop rests on the venue holds the dead man's switch disarmed, so
-        the switch cannot cancel that stop if the daemon dies; flat, it is released."""
-        switch = getattr(venue, "dead_mans_switch", None)
-        if switch is None or not venue.capabilities.exchange_side_stops:
-            return
-        holder = f"{ctx.bot_id}:{leg.symbol}"
-        was_held = switch.held
-        try:
-            if leg.kernel.policy.flat:
-                await switch.release(holder)
-            else:
-                await switch.hold(holder)
-        except VenueError as exc:
-            ctx.emit(EventKind.ALERT, f"dead man's switch not updated for {leg.symbol}: {exc}",
-                     severity=Severity.WARNING)
-            return
-        if switch.held != was_held:
-            ctx.activity("dead man's switch held off: the open position's stop must outlive "
-                         "the daemon" if switch.held else "dead man's switch armed again: flat",
-                         symbol=leg.symbol, held=switch.held)
-
-    async def _equity_of(self, venue: Venue, currency: str) -> float:
-        cached = self._equity.get(currency)
-        if cached is not None and time.monotonic() - cached[1] < EQUITY_REFRESH_S:
-            return cached[0]
-        try:
-            balances = {b.currency: b for b in await venue.balances()}
-        except VenueError as exc:
-            log.warning("balances unavailable: %s", exc)
-            return cached[0] if cached else 0.0
-        found = balances.get(currency)
-        value = float(found.total) if found is not None else 0.0
-        self._equity[currency] = (value, time.monotonic())
-        return value
-
-    # the dead man's switch (venues that have one keep it armed themselves) -------------
-    def _report_switch(self, ctx: BotContext, venue: Venue) -> None:
-        switch = getattr(venue, "dead_mans_switch", None)
-        if switch is None:
-            return
-        if switch.running:
-            ctx.activity(f"dead man's switch armed: {venue.name} cancels this account's open "
-                         f"orders {switch.timeout_ms / 1000:g} s after losing the daemon",
-                         timeout_ms=switch.timeout_ms)
-        else:
-            ctx.emit(EventKind.ALERT, f"{venue.name} dead man's switch is NOT armed: orders "
-                     "stay open if the daemon dies", severity=Severity.WARNING)
-
-    def _watch_switch(self, ctx: BotContext, venue: Venue) -> None:
-        switch = getattr(venue, "dead_mans_switch", None)
-        failing = switch is not None and switch.last_error is not None
-        if failing and not self._switch_alerted:
-            ctx.emit(EventKind.ALERT, f"{venue.name} dead man's switch not re-armed: "
-                     f"{switch.last_error}", severity=Severity.WARNING)
-        elif not failing and self._switch_alerted:
-            ctx.activity(f"{venue.name} dead man's switch re-armed")
-        self._switch_alerted = failing
 
     # commands ----------------------------------------------------------------------------
     async def _command(self, ctx: BotContext, command: BotCommand) -> None:
@@ -314,8 +363,7 @@ class LiveWorker:
             await flatten_legs(ctx, self.legs, "flatten requested")
         elif isinstance(command, ConfigChanged):
             if command.new.symbols != command.old.symbols:
-                ctx.activity("symbol changes take effect when the bot is restarted",
-                             symbols=list(command.new.symbols))
+                await change_symbols(self, ctx, command.new.symbols)
             if command.new.template_toml == command.old.template_toml:
                 return
             if all(leg.is_flat() for leg in self.legs):
@@ -327,11 +375,12 @@ class LiveWorker:
 
     def _swap(self, ctx: BotContext, config) -> None:  # noqa: ANN001 - BotConfig
         template, resolved = build_template(config)
-        if base_interval_ms(template, resolved) != self.legs[0].interval_ms:
+        if base_interval_ms(template, resolved) != self.base_ms:
             self.pending_config = None
             ctx.activity(f"template {config.template!r} needs other candles: restart the bot "
                          "to switch to it", template=config.template)
             return
+        self._template = (template, resolved)
         for leg in self.legs:
             kernel = SymbolKernel(template, leg.instrument, client_prefix(ctx.bot_id, leg.symbol),
                                   leg.interval_ms, resolved, first_seq=leg.kernel.policy.seq)
@@ -341,6 +390,9 @@ class LiveWorker:
             leg.recent.clear()
             leg.warm(recent)
         self.pending_config = None
+        # The new template may bring other sessions or a longer warm-up.
+        self.session = SessionWatch(template.sessions, warmup_ms(self.legs, self.base_ms),
+                                    self.wake_lead_ms)
         ctx.activity(f"now trading template {config.template!r} v{config.template_version}",
                      template=config.template)
 
@@ -351,4 +403,3 @@ class LiveWorker:
                 return leg.recent_rows(limit)
         known = ", ".join(leg.symbol for leg in self.legs)
         raise NotFound(f"this bot does not trade {symbol!r} (it trades {known})")
-

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from plutarc.clock import WallClock
+from plutarc.clock import Clock, ManualClock, WallClock
 from plutarc.daemon.bot_config import BotSpec
 from plutarc.daemon.events import EventBus, EventSink
 from plutarc.daemon.live import LiveWorker
@@ -57,6 +59,7 @@ class LiveRig:
     server: SimServer
     service: DaemonService
     store: DaemonStore
+    clock: ManualClock | None = None  # when set, it follows the server's replay clock
 
     async def bot(self, name: str, template: str = "quick_cross",
                   symbols: tuple[str, ...] = ("BTCUSD",)) -> str:
@@ -67,6 +70,8 @@ class LiveRig:
     async def advance(self, bars: int = 1, pause_s: float = 0.15) -> None:
         for _ in range(bars):
             self.server.advance(1)
+            if self.clock is not None:
+                self.clock.set(self.server.exchange.now_ms)
             await asyncio.sleep(pause_s)
 
 
@@ -78,21 +83,32 @@ async def until(predicate: Callable[[], object], timeout_s: float = 10.0) -> Non
         await asyncio.sleep(0.02)
 
 
+@asynccontextmanager
+async def live_rig(server: SimServer, clock: Clock, store: DaemonStore | None = None,
+                   **worker: Any) -> AsyncIterator[LiveRig]:
+    """A daemon service whose bitmex testnet bots run LiveWorker(**worker) on ``server``."""
+    store = store or DaemonStore.open(":memory:")
+    sink = EventSink(store, EventBus(), clock)
+    registry = WorkerRegistry()
+    registry.register("bitmex", lambda _bot: LiveWorker(
+        lambda _b: adapter_for(server), **{"give_up_s": 1.0, **worker}), modes=["testnet"])
+    supervisor = Supervisor(store, sink, registry, clock, heartbeat_interval_s=0.05,
+                            grace_s=2.0)
+    service = DaemonService(store, sink, supervisor, clock)
+    service.put_template("quick_cross", QUICK_TEMPLATE, "tester")
+    try:
+        yield LiveRig(server, service, store,
+                      clock if isinstance(clock, ManualClock) else None)
+    finally:
+        await supervisor.shutdown()
+
+
 @pytest.fixture
 async def rig() -> AsyncIterator[LiveRig]:
     async with SimServer(sim_config(warmup_bars=300)) as server:
         store = DaemonStore.open(":memory:")
-        clock = WallClock()
-        sink = EventSink(store, EventBus(), clock)
-        registry = WorkerRegistry()
-        registry.register("bitmex", lambda _bot: LiveWorker(
-            lambda _b: adapter_for(server), give_up_s=1.0), modes=["testnet"])
-        supervisor = Supervisor(store, sink, registry, clock, heartbeat_interval_s=0.05,
-                                grace_s=2.0)
-        service = DaemonService(store, sink, supervisor, clock)
-        service.put_template("quick_cross", QUICK_TEMPLATE, "tester")
         try:
-            yield LiveRig(server, service, store)
+            async with live_rig(server, WallClock(), store) as live:
+                yield live
         finally:
-            await supervisor.shutdown()
             store.close()
