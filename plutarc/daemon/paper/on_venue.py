@@ -1,0 +1,138 @@
+"""Paper bots on a real venue: the live worker, trading on a PaperVenue fed by public data.
+
+PaperOnVenueWorker is LiveWorker with a PaperVenue in place of the exchange: the same start
+(warm-up, kernel rebuilt from the journal, reconcile), the same loop and order path. Before
+the live start runs, the sim (which died with the old process) is rebuilt from the store:
+the bot's stored fills are booked into its account (balance, positions), the orders that
+were resting on it are placed again under their client ids, and the candles that closed
+while the bot was away are matched, so a stop that would have triggered meanwhile fills
+and reconcile picks that fill up. Reconcile then finds the venue as the bot left it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from plutarc.daemon.live.kernel_state import symbol_fills, symbol_orders
+from plutarc.daemon.live.leg import base_interval_ms
+from plutarc.daemon.live.worker import LiveWorker
+from plutarc.daemon.paper.legs import PAPER_SIM_CONFIG, build_template
+from plutarc.daemon.runtime.protocol import BotContext
+from plutarc.daemon.store import BotRecord, OrderRecord
+from plutarc.errors import FinalVenueError
+from plutarc.exchanges.base import Venue
+from plutarc.exchanges.paper_venue import PaperVenue
+from plutarc.intervals import interval_name
+from plutarc.models import Candle, Fill, OrderRequest, OrderStatus
+from plutarc.models.events import EventKind, Severity
+
+log = logging.getLogger(__name__)
+
+MarketFactory = Callable[[BotRecord], Venue]
+
+
+class PaperOnVenueWorker(LiveWorker):
+    """A paper bot on ``market_factory(bot)``'s public market data (no credentials)."""
+
+    def __init__(self, market_factory: MarketFactory, **live_settings: float) -> None:
+        # the sim has no rate limit: stop moves go out at once, as the backtester moves them
+        live_settings.setdefault("amend_interval_s", 0.0)
+        super().__init__(self._the_paper_venue, **live_settings)
+        self.market_factory = market_factory
+        self.paper: PaperVenue | None = None
+
+    def _the_paper_venue(self, _bot: BotRecord) -> Venue:
+        assert self.paper is not None, "run() builds the paper venue first"
+        return self.paper
+
+    async def run(self, ctx: BotContext) -> None:
+        template, resolved = build_template(ctx.config)
+        interval = interval_name(base_interval_ms(template, resolved))
+        paper = self.paper = PaperVenue(self.market_factory(ctx.bot), interval,
+                                        PAPER_SIM_CONFIG, id_prefix=ctx.bot_id)
+        try:
+            await paper.start()
+            await restore_sim(ctx, paper)
+        except BaseException:
+            await paper.close()
+            raise
+        paper.pace = True  # from now on each candle waits for the bot to act on the last
+        await super().run(ctx)  # closes the paper venue (and the market adapter) at the end
+
+    async def _on_candle(self, ctx: BotContext, venue: Venue, leg, candle: Candle) -> None:  # noqa: ANN001 - LiveLeg
+        try:
+            await super()._on_candle(ctx, venue, leg, candle)
+        finally:
+            if self.paper is not None:
+                self.paper.acted(leg.symbol, candle.ts_ms)
+
+
+async def restore_sim(ctx: BotContext, paper: PaperVenue) -> dict[str, int]:
+    """Rebuild the sim from the bot's stored fills and journal; returns what it restored."""
+    counts = {"fills": 0, "orders": 0, "candles": 0}
+    known = {inst.symbol for inst in await paper.instruments()}
+    for symbol in (s for s in ctx.config.symbols if s in known):  # the worker names the rest
+        fills = symbol_fills(ctx.store, ctx.bot_id, symbol)
+        for fill in fills:
+            paper.restore_fill(fill)
+        orders = symbol_orders(ctx.store, ctx.bot_id, symbol)
+        resting = [o for o in orders if _was_resting(o)]
+        for record in resting:
+            counts["orders"] += await _place_again(ctx, paper, record)
+        counts["fills"] += len(fills)
+        holding = any(p.symbol == symbol for p in await paper.positions())
+        if not (holding or resting):
+            continue  # nothing at stake: the sim starts afresh at the next close
+        matched = _matched_until(ctx, paper, symbol, fills, orders)
+        if matched >= 0:
+            paper.resume_from(symbol, matched)
+            counts["candles"] += await paper.catch_up(symbol)
+    if any(counts.values()):
+        ctx.activity(f"paper venue rebuilt: {counts['fills']} fills booked, {counts['orders']} "
+                     f"resting orders placed again, {counts['candles']} candles that closed "
+                     "meanwhile matched", **counts)
+    return counts
+
+
+def _was_resting(record: OrderRecord) -> bool:
+    """Open at the old sim: acknowledged, or sent and never answered (the sim is local, so
+    it got it); journaled-but-unsent orders are dropped by reconcile."""
+    status = OrderStatus(record.status)
+    return status.is_open and (status is not OrderStatus.PENDING or record.sent_ms is not None)
+
+
+async def _place_again(ctx: BotContext, paper: PaperVenue, record: OrderRecord) -> int:
+    remaining = record.qty - record.filled_qty
+    if remaining <= 0:
+        return 0
+    request = OrderRequest(record.client_id, record.symbol, record.side, record.type, remaining,
+                           record.price, record.stop_price, record.trail_offset,
+                           record.post_only, record.reduce_only, record.time_in_force,
+                           record.tag)
+    try:
+        await paper.resubmit(request, record.venue_id)
+    except FinalVenueError as exc:  # reconcile sees it rejected and the bot re-protects
+        ctx.emit(EventKind.ACTIVITY, f"paper venue: {record.client_id} could not rest again "
+                 f"({exc})", severity=Severity.WARNING, data={"client_id": record.client_id})
+        return 0
+    return 1
+
+
+def _matched_until(ctx: BotContext, paper: PaperVenue, symbol: str, fills: list[Fill],
+                   orders: list[OrderRecord]) -> int:
+    """How far the old sim had matched ``symbol`` (a candle close): the latest of its fills'
+    bars, the closes the bot decided on, and the closes its orders were placed at. A bar
+    seen again is harmless: stops only tighten, and the journal holds each stop's first
+    (loosest) level, so a bar that did not trigger it then cannot trigger it now. -1 when
+    nothing says (the sim then starts at the next close)."""
+    step = paper.interval_ms
+    bars = [f.ts_ms - f.ts_ms % step + step for f in fills]
+    placed = [paper.placed_at(o.venue_id) for o in orders]
+    row = ctx.store.db.execute("SELECT MAX(ts_ms) FROM decisions WHERE bot_id = ? AND "
+                               "symbol = ?", (ctx.bot_id, symbol)).fetchone()
+    decided = [int(row[0])] if row[0] is not None else []
+    return max([*bars, *(p for p in placed if p is not None), *decided], default=-1)
+
+
+__all__ = ["PaperOnVenueWorker", "restore_sim"]
