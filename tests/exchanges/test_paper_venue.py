@@ -135,9 +135,8 @@ async def test_a_gap_in_the_stream_is_filled_from_rest_in_order(server: SimServe
         kinds = [(k, v.ts_ms if isinstance(v, Candle) else v.client_id) for k, v in rec.log]
         assert kinds == [("fill", "t1-a"), ("candle", first.ts_ms), ("fill", "t1-b"),
                          ("candle", second.ts_ms), ("candle", third.ts_ms)]
-        engine = venue.sim.engines["BTCUSD"]
-        assert list(engine.timeline.ts_ms[:engine.timeline.n]) == [
-            first.ts_ms, second.ts_ms, third.ts_ms]
+        matched = venue.sim.engines["BTCUSD"].timeline.bars().ts_ms
+        assert list(matched) == [first.ts_ms, second.ts_ms, third.ts_ms]
     finally:
         await rec.close()
         await venue.close()
