@@ -138,17 +138,20 @@ class PaperVenue:
         self._engine(symbol)
         self._last_close[symbol] = close_ms
 
-    def restore_fill(self, fill: Fill) -> None:
-        """Book a fill made before a restart into the sim's position and wallet (no event)."""
+    def restore_fill(self, fill: Fill) -> bool:
+        """Book a fill this paper venue made before a restart into the sim's position and
+        wallet (no event); False for a fill it never made (e.g. from the bot's live days)."""
+        found = re.fullmatch(rf"{re.escape(self.id_prefix)}-{re.escape(fill.symbol)}-(\d+)",
+                             fill.fill_id)
+        if found is None:
+            return False
         engine = self._engine(fill.symbol)
         signed = fill.qty if fill.side.sign > 0 else -fill.qty
         realised = engine.position.apply(signed, fill.price)
         engine.account.book_trade(engine.settle, realised, fill.fee)
-        found = re.fullmatch(rf"{re.escape(self.id_prefix)}-{re.escape(fill.symbol)}-(\d+)",
-                             fill.fill_id)
-        if found:
-            self._fill_seq[fill.symbol] = max(self._fill_seq.get(fill.symbol, 0),
-                                              int(found.group(1)))
+        self._fill_seq[fill.symbol] = max(self._fill_seq.get(fill.symbol, 0),
+                                          int(found.group(1)))
+        return True
 
     async def resubmit(self, request: OrderRequest, venue_id: str | None) -> Order:
         """An order that was resting on the old sim rests again, under its old ids."""
@@ -270,6 +273,7 @@ class PaperVenue:
         and handed out once its fills were taken; gaps and the start filled from REST."""
         await self.start()
         self._engine(symbol)
+        self._handed.pop(symbol, None)  # a new subscriber owes no act for an old one's candle
         inbox: asyncio.Queue[object] = asyncio.Queue()
         pump = asyncio.create_task(self._pump(symbol, inbox), name=f"paper-market-{symbol}")
         try:

@@ -196,3 +196,30 @@ async def test_orders_never_reach_the_real_venue(server: SimServer,
     assert server.rest.requests and all(
         method == "GET" and path.rstrip("/") in PUBLIC_PATHS
         for method, path, _ in server.rest.requests), server.rest.requests
+
+
+async def test_a_rebuilt_venue_books_its_own_fills_and_continues_their_ids(
+        server: SimServer) -> None:
+    from plutarc.models import Liquidity
+
+    venue = await _paper(server)
+    rec = Recorder(venue)
+    try:
+        def fill(fill_id: str) -> Fill:
+            return Fill(fill_id, "t1-old", "x", "BTCUSD", Side.BUY, Decimal(200),
+                        Decimal(40_000), Decimal("0.00001"), "BTC", Liquidity.TAKER, 1)
+
+        assert venue.restore_fill(fill("t1-BTCUSD-7"))
+        assert not venue.restore_fill(fill("a1b2c3-live-execution"))  # not paper money
+        assert [p.qty for p in await venue.positions()] == [Decimal(200)]
+        assert next(b.total for b in await venue.balances() if b.currency == "BTC") == (
+            paper_starting_balance("BTC") - Decimal("0.00001"))
+        await venue.place_order(_buy("t1-more"))
+        server.advance(1)
+        await rec.next_candle()
+        new = next(v for k, v in rec.log if k == "fill")
+        assert isinstance(new, Fill) and new.fill_id == "t1-BTCUSD-8"  # never a stored id
+        assert [p.qty for p in await venue.positions()] == [Decimal(300)]
+    finally:
+        await rec.close()
+        await venue.close()

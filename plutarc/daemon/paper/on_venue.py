@@ -73,11 +73,12 @@ async def restore_sim(ctx: BotContext, paper: PaperVenue) -> dict[str, int]:
     counts = {"fills": 0, "orders": 0, "candles": 0}
     known = {inst.symbol for inst in await paper.instruments()}
     for symbol in (s for s in ctx.config.symbols if s in known):  # the worker names the rest
-        fills = symbol_fills(ctx.store, ctx.bot_id, symbol)
-        for fill in fills:
-            paper.restore_fill(fill)
+        # only what this paper venue made: fills and orders of the bot's live or testnet
+        # days are not paper money (a position left from them shows up as an ALERT)
+        fills = [f for f in symbol_fills(ctx.store, ctx.bot_id, symbol) if paper.restore_fill(f)]
         orders = symbol_orders(ctx.store, ctx.bot_id, symbol)
-        resting = [o for o in orders if _was_resting(o)]
+        resting = [o for o in orders if _was_resting(o) and (
+            o.venue_id is None or paper.placed_at(o.venue_id) is not None)]
         for record in resting:
             counts["orders"] += await _place_again(ctx, paper, record)
         counts["fills"] += len(fills)
