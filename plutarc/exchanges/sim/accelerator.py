@@ -82,6 +82,8 @@ def _scan(e: SimMatchingEngine, orders: list[WorkingOrder], a: int, b: int) -> i
         return None
     tl = e.timeline
     carries = [_trail_best_before(e, w, a) for w in trails]
+    base = tl.base  # rows below are global indices minus base
+    a, b = a - base, b - base
     size = _FIRST_CHUNK
     while a < b:
         c = min(b, a + size)
@@ -92,7 +94,7 @@ def _scan(e: SimMatchingEngine, orders: list[WorkingOrder], a: int, b: int) -> i
             trail_mask, carries[k] = _trail_chunk(tl, w, carries[k], a, c)
             mask |= trail_mask
         if mask.any():
-            return a + int(mask.argmax())
+            return base + a + int(mask.argmax())
         a = c
         size *= 4
     return None
@@ -104,15 +106,16 @@ def _trail_best_before(e: SimMatchingEngine, w: WorkingOrder, a: int) -> float:
     if start >= a:
         return w.best_f
     tl = e.timeline
+    rows = slice(start - tl.base, a - tl.base)
     if w.is_buy:
-        return min(w.best_f, float(tl.low[start:a].min()))
-    return max(w.best_f, float(tl.high[start:a].max()))
+        return min(w.best_f, float(tl.low[rows].min()))
+    return max(w.best_f, float(tl.high[rows].max()))
 
 
 def _trail_chunk(
     tl: Timeline, w: WorkingOrder, best: float, a: int, c: int
 ) -> tuple[np.ndarray, float]:
-    """Bars in [a, c) where the trailing level set by the bars before each one is hit, and
+    """Rows in [a, c) where the trailing level set by the bars before each one is hit, and
     the best price after the chunk. Same float operations as bar_pass, so the same answers."""
     if w.is_buy:
         run = np.minimum.accumulate(tl.low[a:c])

@@ -28,22 +28,23 @@ def run_bar(e: SimMatchingEngine, i: int) -> list[Fill]:
     if i >= tl.n:
         raise UsageError(f"bar {i} does not exist yet (the timeline has {tl.n} bars)")
     e.next_bar = i + 1
-    close = tl.close.item(i)
+    k = i - tl.base  # the bar's row; bar i - 1 is held too (the engine keeps it)
+    close = tl.close.item(k)
     if not e.open and e.position.qty == 0:
         e.mark_f = close
         return []
     fills: list[Fill] = []
-    ts = tl.ts_ms.item(i)
-    o, h, lo = tl.open.item(i), tl.high.item(i), tl.low.item(i)
+    ts = tl.ts_ms.item(k)
+    o, h, lo = tl.open.item(k), tl.high.item(k), tl.low.item(k)
     trails = [w for w in e.open.values() if w.kind is Kind.TRAIL and w.active_from <= i]
     for w in trails:
         _catch_up_trail(e, w, i)
     if e.position.qty and e.funding.enabled:
         _pay_funding(e, ts, tl.interval_ms, o)
     if e.config.slippage_atr_fraction:
-        e.pricing.prepare(tl.atr.item(i - 1) if i > 0 else _NAN)
+        e.pricing.prepare(tl.atr.item(k - 1) if i > 0 else _NAN)
     fraction = e.config.max_volume_fraction
-    e._budget = e.instrument.round_qty(fraction * tl.volume.item(i)) if fraction else None
+    e._budget = e.instrument.round_qty(fraction * tl.volume.item(k)) if fraction else None
     _open_phase(e, i, o, ts, fills)
     if not e.open and not (e.position.qty and e.config.enforce_margin):
         e._budget = None
@@ -184,10 +185,11 @@ def _catch_up_trail(e: SimMatchingEngine, w: WorkingOrder, i: int) -> None:
     start = w.seen_upto + 1
     if start < i:
         tl = e.timeline
+        a, b = start - tl.base, i - tl.base
         if w.is_buy:
-            w.best_f = min(w.best_f, float(tl.low[start:i].min()))
+            w.best_f = min(w.best_f, float(tl.low[a:b].min()))
         else:
-            w.best_f = max(w.best_f, float(tl.high[start:i].max()))
+            w.best_f = max(w.best_f, float(tl.high[a:b].max()))
         w.seen_upto = i - 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 from decimal import Decimal
 
@@ -33,6 +34,11 @@ from plutarc.strategy.context import TimeSeries
 from plutarc.strategy.series import Bars
 
 ZERO = Decimal(0)
+KEEP_BARS = 1024
+"""Appended bars an engine holds by default (matching itself reads only the last two)."""
+KEEP_CLOSED_ORDERS = 1000
+"""Finished orders an engine still answers ``order()`` for by default; older ones are
+forgotten, so a paper bot running for months holds a bounded order history."""
 
 
 class SimMatchingEngine(Executor):
@@ -42,6 +48,10 @@ class SimMatchingEngine(Executor):
     order submitted at ``now_ms`` trades from the first bar that closes after ``now_ms`` and
     never in a bar already processed. ``process_bar(i)`` matches bar ``i``;
     ``next_event_bar`` lets a backtest skip the bars where nothing can happen.
+
+    Memory is bounded by ``keep_bars`` (appended bars held, plus any a trailing stop still
+    has to fold in) and ``keep_closed_orders`` (finished orders still looked up by client
+    id); None keeps everything.
     """
 
     def __init__(
@@ -50,7 +60,12 @@ class SimMatchingEngine(Executor):
         config: SimConfig,
         account: SimAccount,
         funding: TimeSeries | None = None,
+        *,
+        keep_bars: int | None = KEEP_BARS,
+        keep_closed_orders: int | None = KEEP_CLOSED_ORDERS,
     ) -> None:
+        if keep_closed_orders is not None and keep_closed_orders < 0:
+            raise UsageError(f"keep_closed_orders must be >= 0 (got {keep_closed_orders})")
         if config.leverage > instrument.max_leverage:
             raise ConfigError(
                 f"leverage {config.leverage} is above {instrument.symbol}'s maximum "
@@ -64,7 +79,7 @@ class SimMatchingEngine(Executor):
         self.maker_rate = config.fee_maker if config.fee_maker is not None else instrument.maker_fee
         self.taker_rate = config.fee_taker if config.fee_taker is not None else instrument.taker_fee
         self.position = SimPosition(instrument, config.leverage)
-        self.timeline = Timeline()
+        self.timeline = Timeline(keep=keep_bars)
         self.pricing = TakerPricing(instrument, config.slippage_bps, config.slippage_atr_fraction)
         self.funding = FundingSchedule(
             config.funding_interval_ms, config.funding_rate_constant, funding
@@ -72,6 +87,8 @@ class SimMatchingEngine(Executor):
         self.funding_payments: list[FundingPayment] = []
         self.orders: dict[str, WorkingOrder] = {}  # every order, by client id
         self.open: dict[str, WorkingOrder] = {}  # open orders in submission order
+        self.keep_closed_orders = keep_closed_orders
+        self._closed: deque[WorkingOrder] = deque()  # finished orders, oldest first
         self.next_bar = 0  # the first bar not processed yet
         self.mark_f: float | None = None  # last close known to the engine
         self.liquidations = 0
@@ -96,9 +113,20 @@ class SimMatchingEngine(Executor):
         """Add one closed candle to a growing (paper) timeline; returns its index."""
         if self.config.slippage_atr_fraction and atr is None:
             raise ConfigError("slippage_atr_fraction needs the ATR of each appended candle")
-        i = self.timeline.append(candle, atr)
+        tl = self.timeline
+        i = tl.append(candle, atr, keep_from=self._oldest_needed_bar)
         self.funding.index_bars(np.array([candle.ts_ms], np.int64), candle.interval_ms, start=i)
+        self.funding.forget_before(tl.base)
         return i
+
+    def _oldest_needed_bar(self) -> int:
+        """The oldest bar matching still reads: the last one processed (the mark and the ATR
+        of the next bar's slippage) and any a trailing stop has not folded in yet."""
+        oldest = self.next_bar - 1
+        for w in self.open.values():
+            if w.kind is Kind.TRAIL:
+                oldest = min(oldest, w.seen_upto + 1)
+        return max(oldest, 0)
 
     # -- orders -------------------------------------------------------------------------
 
@@ -238,7 +266,7 @@ class SimMatchingEngine(Executor):
     def _first_tradable_bar(self, now_ms: int) -> int:
         active = max(self.timeline.first_closing_after(now_ms, self.next_bar), self.next_bar)
         if active > 0:
-            self.mark_f = self.timeline.close.item(active - 1)
+            self.mark_f = self.timeline.close.item(active - 1 - self.timeline.base)
         return active
 
     def _check_margin(
@@ -271,6 +299,7 @@ class SimMatchingEngine(Executor):
         w.status = OrderStatus.REJECTED
         w.reason = reason
         self.orders[request.client_id] = w
+        self._retire(w)
 
     def _open_order(self, client_id: str) -> WorkingOrder:
         w = self.open.get(client_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from decimal import Decimal
 
 from plutarc.exchanges.sim.account import SimAccount
@@ -22,7 +23,10 @@ class Executor:
     settle: str
     maker_rate: Decimal
     taker_rate: Decimal
+    orders: dict[str, WorkingOrder]
     open: dict[str, WorkingOrder]
+    keep_closed_orders: int | None
+    _closed: deque[WorkingOrder]
     reserved: Decimal
     liquidations: int
     _fill_seq: int
@@ -95,6 +99,20 @@ class Executor:
         if w.reserved:
             self._release(w, w.reserved)
         self.open.pop(w.request.client_id, None)
+        self._retire(w)
+
+    def _retire(self, w: WorkingOrder) -> None:
+        """``w`` is finished: remember it among the last ``keep_closed_orders`` finished."""
+        keep = self.keep_closed_orders
+        if keep is None:
+            return
+        closed = self._closed
+        closed.append(w)
+        while len(closed) > keep:
+            old = closed.popleft()
+            cid = old.request.client_id
+            if self.orders.get(cid) is old:  # not a later order that reused the id
+                del self.orders[cid]
 
     def _release(self, w: WorkingOrder, amount: Decimal) -> None:
         w.reserved -= amount

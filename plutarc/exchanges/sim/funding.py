@@ -55,6 +55,11 @@ class FundingSchedule:
         hits = np.flatnonzero(first_time < ts_ms + bar_ms)
         self.bars.extend((hits + start).tolist())
 
+    def forget_before(self, i0: int) -> None:
+        """Drop funding bars before ``i0`` (bars the timeline no longer holds)."""
+        if self.bars and self.bars[0] < i0:
+            del self.bars[: bisect.bisect_left(self.bars, i0)]
+
     def next_bar(self, i0: int) -> int | None:
         """The first bar at or after ``i0`` that holds a funding time, if any is known."""
         k = bisect.bisect_left(self.bars, i0)

@@ -31,7 +31,10 @@ from plutarc.strategy.series import Bars, resample
 
 class SimVenue:
     """A local venue: candles are fed in (``feed``), each one is matched as it closes, and
-    the bot talks to it through the same async Venue methods as to a real exchange."""
+    the bot talks to it through the same async Venue methods as to a real exchange.
+
+    ``keep_bars``: fed candles each symbol keeps for ``candles()`` and the resampled candle
+    streams (None, the default: all of them; a stream of N-times the fed interval needs N)."""
 
     def __init__(
         self,
@@ -43,6 +46,7 @@ class SimVenue:
         account: SimAccount | None = None,
         funding: Mapping[str, TimeSeries] | None = None,
         open_interest: Mapping[str, TimeSeries] | None = None,
+        keep_bars: int | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -52,7 +56,9 @@ class SimVenue:
         self._funding = dict(funding or {})
         self._open_interest = dict(open_interest or {})
         self.engines = {
-            symbol: SimMatchingEngine(inst, config, self.account, self._funding.get(symbol))
+            symbol: SimMatchingEngine(
+                inst, config, self.account, self._funding.get(symbol), keep_bars=keep_bars
+            )
             for symbol, inst in self._instruments.items()
         }
         self.capabilities = Capabilities(
@@ -101,9 +107,9 @@ class SimVenue:
             or candle.close_ts_ms % length
         ):
             return None
-        tl = engine.timeline
-        first = int(np.searchsorted(tl.ts_ms[: tl.n], candle.close_ts_ms - length))
-        grouped = resample(tl.bars().slice(first, tl.n), length)
+        held = engine.timeline.bars()
+        first = int(np.searchsorted(held.ts_ms, candle.close_ts_ms - length))
+        grouped = resample(held.slice(first, len(held)), length)
         return grouped.candle(len(grouped) - 1) if len(grouped) else None
 
     # -- Venue protocol -------------------------------------------------------------------
@@ -240,7 +246,7 @@ class SimVenue:
     def _bars(self, symbol: str, interval: str) -> Bars:
         tl = self._engine(symbol).timeline
         length = interval_ms(interval)
-        if tl.n == 0:
+        if tl.rows == 0:
             return Bars.empty(length)
         if length < tl.interval_ms or length % tl.interval_ms:
             raise DataError(
