@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 
 from plutarc.models import Direction
 from plutarc.strategy.components.base import Kind
+from plutarc.strategy.sessions import describe
 
 
 class Action(StrEnum):
@@ -76,8 +78,6 @@ class DecisionBatch:
 
     def blocked_by(self, i: int) -> list[str]:
         """The rules that block the entry at row ``i`` (empty when it is allowed)."""
-        from plutarc.strategy.sessions import describe
-
         d = int(self.direction[i])
         if d == 0:
             if not self.ready[i]:
@@ -110,21 +110,26 @@ class DecisionBatch:
                     slot.kind is Kind.SIGNAL and np.isnan(self.scores[k, i])))]
 
     def components_at(self, i: int) -> dict[str, dict[str, Any]]:
+        # One column read per array (a live bot asks at every trigger close).
+        values = self.values[:, i].tolist()
+        scores = self.scores[:, i].tolist()
+        longs = self.allow_long[:, i].tolist()
+        shorts = self.allow_short[:, i].tolist()
         out: dict[str, dict[str, Any]] = {}
         for k, slot in enumerate(self.slots):
-            value = float(self.values[k, i])
+            value = values[k]
             entry: dict[str, Any] = {
                 "kind": slot.kind.value,
                 "interval": slot.interval,
-                "value": None if np.isnan(value) else round(value, 6),
+                "value": None if math.isnan(value) else round(value, 6),
             }
             if slot.kind is Kind.SIGNAL:
-                s = float(self.scores[k, i])
-                entry["score"] = None if np.isnan(s) else round(s, 6)
+                s = scores[k]
+                entry["score"] = None if math.isnan(s) else round(s, 6)
             else:
-                entry["long_ok"] = bool(self.allow_long[k, i])
-                entry["short_ok"] = bool(self.allow_short[k, i])
-            if slot.optional_data and np.isnan(value):
+                entry["long_ok"] = longs[k]
+                entry["short_ok"] = shorts[k]
+            if slot.optional_data and math.isnan(value):
                 entry["note"] = "no data: no opinion"
             out[slot.key] = entry
         return out

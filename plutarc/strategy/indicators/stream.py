@@ -96,6 +96,10 @@ class WilderSeeded:
 
     def update(self, x: np.ndarray) -> np.ndarray:
         x = _as_f64(x)
+        if self._zi is not None and x.size:  # seeded: the output is the filter's, whole
+            y, self._zi = lfilter_zi(self._wb, self._wa, x, self._zi)
+            self._count += x.size
+            return y
         out = np.full(x.size, np.nan)
         i = 0
         while self._zi is None and i < x.size:
@@ -239,6 +243,11 @@ class Lag:
     def update(self, x: np.ndarray) -> np.ndarray:
         x = _as_f64(x)
         prev = self._tail.values
+        if x.size == 1 and prev.size == self._k:
+            # One new value after the start (a live bar): the oldest kept value is the
+            # output. The old tail array is no longer the tail's, so it can be handed out.
+            self._tail.values = x.copy() if self._k == 1 else np.concatenate((prev[1:], x))
+            return prev[:1]
         if prev.size < self._k:
             prev = np.concatenate((np.full(self._k - prev.size, np.nan), prev))
         self._tail.extend(x)
