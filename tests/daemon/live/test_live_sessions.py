@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from plutarc.clock import ManualClock
-from plutarc.daemon.bot_config import BotSpec
+from plutarc.daemon.bot_config import BotSpec, ConfigPatch
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.store import DaemonStore
 from plutarc.exchanges.bitmex_sim import SimServer
@@ -188,3 +188,30 @@ async def test_a_daemon_restart_during_a_sleep_decides_again_from_the_current_ti
     assert moves[-5:] == [("sleeping", "deploying"), ("deploying", "sleeping"),
                           ("sleeping", "deploying"), ("deploying", "sleeping"),
                           ("sleeping", "online")]
+
+
+async def test_changes_made_while_asleep_apply_on_waking(
+        server: SimServer, store: DaemonStore) -> None:
+    """Symbols changed while asleep are traded from the wake (an unlisted one is left out,
+    with a warning); a template with other sessions wakes the bot at once to decide again."""
+    clock = ManualClock(server.exchange.now_ms)
+    async with live_rig(server, clock, store) as rig:
+        bot_id = await _start(rig)
+        await _until_asleep(rig, bot_id, 40)
+        rig.service.update_config(bot_id, ConfigPatch(symbols=("BTCUSD", "NOPEUSD")), "tester")
+        await until(lambda: any(m.startswith("symbols now BTCUSD, NOPEUSD: traded from the "
+                                             "wake") for m in _messages(rig, bot_id)))
+        assert _state(rig, bot_id) is BotState.SLEEPING
+        rig.service.put_template("sessions", TEMPLATE.replace(SESSIONS, ""), "tester")
+        await until(lambda: _state(rig, bot_id) is BotState.ONLINE)  # the clock stood still
+        messages = _messages(rig, bot_id)
+        assert any("has other sessions: waking now" in m for m in messages)
+        assert any(m.startswith("bitmex does not list NOPEUSD: trading on without them")
+                   for m in messages)
+        assert rig.service.supervisor.wake_timer.pending() == 0
+        woke_at = clock.now_ms()
+        await rig.advance(3)
+        decided = store.db.execute("SELECT MAX(ts_ms) FROM decisions WHERE bot_id = ?",
+                                   (bot_id,)).fetchone()[0]
+        assert decided > woke_at and _state(rig, bot_id) is BotState.ONLINE
+    assert [p for _, p, _ in _phases(rig, bot_id)][-2:] == ["sleeping", "awake"]

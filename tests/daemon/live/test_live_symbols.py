@@ -97,3 +97,4 @@ async def test_a_removed_symbol_is_managed_until_flat_then_dropped(rig: LiveRig)
     assert max(_decisions(rig, bot_id, "LTCUSDT")) > dropped_at  # the other one goes on
     assert sum(o.tag == "entry" for o in _orders(rig, bot_id, "BTCUSD")) == entries_before
     assert all(o.status != "new" for o in _orders(rig, bot_id, "BTCUSD"))
+
