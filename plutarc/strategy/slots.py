@@ -22,6 +22,15 @@ NO_CLOSE = np.array([np.iinfo(np.int64).min], dtype=np.int64)  # before any clos
 NO_MOMENTS = NO_CLOSE[:0]
 
 
+def _constant(value: float | bool, dtype: type) -> np.ndarray:
+    a = np.full(1, value, dtype=dtype)
+    a.flags.writeable = False  # shared by every one-bar update: nobody may write into it
+    return a
+
+
+_NO_SCORE, _ALLOWED = _constant(np.nan, np.float64), _constant(True, bool)
+
+
 class Carried:
     """A stream's outputs at its own closes reduced to what a later moment sees: the output of
     the last close at or before it. Keeps the last output for the closes of later chunks."""
@@ -78,15 +87,14 @@ class Slot:
         out: Output = self.component.update(bars, ctx)
         n = len(bars)
         value = np.asarray(out.value, dtype=np.float64)
-        score = (np.full(n, np.nan) if out.score is None
+        score = ((_NO_SCORE if n == 1 else np.full(n, np.nan)) if out.score is None
                  else np.asarray(out.score, dtype=np.float64))
         if self._exit:
             return value, score
+        allowed = _ALLOWED if n == 1 else np.ones(n, dtype=bool)
         return (value, score,
-                np.ones(n, dtype=bool) if out.allow_long is None else
-                np.asarray(out.allow_long, dtype=bool),
-                np.ones(n, dtype=bool) if out.allow_short is None else
-                np.asarray(out.allow_short, dtype=bool))
+                allowed if out.allow_long is None else np.asarray(out.allow_long, dtype=bool),
+                allowed if out.allow_short is None else np.asarray(out.allow_short, dtype=bool))
 
     def advance(self, bars: Bars, ctx: MarketContext) -> None:
         """Take newly closed bars when no decision looks at them now. A chunk without a new
