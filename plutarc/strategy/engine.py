@@ -22,7 +22,7 @@ from plutarc.strategy.decision import DecisionBatch
 from plutarc.strategy.resampler import StreamingResampler
 from plutarc.strategy.series import Bars
 from plutarc.strategy.sessions import in_sessions
-from plutarc.strategy.slots import EXIT_ATR_PERIOD, NO_MOMENTS, ExitAtr, Slot
+from plutarc.strategy.slots import EXIT_ATR_PERIOD, NO_MOMENTS, ExitAtr, NewBars, Slot
 from plutarc.strategy.template import Template
 from plutarc.strategy.template_validation import ResolvedComponent, validate_template
 
@@ -91,7 +91,7 @@ class StrategyEngine:
         self._gate_rows = _rows(k for k, s in rows if s.info.kind in (Kind.FILTER, Kind.GUARD))
         self._one = _OneClose(self)
         self._no_context = MarketContext()
-        nothing = {ms: Bars.empty(ms) for ms in self._resamplers}
+        nothing = {ms: NewBars.of(Bars.empty(ms)) for ms in self._resamplers}
         self._no_decisions = self._decide(NO_MOMENTS, nothing, self._no_context)
         empty = np.empty(0)
         self._no_exits = ExitInputs(NO_MOMENTS, empty, empty, empty, empty, {
@@ -106,19 +106,19 @@ class StrategyEngine:
 
     def update(self, chunk: Bars, ctx: MarketContext | None = None) -> EngineStep:
         ctx = ctx if ctx is not None else self._no_context
-        closed = {ms: r.update(chunk) for ms, r in self._resamplers.items()}
-        trig = closed[self.trigger_ms]
-        if len(trig) == 1:
-            decisions = self._one.decide(trig.close_ts_ms, closed, ctx)
-        elif len(trig):
-            decisions = self._decide(trig.close_ts_ms, closed, ctx)
+        closed = {ms: NewBars.of(r.update(chunk)) for ms, r in self._resamplers.items()}
+        at = closed[self.trigger_ms].closes
+        if at.size == 1:
+            decisions = self._one.decide(at, closed, ctx)
+        elif at.size:
+            decisions = self._decide(at, closed, ctx)
         else:  # no trigger close: the components only take their new bars
             for slot in self.slots:
                 slot.advance(closed[slot.ms], ctx)
             decisions = self._no_decisions
         return EngineStep(decisions, self._exit_inputs(closed, ctx))
 
-    def _decide(self, at: np.ndarray, closed: dict[int, Bars],
+    def _decide(self, at: np.ndarray, closed: dict[int, NewBars],
                 ctx: MarketContext) -> DecisionBatch:
         n_slots, n = len(self.slots), at.size
         values = np.empty((n_slots, n))
@@ -145,14 +145,13 @@ class StrategyEngine:
                              values, scores, along, ashort, self.template.threshold,
                              self._side_allowed, self._explain)
 
-    def _exit_inputs(self, closed: dict[int, Bars], ctx: MarketContext) -> ExitInputs:
-        ex = closed[self.exit_ms]
-        if not len(ex):  # no exit close: the exit streams only take their new bars
+    def _exit_inputs(self, closed: dict[int, NewBars], ctx: MarketContext) -> ExitInputs:
+        ex, at = closed[self.exit_ms]
+        if not at.size:  # no exit close: the exit streams only take their new bars
             self._exit_atr.visible(closed[self.atr_ms], NO_MOMENTS)
             for slot in self.exit_slots:
                 slot.advance(closed[slot.ms], ctx)
             return self._no_exits
-        at = ex.close_ts_ms
         atr = self._exit_atr.visible(closed[self.atr_ms], at)
         extras: dict[str, Output] = {}
         for slot in self.exit_slots:
@@ -180,7 +179,7 @@ class _OneClose:
         self.weights = engine._weights.tolist()
         self.long_side, self.short_side = engine._side_allowed[1], engine._side_allowed[-1]
 
-    def decide(self, at: np.ndarray, closed: dict[int, Bars],
+    def decide(self, at: np.ndarray, closed: dict[int, NewBars],
                ctx: MarketContext) -> DecisionBatch:
         e = self.engine
         outs = [slot.visible(closed[slot.ms], ctx, at) for slot in e.slots]

@@ -7,6 +7,8 @@ last output between chunks, so one call per bar and one call per series see the 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from plutarc.intervals import interval_ms
@@ -31,6 +33,18 @@ def _constant(value: float | bool, dtype: type) -> np.ndarray:
 _NO_SCORE, _ALLOWED = _constant(np.nan, np.float64), _constant(True, bool)
 
 
+class NewBars(NamedTuple):
+    """Bars of one interval that closed in this update, with their close times (worked out
+    once per update: several slots share an interval)."""
+
+    bars: Bars
+    closes: np.ndarray
+
+    @classmethod
+    def of(cls, bars: Bars) -> NewBars:
+        return cls(bars, bars.close_ts_ms if len(bars) else NO_MOMENTS)
+
+
 class Carried:
     """A stream's outputs at its own closes reduced to what a later moment sees: the output of
     the last close at or before it. Keeps the last output for the closes of later chunks."""
@@ -50,7 +64,7 @@ class Carried:
         old_close, old = self.close, self.last
         if closes.size:
             # Copies: the carry must not change if a stream reuses its output buffers.
-            self.close = closes[-1:].copy()
+            self.close = closes if closes.size == 1 else closes[-1:].copy()
             self.last = tuple(a[-1:].copy() for a in new)
         if not at.size:
             return tuple(a[:0] for a in old)
@@ -96,19 +110,19 @@ class Slot:
                 allowed if out.allow_long is None else np.asarray(out.allow_long, dtype=bool),
                 allowed if out.allow_short is None else np.asarray(out.allow_short, dtype=bool))
 
-    def advance(self, bars: Bars, ctx: MarketContext) -> None:
+    def advance(self, new: NewBars, ctx: MarketContext) -> None:
         """Take newly closed bars when no decision looks at them now. A chunk without a new
         bar of this interval leaves the component alone: every component gives the same
         numbers however its bars are chunked, so skipping empty chunks changes nothing."""
-        if len(bars):
-            self._carry.visible(bars.close_ts_ms, self._outputs(bars, ctx), NO_MOMENTS)
+        if new.closes.size:
+            self._carry.visible(new.closes, self._outputs(new.bars, ctx), NO_MOMENTS)
 
-    def visible(self, bars: Bars, ctx: MarketContext,
+    def visible(self, new: NewBars, ctx: MarketContext,
                 at: np.ndarray) -> tuple[np.ndarray, ...]:
         """Take newly closed bars; return the outputs seen at ``at`` (arrays of its size)."""
-        if not len(bars):
+        if not new.closes.size:
             return self._carry.visible(NO_MOMENTS, (), at)
-        return self._carry.visible(bars.close_ts_ms, self._outputs(bars, ctx), at)
+        return self._carry.visible(new.closes, self._outputs(new.bars, ctx), at)
 
 
 class ExitAtr:
@@ -125,8 +139,8 @@ class ExitAtr:
         tr = np.maximum(bars.high, prev) - np.minimum(bars.low, prev)
         return self._rma.update(tr)
 
-    def visible(self, bars: Bars, at: np.ndarray) -> np.ndarray:
+    def visible(self, new: NewBars, at: np.ndarray) -> np.ndarray:
         """Take newly closed bars at the ATR interval; return the ATR seen at ``at``."""
-        if not len(bars):
+        if not new.closes.size:
             return self._carry.visible(NO_MOMENTS, (), at)[0]
-        return self._carry.visible(bars.close_ts_ms, (self._update(bars),), at)[0]
+        return self._carry.visible(new.closes, (self._update(new.bars),), at)[0]
