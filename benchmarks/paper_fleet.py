@@ -32,8 +32,10 @@ def rss_mb() -> float:
 
 async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
                     rss: list[tuple[float, float]] | None = None,
-                    fsync: bool = False) -> tuple[float, DaemonStore]:
-    """Run ``bots`` paper bots over ``bars`` candles at max speed; returns wall seconds."""
+                    fsync: bool = False,
+                    progress: list[tuple[float, int]] | None = None) -> tuple[float, DaemonStore]:
+    """Run ``bots`` paper bots over ``bars`` candles at max speed; returns wall seconds.
+    ``progress`` gets (seconds, candles every bot has replayed) at each RSS sample."""
     home = Path(tempfile.mkdtemp(prefix="pbench"))
     store = DaemonStore.open(home / "daemon.db")
     store.db.fsync_durable = fsync  # the daemon's [daemon] journal_fsync setting
@@ -43,7 +45,13 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
     clock = WallClock()
     sink = EventSink(store, EventBus(), clock)
     registry = WorkerRegistry()
-    registry.register("sim", lambda _bot: PaperWorker(latencies), modes=["paper"])
+    workers: list[PaperWorker] = []
+
+    def new_worker(_bot: object) -> PaperWorker:
+        workers.append(PaperWorker(latencies))
+        return workers[-1]
+
+    registry.register("sim", new_worker, modes=["paper"])
     service = DaemonService(store, sink, Supervisor(store, sink, registry, clock, 1.0), clock)
     for name in TEMPLATES:
         service.put_template(name, find_template(name).read_text(), "bench")
@@ -59,6 +67,8 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
         await asyncio.sleep(0.5)
         if rss is not None:
             rss.append((time.perf_counter() - started, rss_mb()))
+        if progress is not None:
+            progress.append((time.perf_counter() - started, _slowest(workers, bots)))
         for bot_id in list(pending):
             events = store.events.query(bot_id=bot_id, kinds=[EventKind.ACTIVITY], limit=20)
             if any(e.message.startswith("replay finished") for e in events):
@@ -67,3 +77,10 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
     await service.supervisor.shutdown()
     await checkpointer.stop()
     return elapsed, store
+
+
+def _slowest(workers: list[PaperWorker], bots: int) -> int:
+    """Candles replayed by the bot furthest behind (0 until every bot has started)."""
+    if len(workers) < bots:
+        return 0
+    return min(max((leg.next_index for leg in w.legs), default=0) for w in workers)
