@@ -46,15 +46,21 @@ def test_one_bar_resampling_equals_batch_with_gaps(target_min):
     whole = resample(bars, target)
     for field in ("ts_ms", "open", "high", "low", "close", "volume"):
         np.testing.assert_array_equal(getattr(stepped, field), getattr(whole, field), field)
-    # One bar at a time, then a chunk (the general path picks up the pending group).
-    mixed = StreamingResampler(60_000, target)
-    head = [mixed.update(bars.slice(i, i + 1)) for i in range(1000)]
-    tail = mixed.update(bars.slice(1000, len(bars)))
-    joined = head[0]
-    for p in [*head[1:], tail]:
-        joined = joined.concat(p)
-    np.testing.assert_array_equal(joined.volume, whole.volume)
-    np.testing.assert_array_equal(joined.ts_ms, whole.ts_ms)
+    # One bar at a time, then a chunk (the general path picks up the pending group), and a
+    # chunk then one bar at a time (a live bot's warm-up, then its candles).
+    for cut, single_first in ((1000, True), (1013, False)):
+        r = StreamingResampler(60_000, target)
+        if single_first:
+            parts = [r.update(bars.slice(i, i + 1)) for i in range(cut)]
+            parts.append(r.update(bars.slice(cut, len(bars))))
+        else:
+            parts = [r.update(bars.slice(0, cut))]
+            parts += [r.update(bars.slice(i, i + 1)) for i in range(cut, len(bars))]
+        joined = parts[0]
+        for p in parts[1:]:
+            joined = joined.concat(p)
+        for field in ("ts_ms", "open", "high", "low", "close", "volume"):
+            np.testing.assert_array_equal(getattr(joined, field), getattr(whole, field), field)
 
 
 @pytest.mark.parametrize("cid", STREAMED)
@@ -106,6 +112,14 @@ def test_one_minute_trigger_with_4h_slots_step_equals_batch(gapped):
     batch = StrategyEngine(template, 60_000).update(bars)
     stepper = StrategyEngine(template, 60_000)
     steps = [stepper.update(bars.slice(i, i + 1)) for i in range(len(bars))]
+    warmed = StrategyEngine(template, 60_000)  # a live bot: warm-up chunk, then bar by bar
+    cut = 1013
+    later = [warmed.update(bars.slice(0, cut))]
+    later += [warmed.update(bars.slice(i, i + 1)) for i in range(cut, len(bars))]
+    for field in FIELDS:
+        np.testing.assert_array_equal(
+            np.concatenate([getattr(s.decisions, field) for s in later], axis=-1),
+            getattr(batch.decisions, field), err_msg=field)
     for field in FIELDS:
         got = np.concatenate([getattr(s.decisions, field) for s in steps], axis=-1)
         want = getattr(batch.decisions, field)
