@@ -21,7 +21,7 @@ from typing import Any
 
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.live.board import LATENCY
-from plutarc.daemon.live.equity import EquityCache
+from plutarc.daemon.live.equity import EquityCache, EquitySnapshots
 from plutarc.daemon.live.execution import LiveExecution
 from plutarc.daemon.live.fills import FillApplier
 from plutarc.daemon.live.guard import LiveGuard
@@ -262,15 +262,10 @@ class LiveWorker:
     # the loop ----------------------------------------------------------------------------
     async def _loop(self, ctx: BotContext, venue: Venue) -> tuple[SessionChange, int] | None:
         """Trade until stopping (None) or until the session watch says sleep (its change)."""
+        snapshots = EquitySnapshots(ctx.equity_snapshot_s)
         while not ctx.stopping.is_set():
             ctx.heartbeat()
-            while not ctx.commands.empty():
-                await self._command(ctx, ctx.commands.get_nowait())
-            try:
-                kind, item = await asyncio.wait_for(self._events.get(),
-                                                    timeout=ctx.heartbeat_interval_s)
-            except TimeoutError:
-                kind, item = "tick", None
+            kind, item = await self._next_event(ctx)
             if kind == "candle":
                 leg, candle = item
                 await self._on_candle(ctx, venue, leg, candle)
@@ -289,7 +284,36 @@ class LiveWorker:
             why = self.watch.due(venue)
             if why is not None:
                 await self.watch.check(ctx, venue, self.legs, why)
+            await snapshots.maybe_record(ctx, venue, self.legs)
         return None
+
+    async def _next_event(self, ctx: BotContext) -> tuple[str, Any]:
+        """The next candle, fill or error, answering commands the moment they arrive (a
+        template, risk or symbol change must not wait for the next candle); a "tick" after
+        a heartbeat interval without any."""
+        while True:
+            while not ctx.commands.empty():
+                await self._command(ctx, ctx.commands.get_nowait())
+            if not self._events.empty():
+                return self._events.get_nowait()
+            if ctx.stopping.is_set():
+                return "tick", None
+            event = asyncio.ensure_future(self._events.get())
+            command = asyncio.ensure_future(ctx.commands.get())
+            stop = asyncio.ensure_future(ctx.stopping.wait())
+            try:
+                await asyncio.wait({event, command, stop}, timeout=ctx.heartbeat_interval_s,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in (event, command, stop):
+                    if not waiter.done():  # an unfinished get takes nothing off its queue
+                        waiter.cancel()
+            if command.done() and not command.cancelled():
+                await self._command(ctx, command.result())
+            if event.done() and not event.cancelled():
+                return event.result()
+            if not command.done() or command.cancelled():
+                return "tick", None
 
     async def _stay_online(self, ctx: BotContext) -> None:
         ctx.mark_ready()
@@ -317,6 +341,17 @@ class LiveWorker:
     # candles and fills -------------------------------------------------------------------
     async def _on_candle(self, ctx: BotContext, venue: Venue, leg: LiveLeg,
                          candle: Candle) -> None:
+        try:
+            await self._act_on_candle(ctx, venue, leg, candle)
+        finally:
+            await self.after_close(leg, candle)
+
+    async def after_close(self, leg: LiveLeg, candle: Candle) -> None:
+        """Called once the bot is done with a streamed candle (acted on or skipped as seen);
+        a paper venue waits for it before matching the next one."""
+
+    async def _act_on_candle(self, ctx: BotContext, venue: Venue, leg: LiveLeg,
+                             candle: Candle) -> None:
         if candle.ts_ms <= leg.last_ts or all(g is not leg for g in self.legs):
             return  # seen already (a replayed bin after a reconnect), or a dropped symbol
         batch = [candle]

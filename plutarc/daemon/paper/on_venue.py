@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 
 from plutarc.daemon.live.kernel_state import symbol_fills, symbol_orders
-from plutarc.daemon.live.leg import base_interval_ms
+from plutarc.daemon.live.leg import LiveLeg, base_interval_ms
 from plutarc.daemon.live.worker import LiveWorker
 from plutarc.daemon.paper.legs import PAPER_SIM_CONFIG, build_template
 from plutarc.daemon.runtime.protocol import BotContext
@@ -38,34 +38,36 @@ class PaperOnVenueWorker(LiveWorker):
     def __init__(self, market_factory: MarketFactory, **live_settings: float) -> None:
         # the sim has no rate limit: stop moves go out at once, as the backtester moves them
         live_settings.setdefault("amend_interval_s", 0.0)
-        super().__init__(self._the_paper_venue, **live_settings)
+        super().__init__(self._new_paper_venue, **live_settings)
         self.market_factory = market_factory
         self.paper: PaperVenue | None = None
 
-    def _the_paper_venue(self, _bot: BotRecord) -> Venue:
-        assert self.paper is not None, "run() builds the paper venue first"
+    def _new_paper_venue(self, bot: BotRecord) -> Venue:
+        """A fresh paper venue for each connection: at the start and at each session wake
+        (a sleeping bot closed the last one with its market data)."""
+        assert self._ctx is not None, "built from run()"
+        template, resolved = build_template(self._ctx.config)
+        interval = interval_name(base_interval_ms(template, resolved))
+        self.paper = PaperVenue(self.market_factory(bot), interval, PAPER_SIM_CONFIG,
+                                id_prefix=bot.id)
         return self.paper
 
-    async def run(self, ctx: BotContext) -> None:
-        template, resolved = build_template(ctx.config)
-        interval = interval_name(base_interval_ms(template, resolved))
-        paper = self.paper = PaperVenue(self.market_factory(ctx.bot), interval,
-                                        PAPER_SIM_CONFIG, id_prefix=ctx.bot_id)
+    async def _connect(self, ctx: BotContext) -> Venue:
+        """Connect, then rebuild the sim from the store before the live start reconciles."""
+        venue = await super()._connect(ctx)  # starts the paper venue
+        paper = self.paper
+        assert paper is not None and venue is paper
         try:
-            await paper.start()
             await restore_sim(ctx, paper)
         except BaseException:
-            await paper.close()
+            await self._disconnect()
             raise
         paper.pace = True  # from now on each candle waits for the bot to act on the last
-        await super().run(ctx)  # closes the paper venue (and the market adapter) at the end
+        return venue
 
-    async def _on_candle(self, ctx: BotContext, venue: Venue, leg, candle: Candle) -> None:  # noqa: ANN001 - LiveLeg
-        try:
-            await super()._on_candle(ctx, venue, leg, candle)
-        finally:
-            if self.paper is not None:
-                self.paper.acted(leg.symbol, candle.ts_ms)
+    async def after_close(self, leg: LiveLeg, candle: Candle) -> None:
+        if self.paper is not None:
+            self.paper.acted(leg.symbol, candle.ts_ms)
 
 
 async def restore_sim(ctx: BotContext, paper: PaperVenue) -> dict[str, int]:
