@@ -38,9 +38,6 @@ async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: fl
                      data={"symbol": leg.symbol, "ts_ms": d.ts_ms, "action": d.action.value,
                            "score": None if math.isnan(d.score) else d.score,
                            "skip_reasons": list(d.skip_reasons)})
-        settle = leg.instrument.settle
-        store.equity.insert(ctx.bot_id, candle.close_ts_ms, settle,
-                            Decimal(repr(equity)), Decimal(0))
 
 
 async def set_leverage(ctx: BotContext, venue: Venue, symbol: str, leverage: Decimal) -> bool:

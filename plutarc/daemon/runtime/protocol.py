@@ -74,12 +74,14 @@ class BotContext:
         on_ready: Callable[[], None],
         on_sleeping: Callable[[bool, str], None],
         wake_timer: WakeTimer | None = None,
+        equity_snapshot_s: float = 60.0,
     ) -> None:
         self._bot = bot
         self._config = config
         self.store = store
         self.clock = clock
         self.heartbeat_interval_s = heartbeat_interval_s
+        self.equity_snapshot_s = equity_snapshot_s  # [daemon] equity_snapshot_interval_s
         self.stopping = asyncio.Event()
         self.commands: asyncio.Queue[BotCommand] = asyncio.Queue()
         self.last_heartbeat_ms: int | None = None

@@ -60,6 +60,7 @@ class Supervisor:
         clock: Clock,
         heartbeat_interval_s: float,
         grace_s: float = 3.0,
+        equity_snapshot_s: float = 60.0,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -67,6 +68,7 @@ class Supervisor:
         self.clock = clock
         self.heartbeat_interval_s = heartbeat_interval_s
         self.grace_s = grace_s
+        self.equity_snapshot_s = equity_snapshot_s
         self._handles: dict[str, BotHandle] = {}
         self.wake_timer = WakeTimer()  # the apscheduler that wakes sleeping bots
 
@@ -115,7 +117,7 @@ class Supervisor:
             bot, config, self.store, self.sink, self.clock, self.heartbeat_interval_s,
             on_ready=lambda: self._ready(handle),
             on_sleeping=lambda sleeping, why: self._sleep(handle, sleeping, why),
-            wake_timer=self.wake_timer,
+            wake_timer=self.wake_timer, equity_snapshot_s=self.equity_snapshot_s,
         )
         handle = BotHandle(ctx, after_ready, wants_sleep=was_sleeping)
         self._handles[bot.id] = handle
