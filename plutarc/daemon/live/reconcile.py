@@ -3,7 +3,8 @@
 1. Orders sent but never acknowledged (the daemon died mid-request) are looked up by client
    id; found ones are acknowledged, absent ones marked as never arrived. Nothing is resent.
 2. Orders journaled but never sent are dropped (the moment they were meant for has passed).
-3. Orders the journal thinks open but the venue no longer lists get their final status.
+3. Orders the journal thinks open but the venue no longer lists get their final status; one
+   the venue does not know at all is marked gone with an ALERT (a stop is placed again).
 4. Fills since the last one we know are fetched and applied once each.
 5. Venue positions on the bot's symbols that differ from the bot's own are surfaced as
    ALERT events and left alone: the daemon never trades a position it does not know.
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from plutarc.daemon.live.kernel_state import forget_order, reprotect
 from plutarc.daemon.live.leg import LiveLeg
 from plutarc.daemon.runtime.protocol import BotContext
+from plutarc.daemon.store import OrderRecord
 from plutarc.errors import VenueError
 from plutarc.exchanges.base import Venue
 from plutarc.models import OrderStatus
@@ -53,9 +55,13 @@ async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> d
         if record.client_id in venue_open or record.status == OrderStatus.PENDING:
             continue
         order = await venue.order_by_client_id(record.client_id)
-        if order is None or order.status.is_open:
-            continue
         leg = by_symbol.get(record.symbol)
+        if order is None:
+            _lost(ctx, venue, record, leg, now)
+            counts["closed"] += 1
+            continue
+        if order.status.is_open:
+            continue
         if order.status is not OrderStatus.FILLED and leg is not None:
             journal.update_status(record.client_id, order.status, now,
                                   reason=order.reject_reason or "closed at the venue")
@@ -68,6 +74,21 @@ async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> d
     for leg in legs:
         await leg.execution.apply(reprotect(leg.kernel))
     return counts
+
+
+def _lost(ctx: BotContext, venue: Venue, record: OrderRecord, leg: LiveLeg | None,
+          now: int) -> None:
+    """An order the journal holds open that the venue neither lists open nor knows: it is
+    not working, so the bot must not count on it (a stop is placed again by reprotect)."""
+    ctx.store.orders.update_status(record.client_id, OrderStatus.CANCELED, now,
+                                   reason=f"{venue.name} no longer knows this order")
+    if leg is not None:
+        forget_order(leg.kernel, record.client_id)
+    ctx.emit(EventKind.ALERT, f"order {record.client_id} ({record.tag or record.type}) was "
+             f"open in the journal but {venue.name} does not know it: marked gone"
+             + ("; its protection is placed again" if record.tag == "stop" else ""),
+             severity=Severity.WARNING, data={"client_id": record.client_id,
+                                              "symbol": record.symbol})
 
 
 async def catch_up_fills(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> int:

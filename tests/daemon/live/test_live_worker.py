@@ -163,3 +163,30 @@ async def test_dust_on_the_venue_is_measured_by_the_specs_the_bot_loaded(rig: Li
     dust = find_dust(rig.service, bot_id)
     assert [(d.symbol, d.qty, d.min_qty) for d in dust] == [
         ("BTCUSD", half_lot, max(spec.min_qty, spec.lot_size))]
+
+
+async def test_a_journal_open_stop_the_venue_does_not_know_is_an_alert_and_placed_again(
+        rig: LiveRig) -> None:
+    bot_id = await rig.bot("forgotten")
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    await _until_in_position(rig, bot_id)
+    await until(lambda: any(o.tag == "stop" and o.status == "new"
+                            for o in rig.store.orders.query(bot_id=bot_id, limit=100)))
+    await rig.service.stop_bot(bot_id, "tester")
+    old = next(o for o in rig.store.orders.query(bot_id=bot_id, limit=100)
+               if o.tag == "stop" and o.status == "new")
+    ex = rig.server.exchange  # the venue loses the order without a trace
+    order_id = ex.by_cl_ord_id.pop(old.client_id)
+    ex.cancel(order_id)
+    del ex.orders[order_id]
+
+    await rig.service.start_bot(bot_id, "tester")
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    alerts = _events(rig, bot_id, EventKind.ALERT)
+    assert any(f"order {old.client_id} (stop) was open in the journal but bitmex does not "
+               "know it: marked gone; its protection is placed again" in m for m in alerts)
+    orders = rig.store.orders.query(bot_id=bot_id, limit=100)
+    assert next(o for o in orders if o.client_id == old.client_id).status == "canceled"
+    await until(lambda: any(o.tag == "stop" and o.status == "new" and o.client_id
+                            != old.client_id for o in rig.store.orders.query(bot_id=bot_id,
+                                                                              limit=100)))
