@@ -28,6 +28,7 @@ from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, CandleRow, LiveLeg, base_interval_ms
 from plutarc.daemon.live.reconcile import reconcile
+from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
 from plutarc.daemon.live.safety import PositionWatch, flatten_legs
 from plutarc.daemon.live.sleep import (
     announce,
@@ -93,16 +94,31 @@ class LiveWorker:
     async def run(self, ctx: BotContext) -> None:
         self._ctx = ctx
         waking: str | None = None
+        attempt = 0  # connection attempts since the venue last answered
         try:
             while not ctx.stopping.is_set():
-                venue = await self._connect(ctx)
-                if not await self._prepare(ctx, venue, waking=waking is not None):
-                    await self._stay_online(ctx)
-                    return
-                assert self.session is not None
-                sleep = decide_at_start(ctx, self.session, self.legs, waking)
-                if sleep is None:
-                    sleep = await self._loop(ctx, venue)
+                try:
+                    venue = await self._connect(ctx)
+                    if not await self._prepare(ctx, venue, waking=waking is not None):
+                        await self._stay_online(ctx)
+                        return
+                    if attempt:
+                        ctx.activity(f"connected to {venue.name} again after {attempt} "
+                                     "failed attempts", attempts=attempt)
+                        attempt = 0
+                    assert self.session is not None
+                    sleep = decide_at_start(ctx, self.session, self.legs, waking)
+                    if sleep is None:
+                        sleep = await self._loop(ctx, venue)
+                except Exception as exc:
+                    if not is_outage(exc):
+                        raise
+                    name = self.venue.name if self.venue is not None else ctx.bot.venue
+                    await self._disconnect()
+                    if not await wait_to_reconnect(ctx, exc, attempt, name):
+                        return
+                    attempt += 1
+                    continue
                 if sleep is None:
                     return
                 waking = await fall_asleep(ctx, self.session, *sleep, venue.name,

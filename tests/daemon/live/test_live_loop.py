@@ -75,3 +75,22 @@ async def test_equity_is_snapshot_on_a_timer_with_the_open_positions_pnl() -> No
                 assert latest.equity == latest.balance + latest.unrealised_pnl
         finally:
             store.close()
+
+
+async def test_a_venue_outage_at_start_is_waited_out_not_an_errored_bot(rig: LiveRig) -> None:
+    rig.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/instrument",
+                           "method": "GET", "count": 100_000,
+                           "message": "The system is currently overloaded."})
+    bot_id = await rig.bot("patient")
+    await until(lambda: sum("connecting again in" in m for m in _activity(rig, bot_id)) >= 2)
+    assert rig.service.get_bot(bot_id).state is BotState.DEPLOYING  # waiting, not errored
+    alerts = [e.message for e in rig.store.events.query(bot_id=bot_id, kinds=[EventKind.ALERT])]
+    assert len(alerts) == 1 and alerts[0].startswith("lost bitmex")  # one alert per outage
+    rig.service.pause_bot(bot_id, "tester")  # commands are still answered meanwhile
+    await until(lambda: any(m.startswith("PauseChanged noted while disconnected")
+                            for m in _activity(rig, bot_id)))
+
+    rig.server.faults.clear()
+    await until(lambda: any(m.startswith("connected to bitmex again after")
+                            for m in _activity(rig, bot_id)), 15)
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.PAUSED)
