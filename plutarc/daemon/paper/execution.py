@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 
 from plutarc.daemon.chaos import failpoint
 from plutarc.daemon.runtime.protocol import BotContext
@@ -44,6 +45,10 @@ class PaperExecution:
         self.kernel_of: Callable[[], SymbolKernel] | None = None  # tells the kernel of refusals
 
     def apply(self, intents: Iterable[Intent], now_ms: int, live: bool) -> None:
+        """Every intent reaches the sim in order; the records of cancels and amendments are
+        written after the batch's placements, so an exit that follows the cancel of its
+        stop is not kept waiting for two journal updates (placements stay journal-first)."""
+        records: list[Callable[[], None]] = []
         for intent in intents:
             if isinstance(intent, Place):
                 self._place(intent, now_ms, live)
@@ -54,16 +59,22 @@ class PaperExecution:
                     self._refused(intent.client_id, exc, now_ms, live)
                     continue
                 if live:
-                    self._order_event(f"amend {intent.client_id}: {intent.reason}",
-                                      intent.client_id, "amended")
+                    records.append(partial(self._order_event, f"amend {intent.client_id}: "
+                                           f"{intent.reason}", intent.client_id, "amended"))
             elif isinstance(intent, Cancel):
                 if execute_intent(self.sim, intent, now_ms) is None:
                     continue  # no longer open: nothing to cancel
-                if live and self.ctx.store.orders.get(intent.client_id) is not None:
-                    self.ctx.store.orders.update_status(intent.client_id, OrderStatus.CANCELED,
-                                                        now_ms, reason=intent.reason)
-                    self._order_event(f"cancel {intent.client_id}: {intent.reason}",
-                                      intent.client_id, "canceled")
+                if live:
+                    records.append(partial(self._record_cancel, intent, now_ms))
+        for record in records:
+            record()
+
+    def _record_cancel(self, intent: Cancel, now_ms: int) -> None:
+        if self.ctx.store.orders.get(intent.client_id) is not None:
+            self.ctx.store.orders.update_status(intent.client_id, OrderStatus.CANCELED,
+                                                now_ms, reason=intent.reason)
+            self._order_event(f"cancel {intent.client_id}: {intent.reason}",
+                              intent.client_id, "canceled")
 
     def _place(self, intent: Place, now_ms: int, live: bool) -> None:
         verdict = self._check(intent.request, now_ms)
