@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import re
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -28,7 +29,7 @@ from plutarc.errors import UsageError
 from plutarc.exchanges.base import Capabilities, FundingRate, OpenInterest, Venue
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
-from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.exchanges.sim.engine import KEEP_BARS, SimMatchingEngine
 from plutarc.exchanges.sim.venue import SimVenue
 from plutarc.intervals import interval_ms
 from plutarc.models import (
@@ -46,6 +47,8 @@ from plutarc.validation import closest
 PAPER_STARTING_BALANCES: dict[str, Decimal] = {"BTC": Decimal(1), "ETH": Decimal(20)}
 """Paper money per settle currency; every other (USD-like) settle starts with 10,000."""
 PAPER_STARTING_DEFAULT = Decimal(10_000)
+KEEP_FILLS = 10_000
+"""Fills the paper venue remembers for ``fills_since`` (reconcile reads the last minutes)."""
 _END = object()
 
 
@@ -114,7 +117,7 @@ class PaperVenue:
         self._handed: dict[str, int] = {}  # open time of the last candle the stream handed out
         self._acted: dict[str, int] = {}  # open time of the last candle the bot acted on
         self._acted_signal: dict[str, asyncio.Event] = {}
-        self._fills: list[Fill] = []
+        self._fills: deque[Fill] = deque(maxlen=KEEP_FILLS)  # what fills_since can tell
         self._subscribers: weakref.WeakSet[FillStream] = weakref.WeakSet()
         self._fill_seq: dict[str, int] = {}
         self._venue_ids: dict[str, str] = {}  # client id -> our venue order id
@@ -131,7 +134,10 @@ class PaperVenue:
         now = await self.market.server_time_ms()
         self._start_close = now - now % self.interval_ms
         self.clock.advance_to(self._start_close)
-        self.sim = SimVenue(self.name, instruments, self.config, self.clock, account=account)
+        # candles are served by the market, so the sim keeps only what matching needs:
+        # a paper bot runs for months
+        self.sim = SimVenue(self.name, instruments, self.config, self.clock, account=account,
+                            keep_bars=KEEP_BARS)
 
     def resume_from(self, symbol: str, close_ms: int) -> None:
         """After a restart: the old sim had matched ``symbol`` up to this candle close."""

@@ -223,3 +223,23 @@ async def test_a_rebuilt_venue_books_its_own_fills_and_continues_their_ids(
     finally:
         await rec.close()
         await venue.close()
+
+
+async def test_a_long_running_paper_venue_keeps_a_bounded_window_of_bars(
+        server: SimServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Candles are served by the market, so the sim keeps only what matching needs."""
+    import plutarc.exchanges.paper_venue as paper_venue
+
+    monkeypatch.setattr(paper_venue, "KEEP_BARS", 8)
+    venue = await _paper(server)
+    rec = Recorder(venue)
+    try:
+        for _ in range(150):
+            server.advance(1)
+            await rec.next_candle()
+        timeline = venue.sim.engines["BTCUSD"].timeline
+        # 8 kept plus room to grow; keeping every bar would hold 256 rows by now
+        assert timeline.n == 150 and len(timeline.ts_ms) <= 64
+    finally:
+        await rec.close()
+        await venue.close()

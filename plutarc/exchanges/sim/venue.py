@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -27,6 +28,9 @@ from plutarc.models import (
 )
 from plutarc.strategy.context import TimeSeries
 from plutarc.strategy.series import Bars, resample
+
+KEEP_FILLS = 10_000
+"""Fills a SimVenue remembers for ``fills_since``: a paper venue runs for months."""
 
 
 class SimVenue:
@@ -72,7 +76,7 @@ class SimVenue:
             extra={"simulated": "true"},
         )
         self._owner: dict[str, str] = {}  # client id -> symbol
-        self._fills: list[Fill] = []
+        self._fills: deque[Fill] = deque(maxlen=KEEP_FILLS)  # what fills_since tells
         self._fill_hub: Hub[Fill] = Hub()
         self._candle_hubs: dict[tuple[str, int], Hub[Candle]] = {}
         self._closed = False
