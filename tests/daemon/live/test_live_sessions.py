@@ -83,8 +83,11 @@ async def _until_asleep(rig: LiveRig, bot_id: str, bars: int) -> dict:
         if _state(rig, bot_id) is BotState.SLEEPING:
             break
     await until(lambda: any(p == "sleeping" for _, p, _ in _phases(rig, bot_id)))
-    # closed by the bot: the server sees no websocket left
+    # closed by the bot: the server sees no websocket left; once its close returned, the
+    # bot is marked sleeping and its wake scheduled
     await until(lambda: not rig.server.hub.sessions)
+    await until(lambda: _state(rig, bot_id) is BotState.SLEEPING
+                and rig.service.supervisor.wake_timer.pending() == 1)
     return [d for _, p, d in _phases(rig, bot_id) if p == "sleeping"][-1]
 
 
@@ -171,10 +174,12 @@ async def test_a_daemon_restart_during_a_sleep_decides_again_from_the_current_ti
         await rig.service.supervisor.restore()
         await until(lambda: len(_messages(rig, bot_id, "sleeping")) == 2)
         await until(lambda: not server.hub.sessions)
+        # the server drops the socket before the worker's close returns and it schedules
+        # its wake: wait for the one job rather than racing it
+        await until(lambda: rig.service.supervisor.wake_timer.pending() == 1)
         again = [d for _, p, d in _phases(rig, bot_id) if p == "sleeping"][-1]
         assert again["wake_ms"] == asleep["wake_ms"]
         assert _state(rig, bot_id) is BotState.SLEEPING
-        assert rig.service.supervisor.wake_timer.pending() == 1
 
     # Back after the wake time (the daemon was down through it): awake at once.
     while clock.now_ms() < asleep["wake_ms"]:
