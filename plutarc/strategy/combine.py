@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 
@@ -51,56 +49,3 @@ def direction_of(score: np.ndarray, threshold: float) -> np.ndarray:
     d[ok & (score >= threshold)] = 1
     d[ok & (score <= -threshold)] = -1
     return d
-
-
-def _total(values: list[float]) -> float:
-    """Left-to-right sum from 0.0: numpy's order for a (k, 1) column (0.0 + -0.0 is 0.0)."""
-    total = 0.0
-    for v in values:
-        total += v
-    return total
-
-
-def combine_one(scores: list[float], weights: list[float], mode: str,
-                threshold: float) -> float:
-    """``combine_scores`` at one close (the live path), on plain floats: the same operations
-    in the same order, so the same bits (tests compare the two on awkward inputs)."""
-    if mode not in ("weighted_sum", "unanimous", "majority", "any"):
-        raise ValueError(f"unknown combination mode {mode!r}")
-    opinion = [not math.isnan(x) for x in scores]
-    count = sum(opinion)
-    if not count:
-        return math.nan
-    s = [x if has else 0.0 for x, has in zip(scores, opinion, strict=True)]
-    if mode == "weighted_sum":
-        w = [float(weight) if has else 0.0 for weight, has in zip(weights, opinion, strict=True)]
-        den = _total(w)
-        return _total([a * b for a, b in zip(s, w, strict=True)]) / den if den > 0 else math.nan
-    pos = sum(x > 0 for x in s)
-    neg = sum(x < 0 for x in s)
-    if mode == "unanimous":
-        if pos == 0 and neg == 0:
-            return 0.0
-        return _total(s) / count if pos == count or neg == count else 0.0
-    if mode == "majority":
-        if 2 * pos > count:
-            return _total([x if x > 0 else 0.0 for x in s]) / max(pos, 1)
-        if 2 * neg > count:
-            return _total([x if x < 0 else 0.0 for x in s]) / max(neg, 1)
-        return 0.0
-    hi = lo = s[0]
-    for x in s[1:]:  # numpy's maximum/minimum take the later value on a tie (0.0 vs -0.0)
-        hi = hi if hi > x else x
-        lo = lo if lo < x else x
-    if hi >= threshold and lo <= -threshold:
-        return 0.0
-    return hi if abs(hi) >= abs(lo) else lo
-
-
-def direction_one(score: float, threshold: float) -> int:
-    """``direction_of`` at one close."""
-    if math.isnan(score):
-        return 0
-    if score <= -threshold:  # checked last by direction_of, so it wins a tie
-        return -1
-    return 1 if score >= threshold else 0

@@ -8,14 +8,13 @@ the same code, the same numbers. No I/O, no clock reads, no randomness.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from plutarc.intervals import interval_ms
-from plutarc.strategy.combine import combine_one, combine_scores, direction_of, direction_one
+from plutarc.strategy.combine import combine_scores, direction_of
 from plutarc.strategy.components.base import Kind, Output
 from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import DecisionBatch
@@ -89,7 +88,6 @@ class StrategyEngine:
         self._score_rows = _rows(k for k, s in rows
                                  if not s.info.optional_data and s.info.kind is Kind.SIGNAL)
         self._gate_rows = _rows(k for k, s in rows if s.info.kind in (Kind.FILTER, Kind.GUARD))
-        self._one = _OneClose(self)
         self._no_context = MarketContext()
         nothing = {ms: NewBars.of(Bars.empty(ms)) for ms in self._resamplers}
         self._no_decisions = self._decide(NO_MOMENTS, nothing, self._no_context)
@@ -108,9 +106,7 @@ class StrategyEngine:
         ctx = ctx if ctx is not None else self._no_context
         closed = {ms: NewBars.of(r.update(chunk)) for ms, r in self._resamplers.items()}
         at = closed[self.trigger_ms].closes
-        if at.size == 1:
-            decisions = self._one.decide(at, closed, ctx)
-        elif at.size:
+        if at.size:  # one close (a live bot) or many (a backtest): one decision rule
             decisions = self._decide(at, closed, ctx)
         else:  # no trigger close: the components only take their new bars
             for slot in self.slots:
@@ -161,47 +157,3 @@ class StrategyEngine:
 
     def _explain(self, k: int, value: float, direction) -> str:
         return self.slots[k].component.explain(value, direction)
-
-
-class _OneClose:
-    """``StrategyEngine._decide`` for one trigger close (a live bot's every decision) on plain
-    floats: the same rules in the same order, far fewer numpy calls. Step-equals-batch tests
-    hold it to the vectorised path."""
-
-    def __init__(self, engine: StrategyEngine) -> None:
-        self.engine = engine
-        t = engine.template
-        self.mode, self.threshold, self.sessions = t.combination, t.threshold, t.sessions
-        self.value_rows = engine._value_rows.tolist()
-        self.score_rows = engine._score_rows.tolist()
-        self.signal_rows = engine._signal_rows.tolist()
-        self.gate_rows = engine._gate_rows.tolist()
-        self.weights = engine._weights.tolist()
-        self.long_side, self.short_side = engine._side_allowed[1], engine._side_allowed[-1]
-
-    def decide(self, at: np.ndarray, closed: dict[int, NewBars],
-               ctx: MarketContext) -> DecisionBatch:
-        e = self.engine
-        outs = [slot.visible(closed[slot.ms], ctx, at) for slot in e.slots]
-        values = np.array([o[0][0] for o in outs], dtype=np.float64)
-        scores = np.array([o[1][0] for o in outs], dtype=np.float64)
-        along = np.array([o[2][0] for o in outs], dtype=bool)
-        ashort = np.array([o[3][0] for o in outs], dtype=bool)
-        v, s = values.tolist(), scores.tolist()
-        ready = not (any(math.isnan(v[k]) for k in self.value_rows)
-                     or any(math.isnan(s[k]) for k in self.score_rows))
-        score = combine_one([s[k] for k in self.signal_rows], self.weights, self.mode,
-                            self.threshold)
-        d = direction_one(score, self.threshold)
-        session = bool(in_sessions(at, self.sessions)[0]) if self.sessions else True
-        gates = along if d > 0 else ashort
-        allowed = (d != 0 and ready and session
-                   and (self.long_side if d > 0 else self.short_side)
-                   and all(gates[k] for k in self.gate_rows))
-        n_slots = len(outs)
-        return DecisionBatch(at, np.array([score]), np.array([d], dtype=np.int8),
-                             np.array([bool(allowed)]), np.array([ready]),
-                             np.array([session]), e._infos, values.reshape(n_slots, 1),
-                             scores.reshape(n_slots, 1), along.reshape(n_slots, 1),
-                             ashort.reshape(n_slots, 1), self.threshold, e._side_allowed,
-                             e._explain)
