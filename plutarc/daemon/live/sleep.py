@@ -38,17 +38,14 @@ def flat_everywhere(ctx: BotContext, legs: Sequence[LiveLeg]) -> bool:
     """No position, no pending intent, nothing in doubt, and no order open in the journal."""
     if not all(leg.is_flat() for leg in legs):
         return False
-    return not ctx.store.orders.query(bot_id=ctx.bot_id, open_only=True, limit=1)
+    return not ctx.store.orders.has_open(ctx.bot_id)
 
 
 def symbol_flat(ctx: BotContext, leg: LiveLeg) -> bool:
     """One symbol flat, its orders (a protective stop included) all closed in the journal."""
     if not leg.is_flat():
         return False
-    row = ctx.store.db.execute(
-        "SELECT COUNT(*) FROM orders WHERE bot_id = ? AND symbol = ? AND status IN "
-        "('pending', 'new', 'partially_filled')", (ctx.bot_id, leg.symbol)).fetchone()
-    return int(row[0]) == 0
+    return not ctx.store.orders.has_open(ctx.bot_id, leg.symbol)
 
 
 def announce(ctx: BotContext, change: SessionChange, at_ms: int, suffix: str = "") -> None:

@@ -109,6 +109,13 @@ class OrderJournal:
         )
         return [_order(r) for r in self._db.execute(sql, params)]
 
+    def has_open(self, bot_id: str, symbol: str | None = None) -> bool:
+        """Whether the bot (on ``symbol``, or any) has an order the journal holds open."""
+        where = Where().maybe("bot_id = ?", bot_id).maybe("symbol = ?", symbol)
+        where.add(f"status IN ({','.join('?' * len(_OPEN))})", *_OPEN)
+        row = self._db.execute(f"SELECT 1 FROM orders{where.sql()} LIMIT 1", where.params)
+        return row.fetchone() is not None
+
     def unsent(self, bot_id: str) -> list[OrderRecord]:
         """Journaled but never handed to the venue: safe to send or to drop."""
         rows = self._db.execute(
