@@ -75,15 +75,19 @@ def start(
     """Start the daemon in the background and wait until it answers on its socket."""
     import asyncio
 
+    from plutarc.config import load_settings
     from plutarc.daemon.client import wait_until_answering
-    from plutarc.daemon.errors import DaemonAlreadyRunning
     from plutarc.daemon.process import lock_holder
 
     paths = resolve_paths().ensure()
     pid = lock_holder(paths.pid_file)
     if pid is not None:
-        raise DaemonAlreadyRunning(f"a daemon is already running for this plutarc home "
-                                   f"(pid {pid}); stop it with 'plutarc daemon stop'", pid)
+        # Idempotent: a script that makes sure a daemon runs is satisfied by the one running.
+        console.print(f"a daemon is already running for this plutarc home (pid {pid}), "
+                      f"socket {paths.socket}")
+        return
+    # Same refusal, exit code and line as 'daemon run' before anything is spawned.
+    load_settings(paths.config_file)
     paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = paths.log_dir / "daemon.log"
     argv = [sys.executable, "-m", "plutarc", "daemon", "run"]
@@ -112,14 +116,22 @@ def start(
             if fd is not None:
                 os.close(fd)
 
+    exited: list[int] = []
+
     def alive() -> bool:
-        return os.waitpid(child, os.WNOHANG) == (0, 0)
+        done, wait_status = os.waitpid(child, os.WNOHANG)
+        if done:
+            exited.append(os.waitstatus_to_exitcode(wait_status))
+        return done == 0
 
     try:
         status = asyncio.run(wait_until_answering(paths.socket, timeout_s, alive))
     except DaemonNotRunning:
-        raise PlutarcError(f"the daemon exited during start-up: {_log_tail(log_path)} "
-                           f"(full log: {log_path})") from None
+        error = PlutarcError(f"the daemon exited during start-up: {_log_tail(log_path)} "
+                             f"(full log: {log_path})")
+        if exited and exited[0] > 0:
+            error.exit_code = exited[0]  # the child's own code: 4 for a configuration error
+        raise error from None
     except OperationTimeout:
         raise OperationTimeout(f"the daemon (pid {child}) did not answer within {timeout_s:g} s;"
                                f" see {log_path}") from None

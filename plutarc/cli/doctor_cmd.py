@@ -61,7 +61,8 @@ def check_keyring() -> Check:
         return Check("keyring", False, f"keyring unusable: {exc}", "pip install keyring")
     if isinstance(backend, fail.Keyring):
         return Check("keyring", True, "no OS keyring backend: the encrypted key file will be used",
-                     "set PLUTARC_KEYFILE_PASSPHRASE or a systemd credential to unlock it at start")
+                     "set PLUTARC_KEYS_PASSPHRASE or the systemd credential "
+                     "plutarc-keys-passphrase to unlock it at start")
     return Check("keyring", True, f"backend {type(backend).__name__}")
 
 

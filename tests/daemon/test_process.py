@@ -196,3 +196,33 @@ def test_daemon_start_status_stop_from_the_cli(home: Path):
         stopped = plutarc("daemon", "stop")
     assert stopped.returncode == 0 and f"daemon stopped (pid {pid})" in stopped.stdout
     assert lock_holder(DaemonProcess(home).paths.pid_file) is None
+
+
+def test_daemon_start_and_run_refuse_a_bad_settings_file_with_the_same_code_and_line(home: Path):
+    def plutarc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "plutarc", *args], env=daemon_env(home),
+                              capture_output=True, text=True, timeout=60)
+
+    paths = DaemonProcess(home).paths
+    paths.config_file.write_text("[daemon]\nheartbeat_interval_s = 'often'\n")
+    ran = plutarc("daemon", "run")
+    started = plutarc("daemon", "start", "--timeout", "20")
+    assert (ran.returncode, started.returncode) == (4, 4)
+    assert "heartbeat_interval_s" in started.stderr
+    assert started.stderr.strip() == ran.stderr.strip()
+    assert lock_holder(paths.pid_file) is None  # nothing was left running
+
+
+@pytest.mark.slow
+def test_daemon_start_when_one_is_running_says_so_and_exits_0(home: Path):
+    def plutarc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "plutarc", *args], env=daemon_env(home),
+                              capture_output=True, text=True, timeout=60)
+
+    first = DaemonProcess(home).start()
+    try:
+        again = plutarc("daemon", "start")
+        assert again.returncode == 0, again.stderr
+        assert f"already running for this plutarc home (pid {first.proc.pid})" in again.stdout  # type: ignore[union-attr]
+    finally:
+        assert first.signal(signal.SIGTERM) == 0
