@@ -7,7 +7,10 @@
     401 / 403                       -> AuthenticationError (bad key, signature, ban)
     404 order calls                 -> OrderRejected; other calls -> FinalVenueError
     429                             -> RateLimited(retry_after_s from Retry-After / reset)
-    503 and other 5xx               -> VenueUnavailable
+    503 "overloaded" (load shedding) -> VenueUnavailable: BitMEX did not execute it
+    other 5xx on POST/PUT order calls -> RequestOutcomeUnknown: a gateway (502, 504, 52x) may
+                                       answer after the engine took the order; look it up
+    other 5xx                       -> VenueUnavailable
 Error texts carry the venue's message and name, never a header or a secret.
 """
 
@@ -99,5 +102,15 @@ def error_from_response(
     if status == 429:
         return RateLimited(text, retry_after_s(headers, now_s))
     if status >= 500:
+        if verb in ("POST", "PUT") and path.startswith("/order") and not is_overload(
+                status, lowered):
+            return RequestOutcomeUnknown(f"{text} (the order may have been taken)")
         return VenueUnavailable(text)
     return VenueError(text)
+
+
+def is_overload(status: int, lowered_message: str) -> bool:
+    """BitMEX's load-shedding answer: 503 saying "overloaded"; the request was not executed.
+    A 503 without that text may come from a proxy in front of the engine: stricter reading,
+    its outcome is unknown."""
+    return status == 503 and "overload" in lowered_message

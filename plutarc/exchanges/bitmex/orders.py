@@ -12,7 +12,7 @@ from typing import Any
 
 from plutarc.errors import OrderRejected, UsageError
 from plutarc.exchanges.bitmex.parse import WIRE_SIDES, WIRE_TIME_IN_FORCE
-from plutarc.models import Instrument, OrderRequest, OrderType, Side
+from plutarc.models import Instrument, Order, OrderRequest, OrderType, Side
 
 MAX_CLORDID_LEN = 36
 
@@ -134,3 +134,23 @@ def amend_body(
     if stop_price is not None:
         body["stopPx"] = wire_number(inst.round_price(stop_price))
     return body
+
+
+def same_order_mismatch(found: Order, request: OrderRequest, body: dict[str, Any]) -> str:
+    """'' when ``found`` (the venue's order under our clOrdID) is the order ``body`` asked
+    for, else what differs. Compares symbol, side, qty and price/stopPx as sent (rounded);
+    a trailing stop's stopPx moves with the market, so only its presence is checked."""
+    wanted = found.request
+    checks = [
+        ("symbol", wanted.symbol, request.symbol),
+        ("side", wanted.side, request.side),
+        ("qty", wanted.qty, Decimal(str(body["orderQty"])) if "orderQty" in body else None),
+    ]
+    if "price" in body:
+        checks.append(("price", wanted.price, Decimal(str(body["price"]))))
+    if "stopPx" in body:
+        checks.append(("stopPx", wanted.stop_price, Decimal(str(body["stopPx"]))))
+    for name, theirs, ours in checks:
+        if ours is not None and theirs != ours:
+            return f"{name} {theirs} there, {ours} ours"
+    return ""

@@ -17,7 +17,12 @@ from typing import Any
 from plutarc.errors import OrderRejected, OrderStatusUnknown, VenueError
 from plutarc.exchanges.bitmex.core import AdapterCore
 from plutarc.exchanges.bitmex.errors import DuplicateClientOrderId, RequestOutcomeUnknown
-from plutarc.exchanges.bitmex.orders import amend_body, close_body, order_body
+from plutarc.exchanges.bitmex.orders import (
+    amend_body,
+    close_body,
+    order_body,
+    same_order_mismatch,
+)
 from plutarc.models import Order, OrderRequest, Side
 
 log = logging.getLogger("plutarc.exchanges.bitmex")
@@ -46,7 +51,7 @@ class TradingMixin(AdapterCore):
                         request.client_id, exc)
             return await self._find_after_doubt(request.client_id)
         except DuplicateClientOrderId:
-            return await self._existing_duplicate(request)
+            return await self._existing_duplicate(request, body)
         self._order_rtt.record((time.perf_counter() - started) * 1000)
         return self._order(row)
 
@@ -72,17 +77,23 @@ class TradingMixin(AdapterCore):
             client_id,
         )
 
-    async def _existing_duplicate(self, request: OrderRequest) -> Order:
-        found = await self.order_by_client_id(request.client_id)
-        same = found is not None and found.request.side is request.side and (
-            found.request.symbol == request.symbol
-        )
-        if not same:
+    async def _existing_duplicate(self, request: OrderRequest, body: dict[str, Any]) -> Order:
+        """BitMEX holds an order under our clOrdID: an earlier attempt arrived. It is ours only
+        if it is the same order (symbol, side, qty, price, stopPx); not found at all (the
+        answer raced the venue's own books), the order is in doubt, never "rejected"."""
+        try:
+            found = await self._find_after_doubt(request.client_id)
+        except OrderStatusUnknown as exc:
+            raise OrderStatusUnknown(
+                f"order {request.client_id}: BitMEX says Duplicate clOrdID but no order is "
+                f"found under it ({exc}); in doubt, NOT resent", request.client_id) from None
+        differs = same_order_mismatch(found, request, body)
+        if differs:
             raise OrderRejected(
                 f"order {request.client_id}: BitMEX already holds a different order with this "
-                "clOrdID"
+                f"clOrdID ({differs}); ours was not placed"
             )
-        return found  # type: ignore[return-value]
+        return found
 
     async def close_position(self, client_id: str, symbol: str,
                              price: Decimal | None = None) -> Order | None:

@@ -6,6 +6,14 @@ Kinds (each fires for ``count`` matching events, then disarms):
     delay              hold a REST answer (target rest) or websocket frames (target ws) ``ms``
     timeout_after_accept  execute an order request, then never answer (mode hang) or drop
                        the connection (mode drop)
+    error_after_accept execute an order request, then answer ``status`` (default 504) with a
+                       gateway's non-JSON body, as a proxy in front of the engine does (502,
+                       504, Cloudflare 52x); the order stands
+    stub_rows          append ``count_rows`` stub rows (``{"orderID", "ordStatus": "Rejected",
+                       "ordRejReason": "Invalid orderID"}``, no symbol/side/clOrdID) to the
+                       answer of a cancel (DELETE /order, /order/all)
+    ws_auth_error      answer the next ``authKeyExpires`` with an error frame of ``status``
+                       (503 or 429): a transient refusal, not a bad key
     duplicate          send websocket data frames twice (only frames of ``table`` if given,
                        e.g. "execution")
     reorder            swap consecutive websocket data frames (the first one of ``table``
@@ -19,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("reject", "delay", "timeout_after_accept", "duplicate", "reorder", "silence")
+KINDS = ("reject", "delay", "timeout_after_accept", "error_after_accept", "stub_rows",
+         "ws_auth_error", "duplicate", "reorder", "silence")
 
 
 @dataclass
@@ -39,6 +48,7 @@ class Fault:
     pong: bool = False
     retry_after_s: int = 1
     table: str | None = None  # websocket faults: only frames of this table
+    count_rows: int = 1  # stub_rows: how many stub rows
     fired: int = 0
 
     def matches_rest(self, method: str, path: str) -> bool:

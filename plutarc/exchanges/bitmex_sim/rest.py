@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,21 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     body = json.dumps({"error": {"message": message, "name": name}})
     return web.Response(status=status, text=body, content_type="application/json",
                         headers=headers or {})
+
+
+def gateway_error(status: int) -> web.Response:
+    """What a proxy in front of the engine answers (HTML, no rate-limit headers) after the
+    engine took the request: the client cannot tell whether the order stands."""
+    return web.Response(status=status, text=f"<html><body><h1>{status} Gateway error</h1>"
+                        "</body></html>", content_type="text/html")
+
+
+def stub_rows(count: int) -> list[dict[str, Any]]:
+    """Cancel answers for ids BitMEX does not know: orderID and a rejection, nothing else
+    (shape of the recorded CancelReject row, fact sheet section 9)."""
+    return [{"orderID": str(uuid.uuid4()), "ordStatus": "Rejected",
+             "ordRejReason": "Invalid orderID", "text": "Invalid orderID"}
+            for _ in range(count)]
 
 
 class RestFront:
@@ -118,6 +134,12 @@ class RestFront:
         withhold = self.faults.take("timeout_after_accept", method, path)
         if withhold is not None:
             return await self._withhold(request, withhold.mode)
+        gateway = self.faults.take("error_after_accept", method, path)
+        if gateway is not None:
+            return gateway_error(gateway.status if gateway.status >= 500 else 504)
+        stubs = self.faults.take("stub_rows", method, path) if method == "DELETE" else None
+        if stubs is not None and isinstance(result, list):
+            result = [*result, *stub_rows(stubs.count_rows)]
         return web.Response(text=json.dumps(result), content_type="application/json",
                             headers=headers)
 
