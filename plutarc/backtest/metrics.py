@@ -13,6 +13,7 @@ from plutarc.backtest.equity import drawdown
 from plutarc.models import Trade
 
 DAY_MS = 86_400_000
+OPEN = "open"  # exit_reason of the position still open at the end, marked to the last close
 
 
 @dataclass
@@ -25,6 +26,9 @@ class GroupStats:
 
 @dataclass
 class Metrics:
+    """Per-trade figures count every position opened: one still open at the end is in
+    ``trades`` marked to the last close (no exit fee), and named in ``open_position``."""
+
     net_pnl: float
     roi_pct: float
     trades: int
@@ -51,6 +55,8 @@ class Metrics:
     short: GroupStats
     skip_reasons: dict[str, int] = field(default_factory=dict)
     regimes: dict[str, GroupStats] = field(default_factory=dict)
+    open_trades: int = 0  # positions still open at the end (0 or 1), included in trades
+    open_position: dict[str, Any] | None = None  # that position, marked to the last close
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,6 +101,7 @@ def compute_metrics(trades: list[Trade], equity: np.ndarray, ts_ms: np.ndarray,
                     start_cash: float, fees: float, funding: float,
                     in_position_bars: int, skip_reasons: dict[str, int],
                     regimes: list[tuple[str, str]]) -> Metrics:
+    """``trades`` ends with the open position marked to the last close, if one is open."""
     pnls = [float(t.net_pnl) for t in trades]
     wins = [p for p in pnls if p > 0]
     losses = [p for p in pnls if p <= 0]
@@ -144,4 +151,13 @@ def compute_metrics(trades: list[Trade], equity: np.ndarray, ts_ms: np.ndarray,
         short=_group([float(t.net_pnl) for t in trades if t.direction.sign < 0]),
         skip_reasons=dict(sorted(skip_reasons.items(), key=lambda kv: -kv[1])),
         regimes={k: _group(v) for k, v in sorted(by_regime.items())},
+        open_trades=sum(1 for t in trades if t.exit_reason == OPEN),
+        open_position=next((open_position(t) for t in trades if t.exit_reason == OPEN), None),
     )
+
+
+def open_position(t: Trade) -> dict[str, Any]:
+    """The position still open at the end of a run, as the report states it."""
+    return {"direction": t.direction.value, "qty": str(t.qty), "entry_ts_ms": t.entry_ts_ms,
+            "entry_price": str(t.entry_price), "mark_ts_ms": t.exit_ts_ms,
+            "mark_price": str(t.exit_price), "unrealised_pnl": float(t.net_pnl)}

@@ -77,11 +77,12 @@ def render_report(store: ResultsStore, run_id: int) -> str:
     for t in chosen:
         markers.append((t["entry_ts_ms"], float(t["entry_price"]),
                         "#2a9d8f" if t["direction"] == "long" else "#e76f51"))
-        markers.append((t["exit_ts_ms"], float(t["exit_price"]), "#264653"))
+        if t["exit_reason"] != "open":  # still open: no exit to mark
+            markers.append((t["exit_ts_ms"], float(t["exit_price"]), "#264653"))
     headline = [(k, m.get(k)) for k in (
-        "net_pnl", "roi_pct", "trades", "win_rate", "profit_factor", "expectancy", "avg_win",
-        "avg_loss", "max_drawdown", "max_drawdown_pct", "sharpe", "sortino", "calmar", "fees",
-        "funding", "exposure_pct", "avg_mfe_pct", "avg_mae_pct", "max_consecutive_wins",
+        "net_pnl", "roi_pct", "trades", "open_trades", "win_rate", "profit_factor", "expectancy",
+        "avg_win", "avg_loss", "max_drawdown", "max_drawdown_pct", "sharpe", "sortino", "calmar",
+        "fees", "funding", "exposure_pct", "avg_mfe_pct", "avg_mae_pct", "max_consecutive_wins",
         "max_consecutive_losses")]
     regime_rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{g['trades']}</td><td>{g['net_pnl']:,.2f}</td>"
@@ -90,6 +91,12 @@ def render_report(store: ResultsStore, run_id: int) -> str:
     skip_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>"
                         for k, v in m.get("skip_reasons", {}).items())
     row = run.row
+    held = m.get("open_position")
+    open_note = "" if not held else (
+        f"<p><b>Open at the end (included in the trades, labelled open):</b> "
+        f"{html.escape(held['direction'])} {html.escape(held['qty'])} from "
+        f"{html.escape(held['entry_price'])}, marked at {html.escape(held['mark_price'])} "
+        f"(last close): unrealised {held['unrealised_pnl']:,.2f} after fees, no exit fee.</p>")
     title = f"plutarc backtest #{run_id}: {row['template_name']} on {row['symbol']}"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}
@@ -99,7 +106,7 @@ th{{background:#f0f0f0}}</style>
 </head><body><h1>{html.escape(title)}</h1>
 <p>{_day(row['start_ms'])} to {_day(row['end_ms'])}, {row['bars']:,} bars at {row['interval']},
 data fingerprint <code>{row['data_fingerprint'][:16]}</code>, ran in {row['duration_s']:.2f} s.</p>
-<h2>Metrics</h2>{_table(headline)}
+<h2>Metrics</h2>{_table(headline)}{open_note}
 {_line_chart(eq['ts_ms'], eq['equity'], 'Equity', '#1d3557')}
 {_line_chart(eq['ts_ms'], -dd * 100, 'Drawdown (%)', '#c1121f')}
 {_line_chart(price['ts_ms'], price['close'], 'Price with entries (green long, red short) and exits',

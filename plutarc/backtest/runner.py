@@ -55,6 +55,8 @@ class BacktestOutcome:
     funding_total: Decimal
     fees_total: Decimal
     orders_sent: int
+    # the position still held at the end, marked to the last close (exit_reason "open")
+    open_trade: Trade | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -205,7 +207,16 @@ class BacktestRun:
             self.template, self.inst, self.bars, self.start_index, self.trades, self.fills,
             dec, actions, overrides, self.starting_cash, final,
             sum((p.amount for p in self.sim.funding_payments), Decimal(0)),
-            sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent)
+            sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent,
+            self._open_trade())
+
+    def _open_trade(self) -> Trade | None:
+        """The position still open after the last bar, marked to its close."""
+        last = len(self.bars) - 1
+        if last < 0:
+            return None
+        return self.policy.tracker.mark_open(int(self.bars.ts_ms[last]) + self.bars.interval_ms,
+                                             Decimal(repr(float(self.bars.close[last]))))
 
     def _rows_that_matter(self, dec: DecisionBatch, trig_j: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

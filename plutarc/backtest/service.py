@@ -45,7 +45,8 @@ class BacktestResult:
             "template": o.template.name,
             "symbol": o.instrument.symbol,
             "bars": len(o.bars) - o.start_index,
-            "trades": len(o.trades),
+            "trades": len(o.trades) + (o.open_trade is not None),
+            "open_position": self.metrics.open_position,
             "final_equity": float(o.final_equity),
             "duration_s": round(self.duration_s, 3),
             "metrics": self.metrics.to_dict(),
@@ -107,15 +108,17 @@ def run_request(request: BacktestRequest, store: ResultsStore,
         marker = (open_trade.entry_ts_ms, open_trade.direction.sign, float(open_trade.qty),
                   float(open_trade.entry_price), float(open_trade.fees))
     equity = equity_curve(window, outcome.trades, inst, float(cash), marker)
-    regimes = classify_entries(bars, outcome.trades, template.trigger_interval)
+    trades = outcome.trades + ([outcome.open_trade] if outcome.open_trade else [])
+    regimes = classify_entries(bars, trades, template.trigger_interval)
     skip = outcome.decisions.skip_counts()
     for reasons in outcome.overrides.values():
         for reason in reasons:
             key = reason.split(":")[0]
             skip[key] = skip.get(key, 0) + 1
-    in_pos = sum(min(t.exit_ts_ms, int(window.ts_ms[-1])) - max(t.entry_ts_ms, int(window.ts_ms[0]))
-                 for t in outcome.trades) // bars.interval_ms
-    metrics = compute_metrics(outcome.trades, equity, window.ts_ms, float(cash),
+    end_ms = int(window.ts_ms[-1]) + bars.interval_ms
+    in_pos = sum(min(t.exit_ts_ms, end_ms) - max(t.entry_ts_ms, int(window.ts_ms[0]))
+                 for t in trades) // bars.interval_ms
+    metrics = compute_metrics(trades, equity, window.ts_ms, float(cash),
                               float(outcome.fees_total), float(outcome.funding_total),
                               int(in_pos), skip, regimes)
     duration = time.perf_counter() - started
@@ -130,7 +133,7 @@ def run_request(request: BacktestRequest, store: ResultsStore,
          "settings": request.model_dump(), "starting_cash": cash,
          "final_equity": outcome.final_equity, "metrics": metrics.to_dict(),
          "duration_s": duration},
-        outcome.trades, regimes,
+        trades, regimes,
         {"equity": {"ts_ms": window.ts_ms[::step], "equity": equity[::step]},
          "price": {"ts_ms": window.ts_ms[::step], "close": window.close[::step]},
          "decisions": {"ts_ms": dec.ts_ms, "score": dec.score.astype(np.float32),

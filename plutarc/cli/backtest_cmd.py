@@ -16,9 +16,9 @@ from plutarc.paths import resolve_paths
 
 app = typer.Typer(no_args_is_help=True, help="Run, list, compare and report backtests.")
 
-SUMMARY_KEYS = ("net_pnl", "roi_pct", "trades", "win_rate", "profit_factor", "expectancy",
-                "max_drawdown", "max_drawdown_pct", "sharpe", "sortino", "calmar", "fees",
-                "funding", "exposure_pct")
+SUMMARY_KEYS = ("net_pnl", "roi_pct", "trades", "open_trades", "win_rate", "profit_factor",
+                "expectancy", "max_drawdown", "max_drawdown_pct", "sharpe", "sortino", "calmar",
+                "fees", "funding", "exposure_pct")
 
 
 # The backtest modules pull in numpy/scipy: imported inside the commands so that every other
@@ -100,6 +100,11 @@ def run(
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     print_table([{"metric": k, "value": _fmt(m[k])} for k in SUMMARY_KEYS], ["metric", "value"])
+    held = m["open_position"]
+    if held:
+        console.print(f"[yellow]open at the end[/yellow] (in the trades, labelled open): "
+                      f"{held['direction']} {held['qty']} from {held['entry_price']}, marked at "
+                      f"{held['mark_price']}: unrealised {held['unrealised_pnl']:,.2f}")
     if m["regimes"]:
         print_table([{"regime": k, "trades": g["trades"], "net_pnl": _fmt(g["net_pnl"]),
                       "win_rate": f"{g['win_rate'] * 100:.1f}%",

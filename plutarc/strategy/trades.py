@@ -73,6 +73,28 @@ class TradeTracker:
             self._add(remaining, fill, fee_left, snapshot)
         return closed
 
+    def mark_open(self, ts_ms: int, price: Decimal) -> Trade | None:
+        """The open trade as if closed at ``price`` (no exit fee), labelled ``open``; None
+        when flat. The end of a backtest reports the position it still holds this way."""
+        t = self.open
+        if t is None:
+            return None
+        entry = float(t.entry_price)
+        sign = t.direction.sign
+        mark = float(price)
+        left = t.qty - t.exit_qty  # a partly closed position: what is still held
+        best = max(t.best, mark) if sign > 0 else min(t.best, mark)
+        worst = min(t.worst, mark) if sign > 0 else max(t.worst, mark)
+        return Trade(
+            symbol=self.inst.symbol, direction=t.direction, qty=t.qty,
+            entry_ts_ms=t.entry_ts_ms, entry_price=t.entry_price, exit_ts_ms=ts_ms,
+            exit_price=(t.exit_value + left * price) / t.qty,
+            gross_pnl=t.gross + pnl(self.inst, left * sign, t.entry_price, price),
+            fees=t.fees, funding=t.funding, exit_reason="open",
+            mfe=(best - entry) * sign / entry, mae=(worst - entry) * sign / entry,
+            entry_snapshot=t.snapshot,
+        )
+
     def _add(self, signed: Decimal, fill: Fill, fee: Decimal,
              snapshot: dict[str, float] | None) -> None:
         qty = abs(signed)
