@@ -11,8 +11,8 @@ from typing import Any
 
 from plutarc.errors import UsageError
 from plutarc.exchanges.bitmex.core import AdapterCore
-from plutarc.exchanges.bitmex.parse import balance_from_wire, position_from_wire
-from plutarc.exchanges.bitmex.schemas import WireMargin, WirePosition
+from plutarc.exchanges.bitmex.parse import position_from_wire
+from plutarc.exchanges.bitmex.schemas import WirePosition
 from plutarc.exchanges.bitmex.timestamps import ms_to_iso
 from plutarc.models import Balance, Fill, Position
 
@@ -38,7 +38,7 @@ class AccountMixin(AdapterCore):
     async def balances(self) -> list[Balance]:
         rows = await self.rest_get("/user/margin", {"currency": "all"}, signed=True)
         rows = rows if isinstance(rows, list) else [rows]
-        return [balance_from_wire(WireMargin.of(r), self.config.currencies) for r in rows]
+        return [b for b in (self.feed.balance_from_row(r) for r in rows) if b is not None]
 
     async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
         await self.book.load()

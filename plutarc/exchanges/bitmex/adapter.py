@@ -20,6 +20,7 @@ from plutarc.exchanges.bitmex.parse_market import (
     funding_from_wire,
     open_interest_from_wire,
 )
+from plutarc.exchanges.bitmex.rowcheck import RowAlert
 from plutarc.exchanges.bitmex.schemas import WireFunding, WireInstrument
 from plutarc.exchanges.bitmex.timestamps import iso_to_ms, ms_to_iso
 from plutarc.exchanges.bitmex.trading import TradingMixin
@@ -120,6 +121,11 @@ class BitmexAdapter(TradingMixin, AccountMixin):
         self._check_open()
         self.live.ensure_private()
         return self.feed.balance_updates.subscribe()
+
+    def stream_alerts(self) -> AsyncIterator[RowAlert]:
+        """Our own orders whose rows carried a value we cannot read (one alert per row)."""
+        self._check_open()
+        return self.feed.triage.alerts.subscribe()
 
     async def stream_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         """Closed candles only; synthesised intervals are emitted once their group closed."""

@@ -2,8 +2,8 @@
 
 This is the hot path: one decoded frame in, parsed events out, synchronously. A fill moves
 our position at once (latency recorded as exec_to_position_us); venue position rows then
-replace our numbers. Payload errors (an unknown enum value) are logged and raised from the
-affected stream, never swallowed.
+replace our numbers. A row with a value we do not know costs that row only (rowcheck.py):
+skipped and logged once when it is not ours, an ALERT for the order when it is.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from plutarc.exchanges.bitmex.parse import (
 )
 from plutarc.exchanges.bitmex.parse_market import QuoteTick, candle_from_bin, quote_from_wire
 from plutarc.exchanges.bitmex.positions import PositionBook
+from plutarc.exchanges.bitmex.rowcheck import RowTriage
 from plutarc.exchanges.bitmex.schemas import (
     WireExecution,
     WireMargin,
@@ -52,7 +53,7 @@ class Feed:
         currencies: dict[str, tuple[str, int]],
         latency: LatencyBook,
         *,
-        fill_exec_types: tuple[str, ...] = ("Trade",),
+        fill_exec_types: tuple[str, ...] = ("Trade", "Liquidation", "Bankruptcy"),
         max_rows: int = 2000,
     ) -> None:
         self.instruments: dict[str, Instrument] = {}  # by venue symbol
@@ -62,6 +63,7 @@ class Feed:
         self.fill_exec_types = frozenset(fill_exec_types)
         self.store = TableStore(max_rows)
         self.requests: dict[str, OrderRequest] = {}  # what we sent, by clOrdID
+        self.triage = RowTriage(self.requests)
         self.orders: dict[str, Order] = {}  # newest view, by client id
         self.positions = PositionBook()
         self.balances: dict[str, Balance] = {}
@@ -162,29 +164,33 @@ class Feed:
         self.orders[order.client_id] = order
         return order
 
+    def guarded_order(self, row: Row) -> Order | None:
+        """``order_from_row``, or None (triaged) when the row carries an unknown value."""
+        return self.triage.guard("order", row, lambda: self.order_from_row(row))
+
     def _on_orders(self, action: str, rows: list[Row], rx_ns: int) -> None:
         if action == "delete":
             return
         for row in rows:
-            try:
-                order = self.order_from_row(row)
-            except DataError as exc:
-                self._fail(self.order_updates, exc)
-                continue
+            order = self.guarded_order(row)
             if order is not None:
                 self.order_updates.publish(order)
 
     # fills and positions ----------------------------------------------------------------
     def fill_from_row(self, row: Row) -> Fill | None:
-        """A Fill for a trade execution (None for other execTypes or untraded symbols)."""
+        """A Fill for a trade execution (None for other execTypes, untraded symbols and rows
+        with a value we do not know, which are triaged)."""
+        return self.triage.guard("execution", row, lambda: self._fill_from_row(row))
+
+    def _fill_from_row(self, row: Row) -> Fill | None:
         wire = WireExecution.of(row)
         exec_type = check_exec_type(wire)
         if exec_type not in self.fill_exec_types:
             return None
         inst = self.instruments.get(wire.symbol or "")
         if inst is None:
-            log.warning("BitMEX execution %s on untraded symbol %s ignored", wire.execID,
-                        wire.symbol)
+            log.debug("BitMEX execution %s on untraded symbol %s ignored", wire.execID,
+                      wire.symbol)
             return None
         known = self.requests.get(wire.clOrdID or "")
         return fill_from_wire(wire, inst, self.currencies, known.tag if known else "")
@@ -208,11 +214,7 @@ class Feed:
         if action not in ("insert", "partial"):
             return
         for row in rows:
-            try:
-                fill = self.fill_from_row(row)
-            except DataError as exc:
-                self._fail(self.fills, exc)
-                continue
+            fill = self.fill_from_row(row)
             if fill is None or action == "partial":
                 continue  # a partial is history: fills_since() serves it
             if self.accept_fill(fill) is not None and rx_ns:
@@ -237,13 +239,16 @@ class Feed:
         if action == "delete":
             return
         for row in rows:
-            try:
-                balance = balance_from_wire(WireMargin.of(row), self.currencies)
-            except DataError as exc:
-                self._fail(self.balance_updates, exc)
+            balance = self.balance_from_row(row)
+            if balance is None:
                 continue
             self.balances[balance.currency] = balance
             self.balance_updates.publish(balance)
+
+    def balance_from_row(self, row: Row) -> Balance | None:
+        """A Balance, or None (logged once) for a currency we do not know."""
+        return self.triage.guard(
+            "margin", row, lambda: balance_from_wire(WireMargin.of(row), self.currencies))
 
     # helpers -----------------------------------------------------------------------------
     def set_instruments(self, instruments: list[Instrument]) -> None:

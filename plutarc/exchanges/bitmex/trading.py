@@ -154,4 +154,4 @@ class TradingMixin(AdapterCore):
         if symbol:
             params["symbol"] = (await self.instrument(symbol)).venue_symbol
         rows = await self._pages("/order", params, signed=True)
-        return [o for o in (self.feed.order_from_row(r) for r in rows) if o is not None]
+        return [o for o in (self.feed.guarded_order(r) for r in rows) if o is not None]

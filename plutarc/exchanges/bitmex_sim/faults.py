@@ -14,6 +14,9 @@ Kinds (each fires for ``count`` matching events, then disarms):
                        answer of a cancel (DELETE /order, /order/all)
     ws_auth_error      answer the next ``authKeyExpires`` with an error frame of ``status``
                        (503 or 429): a transient refusal, not a bad key
+    foreign_row        with the next ``table`` frame (default execution), also send a copy of
+                       its first row as someone else's: another ``symbol``, no clOrdID, fresh
+                       ids, and ``value`` as its execType (ordStatus for the order table)
     duplicate          send websocket data frames twice (only frames of ``table`` if given,
                        e.g. "execution")
     reorder            swap consecutive websocket data frames (the first one of ``table``
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("reject", "delay", "timeout_after_accept", "error_after_accept", "stub_rows",
-         "ws_auth_error", "duplicate", "reorder", "silence")
+         "ws_auth_error", "foreign_row", "duplicate", "reorder", "silence")
 
 
 @dataclass
@@ -49,6 +52,8 @@ class Fault:
     retry_after_s: int = 1
     table: str | None = None  # websocket faults: only frames of this table
     count_rows: int = 1  # stub_rows: how many stub rows
+    symbol: str = "ETHUSD"  # foreign_row: the other owner's symbol
+    value: str = "FutureExecType"  # foreign_row: the value no client knows yet
     fired: int = 0
 
     def matches_rest(self, method: str, path: str) -> bool:
@@ -76,6 +81,8 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
         fault = Fault(**spec)
+        if kind == "foreign_row" and fault.table is None:
+            fault.table = "execution"
         if kind == "silence":  # a state, not a countable event
             self.silent_until = now + fault.seconds if fault.seconds > 0 else float("inf")
             self.silence_pongs = not fault.pong
