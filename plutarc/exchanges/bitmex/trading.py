@@ -128,17 +128,39 @@ class TradingMixin(AdapterCore):
     async def cancel_order(self, client_id: str) -> Order:
         rows = await self._private("DELETE", "/order", body={"clOrdID": client_id},
                                    idempotent=True)
-        if not rows:
+        orders = self._cancel_answer(rows, "cancel of " + client_id)
+        row_error = next((r.get("error") for r in rows or [] if r.get("clOrdID") == client_id
+                          and r.get("error")), None)
+        if row_error:
+            log.info("cancel of %s: %s", client_id, row_error)
+        ours = next((o for o in orders if o.client_id == client_id), None)
+        if ours is None:
             raise OrderRejected(f"cancel of {client_id}: no such order at BitMEX")
-        row = rows[0]
-        if row.get("error"):
-            log.info("cancel of %s: %s", client_id, row["error"])
-        return self._order(row)
+        return ours
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
         body = {"symbol": (await self.instrument(symbol)).venue_symbol} if symbol else None
         rows = await self._private("DELETE", "/order/all", body=body, idempotent=True)
-        return [self._order(row) for row in rows]
+        return self._cancel_answer(rows, "cancel-all")
+
+    def _cancel_answer(self, rows: Any, what: str) -> list[Order]:
+        """The orders a cancel answer names. BitMEX has already acted when it answers, so a
+        row we cannot read (a stub ``{"orderID", "ordStatus": "Rejected", "ordRejReason":
+        "Invalid orderID"}`` without symbol/side/clOrdID, or another symbol's order) is logged
+        and skipped, never raised."""
+        orders = []
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict):
+                continue
+            if not row.get("symbol") or not row.get("side"):
+                log.info("%s: BitMEX answered for order %s: %s %s (ignored)", what,
+                         row.get("orderID"), row.get("ordStatus"),
+                         row.get("ordRejReason") or row.get("error") or "")
+                continue
+            order = self.feed.guarded_order(row)
+            if order is not None:
+                orders.append(order)
+        return orders
 
     async def order_by_client_id(self, client_id: str) -> Order | None:
         await self.book.load()
