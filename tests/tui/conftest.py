@@ -65,6 +65,18 @@ class Daemon:
         return DaemonClient(self.paths.socket)
 
 
+# Environment variables that change how Textual renders; a user's shell may set any of them
+# (NO_COLOR=1 made 4 snapshots fail). Tests pin them so they pass in any environment.
+RENDERING_ENV = ("NO_COLOR", "FORCE_COLOR", "TEXTUAL_COLOR_SYSTEM", "TEXTUAL_ANIMATIONS",
+                 "TEXTUAL_FPS", "TEXTUAL_THEME")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_rendering_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in RENDERING_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
 def spec(name: str, symbols: tuple[str, ...] = ("BTCUSDT",)) -> BotSpec:
     # "idle" bots run the real lifecycle (states, heartbeats, pause/resume, activity) without
     # a replay's flood of events; test_fleet has one paper bot on the "sim" venue too.
