@@ -29,7 +29,7 @@ from plutarc.daemon.store import (
     TradeRecord,
 )
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
-from plutarc.errors import ConfigError, PlutarcError, UsageError
+from plutarc.errors import ConfigError, PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
 from plutarc.risk.operator import refuse_if_held
 
@@ -65,6 +65,7 @@ class DaemonService:
     async def create_bot(self, spec: BotSpec, who: str, start: bool = False) -> BotRecord:
         if self.store.bots.by_name(spec.name) is not None:
             raise AlreadyExists(f"a bot named {spec.name!r} exists already")
+        self.supervisor.registry.check(spec.venue, spec.mode)  # before anything is stored
         self._usable_template(spec.template)
         if spec.venue in PAPER_ONLY_VENUES:
             check_replay(spec.account, spec.symbols)
@@ -87,6 +88,7 @@ class DaemonService:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "start", bot.state)
         refuse_if_held(bot, "start")
+        self.supervisor.registry.check(bot.venue, bot.mode)  # e.g. a plugin was removed
         self._usable_template(bot.template)
         after = self.supervisor.launch(bot, BotState.ONLINE, f"started by {who}")
         self._audit(who, "bot.start", bot, after)
@@ -179,9 +181,7 @@ class DaemonService:
         if bot.state is not BotState.STOPPED:
             raise InvalidTransition(f"cannot change the mode of bot {bot.name!r} while it is "
                                     f"{bot.state}: stop it first")
-        if bot.venue in PAPER_ONLY_VENUES and mode != "paper":
-            raise UsageError(f"bot {bot.name!r} runs on the {bot.venue!r} venue, which only "
-                             "trades on paper")
+        self.supervisor.registry.check(bot.venue, mode)
         now = self.clock.now_ms()
         with self.store.transaction():
             self.store.bots.set_mode(bot.id, mode, now)

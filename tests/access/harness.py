@@ -16,6 +16,7 @@ from plutarc.clock import WallClock
 from plutarc.daemon.api.app import make_app
 from plutarc.daemon.api.routes import ServerInfo
 from plutarc.daemon.events import EventBus, EventSink
+from plutarc.daemon.runtime.idle import IdleWorker
 from plutarc.daemon.runtime.registry import WorkerRegistry
 from plutarc.daemon.runtime.supervisor import Supervisor
 from plutarc.daemon.service import DaemonService
@@ -34,7 +35,9 @@ class ApiHarness:
         self.clock = WallClock()
         self.store = DaemonStore.open(self.home / "plutarc.db")
         self.sink = EventSink(self.store, EventBus(), self.clock)
-        self.supervisor = Supervisor(self.store, self.sink, WorkerRegistry(), self.clock, 0.2)
+        registry = WorkerRegistry()  # bots here run on the idle venue: no orders
+        registry.register("idle", lambda _bot: IdleWorker("the API harness"))
+        self.supervisor = Supervisor(self.store, self.sink, registry, self.clock, 0.2)
         self.service = DaemonService(self.store, self.sink, self.supervisor, self.clock)
         self.app = make_app(self.service, ServerInfo(self.clock.now_ms(), str(self.socket),
                                                      str(self.home / "plutarc.db")))

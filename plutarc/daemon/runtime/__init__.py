@@ -9,8 +9,10 @@ The protocol (``plutarc.daemon.runtime.protocol``)::
     registry.register(venue, factory, modes=("paper",))   # modes=None: every mode
 
 A worker is built per start of a bot by the factory registered for the bot's venue and
-mode (``WorkerRegistry.factory_for``; bots with no registered worker get the built-in
-``IdleWorker``, which says so). The supervisor runs ``run(ctx)`` as one asyncio task.
+mode (``WorkerRegistry.factory_for``). A venue/mode pair nobody registered is refused
+when a bot is created (``WorkerRegistry.check``) and errors at start, never runs idle;
+the ``idle`` venue is the explicit no-trading one. The supervisor runs ``run(ctx)`` as one
+asyncio task.
 
 ``run`` must:
   * call ``ctx.mark_ready()`` once connected and reconciled (deploying -> online, or

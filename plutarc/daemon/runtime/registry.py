@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping
+from typing import get_args
 
 from plutarc.daemon.bot_config import Mode
 from plutarc.daemon.runtime.idle import IdleWorker
 from plutarc.daemon.runtime.protocol import BotWorker
 from plutarc.daemon.store import BotRecord
-from plutarc.errors import ConfigError
+from plutarc.errors import ConfigError, UsageError
 
 WorkerFactory = Callable[[BotRecord], BotWorker]
 
@@ -32,14 +33,36 @@ class WorkerRegistry:
     def registered(self) -> list[tuple[str, str | None]]:
         return sorted(self._by_venue_mode, key=lambda k: (k[0], k[1] or ""))
 
+    def available(self) -> dict[str, tuple[str, ...]]:
+        """Each registered venue with the modes it serves (every mode when registered so)."""
+        modes: dict[str, set[str]] = {}
+        for venue, mode in self._by_venue_mode:
+            modes.setdefault(venue, set()).update(get_args(Mode) if mode is None else (mode,))
+        order = {m: i for i, m in enumerate(get_args(Mode))}
+        return {v: tuple(sorted(ms, key=order.__getitem__)) for v, ms in sorted(modes.items())}
+
+    def describe(self) -> str:
+        """'bitmex (live, testnet, paper), sim (paper)': what a bot can be created on."""
+        return ", ".join(f"{v} ({', '.join(ms)})" for v, ms in self.available().items())
+
+    def check(self, venue: str, mode: str) -> None:
+        """Refuse a venue/mode pair no worker serves, in one line naming what is available."""
+        served = self.available().get(venue)
+        if served is None:
+            raise UsageError(f"unknown venue {venue!r}; available: {self.describe()}")
+        if mode not in served:
+            raise UsageError(f"no {mode} mode on the {venue!r} venue, which only trades on "
+                             f"{' and '.join(served)}; available: {self.describe()}")
+
     def factory_for(self, bot: BotRecord) -> WorkerFactory:
-        """The most specific factory; bots nobody serves yet get an honest IdleWorker."""
+        """The most specific factory; a bot nobody serves is refused (ConfigError), never run
+        as if it were live (bots stored before the create-time check, or a plugin removed)."""
         factory = self._by_venue_mode.get((bot.venue, bot.mode))
         if factory is None:
             factory = self._by_venue_mode.get((bot.venue, None))
         if factory is None:
-            why = f"no trading worker is installed for venue {bot.venue!r} in {bot.mode} mode"
-            return lambda _bot: IdleWorker(why)
+            raise ConfigError(f"no trading worker is installed for venue {bot.venue!r} in "
+                              f"{bot.mode} mode; available: {self.describe()}")
         return factory
 
     def load_plugins(self, module_names: Iterable[str]) -> None:
