@@ -5,6 +5,11 @@ matching its ``filter``) and names the table's keys. Deltas that arrive before t
 that covers them are dropped, as BitMEX documents. ``update`` rows carry the keys plus the
 changed fields only; they are merged, and the merged row is what callers see. Tables without
 keys (trade, quote, tradeBin*) are insert-only streams and keep no rows.
+
+Past ``max_rows`` the oldest rows go, but never an open order: BitMEX keeps sending
+updates for it, and an update for an evicted row has nothing to merge into (its fill or
+cancel would be lost). Terminal order rows are evicted first; open ones stay even beyond
+the bound.
 """
 
 from __future__ import annotations
@@ -16,12 +21,23 @@ Row = dict[str, Any]
 # Keyed by BitMEX, but each row is a one-off event (an execution report is never updated):
 # passed through without being stored, which keeps memory flat and the fill path short.
 EVENT_TABLES = frozenset({"execution"})
+# ordStatus values after which BitMEX sends no more updates for an order
+TERMINAL_ORD_STATUS = frozenset({"Filled", "Canceled", "Rejected", "Expired", "DoneForDay"})
+
+
+def _evictable_order(row: Row) -> bool:
+    """Only finished orders may leave the table; an unknown status counts as open."""
+    return row.get("ordStatus") in TERMINAL_ORD_STATUS
+
+
+EVICTABLE = {"order": _evictable_order}
 
 
 class Table:
     """One keyed table; ``rows`` keeps insertion order and at most ``max_rows`` rows."""
 
-    __slots__ = ("covered", "covers_all", "events", "keys", "max_rows", "name", "rows")
+    __slots__ = ("covered", "covers_all", "evictable", "events", "keys", "max_rows", "name",
+                 "rows")
 
     def __init__(self, name: str, max_rows: int) -> None:
         self.name = name
@@ -31,6 +47,7 @@ class Table:
         self.covered: set[str] = set()  # symbols whose partial arrived
         self.covers_all = False  # a partial without a symbol filter arrived
         self.max_rows = max_rows
+        self.evictable = EVICTABLE.get(name)  # None: any row may be evicted
 
     def _key(self, row: Row) -> tuple:
         get = row.get
@@ -88,9 +105,21 @@ class Table:
 
     def _trim(self) -> None:
         excess = len(self.rows) - self.max_rows
-        if excess > 0:
+        if excess <= 0:
+            return
+        if self.evictable is None:
             for key in list(self.rows)[:excess]:
                 del self.rows[key]
+            return
+        evictable = self.evictable
+        doomed = []
+        for key, row in self.rows.items():  # oldest first
+            if evictable(row):
+                doomed.append(key)
+                if len(doomed) == excess:
+                    break
+        for key in doomed:
+            del self.rows[key]
 
 
 class TableStore:

@@ -76,7 +76,8 @@ def test_rows_are_bounded_and_executions_are_not_kept():
     store.apply({"table": "execution", "action": "partial", "keys": ["execID"], "filter": {},
                  "data": []})
     for i in range(25):
-        store.apply({"table": "order", "action": "insert", "data": [{"orderID": str(i)}]})
+        store.apply({"table": "order", "action": "insert",
+                     "data": [{"orderID": str(i), "ordStatus": "Filled"}]})
         _t, _a, rows = store.apply({"table": "execution", "action": "insert",
                                     "data": [{"execID": str(i)}]})
         assert rows == [{"execID": str(i)}]  # passed on, one event each
