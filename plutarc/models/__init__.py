@@ -4,6 +4,7 @@ from plutarc.models.account import Balance, Position
 from plutarc.models.enums import (
     ContractKind,
     Direction,
+    FillKind,
     Liquidity,
     OrderStatus,
     OrderType,
@@ -24,6 +25,7 @@ __all__ = [
     "Event",
     "EventKind",
     "Fill",
+    "FillKind",
     "Instrument",
     "Liquidity",
     "Order",

@@ -73,6 +73,18 @@ class OrderStatus(StrEnum):
         return self in (OrderStatus.PENDING, OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
 
 
+class FillKind(StrEnum):
+    """Why a fill happened: our own order traded, or the venue closed the position by force."""
+
+    TRADE = "trade"
+    LIQUIDATION = "liquidation"  # the venue's liquidation engine closed (part of) the position
+    BANKRUPTCY = "bankruptcy"  # closed at the bankruptcy price (insurance fund / ADL)
+
+    @property
+    def forced(self) -> bool:
+        return self is not FillKind.TRADE
+
+
 class Liquidity(StrEnum):
     MAKER = "maker"
     TAKER = "taker"

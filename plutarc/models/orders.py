@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from plutarc.models.enums import Liquidity, OrderStatus, OrderType, Side, TimeInForce
+from plutarc.models.enums import FillKind, Liquidity, OrderStatus, OrderType, Side, TimeInForce
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +80,4 @@ class Fill:
     ts_ms: int
     tag: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    kind: FillKind = FillKind.TRADE  # forced kinds are the venue closing the position

@@ -275,8 +275,8 @@ class PositionPolicy:
     def on_fill(self, fill: Fill, order_done: bool = True) -> tuple[list[Intent], Trade | None]:
         """Account for a fill; ``order_done`` is False while its order is partially filled."""
         purpose = self.pending.get(fill.client_id, fill.tag)
-        reason = {"stop": "stop", "target": "take_profit", "entry": "opposite_signal"}.get(
-            fill.tag, self.exit_reason or fill.tag)
+        reason = {"stop": "stop", "target": "take_profit", "entry": "opposite_signal",
+                  "liquidation": "liquidation"}.get(fill.tag, self.exit_reason or fill.tag)
         trade = self.tracker.on_fill(fill, reason, self.snapshot)
         signed = fill.qty * fill.side.sign
         new_qty = self.qty * self.side + signed

@@ -1,5 +1,6 @@
 """A venue fill, applied exactly once: kernel, journal, fills, trades, position, events.
 
+A forced fill (the venue liquidating the position) is adopted first (live/liquidation.py).
 Fills come from the private stream, from the adapter's REST catch-up after a reconnect and
 from our own catch-up after a restart, so the same execution can arrive several times. The
 fills table is the judge: a fill id it already holds is ignored. Everything one fill causes
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 from plutarc.daemon.chaos import failpoint
 from plutarc.daemon.live.execution import LiveExecution
+from plutarc.daemon.live.liquidation import adopt_forced
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.models import Fill, OrderStatus, Position
 from plutarc.models.events import EventKind
@@ -26,10 +28,16 @@ class FillApplier:
         self.kernel = kernel
         self.execution = execution
         self.applied = 0
+        self.forced: list[Fill] = []  # forced fills booked, awaiting settle_forced
 
     def apply(self, fill: Fill) -> list[Intent] | None:
         """The kernel's follow-up intents, or None when the fill is not ours or not new."""
         store, bot_id = self.ctx.store, self.ctx.bot_id
+        if fill.kind.forced:  # the venue's liquidation engine: not our order, our position
+            adopted = adopt_forced(self.ctx, self.kernel, fill)
+            if adopted is None:
+                return None
+            fill = adopted
         order = store.orders.get(fill.client_id)
         if order is None or order.bot_id != bot_id:
             return None  # another bot's order, or one placed by hand
@@ -38,6 +46,8 @@ class FillApplier:
         with store.transaction():
             if not store.fills.record(bot_id, fill):
                 return None
+            if fill.kind.forced:
+                self.forced.append(fill)
             filled = order.filled_qty + fill.qty
             before = (order.avg_price or Decimal(0)) * order.filled_qty
             avg = (before + fill.price * fill.qty) / filled

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from plutarc.daemon.live.kernel_state import forget_order, reprotect
 from plutarc.daemon.live.leg import LiveLeg
+from plutarc.daemon.live.liquidation import settle_forced
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.daemon.store import OrderRecord
 from plutarc.errors import VenueError
@@ -113,6 +114,9 @@ async def catch_up_fills(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg])
 
 
 async def apply_follow_ups(leg: LiveLeg, intents: list[Intent]) -> None:
+    """After a fill: a liquidation is settled first (the venue's cancels marked, so the
+    kernel's cancels of those orders are not sent), then the kernel's intents."""
+    await settle_forced(leg)
     await leg.execution.apply(intents)
 
 

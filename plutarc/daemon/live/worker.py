@@ -27,7 +27,7 @@ from plutarc.daemon.live.fills import FillApplier
 from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, CandleRow, LiveLeg, base_interval_ms
-from plutarc.daemon.live.reconcile import reconcile
+from plutarc.daemon.live.reconcile import apply_follow_ups, reconcile
 from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
 from plutarc.daemon.live.safety import PositionWatch, flatten_legs
 from plutarc.daemon.live.sleep import (
@@ -395,9 +395,8 @@ class LiveWorker:
         for leg in self.legs:
             if leg.symbol == fill.symbol:
                 intents = leg.fills.apply(fill)
-                if intents:
-                    await leg.execution.apply(intents)
                 if intents is not None:
+                    await apply_follow_ups(leg, intents)
                     self._equity.forget()  # balances moved: read them again
                     if self.venue is not None and self._ctx is not None:
                         await guard_stop(self._ctx, self.venue, leg)

@@ -66,7 +66,9 @@ class BitmexConfig(BaseModel):
         "our backtests, which trigger on traded candles.",
     )
     fill_exec_types: tuple[str, ...] = Field(
-        ("Trade",), description="execType values that are fills. [U] Liquidation/Settlement."
+        ("Trade", "Liquidation", "Bankruptcy"),
+        description="execType values that are fills: trades, and the liquidation engine "
+        "closing a position (Liquidation, Bankruptcy), which move the position like any trade.",
     )
     instrument_types: tuple[str, ...] = Field(
         ("FFWCSX", "FFWCSF", "FFCCSX"),

@@ -19,6 +19,7 @@ from plutarc.exchanges.bitmex.timestamps import iso_to_ms
 from plutarc.models import (
     Balance,
     Fill,
+    FillKind,
     Instrument,
     Liquidity,
     Order,
@@ -87,6 +88,13 @@ EXEC_TYPES = frozenset(
      "Funding", "Settlement", "Suspended", "Released", "Insurance", "Rebalance", "Liquidation",
      "Bankruptcy", "TrialFill", "TriggeredOrActivatedBySystem", "Restated"}
 )
+# execTypes that move the position: a trade of an order, or the liquidation engine taking it
+# over (its rows carry the liquidation engine's order, never our clOrdID).
+FILL_KINDS = {
+    "Trade": FillKind.TRADE,
+    "Liquidation": FillKind.LIQUIDATION,
+    "Bankruptcy": FillKind.BANKRUPTCY,
+}
 EXEC_INSTS = frozenset(
     {"ParticipateDoNotInitiate", "AllOrNone", "MarkPrice", "IndexPrice", "LastPrice", "Close",
      "ReduceOnly", "Fixed", "LastWithinMark"}
@@ -204,11 +212,15 @@ def check_exec_type(w: WireExecution) -> str:
 def fill_from_wire(
     w: WireExecution, inst: Instrument, currencies: dict[str, tuple[str, int]], tag: str = ""
 ) -> Fill:
-    """A Fill from a trade execution; the fee is execComm (negative = rebate) in settle units."""
+    """A Fill from a trade, liquidation or bankruptcy execution; the fee is execComm
+    (negative = rebate) in settle units. A forced fill without a liquidity flag is a taker."""
     exec_type = check_exec_type(w)
+    kind = FILL_KINDS.get(exec_type, FillKind.TRADE)  # e.g. Settlement, when configured
     if w.lastQty is None or w.lastPx is None:
         raise DataError(f"BitMEX execution {w.execID}: lastQty/lastPx missing")
     fee_currency, divisor = currency(w.settlCurrency or _wire_settle(inst, currencies), currencies)
+    liquidity = (Liquidity.TAKER if kind.forced and not w.lastLiquidityInd
+                 else enum_value(LIQUIDITY, w.lastLiquidityInd, "lastLiquidityInd"))
     return Fill(
         fill_id=w.execID,
         client_id=client_id_of(w.clOrdID, w.orderID),
@@ -219,10 +231,11 @@ def fill_from_wire(
         price=to_decimal(w.lastPx),
         fee=minor_to_decimal(w.execComm, divisor),
         fee_currency=fee_currency,
-        liquidity=enum_value(LIQUIDITY, w.lastLiquidityInd, "lastLiquidityInd"),
+        liquidity=liquidity,
         ts_ms=iso_to_ms(w.transactTime or w.timestamp or ""),
         tag=tag,
         extra={"exec_type": exec_type, "venue_symbol": inst.venue_symbol},
+        kind=kind,
     )
 
 

@@ -1,6 +1,7 @@
 """The simulator's control API (unauthenticated, for tests and demos on 127.0.0.1).
 
     POST /control/advance        {"bars": n}          close the next n 1m bars
+    POST /control/mark           {"symbol", "price"}  a mark print (may liquidate a position)
     POST /control/fault          {"kind": ..., ...}   arm a fault (see faults.py)
     POST /control/faults/clear                        disarm every fault
     POST /control/drop_sockets                        abort every websocket
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from plutarc.exchanges.bitmex.timestamps import ms_to_iso
+from plutarc.exchanges.bitmex_sim.liquidation import mark_print
+from plutarc.exchanges.bitmex_sim.params import ParamError
 
 if TYPE_CHECKING:
     from plutarc.exchanges.bitmex_sim.server import SimServer
@@ -31,6 +34,14 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         spec = await request.json() if request.can_read_body else {}
         moved = server.advance(int(spec.get("bars", 1)))
         return _json({"moved": moved, "now": ms_to_iso(server.exchange.now_ms)})
+
+    async def mark(request: web.Request) -> web.Response:
+        spec = await request.json()
+        try:
+            rows = mark_print(server.exchange, str(spec["symbol"]), float(spec["price"]))
+        except (KeyError, TypeError, ValueError, ParamError) as exc:
+            return _json({"error": f"mark needs a traded symbol and a price: {exc}"}, 400)
+        return _json({"liquidations": len(rows)})
 
     async def fault(request: web.Request) -> web.Response:
         spec = await request.json()
@@ -62,6 +73,7 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         })
 
     app.router.add_post("/control/advance", advance)
+    app.router.add_post("/control/mark", mark)
     app.router.add_post("/control/fault", fault)
     app.router.add_post("/control/faults/clear", clear)
     app.router.add_post("/control/drop_sockets", drop)

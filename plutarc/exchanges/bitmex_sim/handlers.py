@@ -17,7 +17,7 @@ from plutarc.exchanges.bitmex_sim.params import ParamError, as_bool, as_json, ta
 from plutarc.exchanges.bitmex_sim.rows import TERMINAL
 
 Params = dict[str, Any]
-BALANCE_EXEC_TYPES = ("Trade", "Funding", "Settlement")
+BALANCE_EXEC_TYPES = ("Trade", "Funding", "Settlement", "Liquidation", "Bankruptcy")
 
 
 def root(ex: SimExchange, params: Params) -> Any:

@@ -1,7 +1,8 @@
 """The replay clock moving: each closed 1m bar is matched by the engines, then published.
 
-Per bar and symbol: the engine sees the bar (fills, triggered stops, funding), order and
-execution rows follow, then the closed tradeBin rows (1m, and 5m/1h/1d when the bar ends
+Per bar and symbol: the engine sees the bar (fills, triggered stops, funding, liquidation),
+order and execution rows follow (a liquidation as BitMEX reports it, see liquidation.py),
+then the closed tradeBin rows (1m, and 5m/1h/1d when the bar ends
 one), an instrument price update and a quote; position and margin rows last.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from plutarc.exchanges.bitmex_sim import market_data
+from plutarc.exchanges.bitmex_sim.liquidation import is_liquidation, on_liquidation
 from plutarc.exchanges.bitmex_sim.listing import Listing, contract_candle
 from plutarc.exchanges.bitmex_sim.rows import execution_row
 
@@ -38,9 +40,12 @@ def _close_bar(ex: SimExchange, venue: Listing) -> None:
     fills = engine.process_bar(i)
     for fill in fills:
         order_id = ex.by_engine_id.get(fill.client_id)
-        if order_id is None:
-            continue  # liquidations have no order of ours; the position row shows them
-        ex.sync_order(order_id, fill=fill)
+        if order_id is not None:
+            ex.sync_order(order_id, fill=fill)
+        elif is_liquidation(fill):  # the venue's engine order: cancels, then its execution
+            for earlier in was_open:
+                ex.sync_order(earlier)
+            on_liquidation(ex, venue, fill)
     for order_id in was_open:
         ex.sync_order(order_id)
     _funding_executions(ex, venue)

@@ -91,7 +91,7 @@ def _open_phase(e: SimMatchingEngine, i: int, o: float, ts: int, fills: list[Fil
             level = w.stop_level
             if (o >= level) if buy else (o <= level):
                 _trigger(e, w, o, None, ts, fills)
-    _check_liquidation(e, o, ts, fills)
+    check_liquidation(e, o, ts, fills)
 
 
 def _leg(
@@ -121,14 +121,14 @@ def _leg(
     cands.sort()
     for key, rank, _, w in cands:
         level = key if up else -key
-        _check_liquidation(e, level, ts, fills)
+        check_liquidation(e, level, ts, fills)
         if e.open.get(w.request.client_id) is not w:
             continue
         if rank == _LIMIT:
             e._execute(w, w.request.price, True, ts, fills)  # type: ignore[arg-type]
         else:
             _trigger(e, w, level, _exact_level(w), ts, fills)
-    _check_liquidation(e, end, ts, fills)
+    check_liquidation(e, end, ts, fills)
 
 
 def _trigger(
@@ -168,7 +168,7 @@ def _exact_level(w: WorkingOrder) -> Decimal:
     return req.stop_price
 
 
-def _check_liquidation(e: SimMatchingEngine, price: float, ts: int, fills: list[Fill]) -> None:
+def check_liquidation(e: SimMatchingEngine, price: float, ts: int, fills: list[Fill]) -> None:
     pos = e.position
     qty = pos.qty
     if (

@@ -12,7 +12,7 @@ from plutarc.errors import ConfigError, FinalVenueError, OrderRejected, UsageErr
 from plutarc.exchanges.sim import admission
 from plutarc.exchanges.sim.accelerator import find_next_event_bar
 from plutarc.exchanges.sim.account import SimAccount
-from plutarc.exchanges.sim.bar_pass import run_bar
+from plutarc.exchanges.sim.bar_pass import check_liquidation, run_bar
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.execution import Executor
 from plutarc.exchanges.sim.funding import FundingPayment, FundingSchedule
@@ -256,6 +256,13 @@ class SimMatchingEngine(Executor):
     def process_bar(self, i: int) -> list[Fill]:
         """Match every active order, funding and liquidation against bar ``i``."""
         return run_bar(self, i)
+
+    def liquidate_at(self, price: float, ts_ms: int) -> list[Fill]:
+        """The liquidation fill when ``price`` (a mark print between bars) crosses the
+        position's liquidation price; [] otherwise."""
+        fills: list[Fill] = []
+        check_liquidation(self, price, ts_ms, fills)
+        return fills
 
     def next_event_bar(self, i0: int, i1: int) -> int:
         """The first bar in [i0, i1) where anything can happen; ``i1`` if none (conservative)."""

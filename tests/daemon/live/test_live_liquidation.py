@@ -1,0 +1,47 @@
+"""A live bot liquidated on the local BitMEX server: booked as a fill, alerted, held."""
+
+from __future__ import annotations
+
+from plutarc.daemon.lifecycle import BotState
+from plutarc.exchanges.bitmex_sim.liquidation import mark_print
+from plutarc.models.events import EventKind
+from tests.daemon.live.conftest import LiveRig, until
+from tests.daemon.live.test_live_worker import _events, _until_in_position
+
+
+async def test_a_liquidation_is_booked_alerted_and_holds_the_bot(rig: LiveRig) -> None:
+    bot_id = await rig.bot("liq")
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    await _until_in_position(rig, bot_id)
+    held = rig.store.positions.get(bot_id, "BTCUSD").qty
+    await until(lambda: any(o.tag == "stop" and o.status == "new"
+                            for o in rig.store.orders.query(bot_id=bot_id, limit=100)))
+    stop = next(o for o in rig.store.orders.query(bot_id=bot_id, limit=100)
+                if o.tag == "stop" and o.status == "new")
+    venue_row = rig.server.exchange.positions["XBTUSD"]
+    liq = venue_row["liquidationPrice"]
+    assert venue_row["currentQty"] == held and liq is not None
+
+    # the mark crosses the liquidation price: BitMEX cancels the orders and takes the position
+    (execution,) = mark_print(rig.server.exchange, "XBTUSD", liq - 50 if held > 0 else liq + 50)
+    await until(lambda: rig.service.get_bot(bot_id).needs_operator)
+
+    fills = rig.store.fills.query(bot_id=bot_id, limit=100)
+    forced = [f for f in fills if f.fill_id == execution["execID"]]
+    assert len(forced) == 1 and forced[0].tag == "liquidation" and forced[0].qty == abs(held)
+    trade = rig.store.trades.query(bot_id=bot_id)[-1]
+    assert trade.exit_reason == "liquidation" and trade.net_pnl < 0
+    assert rig.store.positions.get(bot_id, "BTCUSD").qty == 0
+    cancelled = rig.store.orders.get(stop.client_id)
+    assert cancelled is not None and cancelled.status == "canceled"
+    assert "liquidated" in (cancelled.reason or "") or "Liquidation" in (cancelled.reason or "")
+    alerts = _events(rig, bot_id, EventKind.ALERT)
+    assert any("liquidated" in m and "no new entries" in m for m in alerts), alerts
+    bot = rig.service.get_bot(bot_id)
+    assert bot.state is BotState.PAUSED and "liquidated" in (bot.needs_operator or "")
+
+    # held: no new entries while the market goes on
+    journaled = len(rig.store.orders.query(bot_id=bot_id, limit=1000))
+    await rig.advance(20)
+    assert len(rig.store.orders.query(bot_id=bot_id, limit=1000)) == journaled
+    assert rig.store.positions.get(bot_id, "BTCUSD").qty == 0
