@@ -1,11 +1,14 @@
-"""Turn pydantic validation errors into one plain sentence per problem."""
+"""Boundary checks: pydantic errors as one plain sentence each, and numbers that are numbers."""
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
@@ -44,5 +47,67 @@ def describe_validation_error(
             hint = f"; did you mean {suggestion!r}?" if suggestion else ""
             messages.append(f"{where}: unknown key {path!r}{hint}")
         else:
-            messages.append(f"{where}: {path}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")  # pydantic's, says nothing
+            messages.append(f"{where}: {path}: {message}")
     return messages
+
+
+# ----- numbers crossing a boundary ------------------------------------------------------------
+MAX_AMOUNT = 1e12
+"""Largest money amount (quote currency) any limit or size may name: beyond it is a typo."""
+MAX_INT = 2**63 - 1
+"""Largest integer anything stores (SQLite's INTEGER); a bigger one is refused, not an overflow."""
+
+
+def _numeric_types(annotation: Any) -> set[type]:
+    """The scalar types an annotation admits (unions and Optional unfolded)."""
+    if annotation in (int, float, Decimal, bool):
+        return {annotation}
+    found: set[type] = set()
+    for arg in get_args(annotation):
+        found |= _numeric_types(arg)
+    return found
+
+
+def finite_number(value: Any, where: str) -> float | int:
+    """``value`` as a finite real number, or ValueError in one line (booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(f"{where}: must be a number, got {value!r}")
+    if isinstance(value, int):
+        if abs(value) > MAX_INT:
+            raise ValueError(f"{where}: {_short(value)} is too large")
+        return value
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+
+
+class CheckedModel(BaseModel):
+    """Base of models that cross a boundary (settings, templates, limits, requests).
+
+    Unknown keys are refused, numbers are finite (NaN passes every ``<``/``>`` bound, so it
+    must be refused by name), ``true`` is not a number, and an integer fits in 64 bits.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            kinds = _numeric_types(cls.model_fields[info.field_name].annotation)
+            if kinds and bool not in kinds:
+                raise ValueError(f"must be a number, not {str(value).lower()}")
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _integers_fit(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ValueError(f"{_short(value)} is too large")
+        return value

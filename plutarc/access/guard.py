@@ -15,7 +15,8 @@ from plutarc.access.roles import Role
 from plutarc.access.tokens import TokenStore
 from plutarc.clock import Clock
 from plutarc.daemon.store.audit import AuditLog
-from plutarc.errors import PermissionDenied, PlutarcError
+from plutarc.errors import PermissionDenied, PlutarcError, UsageError
+from plutarc.untrusted import load_json
 
 log = logging.getLogger("plutarc.access")
 
@@ -44,8 +45,8 @@ def _rule(request: web.Request) -> tuple[Rule | None, str | None]:
 async def _json_body(request: web.Request) -> dict[str, Any] | None:
     """The body as a dict for permission checks; anything else is left to the handler's 400."""
     try:
-        data = json.loads(await request.text() or "{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = load_json(await request.read() or b"{}", "request body")
+    except UsageError:
         return None
     return data if isinstance(data, dict) else None
 

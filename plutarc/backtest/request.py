@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from plutarc.errors import UsageError
+from plutarc.validation import MAX_AMOUNT, CheckedModel
 
 VENUES_WITH_CANDLES = ("bitmex",)
 """Venues a backtest can fetch candles and the contract from."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class BacktestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class BacktestRequest(CheckedModel):
     template: str = Field(description="Template name or TOML path.")
     data: str | None = Field(None, description="Candle file (CSV, Parquet, Feather, JSON; gzip "
                                                "ok); or give venue and symbol.")
@@ -34,7 +33,7 @@ class BacktestRequest(BaseModel):
     fee_maker: float | None = Field(None, ge=-0.01, le=0.01)
     fee_taker: float | None = Field(None, ge=0.0, le=0.01)
     slippage_bps: float = Field(0.0, ge=0.0, le=500.0)
-    starting_cash: float = Field(10_000.0, gt=0)
+    starting_cash: float = Field(10_000.0, gt=0, le=MAX_AMOUNT)
     enforce_margin: bool = Field(True, description="False: no margin checks nor liquidation.")
 
 

@@ -6,7 +6,9 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from plutarc.validation import MAX_AMOUNT, CheckedModel
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,39}$")
@@ -16,24 +18,27 @@ MAX_SYMBOLS = 50
 Mode = Literal["live", "testnet", "paper"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Strict(CheckedModel):
+    """Unknown keys refused, frozen, numbers finite and never booleans."""
 
 
 class RiskLimits(Strict):
     """Per-bot risk limits, checked by the risk gate before any order intent is journaled."""
 
     max_position_notional: Decimal | None = Field(
-        None, gt=0, description="Largest position per symbol in quote currency; null = no cap."
+        None, gt=0, le=MAX_AMOUNT,
+        description="Largest position per symbol in quote currency; null = no cap."
     )
     max_leverage: Decimal = Field(Decimal("3"), gt=0, le=100, description="Leverage cap (3).")
     max_daily_loss: Decimal | None = Field(
-        None, gt=0, description="Pause the bot after losing this much quote in a UTC day (off)."
+        None, gt=0, le=MAX_AMOUNT,
+        description="Pause the bot after losing this much quote in a UTC day (off)."
     )
     max_open_orders: int = Field(10, ge=1, le=1000, description="Open orders at once (10).")
     max_orders_per_minute: int = Field(30, ge=1, le=6000, description="Order rate cap (30/min).")
     max_loss_per_trade: Decimal | None = Field(
-        None, gt=0, description="Largest loss one entry may risk in quote currency, stop "
+        None, gt=0, le=MAX_AMOUNT,
+        description="Largest loss one entry may risk in quote currency, stop "
         "distance x quantity; an entry with no planned stop is refused while set (off)."
     )
     price_band_bps: Decimal | None = Field(

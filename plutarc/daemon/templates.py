@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from typing import Any
 
-from plutarc.errors import TemplateError
+from plutarc.errors import TemplateError, UsageError
+from plutarc.untrusted import load_toml
 
 TemplateValidator = Callable[[str, str], None]
 """``validate(name, toml_text)``: raise TemplateError listing every problem, else return."""
@@ -19,9 +19,9 @@ def parse_template_text(name: str, toml_text: str) -> dict[str, Any]:
     if len(toml_text.encode()) > MAX_TEMPLATE_BYTES:
         raise TemplateError(f"template {name!r} is larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
     try:
-        parsed = tomllib.loads(toml_text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"template {name!r} is not valid TOML: {exc}") from None
+        parsed = load_toml(toml_text, f"template {name!r}")
+    except UsageError as exc:
+        raise TemplateError(str(exc)) from None
     if not parsed:
         raise TemplateError(f"template {name!r} is empty")
     return parsed

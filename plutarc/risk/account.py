@@ -14,26 +14,30 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from plutarc.validation import MAX_AMOUNT, CheckedModel
 
 HUNDRED = Decimal(100)
 
 
-class AccountLimits(BaseModel):
+class AccountLimits(CheckedModel):
     """Limits for all bots of one venue account; every one is off unless set."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     currency: str = Field("USDT", min_length=1, max_length=16,
                           description="Equity is summed in this settle currency (USDT).")
     daily_profit_target: Decimal | None = Field(
-        None, gt=0, description="Stop entering for the rest of the UTC day once the day's "
+        None, gt=0, le=MAX_AMOUNT,
+        description="Stop entering for the rest of the UTC day once the day's "
         "profit reaches this (off).")
     max_drawdown_pct: Decimal | None = Field(
         None, gt=0, lt=100, description="Halt entries at this drawdown from the peak, % (off).")
     drawdown_hysteresis_pct: Decimal = Field(
-        Decimal(1), ge=0, description="Re-enable entries only at max_drawdown_pct minus this (1).")
+        Decimal(1), ge=0, lt=100,
+        description="Re-enable entries only at max_drawdown_pct minus this (1).")
     max_pending_intents: int | None = Field(
-        None, ge=1, description="Warn when more orders than this wait for the venue (off).")
+        None, ge=1, le=1_000_000,
+        description="Warn when more orders than this wait for the venue (off).")
 
     @model_validator(mode="after")
     def _hysteresis_below_limit(self) -> AccountLimits:

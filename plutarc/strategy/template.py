@@ -7,23 +7,28 @@ stop) lives in ``template_validation``; this module only knows the shape.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from plutarc.errors import TemplateError
+from plutarc.errors import TemplateError, UsageError
 from plutarc.intervals import STRATEGY_INTERVALS
-from plutarc.validation import describe_validation_error
+from plutarc.untrusted import load_toml
+from plutarc.validation import MAX_AMOUNT, CheckedModel, describe_validation_error
 
 IntervalName = Literal["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+MAX_COMPONENTS = 64
+"""Components per template: the catalog has 56; thousands only slow every API call down."""
+MAX_SESSIONS = 32
+PCT_SIZING_MAX = {"equity_pct": 10_000.0, "risk_pct": 100.0}
+"""Upper bounds of the percentage modes (equity_pct may exceed 100 with leverage)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(CheckedModel):
+    """Unknown keys refused, frozen, numbers finite and never booleans."""
 
 
 class ComponentUse(_Strict):
@@ -82,7 +87,14 @@ class Sizing(_Strict):
         description="fixed_quote: value in quote currency; equity_pct: % of equity as notional; "
         "risk_pct: % of equity lost if the protective stop is hit; fixed_base: base units.",
     )
-    value: float = Field(1000.0, gt=0, description="Amount for the chosen mode.")
+    value: float = Field(1000.0, gt=0, le=MAX_AMOUNT, description="Amount for the chosen mode.")
+
+    @model_validator(mode="after")
+    def _pct_in_range(self) -> Sizing:
+        top = PCT_SIZING_MAX.get(self.mode)
+        if top is not None and self.value > top:
+            raise ValueError(f"{self.mode} value {self.value} is above {top:g} (percent)")
+        return self
 
 
 class Template(_Strict):
@@ -106,8 +118,11 @@ class Template(_Strict):
     )
     leverage: float = Field(1.0, ge=1.0, le=100.0, description="Leverage for the position.")
     sizing: Sizing = Field(default_factory=Sizing)
-    sessions: tuple[Session, ...] = Field((), description="Empty: always in session.")
-    components: tuple[ComponentUse, ...] = Field(description="Signals, filters, guards, exits.")
+    sessions: tuple[Session, ...] = Field((), max_length=MAX_SESSIONS,
+                                          description="Empty: always in session.")
+    components: tuple[ComponentUse, ...] = Field(
+        max_length=MAX_COMPONENTS, description="Signals, filters, guards, exits "
+        f"(at most {MAX_COMPONENTS}).")
 
     def interval_of(self, use: ComponentUse) -> str:
         return use.interval or self.trigger_interval
@@ -132,9 +147,10 @@ def load_template_file(path: Path) -> Template:
     if not path.exists():
         raise TemplateError(f"{path}: no such template file")
     try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"{path}: not valid TOML: {exc}") from None
+        raw = load_toml(path.read_text(), str(path))
+    except (UsageError, UnicodeDecodeError) as exc:
+        raise TemplateError(str(exc) if isinstance(exc, UsageError) else
+                            f"{path}: not UTF-8 text") from None
     raw.setdefault("name", path.stem)
     return parse_template(raw, str(path))
 

@@ -10,7 +10,7 @@ from plutarc.intervals import interval_ms
 from plutarc.strategy.components.base import Component, Kind, Param
 from plutarc.strategy.components.registry import catalog
 from plutarc.strategy.template import ComponentUse, Template
-from plutarc.validation import closest
+from plutarc.validation import closest, finite_number
 
 PROTECTIVE_STOPS = ("hard_stop_loss", "break_even_stop", "chandelier_exit")
 NO_STOP_MESSAGE = (
@@ -47,8 +47,7 @@ def _coerce(param: Param, value: Any, where: str) -> Any:
             raise ValueError(f"{where}: must be one of {', '.join(param.choices or ())}; "
                              f"got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where}: must be a number, got {value!r}")
+    value = finite_number(value, where)  # NaN passes every bound below, so refuse it here
     if param.type is int and float(value) != int(value):
         raise ValueError(f"{where}: must be a whole number, got {value!r}")
     number = int(value) if param.type is int else float(value)

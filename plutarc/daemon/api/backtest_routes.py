@@ -9,18 +9,19 @@ from pydantic import Field
 
 from plutarc.daemon.api.http import parse_body, respond
 from plutarc.daemon.api.routes import SERVICE
-from plutarc.daemon.api.schemas import ApiModel, Envelope
+from plutarc.daemon.api.schemas import Envelope, RequestModel
 from plutarc.daemon.backtests import BacktestJobs, check_sources
 from plutarc.daemon.bot_config import check_name
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.store import TemplateRecord
 from plutarc.errors import UsageError
+from plutarc.validation import MAX_AMOUNT
 
 BACKTESTS = web.AppKey("backtests", BacktestJobs)
 routes = web.RouteTableDef()
 
 
-class BacktestStartRequest(ApiModel):
+class BacktestStartRequest(RequestModel):
     template: str | None = Field(None, description="A template file the daemon has (name or "
                                                    "path); or give stored_template.")
     stored_template: str | None = Field(None, description="A template stored in the daemon "
@@ -37,7 +38,7 @@ class BacktestStartRequest(ApiModel):
     fee_maker: float | None = Field(None, ge=-0.01, le=0.01)
     fee_taker: float | None = Field(None, ge=0.0, le=0.01)
     slippage_bps: float = Field(0.0, ge=0.0, le=500.0)
-    starting_cash: float = Field(10_000.0, gt=0)
+    starting_cash: float = Field(10_000.0, gt=0, le=MAX_AMOUNT)
     enforce_margin: bool = True
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, get_origin
@@ -16,6 +15,7 @@ from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION, mismatch_m
 from plutarc.daemon.api.schemas import ErrorBody, ErrorResponse
 from plutarc.daemon.errors import ApiVersionMismatch, DaemonShuttingDown, wire_error
 from plutarc.errors import PlutarcError, UsageError
+from plutarc.untrusted import load_json
 from plutarc.validation import describe_validation_error
 
 log = logging.getLogger(__name__)
@@ -87,14 +87,8 @@ def _validate(model: type[M], data: Any, where: str) -> M:
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
     """The JSON body as ``model``; an empty body is ``{}``. Any problem is a 400, naming it."""
-    raw = await request.text()
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"request body is not valid JSON: {exc}") from None
+    raw = await request.read()
+    data: Any = {} if not raw.strip() else load_json(raw, "request body")
     if not isinstance(data, dict):
         raise UsageError(f"request body must be a JSON object, got {type(data).__name__}")
     return _validate(model, data, "request body")

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from plutarc.daemon.api.http import parse_body, parse_query, peer, respond
 from plutarc.daemon.api.routes import SERVICE
-from plutarc.daemon.api.schemas import ApiModel, BotFilter, BotResponse, Empty, Envelope
+from plutarc.daemon.api.schemas import BotFilter, BotResponse, Empty, Envelope, RequestModel
 from plutarc.daemon.bot_config import VENUE_PATTERN
 from plutarc.daemon.service import DaemonService
 from plutarc.risk import dust, health, killswitch, operator, stopping
@@ -22,7 +22,7 @@ routes = web.RouteTableDef()
 
 
 # ----- wire models ------------------------------------------------------------------------
-class PanicRequest(ApiModel):
+class PanicRequest(RequestModel):
     note: str = Field("", max_length=200, description="Why, for the audit log ('').")
 
 
@@ -30,14 +30,14 @@ class PanicResponse(Envelope):
     report: killswitch.PanicReport
 
 
-class StopRequest(ApiModel):
+class StopRequest(RequestModel):
     positions: stopping.PositionChoice | None = Field(
         None, description="Required when the bot holds a position: flatten or leave.")
     wait_s: float = Field(stopping.FLATTEN_WAIT_S, gt=0, le=600,
                           description="How long a flatten may take before the stop gives up.")
 
 
-class AccountRiskPut(ApiModel):
+class AccountRiskPut(RequestModel):
     venue: str = Field(pattern=VENUE_PATTERN.pattern)
     account: str = Field("", max_length=64)
     limits: AccountLimits
@@ -47,7 +47,7 @@ class AccountRiskResponse(Envelope):
     accounts: list[AccountRisk]
 
 
-class CloseDustRequest(ApiModel):
+class CloseDustRequest(RequestModel):
     bot: str | None = Field(None, description="Only this bot's dust (name or id).")
 
 

@@ -21,12 +21,18 @@ from plutarc.daemon.store import (
     TradeRecord,
 )
 from plutarc.models.events import EventKind, Severity
+from plutarc.validation import CheckedModel
 
 LIMIT = Field(100, ge=1, le=10_000, description="At most this many rows (100).")
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class RequestModel(ApiModel, CheckedModel):
+    """What a caller sends: besides ApiModel's rules, ``true`` is not a number and integers
+    fit in 64 bits (responses skip these per-field checks: they are ours, and many)."""
 
 
 # ----- requests ---------------------------------------------------------------------------
@@ -34,20 +40,20 @@ class CreateBotRequest(BotSpec):
     start: bool = Field(False, description="Start the bot right after creating it.")
 
 
-class Empty(ApiModel):
+class Empty(RequestModel):
     """No parameters: bot actions take an empty body or {}, GET /v1/bots no query."""
 
 
-class ModeRequest(ApiModel):
+class ModeRequest(RequestModel):
     mode: Mode = Field(description="live, testnet or paper.")
 
 
-class TemplatePutRequest(ApiModel):
+class TemplatePutRequest(RequestModel):
     toml: str = Field(description="The template's TOML text.")
 
 
 # ----- query strings ----------------------------------------------------------------------
-class BotFilter(ApiModel):
+class BotFilter(RequestModel):
     bot: str | None = Field(None, description="Bot name or id.")
 
 
@@ -74,19 +80,19 @@ class EventQuery(LedgerQuery):
     after_id: int | None = Field(None, ge=0, description="Only events after this id.")
 
 
-class CandleQuery(ApiModel):
+class CandleQuery(RequestModel):
     symbol: str = Field(description="One of the bot's symbols.")
     limit: int = Field(300, ge=1, le=5000, description="How many of the latest candles.")
 
 
-class AuditQuery(ApiModel):
+class AuditQuery(RequestModel):
     target: str | None = None
     who: str | None = Field(None, description="Unix user name, or token:NAME.")
     since_ms: int | None = Field(None, ge=0)
     limit: int = LIMIT
 
 
-class StreamQuery(ApiModel):
+class StreamQuery(RequestModel):
     kind: tuple[EventKind, ...] = ()
     bot: str | None = None
     after_id: int | None = Field(None, ge=0, description="Replay stored events after this id.")
