@@ -25,6 +25,13 @@ class DaemonSettings(Strict):
         "adds the disk's fsync time to every order); off: the intent is in the OS before the "
         "order leaves, which survives any crash of the daemon, and the venue is asked by "
         "client id after a power loss.")
+    data_dirs: tuple[Path, ...] = Field(
+        (), description="Directories whose candle files API callers may name (backtest 'data', "
+        "a paper bot's replay 'file'), besides the bundled data and <data dir>/data (none).")
+    venue_urls: tuple[str, ...] = Field(
+        (), description="REST bases, besides each venue's own live and testnet endpoints, that "
+        "backtests and key tests may be pointed at, e.g. a local simulator (none). Read when "
+        "used: adding one needs no restart.")
 
 
 class BacktestSettings(Strict):

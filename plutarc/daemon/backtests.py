@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ class BacktestJobs:
         """Check the request, then start it; ``stored``: run this stored template version
         (already validated by the caller) instead of a template file."""
         check_sources(request_data, stored is not None)
+        request_data = owner_allowed(request_data)
         if sum(j.state == "running" for j in self.jobs.values()) >= MAX_RUNNING:
             raise UsageError(f"{MAX_RUNNING} backtests are already running; wait for one")
         if stored is not None:
@@ -210,6 +212,7 @@ def check_sources(request: dict[str, Any], stored: bool) -> None:
         raise UsageError("give one template: 'template' (a template file the daemon has) or "
                          "'stored_template' (a template stored in the daemon)")
     if template:
+        _check_template_place(template)
         find_template(template)  # TemplateError (422) naming the closest known one
     venue, data = request.get("venue"), request.get("data")
     if bool(venue) == bool(data):
@@ -235,3 +238,31 @@ def check_sources(request: dict[str, Any], stored: bool) -> None:
     url = request.get("venue_url")
     if url and not url.startswith(("http://", "https://")):
         raise UsageError(f"venue_url {url!r} must be an http:// or https:// address")
+
+
+def _check_template_place(template: str) -> None:
+    """A template given as a path must be in a template directory: a token names templates,
+    it does not make the daemon open arbitrary files."""
+    from plutarc.strategy.template_catalog import system_templates_dir, user_templates_dir
+
+    if not (template.endswith(".toml") or "/" in template or os.sep in template):
+        return
+    place = Path(template).expanduser().resolve()
+    if not any(place.is_relative_to(d.resolve())
+               for d in (system_templates_dir(), user_templates_dir())):
+        raise UsageError(f"template {template!r} is not in a template directory: give a "
+                         "template's name (see 'plutarc template list') or store it in the "
+                         "daemon and give stored_template")
+
+
+def owner_allowed(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with its candle file and venue URL checked against what the owner allows
+    (the resolved file path replaces the one given); UsageError when either is not."""
+    from plutarc.access.allowlist import allowed_data_file, allowed_venue_url
+
+    checked = dict(request)
+    if request.get("data"):
+        checked["data"] = str(allowed_data_file(request["data"], "data file"))
+    if request.get("venue_url"):
+        checked["venue_url"] = allowed_venue_url(request["venue"], request["venue_url"])
+    return checked

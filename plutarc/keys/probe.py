@@ -13,6 +13,10 @@ from plutarc.logs import REDACTOR
 PROBE_TIMEOUT_S = 10.0
 
 
+class NotTheVenue(VenueError):
+    """The endpoint answered, but not as the venue does: the key is not proven to work."""
+
+
 class KeyProbeResult(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -38,11 +42,22 @@ async def _bitmex(creds: Credentials, url: str | None) -> tuple[str, str]:
 
     config = BitmexConfig(testnet=creds.testnet, rest_url=url, request_timeout_s=PROBE_TIMEOUT_S,
                           max_retries=1)
+    from plutarc.exchanges.bitmex.parse import balance_from_wire
+    from plutarc.exchanges.bitmex.schemas import WireMargin
+
     adapter = BitmexAdapter(config, creds.bitmex())
     try:
-        balances = await adapter.balances()
+        rows = await adapter.rest_get("/user/margin", {"currency": "all"}, signed=True)
     finally:
         await adapter.close()
+    # Any server can answer 200 with "[]": BitMEX always lists at least one margin row, each
+    # naming the account the key belongs to.
+    if not (isinstance(rows, list) and rows and all(
+            isinstance(r, dict) and isinstance(r.get("account"), int)
+            and isinstance(r.get("currency"), str) for r in rows)):
+        raise NotTheVenue(f"the answer from {config.rest_base} is not a BitMEX wallet (BitMEX "
+                          "lists one margin row per currency, each with the key's account)")
+    balances = [balance_from_wire(WireMargin.of(r), config.currencies) for r in rows]
     held = ", ".join(f"{b.total} {b.currency}" for b in balances) or "no balances"
     return config.rest_base, f"authenticated: wallet {held}"
 

@@ -122,7 +122,7 @@ def test_keys_add_list_remove_and_audit(cli: Cli) -> None:
     assert code == 2 and "give a duration like 30m" in err
 
 
-def test_keys_test_against_the_local_bitmex_server(cli: Cli) -> None:
+def test_keys_test_against_the_local_bitmex_server(cli: Cli, daemon: DaemonProcess) -> None:
     import asyncio
 
     from plutarc.exchanges.bitmex_sim import SimServer, SimServerConfig
@@ -144,6 +144,8 @@ def test_keys_test_against_the_local_bitmex_server(cli: Cli) -> None:
     thread.start()
     try:
         assert ready.wait(20)
+        with daemon.paths.config_file.open("a") as config:  # the owner allows the simulator
+            config.write(f"venue_urls = [{where['url']!r}]\n")
         cli("keys", "add", "bitmex", "--testnet", "--label", "sim",
             stdin="CLITESTKEY000001\ncli-test-secret-1\n")
         code, out, err = cli("keys", "test", "sim", "--url", where["url"])

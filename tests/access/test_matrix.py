@@ -285,7 +285,11 @@ class Outcome:
 
 
 @pytest.fixture
-async def world(api: ApiHarness) -> World:
+async def world(api: ApiHarness, monkeypatch: pytest.MonkeyPatch) -> World:
+    # the key test's URL is one the owner allows (a venue URL from a request is refused)
+    monkeypatch.setenv("PLUTARC_HOME", str(api.home))
+    (api.home / "config").mkdir(exist_ok=True)
+    (api.home / "config" / "config.toml").write_text(f"[daemon]\nvenue_urls = [{REFUSED_URL!r}]\n")
     w = World(api)
     await w.owner("PUT", f"/v1/templates/{TEMPLATE_NAME}", {"toml": TEMPLATE_FILE.read_text()})
     for role in GRANTABLE_ROLES:

@@ -42,9 +42,13 @@ async def test_bad_backtest_requests_are_refused(daemon):
     async with daemon.client() as client:
         with pytest.raises(UsageError):
             await client.start_backtest({"template": "scalp_1m", "data": "x", "bogus": 1})
-        job = await client.start_backtest({"template": "scalp_1m", "data": "/nonexistent.csv"})
+        # a path outside the directories the owner allows is refused before anything runs
+        with pytest.raises(UsageError, match="not in a directory the owner allows"):
+            await client.start_backtest({"template": "scalp_1m", "data": "/nonexistent.csv"})
+        missing = str(BTC_1M.with_name("nonexistent.csv"))
+        job = await client.start_backtest({"template": "scalp_1m", "data": missing})
         failed = await _wait_done(client, job["job_id"])
-        assert failed["state"] == "failed" and "/nonexistent.csv" in failed["error"]
+        assert failed["state"] == "failed" and "nonexistent.csv" in failed["error"]
 
 
 # ----- templates stored in the daemon, candles from a venue --------------------------------
@@ -137,6 +141,8 @@ async def test_a_backtest_on_venue_candles_from_the_local_bitmex_server(daemon):
     from plutarc.exchanges.bitmex_sim import SimServer, SimServerConfig
 
     async with SimServer(SimServerConfig(warmup_bars=2880)) as srv, daemon.client() as client:
+        with daemon.paths.config_file.open("a") as config:  # the owner allows the simulator
+            config.write(f"venue_urls = [{srv.rest_url!r}]\n")
         job = await client.start_backtest({
             "template": "scalp_1m", "venue": "bitmex", "venue_url": srv.rest_url,
             "symbol": "XBTUSD", "start": "2024-01-01T06:00", "end": "2024-01-02T00:00"})

@@ -87,6 +87,8 @@ async def scenario(home: Path, rec: Recorder) -> list[str]:
     stop = asyncio.Event()
     streaming = asyncio.create_task(rec.stream(stop))
     async with SimServer(SimServerConfig(warmup_bars=60, api_keys={KEY_ID: SECRET})) as sim:
+        with (home / "config" / "config.toml").open("a") as config:  # the owner allows it
+            config.write(f"venue_urls = [{sim.rest_url!r}]\n")
         printed += await asyncio.gather(
             cli(home, "keys", "add", "bitmex", "--testnet", "--label", "scan",
                 stdin=f"{KEY_ID}\n{SECRET}\n"),

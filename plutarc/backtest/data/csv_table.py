@@ -59,8 +59,9 @@ class CsvTable:
         fields = next(csv.reader([first_line], delimiter=delimiter))
         fields = [f.strip() for f in fields]
         if len(fields) < 2:
+            # never quote the line: the file may not be a candle file at all
             raise DataError(f"{source.label}: the first line has no {delimiter!r}-separated "
-                            f"columns: {first_line[:60]!r}")
+                            "columns")
         has_header = not any(_is_number(f) for f in fields)
         zipped = "+gzip" if source.gzipped else ""
         if has_header:

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field, SecretStr
 
+from plutarc.access.allowlist import allowed_venue_url
 from plutarc.access.guard import ACCESS, IDENTITY
 from plutarc.clock import Clock
 from plutarc.daemon.api.http import M, parse_body, respond
@@ -18,7 +19,7 @@ from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import ApiModel, Envelope
 from plutarc.errors import UsageError
 from plutarc.keys.backends import choose_backend
-from plutarc.keys.probe import KeyProbeResult, probe_key
+from plutarc.keys.probe import KeyProbeResult, check_url, probe_key
 from plutarc.keys.store import KeyStore, KeystoreStatus
 from plutarc.keys.table import KeyInfo, KeyTable
 from plutarc.models.events import EventKind
@@ -140,7 +141,9 @@ async def remove_key(request: web.Request) -> web.Response:
 async def test_key(request: web.Request) -> web.Response:
     body = await parse_body(request, KeyProbeRequest)
     creds = request.app[KEYS].get(request.match_info["label"])
-    result = await probe_key(creds, body.url)
+    # the key id and a valid signature go only where the venue or the owner says
+    url = allowed_venue_url(creds.venue, check_url(body.url), "url")
+    result = await probe_key(creds, url)
     _audit(request, "key.test", creds.label, None, result.model_dump(mode="json"))
     return respond(KeyProbeResponse(result=result))
 

@@ -52,7 +52,10 @@ class ReplaySettings:
         if self.file is not None:
             if len(symbols) > 1:
                 raise ConfigError("file=... names one candle file: give a one-symbol bot")
-            return self.file
+            from plutarc.access.allowlist import allowed_data_file
+
+            # the label comes from an API caller: only directories the owner allows
+            return allowed_data_file(self.file, "replay file")
         if symbol not in DEFAULT_FILES:
             raise ConfigError(f"no bundled candles for {symbol!r} (bundled: "
                               f"{', '.join(DEFAULT_FILES)}): give file=<candle file>")
