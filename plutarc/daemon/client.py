@@ -120,7 +120,9 @@ class DaemonClient:
         return (await self.request("GET", f"/v1/bots/{ref}", s.BotResponse)).bot
 
     async def create_bot(self, spec: BotSpec, start: bool = False) -> BotRecord:
-        body = {**spec.model_dump(mode="json"), "start": start}
+        """Sends only the fields the caller set: a default risk block sent anyway would need
+        the manage-risk permission, which a trader token does not have."""
+        body = {**spec.model_dump(mode="json", exclude_unset=True), "start": start}
         return (await self.request("POST", "/v1/bots", s.BotResponse, body=body)).bot
 
     async def bot_action(self, ref: str, action: str) -> BotRecord:
