@@ -17,6 +17,7 @@ from plutarc.exchanges.bitmex.http import BitmexHttp
 from plutarc.exchanges.bitmex.instruments import InstrumentBook
 from plutarc.exchanges.bitmex.latency import LatencyBook
 from plutarc.exchanges.bitmex.live import LiveStreams
+from plutarc.exchanges.bitmex.ratelimit import Lane
 from plutarc.models import Instrument
 
 
@@ -73,10 +74,11 @@ class AdapterCore:
         return await self.http.request("GET", path, params=params, signed=signed)
 
     async def _private(self, verb: str, path: str, *, body: dict[str, Any] | None = None,
-                       idempotent: bool = False, timeout_s: float | None = None) -> Any:
+                       idempotent: bool = False, timeout_s: float | None = None,
+                       lane: Lane = Lane.NORMAL) -> Any:
         self._check_open()
         return await self.http.request(verb, path, body=body, signed=True,
-                                       idempotent=idempotent, timeout_s=timeout_s)
+                                       idempotent=idempotent, timeout_s=timeout_s, lane=lane)
 
     async def _pages(self, path: str, params: dict[str, Any], signed: bool) -> list[dict]:
         """Every row of a table query, ``count`` rows at a time (``start`` offsets)."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from plutarc.errors import VenueError
 from plutarc.exchanges.bitmex.http import BitmexHttp
+from plutarc.exchanges.bitmex.ratelimit import Lane
 
 log = logging.getLogger("plutarc.exchanges.bitmex.deadman")
 
@@ -52,6 +53,7 @@ class DeadMansSwitch:
             body={"timeout": self.timeout_ms if timeout_ms is None else timeout_ms},
             signed=True,
             idempotent=True,
+            lane=Lane.PRIORITY,  # the switch must not lapse behind entries
         )
         self.last_reply = reply
         return reply

@@ -22,9 +22,16 @@ from plutarc.errors import DataError, RateLimited, TemporaryError, VenueUnavaila
 from plutarc.exchanges.bitmex.auth import Credentials
 from plutarc.exchanges.bitmex.config import BitmexConfig
 from plutarc.exchanges.bitmex.errors import RequestOutcomeUnknown, error_from_response
-from plutarc.exchanges.bitmex.ratelimit import RateLimitState
+from plutarc.exchanges.bitmex.ratelimit import Lane, RateLimitState
 
 log = logging.getLogger("plutarc.exchanges.bitmex.http")
+
+# routes under BitMEX's second (per-second) rate-limit layer
+_ORDER_ROUTES = frozenset({("POST", "/order"), ("PUT", "/order"), ("DELETE", "/order"),
+                           ("DELETE", "/order/all"), ("POST", "/order/bulk"),
+                           ("PUT", "/order/bulk"), ("POST", "/position/leverage"),
+                           ("POST", "/position/isolate"), ("POST", "/position/transferMargin")})
+_MAX_PACING_ROUNDS = 50  # re-check after each pause: another request may have spent the token
 
 
 def encode_query(params: dict[str, Any] | None) -> str:
@@ -65,7 +72,8 @@ class BitmexHttp:
         self._base = config.rest_base
         self._prefix = urlsplit(self._base).path.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
-        self.rate_limit = RateLimitState()
+        self.rate_limit = RateLimitState()  # the API key's buckets (signed requests)
+        self.public_rate_limit = RateLimitState()  # the address's bucket (unsigned requests)
         self.requests_sent = 0
 
     async def close(self) -> None:
@@ -91,15 +99,18 @@ class BitmexHttp:
         signed: bool = False,
         idempotent: bool | None = None,
         timeout_s: float | None = None,
+        lane: Lane = Lane.NORMAL,
     ) -> Any:
-        """Send ``verb path`` and return the decoded JSON; raise our error tree otherwise."""
+        """Send ``verb path`` and return the decoded JSON; raise our error tree otherwise.
+        ``lane`` PRIORITY (cancels, Close, protective stops) never waits behind entries."""
         verb = verb.upper()
         retry = (verb == "GET") if idempotent is None else idempotent
         attempts = 1 + (self._config.max_retries if retry else 0)
         delay = self._config.backoff_initial_s
         for attempt in range(attempts):
             try:
-                return await self._send_once(verb, path, params, body, signed, timeout_s)
+                return await self._send_once(verb, path, params, body, signed, timeout_s,
+                                             lane)
             except TemporaryError as exc:
                 if attempt + 1 >= attempts:
                     raise
@@ -118,10 +129,10 @@ class BitmexHttp:
         body: dict[str, Any] | None,
         signed: bool,
         timeout_s: float | None,
+        lane: Lane = Lane.NORMAL,
     ) -> Any:
-        wait = self.rate_limit.wait_s(self._now_s(), self._config.rate_limit_reserve)
-        if wait > 0:
-            await asyncio.sleep(min(wait, self._config.backoff_max_s))
+        state = self.rate_limit if signed else self.public_rate_limit
+        await self._pace(state, verb, path, lane)
         query = encode_query(params)
         target = f"{path}?{query}" if query else path
         raw_body = encode_body(body) if verb != "GET" else b""
@@ -150,21 +161,34 @@ class BitmexHttp:
             raise RequestOutcomeUnknown(
                 f"BitMEX {verb} {path}: no answer ({type(exc).__name__})"
             ) from None
-        self.rate_limit.update(resp_headers)
+        state.update(resp_headers, self._now_s())
         if status >= 400:
             error = error_from_response(
                 status, payload, resp_headers, verb=verb, path=path, now_s=self._now_s()
             )
             if isinstance(error, RateLimited):
-                self.rate_limit.block(self._now_s() + error.retry_after_s)
-            elif status == 503:
-                self.rate_limit.block(self._now_s() + self._config.overload_backoff_s)
+                state.block(self._now_s() + error.retry_after_s)
+            elif status == 503:  # entries pause; cancels and stops do not
+                state.overloaded(self._now_s() + self._config.overload_backoff_s)
                 error = _with_retry_after(error, self._config.overload_backoff_s)
             raise error
         try:
             return json.loads(payload)
         except ValueError:
             raise DataError(f"BitMEX {verb} {path}: answer is not JSON") from None
+
+
+    async def _pace(self, state: RateLimitState, verb: str, path: str, lane: Lane) -> None:
+        """Wait for a token of ``lane`` (the next refill, never the full-bucket reset), then
+        count it as spent so concurrent requests see it gone."""
+        order_route = (verb, path) in _ORDER_ROUTES
+        reserve = self._config.rate_limit_reserve
+        for _ in range(_MAX_PACING_ROUNDS):
+            wait = state.wait_s(self._now_s(), reserve, lane, order_route)
+            if wait <= 0:
+                break
+            await asyncio.sleep(min(wait, self._config.backoff_max_s))
+        state.spend(self._now_s(), order_route)
 
 
 def _with_retry_after(error: Exception, seconds: float) -> Exception:

@@ -23,9 +23,20 @@ from plutarc.exchanges.bitmex.orders import (
     order_body,
     same_order_mismatch,
 )
-from plutarc.models import Order, OrderRequest, Side
+from plutarc.exchanges.bitmex.ratelimit import Lane
+from plutarc.models import Order, OrderRequest, OrderType, Side
 
 log = logging.getLogger("plutarc.exchanges.bitmex")
+
+PROTECTIVE_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT,
+                              OrderType.TRAILING_STOP})
+
+
+def order_lane(request: OrderRequest) -> Lane:
+    """Stops and reduce-only orders protect a position: they never wait behind entries."""
+    if request.reduce_only or request.type in PROTECTIVE_TYPES:
+        return Lane.PRIORITY
+    return Lane.NORMAL
 
 
 class TradingMixin(AdapterCore):
@@ -45,7 +56,8 @@ class TradingMixin(AdapterCore):
         started = time.perf_counter()
         try:
             row = await self._private("POST", "/order", body=body,
-                                      timeout_s=self.config.order_timeout_s)
+                                      timeout_s=self.config.order_timeout_s,
+                                      lane=order_lane(request))
         except RequestOutcomeUnknown as exc:
             log.warning("order %s: %s; looking it up by clOrdID (never resending)",
                         request.client_id, exc)
@@ -106,7 +118,8 @@ class TradingMixin(AdapterCore):
         body = close_body(client_id, inst, side, price)
         try:
             row = await self._private("POST", "/order", body=body,
-                                      timeout_s=self.config.order_timeout_s)
+                                      timeout_s=self.config.order_timeout_s,
+                                      lane=Lane.PRIORITY)
         except RequestOutcomeUnknown:
             return await self._find_after_doubt(client_id)
         return self._order(row)
@@ -123,11 +136,12 @@ class TradingMixin(AdapterCore):
         inst = await self.instrument(known.symbol)
         body = amend_body(client_id, inst, known.side, qty=qty, price=price,
                           stop_price=stop_price)
-        return self._order(await self._private("PUT", "/order", body=body))
+        lane = Lane.PRIORITY if stop_price is not None else Lane.NORMAL  # a stop trailing
+        return self._order(await self._private("PUT", "/order", body=body, lane=lane))
 
     async def cancel_order(self, client_id: str) -> Order:
         rows = await self._private("DELETE", "/order", body={"clOrdID": client_id},
-                                   idempotent=True)
+                                   idempotent=True, lane=Lane.PRIORITY)
         orders = self._cancel_answer(rows, "cancel of " + client_id)
         row_error = next((r.get("error") for r in rows or [] if r.get("clOrdID") == client_id
                           and r.get("error")), None)
@@ -140,7 +154,8 @@ class TradingMixin(AdapterCore):
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
         body = {"symbol": (await self.instrument(symbol)).venue_symbol} if symbol else None
-        rows = await self._private("DELETE", "/order/all", body=body, idempotent=True)
+        rows = await self._private("DELETE", "/order/all", body=body, idempotent=True,
+                                   lane=Lane.PRIORITY)
         return self._cancel_answer(rows, "cancel-all")
 
     def _cancel_answer(self, rows: Any, what: str) -> list[Order]:

@@ -111,7 +111,13 @@ class RestFront:
                     signature=request.headers.get("api-signature"),
                     verb=method, raw_path=request.raw_path, body=body, now_s=now_s)
             except AuthFailure as exc:
-                return error_response(exc.status, exc.message)
+                # BitMEX sends its rate-limit headers on every answer, refusals included, and
+                # (stricter reading) a refused request still costs the key's token
+                named = request.headers.get("api-key") or ""
+                known = named in self.config.api_keys
+                verdict = self.limiter.check(named if known else (request.remote or "local"),
+                                             known, method, path, now_s)
+                return error_response(exc.status, exc.message, verdict.headers)
         verdict = self.limiter.check(key or (request.remote or "local"), key is not None,
                                      method, path, now_s)
         headers = verdict.headers

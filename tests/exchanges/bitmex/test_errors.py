@@ -19,7 +19,7 @@ from plutarc.exchanges.bitmex.errors import (
     error_from_response,
     error_text,
 )
-from plutarc.exchanges.bitmex.ratelimit import RateLimitState
+from plutarc.exchanges.bitmex.ratelimit import Lane, RateLimitState
 
 from .conftest import RESOURCES
 
@@ -79,15 +79,17 @@ def test_non_json_error_body():
     assert "Bad Gateway" in str(error) and isinstance(error, VenueUnavailable)
 
 
-def test_rate_limit_state_waits_until_reset_when_exhausted():
+def test_rate_limit_state_waits_for_the_next_token_not_the_reset():
     state = RateLimitState()
     state.update({"x-ratelimit-limit": "120", "x-ratelimit-remaining": "5",
-                  "x-ratelimit-reset": "1010"})
+                  "x-ratelimit-reset": "1010"}, 1000.0)
     assert state.wait_s(1000.0) == 0
     state.update({"x-ratelimit-limit": "120", "x-ratelimit-remaining": "0",
-                  "x-ratelimit-reset": "1010"})
-    assert state.wait_s(1000.0) == 10
+                  "x-ratelimit-reset": "1060"}, 1000.0)
+    # a token refills every 0.5 s at 120/min; the reset (bucket full) is a minute away
+    assert state.wait_s(1000.0, lane=Lane.PRIORITY) == 0.5
+    assert state.wait_s(1000.0) == 1.5  # entries leave two tokens for cancels and stops
     state.block(1020.0)
-    assert state.wait_s(1000.0) == 20
+    assert state.wait_s(1000.0, lane=Lane.PRIORITY) == 20
     state.update({})  # answers without the headers change nothing
     assert state.limit == 120
