@@ -1,7 +1,9 @@
-"""Linear, inverse and quanto contract maths: notional, PnL, margin, liquidation. Written once.
+"""Linear, inverse and quanto contract maths: notional, PnL, margin, liquidation, and how many
+contracts an amount of base, quote or settle currency is. Written once.
 
 Units: linear and quanto notional/PnL are in the settle currency via price; inverse notional
-and PnL are in the coin: ``qty x multiplier x (1/entry - 1/exit)``.
+and PnL are in the coin: ``qty x multiplier x (1/entry - 1/exit)``. Quantities are always
+contracts; a base or quote amount becomes contracts only through the functions below.
 """
 
 from __future__ import annotations
@@ -76,3 +78,45 @@ def average_entry(
     if inst.kind is ContractKind.INVERSE:
         return total / (qty_a / price_a + qty_b / price_b)
     return (qty_a * price_a + qty_b * price_b) / total
+
+
+def contracts_for_settle(inst: Instrument, amount: Decimal, price: Decimal) -> Decimal:
+    """Contracts (not yet rounded to the lot) whose notional is ``amount`` of the settle
+    currency at ``price``: the inverse of :func:`notional`."""
+    if inst.kind is ContractKind.INVERSE:
+        return amount * price / inst.multiplier
+    return amount / (inst.multiplier * price)
+
+
+def contracts_for_quote(inst: Instrument, amount: Decimal, price: Decimal) -> Decimal:
+    """Contracts (unrounded) worth ``amount`` of the quote currency at ``price``.
+
+    Inverse contracts have a face value in quote; linear ones settle in their quote; a quanto
+    contract settles in a third currency, so it needs the venue's live quote-to-settle rate
+    (``Instrument.quote_to_settle``) and raises ValueError without it."""
+    if inst.kind is ContractKind.INVERSE:
+        return amount / inst.multiplier
+    if inst.kind is ContractKind.QUANTO:
+        if not inst.quote_to_settle:
+            raise ValueError(f"{inst.symbol} is a quanto contract: converting {inst.quote} "
+                             f"to contracts needs the venue's {inst.quote}->{inst.settle} rate, "
+                             "which this instrument does not carry")
+        return amount * inst.quote_to_settle / (inst.multiplier * price)
+    return amount / (inst.multiplier * price)
+
+
+def contracts_for_base(inst: Instrument, amount: Decimal, price: Decimal) -> Decimal:
+    """Contracts (unrounded) holding ``amount`` of the base currency at ``price``
+    (linear: amount / multiplier, e.g. 0.01 BTC = 10,000 XBTUSDT contracts of 1e-6 BTC)."""
+    return contracts_for_quote(inst, amount * price, price)
+
+
+def contracts_per_base(inst: Instrument, price: float) -> float | None:
+    """Float contracts per unit of base at ``price`` for hot paths (a bar's volume budget);
+    None for a quanto contract without its quote-to-settle rate."""
+    mult = float(inst.multiplier)
+    if inst.kind is ContractKind.INVERSE:
+        return price / mult
+    if inst.kind is ContractKind.QUANTO:
+        return float(inst.quote_to_settle) / mult if inst.quote_to_settle else None
+    return 1.0 / mult

@@ -39,6 +39,9 @@ class Instrument:
     venue_symbol: str = ""
     max_leverage: Decimal = Decimal(100)
     maintenance_margin_rate: Decimal = Decimal("0.005")
+    # settle units per quote unit, for quanto contracts only (a live rate the venue publishes,
+    # e.g. BitMEX quoteToSettleMultiplier); None where the contract maths does not need it
+    quote_to_settle: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.tick_size <= 0 or self.lot_size <= 0:

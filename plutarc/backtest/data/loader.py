@@ -14,6 +14,7 @@ from plutarc.backtest.data.source import RawCandles, read_candle_file
 from plutarc.backtest.data.timestamps import fmt_utc, parse_time_arg
 from plutarc.errors import DataError, UsageError
 from plutarc.intervals import interval_ms
+from plutarc.models.ohlc import widen_arrays
 from plutarc.strategy.series import Bars, resample
 
 _FINGERPRINT_TAG = b"plutarc-bars-v1\0"
@@ -98,7 +99,7 @@ def load_candles(
                         f"end {fmt_utc(end_ms)}")
     source_ms, all_gaps = scan(raw.ts_ms, label)
     notes = list(raw.notes)
-    source = _bars_before(raw, source_ms, end_ms)
+    source = _bars_before(raw, source_ms, end_ms, label)
     bars = source if interval is None else _resampled(source, interval, source_ms, label, notes)
     first_index = 0 if start_ms is None else int(np.searchsorted(bars.ts_ms, start_ms, "left"))
     if first_index >= len(bars):
@@ -123,10 +124,13 @@ def load_candles(
     )
 
 
-def _bars_before(raw: RawCandles, source_ms: int, end_ms: int | None) -> Bars:
+def _bars_before(raw: RawCandles, source_ms: int, end_ms: int | None, label: str) -> Bars:
+    """The file's bars before ``end_ms`` under the one OHLC rule (plutarc.models.ohlc): bad
+    prices refused naming the row, high/low widened to bound the venue's own open/close."""
     stop = len(raw.ts_ms) if end_ms is None else int(np.searchsorted(raw.ts_ms, end_ms, "left"))
-    return Bars(source_ms, raw.ts_ms[:stop], raw.open[:stop], raw.high[:stop], raw.low[:stop],
-                raw.close[:stop], raw.volume[:stop])
+    o, c, v = raw.open[:stop], raw.close[:stop], raw.volume[:stop]
+    high, low = widen_arrays(o, raw.high[:stop], raw.low[:stop], c, v, label)
+    return Bars(source_ms, raw.ts_ms[:stop], o, high, low, c, v)
 
 
 def _resampled(source: Bars, interval: str, source_ms: int, label: str, notes: list[str]) -> Bars:

@@ -94,11 +94,32 @@ def instrument_from_wire(w: WireInstrument, currencies: dict[str, tuple[str, int
         venue_symbol=w.symbol,
         max_leverage=(Decimal(1) / init_margin) if init_margin > 0 else Decimal(100),
         maintenance_margin_rate=to_decimal(_required(w, "maintMargin")),
+        quote_to_settle=_quote_to_settle(w, kind, divisor),
     )
 
 
+def _quote_to_settle(w: WireInstrument, kind: ContractKind, divisor: int) -> Decimal | None:
+    """Quanto only: settle units per quote unit (quoteToSettleMultiplier is in settle minor
+    units, e.g. 3108 XBt per USD); a live rate, fresh as of the last instrument refresh."""
+    if kind is not ContractKind.QUANTO or not w.quoteToSettleMultiplier:
+        return None
+    return abs(to_decimal(w.quoteToSettleMultiplier)) / divisor
+
+
+def bin_base_volume(w: WireTradeBin) -> float:
+    """A bin's volume in base units (``homeNotional``: BTC for XBTUSD and XBTUSDT alike), so
+    a volume threshold means the same on every venue; ``volume`` would be contracts."""
+    if w.homeNotional is not None:
+        return abs(float(w.homeNotional))
+    if not w.volume:
+        return 0.0  # an empty bin
+    raise DataError(f"BitMEX {w.symbol} bin ending {w.timestamp}: homeNotional missing")
+
+
 def candle_from_bin(w: WireTradeBin, interval_ms: int) -> Candle:
-    """BitMEX stamps the bin END; our candles carry the OPEN time."""
+    """BitMEX stamps the bin END; our candles carry the OPEN time. The bin's open is the
+    previous bin's close and may lie outside its high/low: Candle widens high/low to bound
+    it and keeps open/close as sent (plutarc.models.ohlc). Volume is in base units."""
     end_ms = iso_to_ms(w.timestamp)
     try:
         return Candle(
@@ -107,7 +128,7 @@ def candle_from_bin(w: WireTradeBin, interval_ms: int) -> Candle:
             float(w.high),
             float(w.low),
             float(w.close),
-            float(w.volume or 0),
+            bin_base_volume(w),
             interval_ms,
         )
     except (TypeError, ValueError) as exc:

@@ -8,7 +8,6 @@ from typing import Any
 
 from plutarc.exchanges.bitmex.parse_market import instrument_from_wire
 from plutarc.exchanges.bitmex.schemas import WireInstrument
-from plutarc.exchanges.bitmex_sim import market_data
 from plutarc.exchanges.bitmex_sim.config import SimServerConfig
 from plutarc.exchanges.bitmex_sim.market import ReplayMarket
 from plutarc.exchanges.sim import SimAccount, SimMatchingEngine
@@ -29,11 +28,10 @@ class Listing:
         self.funding_seen = 0
 
 
-def contract_candle(row: dict[str, Any], market: ReplayMarket, i: int) -> Candle:
-    """Bar ``i`` with its volume in contracts, as the engine meters fills."""
-    c = market.candle(i)
-    volume = market_data.contracts(row, float(market.base[i]), float(market.quote[i]))
-    return Candle(c.ts_ms, c.open, c.high, c.low, c.close, float(volume), c.interval_ms)
+def engine_candle(market: ReplayMarket, i: int) -> Candle:
+    """Bar ``i`` as the engine meters fills: volume in base units like every venue's candles
+    (the engine converts it to contracts), high/low widened by the one OHLC rule."""
+    return market.candle(i)
 
 
 def make_listing(row: dict[str, Any], path: Path, config: SimServerConfig, account: SimAccount,
@@ -43,6 +41,6 @@ def make_listing(row: dict[str, Any], path: Path, config: SimServerConfig, accou
     market = ReplayMarket(path, config.warmup_bars)
     engine = SimMatchingEngine(inst, config.engine, account)
     for i in range(market.cursor):
-        engine.append_bar(contract_candle(row, market, i))
+        engine.append_bar(engine_candle(market, i))
         engine.process_bar(i)
     return Listing(row, inst, market, engine)

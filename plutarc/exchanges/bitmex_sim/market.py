@@ -1,9 +1,12 @@
 """The replayed market: real 1m bars from a candle file, a cursor, BitMEX bins of 1m/5m/1h/1d.
 
 Bars come from a Binance Vision 1m file (12 columns, no header). BitMEX bins open at the
-previous bin's close, so each bar's open is set to the previous close (high/low widened to
-keep bounding it): the one change made to the real data. Bars before the cursor are closed;
-the replay clock is the close of the last closed bar and moves only when told to.
+previous bin's close while high/low come only from the bin's own trades, so each bar's open
+is set to the previous close and high/low are left as traded: an open outside [low, high]
+is served exactly as the real venue serves it (the one change made to the real data).
+Candles built here (``candle``) follow plutarc's one OHLC rule (plutarc.models.ohlc).
+Bars before the cursor are closed; the replay clock is the close of the last closed bar and
+moves only when told to.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class Bin:
 
 
 def load_binance_1m(path: Path) -> pd.DataFrame:
-    """The 1m bars of a Binance Vision kline file, open = previous close (BitMEX convention)."""
+    """The 1m bars of a Binance Vision kline file, open = previous close (BitMEX convention),
+    high/low untouched, so the open may lie outside them as on BitMEX."""
     try:
         frame = pd.read_csv(path, header=None, usecols=range(9))
     except (OSError, ValueError) as exc:
@@ -52,9 +56,7 @@ def load_binance_1m(path: Path) -> pd.DataFrame:
     if (steps <= 0).any() or (steps % MINUTE_MS).any():
         raise DataError(f"{path}: open times must rise in whole minutes")
     prev_close = frame["close"].shift(1)
-    frame.loc[1:, "open"] = prev_close[1:]
-    frame["high"] = frame[["high", "open"]].max(axis=1)
-    frame["low"] = frame[["low", "open"]].min(axis=1)
+    frame.loc[1:, "open"] = prev_close[1:]  # high/low stay the bin's own trades' range
     return frame
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from plutarc.exchanges.bitmex_sim import market_data
 from plutarc.exchanges.bitmex_sim.liquidation import is_liquidation, on_liquidation
-from plutarc.exchanges.bitmex_sim.listing import Listing, contract_candle
+from plutarc.exchanges.bitmex_sim.listing import Listing, engine_candle
 from plutarc.exchanges.bitmex_sim.rows import execution_row
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def advance(ex: SimExchange, bars: int) -> int:
 def _close_bar(ex: SimExchange, venue: Listing) -> None:
     market, engine = venue.market, venue.engine
     (i,) = market.advance(1)
-    engine.append_bar(contract_candle(venue.row, market, i))
+    engine.append_bar(engine_candle(market, i))
     was_open = [ex.by_engine_id[cid] for cid in engine.open if cid in ex.by_engine_id]
     fills = engine.process_bar(i)
     for fill in fills:

@@ -44,7 +44,7 @@ def run_bar(e: SimMatchingEngine, i: int) -> list[Fill]:
     if e.config.slippage_atr_fraction:
         e.pricing.prepare(tl.atr.item(k - 1) if i > 0 else _NAN)
     fraction = e.config.max_volume_fraction
-    e._budget = e.instrument.round_qty(fraction * tl.volume.item(k)) if fraction else None
+    e._budget = _volume_budget(e, fraction, tl.volume.item(k), close) if fraction else None
     _open_phase(e, i, o, ts, fills)
     if not e.open and not (e.position.qty and e.config.enforce_margin):
         e._budget = None
@@ -210,3 +210,11 @@ def _pay_funding(e: SimMatchingEngine, ts: int, bar_ms: int, o: float) -> None:
         e.funding_payments.append(
             FundingPayment(inst.symbol, t, rate, pos.qty, price, amount, e.settle)
         )
+
+
+def _volume_budget(e: SimMatchingEngine, fraction: float, volume: float,
+                   price: float) -> Decimal | None:
+    """Contracts our fills may take from a bar: bar volume is in base units on every venue,
+    so it becomes contracts through the contract maths (None: no rate to convert with)."""
+    per_base = cm.contracts_per_base(e.instrument, price)
+    return None if per_base is None else e.instrument.round_qty(fraction * volume * per_base)

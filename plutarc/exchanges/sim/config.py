@@ -44,8 +44,9 @@ class SimConfig(BaseModel):
         gt=0,
         le=1,
         description=(
-            "Our fills in one bar add up to at most this fraction of the bar's volume (in "
-            "contracts); the rest waits for later bars. None = unlimited (default)."
+            "Our fills in one bar add up to at most this fraction of the bar's volume (bar "
+            "volume is in base units, converted to contracts with the instrument's contract "
+            "maths); the rest waits for later bars. None = unlimited (default)."
         ),
     )
     funding_rate_constant: float | None = Field(
@@ -62,6 +63,13 @@ class SimConfig(BaseModel):
         ge=1,
         le=24,
         description="Hours between funding times, aligned to 00:00 UTC; must divide 24. Default 8.",
+    )
+    funding_offset_h: int = Field(
+        0,
+        ge=0,
+        le=23,
+        description="Hours after 00:00 UTC of the first funding time; less than the interval. "
+        "0 (default): 00:00/08:00/16:00; BitMEX pays at 04:00/12:00/20:00 (4).",
     )
     enforce_margin: bool = Field(
         True,
@@ -85,6 +93,11 @@ class SimConfig(BaseModel):
             raise ValueError(
                 f"funding_interval_h={self.funding_interval_h} does not divide 24 hours; "
                 "funding times must repeat daily from 00:00 UTC"
+            )
+        if self.funding_offset_h >= self.funding_interval_h:
+            raise ValueError(
+                f"funding_offset_h={self.funding_offset_h} must be less than "
+                f"funding_interval_h={self.funding_interval_h}"
             )
         return self
 

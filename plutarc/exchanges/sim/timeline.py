@@ -8,6 +8,7 @@ import numpy as np
 
 from plutarc.errors import DataError, UsageError
 from plutarc.models import Candle
+from plutarc.models.ohlc import widen_arrays
 from plutarc.strategy.series import Bars
 
 _FIELDS = ("open", "high", "low", "close", "volume", "atr")
@@ -44,10 +45,13 @@ class Timeline:
         self.interval_ms = bars.interval_ms
         self.ts_ms = np.ascontiguousarray(bars.ts_ms, np.int64)
         self.open = np.ascontiguousarray(bars.open, np.float64)
-        self.high = np.ascontiguousarray(bars.high, np.float64)
-        self.low = np.ascontiguousarray(bars.low, np.float64)
         self.close = np.ascontiguousarray(bars.close, np.float64)
         self.volume = np.ascontiguousarray(bars.volume, np.float64)
+        # the one OHLC rule (plutarc.models.ohlc), as for candles: fills see the open's price
+        high, low = widen_arrays(self.open, np.ascontiguousarray(bars.high, np.float64),
+                                 np.ascontiguousarray(bars.low, np.float64), self.close,
+                                 self.volume, "bars")
+        self.high, self.low = high, low
         if atr is not None:
             atr = np.ascontiguousarray(atr, np.float64)
             if atr.shape != (n,):
