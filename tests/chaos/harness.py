@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import time
 from collections import Counter
@@ -31,16 +32,42 @@ class Figures:
     def kills(self) -> int:
         return sum(self.failpoint_kills.values()) + self.external_kills
 
+    def points_never_killed(self) -> list[str]:
+        """Failpoints that have not yet killed a daemon in this run."""
+        return [p for p in chaos.POINTS if not self.failpoint_kills[p]]
+
+    def kinds_never_armed(self, kinds: list[str]) -> list[str]:
+        return [k for k in kinds if not self.faults_armed[k]]
+
     def write(self, directory: Path) -> Path:
         data = {k: dict(v) if isinstance(v, Counter) else v for k, v in vars(self).items()}
         data["kills"] = self.kills
         path = directory / f"chaos_{self.name}.json"
         path.write_text(json.dumps(data, indent=2, sort_keys=True))
         print(f"\nchaos {self.name}: {self.kills} SIGKILLs over {self.lives} daemon lives "
-              f"(failpoints {dict(self.failpoint_kills)}, external {self.external_kills}); "
-              f"faults armed {dict(self.faults_armed)}, fired {dict(self.faults_fired)}; "
-              f"{self.found}; {self.seconds:.1f} s -> {path}")
+              f"(external {self.external_kills}); {self.found}; {self.seconds:.1f} s -> {path}")
+        print(f"  {'kind':<24} {'count':>6} {'fired':>6}")
+        for point in chaos.POINTS:
+            print(f"  {'failpoint ' + point:<24} {self.failpoint_kills[point]:>6} {'':>6}")
+        for kind in sorted(self.faults_armed):
+            print(f"  {kind:<24} {self.faults_armed[kind]:>6} {self.faults_fired[kind]:>6}")
         return path
+
+
+class FaultDeck:
+    """Fault kinds drawn like cards: every kind once, in a shuffled order, before any repeats,
+    so a run of at least len(kinds) draws injects every kind (random.choice once missed one)."""
+
+    def __init__(self, kinds: list[str], rng: random.Random) -> None:
+        self.kinds = list(kinds)
+        self.rng = rng
+        self._left: list[str] = []
+
+    def draw(self) -> str:
+        if not self._left:
+            self._left = self.kinds[:]
+            self.rng.shuffle(self._left)
+        return self._left.pop()
 
 
 class Lives:

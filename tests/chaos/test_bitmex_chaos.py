@@ -30,7 +30,7 @@ from plutarc.exchanges.bitmex.timestamps import iso_to_ms
 from plutarc.exchanges.bitmex_sim import SimServer
 from plutarc.exchanges.bitmex_sim.config import EXAMPLE_API_KEY, EXAMPLE_API_SECRET
 from plutarc.models.events import EventKind
-from tests.chaos.harness import Figures, Lives
+from tests.chaos.harness import FaultDeck, Figures, Lives
 from tests.daemon.conftest import DaemonProcess, short_home
 from tests.daemon.live.conftest import QUICK_TEMPLATE
 from tests.exchanges.bitmex.conftest import adapter_for, sim_config
@@ -175,7 +175,10 @@ def test_a_bitmex_bot_survives_sigkills_and_venue_faults(
     started = time.monotonic()
     bot_id = ""
     spent: Counter[str] = Counter()
-    while figures.kills < TARGET_KILLS:
+    deck = FaultDeck(list(FAULTS), rng)
+    # Every fault kind injected and every failpoint fired at least once, whatever the draws.
+    while (figures.kills < TARGET_KILLS or figures.kinds_never_armed(list(FAULTS))
+           or figures.points_never_killed()):
         points = f"after_journal:{CHANCE},after_send:{CHANCE},after_fill:{CHANCE}"
         t0 = time.monotonic()
         daemon = lives.start(f"{points};seed={figures.lives}" if bot_id else None)
@@ -189,7 +192,7 @@ def test_a_bitmex_bot_survives_sigkills_and_venue_faults(
             continue
         t2 = time.monotonic()
         spent["online"] += t2 - t1
-        _life(lives, daemon, control, bot_id, rng)
+        _life(lives, daemon, control, bot_id, rng, deck)
         spent["bars"] += time.monotonic() - t2
         if rng.random() < 0.4:
             control.advance()  # the market moves on while the daemon is down
@@ -212,6 +215,7 @@ def test_a_bitmex_bot_survives_sigkills_and_venue_faults(
         figures.seconds = time.monotonic() - started
         figures.write(tmp_path)
     assert figures.kills >= TARGET_KILLS
+    assert not figures.kinds_never_armed(list(FAULTS)) and not figures.points_never_killed()
     assert found["clordid_accepted_twice"] == 0
     assert found["duplicate_fills"] == 0 and found["lost_fills"] == 0
     assert found["fills_unknown_to_server"] == 0
@@ -221,12 +225,12 @@ def test_a_bitmex_bot_survives_sigkills_and_venue_faults(
 
 
 def _life(lives: Lives, daemon: DaemonProcess, control: Control, bot_id: str,
-          rng: random.Random) -> None:
+          rng: random.Random, deck: FaultDeck) -> None:
     """A few bars with faults, then death: by a failpoint, or an external SIGKILL right
     after a bar closes (mid-processing) or after the bot has decided on it."""
     for _ in range(rng.randint(1, 4)):
         if rng.random() < 0.7:
-            control.inject(rng.choice(list(FAULTS)))
+            control.inject(deck.draw())
         now = control.advance()
         if rng.random() < 0.3:
             time.sleep(rng.uniform(0.0, 0.3))
