@@ -15,7 +15,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -45,6 +45,21 @@ class _Replace(Exception):
     """The socket must be dropped and opened again (heartbeat or watchdog)."""
 
 
+class _AuthRetry(Exception):
+    """Authentication was refused for a passing reason (429, 5xx, a signature expired by
+    clock skew): reconnect with backoff and sign again; ``expired`` asks for a clock resync."""
+
+    def __init__(self, message: str, expired: bool) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+def auth_refusal_is_final(status: object, error: str) -> bool:
+    """Only a 401/403 about the key itself (invalid key, bad signature, disabled) is final;
+    an expired signature is the clock's fault, and 429/5xx pass."""
+    return status in (401, 403) and "expire" not in error.lower()
+
+
 def topic_table(topic: str) -> str:
     return topic.split(":", 1)[0]
 
@@ -63,6 +78,7 @@ class BitmexSocket:
         clock: Clock | None = None,
         on_connect: Callable[[], None] | None = None,
         on_fatal: Callable[[VenueError], None] | None = None,
+        on_auth_expired: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.name = name
         self._config = config
@@ -72,6 +88,7 @@ class BitmexSocket:
         self._clock = clock or WallClock()
         self._on_connect = on_connect
         self._on_fatal = on_fatal
+        self._on_auth_expired = on_auth_expired  # resync the clock before signing again
         self.state = SocketState.NEW
         self.connects = 0
         self.replacements: list[str] = []  # why each socket was replaced, newest last
@@ -142,7 +159,17 @@ class BitmexSocket:
                 if self._on_fatal is not None:
                     self._on_fatal(exc)
                 return
+            except _AuthRetry as exc:
+                reason = str(exc)
+                if exc.expired and self._on_auth_expired is not None:
+                    try:
+                        await self._on_auth_expired()
+                    except Exception as resync_error:  # noqa: BLE001 - retried next connect
+                        log.warning("BitMEX clock resync failed: %s", resync_error)
             except (OSError, TimeoutError, WebSocketException, ValueError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # a dropped socket always comes back, whatever broke
+                log.exception("BitMEX websocket %s failed", self.name)
                 reason = f"{type(exc).__name__}: {exc}"
             reason, self._replace_reason = self._replace_reason or reason, ""
             self._live.clear()
@@ -259,7 +286,12 @@ class BitmexSocket:
         if error is None:
             return
         status = frame.get("status")
-        if status in (401, 403) or request.get("op") == "authKeyExpires":
+        if request.get("op") == "authKeyExpires":
+            text = f"BitMEX websocket {self.name} authentication: {status} {error}"
+            if auth_refusal_is_final(status, str(error)):
+                raise AuthenticationError(text)
+            raise _AuthRetry(text, expired="expire" in str(error).lower())
+        if status in (401, 403):
             raise AuthenticationError(f"BitMEX websocket {self.name}: {status} {error}")
         log.error("BitMEX websocket %s error %s: %s (request %s)", self.name, status, error,
                   request.get("op"))

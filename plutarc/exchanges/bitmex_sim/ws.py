@@ -157,6 +157,13 @@ class WsHub:
         args = request.get("args")
         args = args if isinstance(args, list) or args is None else [args]
         if op == "authKeyExpires":
+            refused = self.faults.take("ws_auth_error")
+            if refused is not None:  # a transient refusal (overload, rate limit), not a bad key
+                self._error(session, refused.status, refused.message or (
+                    "Rate limit exceeded" if refused.status == 429
+                    else "The system is currently overloaded. Please try again later."),
+                    request)
+                return
             try:
                 session.key = self.auth.verify_ws(
                     args or [], self.auth_clock.now_ms() / 1000)
