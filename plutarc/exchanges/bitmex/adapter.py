@@ -18,6 +18,7 @@ from plutarc.exchanges.bitmex.core import AdapterState
 from plutarc.exchanges.bitmex.parse_market import (
     QuoteTick,
     funding_from_wire,
+    funding_pair,
     open_interest_from_wire,
 )
 from plutarc.exchanges.bitmex.rowcheck import RowAlert
@@ -84,10 +85,7 @@ class BitmexAdapter(TradingMixin, AccountMixin):
         wire = await self.book.fresh_row(symbol)
         if wire.fundingRate is None or wire.fundingTimestamp is None:
             raise UsageError(f"BitMEX {symbol} pays no funding")
-        ts = iso_to_ms(wire.fundingTimestamp)
-        current = FundingRate(self.book.symbol_of(wire.symbol), ts, float(wire.fundingRate))
-        upcoming = float(wire.indicativeFundingRate or wire.fundingRate)
-        return current, FundingRate(current.symbol, ts, upcoming)
+        return funding_pair(wire, self.book.symbol_of(wire.symbol))
 
     async def open_interest(self, symbol: str, start_ms: int, end_ms: int
                             ) -> list[OpenInterest]:

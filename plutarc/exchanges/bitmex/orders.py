@@ -121,11 +121,22 @@ def amend_body(
     qty: Decimal | None = None,
     price: Decimal | None = None,
     stop_price: Decimal | None = None,
+    trail_offset: Decimal | None = None,
+    kind: OrderType | None = None,
 ) -> dict[str, Any]:
-    """The PUT /order body: the order is named by our clOrdID (origClOrdID)."""
+    """The PUT /order body: the order is named by our clOrdID (origClOrdID).
+
+    A trailing stop (``kind`` TRAILING_STOP) is pegged: BitMEX moves its stopPx itself, so it
+    is amended through its signed ``pegOffsetValue`` (``trail_offset``), never ``stopPx``."""
     check_client_id(client_id)
-    if qty is None and price is None and stop_price is None:
+    if qty is None and price is None and stop_price is None and trail_offset is None:
         raise UsageError(f"amend of {client_id}: nothing to change")
+    trailing = kind is OrderType.TRAILING_STOP
+    if trailing and stop_price is not None:
+        raise UsageError(f"amend of {client_id}: a trailing stop's stop price is moved by "
+                         "BitMEX; amend its trail offset (pegOffsetValue) instead")
+    if trail_offset is not None and not trailing:
+        raise UsageError(f"amend of {client_id}: only a trailing stop has a trail offset")
     body: dict[str, Any] = {"origClOrdID": client_id}
     if qty is not None:
         body["orderQty"] = wire_number(rounded_qty(inst, qty, client_id))
@@ -133,6 +144,11 @@ def amend_body(
         body["price"] = wire_number(inst.round_price_passive(price, side))
     if stop_price is not None:
         body["stopPx"] = wire_number(inst.round_price(stop_price))
+    if trail_offset is not None:
+        offset = inst.round_price(abs(trail_offset))
+        if offset <= 0:
+            raise OrderRejected(f"amend of {client_id}: trail offset rounds to zero ticks")
+        body["pegOffsetValue"] = wire_number(trail_peg_offset(side, offset))
     return body
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from plutarc.errors import DataError
 from plutarc.exchanges.base import FundingRate, OpenInterest
 from plutarc.exchanges.bitmex.schemas import WireFunding, WireInstrument, WireQuote, WireTradeBin
-from plutarc.exchanges.bitmex.timestamps import iso_to_ms
+from plutarc.exchanges.bitmex.timestamps import iso_to_ms, timespan_to_ms
 from plutarc.models import Candle, ContractKind, Instrument, to_decimal
 
 VENUE = "bitmex"
@@ -139,6 +139,18 @@ def funding_from_wire(w: WireFunding, symbol: str) -> FundingRate:
     if w.fundingRate is None:
         raise DataError(f"BitMEX funding row {w.symbol} {w.timestamp}: fundingRate missing")
     return FundingRate(symbol, iso_to_ms(w.timestamp), float(w.fundingRate))
+
+
+def funding_pair(w: WireInstrument, symbol: str) -> tuple[FundingRate, FundingRate]:
+    """(fundingRate, paid at fundingTimestamp; indicativeFundingRate, the rate of the period
+    after it, paid one fundingInterval later). The interval is read, never assumed."""
+    if w.fundingRate is None or w.fundingTimestamp is None or w.fundingInterval is None:
+        raise DataError(f"BitMEX instrument {w.symbol}: funding fields missing")
+    ts = iso_to_ms(w.fundingTimestamp)
+    current = FundingRate(symbol, ts, float(w.fundingRate))
+    indicative = w.indicativeFundingRate
+    following = float(indicative if indicative is not None else w.fundingRate)
+    return current, FundingRate(symbol, ts + timespan_to_ms(w.fundingInterval), following)
 
 
 def open_interest_from_wire(w: WireInstrument, symbol: str, ts_ms: int) -> OpenInterest:

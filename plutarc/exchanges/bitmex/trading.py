@@ -125,8 +125,9 @@ class TradingMixin(AdapterCore):
         return self._order(row)
 
     async def amend_order(self, client_id: str, *, qty: Decimal | None = None,
-                          price: Decimal | None = None, stop_price: Decimal | None = None
-                          ) -> Order:
+                          price: Decimal | None = None, stop_price: Decimal | None = None,
+                          trail_offset: Decimal | None = None) -> Order:
+        """PUT /order; a trailing stop is amended by ``trail_offset`` (pegOffsetValue)."""
         known = self.feed.requests.get(client_id)
         if known is None:
             found = await self.order_by_client_id(client_id)
@@ -135,8 +136,9 @@ class TradingMixin(AdapterCore):
             known = found.request
         inst = await self.instrument(known.symbol)
         body = amend_body(client_id, inst, known.side, qty=qty, price=price,
-                          stop_price=stop_price)
-        lane = Lane.PRIORITY if stop_price is not None else Lane.NORMAL  # a stop trailing
+                          stop_price=stop_price, trail_offset=trail_offset, kind=known.type)
+        moving_stop = stop_price is not None or trail_offset is not None
+        lane = Lane.PRIORITY if moving_stop else Lane.NORMAL  # a stop trailing
         return self._order(await self._private("PUT", "/order", body=body, lane=lane))
 
     async def cancel_order(self, client_id: str) -> Order:

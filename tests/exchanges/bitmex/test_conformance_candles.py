@@ -1,6 +1,7 @@
 """Conformance: real BitMEX bins (open = previous close, often outside the bin's own
 high/low; volume in contracts beside homeNotional in base units) through the REST parser,
-the live feed and the local server, which must serve such bins as the real venue does."""
+the live feed and the local server, which must serve such bins as the real venue does;
+and the funding fields of a real instrument row."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import numpy as np
 import pytest
 
 from plutarc.errors import DataError
+from plutarc.exchanges.base import FundingRate
 from plutarc.exchanges.bitmex.config import DEFAULT_CURRENCIES
 from plutarc.exchanges.bitmex.feed import Feed
 from plutarc.exchanges.bitmex.latency import LatencyBook
-from plutarc.exchanges.bitmex.parse_market import candle_from_bin
-from plutarc.exchanges.bitmex.schemas import WireTradeBin
-from plutarc.exchanges.bitmex.timestamps import ms_to_iso
+from plutarc.exchanges.bitmex.parse_market import candle_from_bin, funding_pair
+from plutarc.exchanges.bitmex.schemas import WireInstrument, WireTradeBin
+from plutarc.exchanges.bitmex.timestamps import iso_to_ms, ms_to_iso
 from plutarc.exchanges.bitmex_sim import SimServer
 from plutarc.exchanges.bitmex_sim.market import ReplayMarket
 from plutarc.exchanges.bitmex_sim.market_data import trade_bins
@@ -132,3 +134,21 @@ async def test_warm_up_and_live_stream_take_such_bins_from_the_server():
         assert candle.open == market.close[target - 1]
         assert candle.low == min(market.low[target], candle.open)
         assert candle.high == max(market.high[target], candle.open)
+
+
+def test_indicative_funding_rate_belongs_to_the_following_funding_time():
+    # live capture 2021-07-22 22:36: fundingRate 0.0001 paid 2021-07-23T04:00, interval 8h
+    wire = WireInstrument.of(XBTUSD_ROW)
+    current, following = funding_pair(wire, "BTCUSD")
+    assert current.ts_ms == iso_to_ms("2021-07-23T04:00:00.000Z") and current.rate == 0.0001
+    assert following.ts_ms == iso_to_ms("2021-07-23T12:00:00.000Z")
+    assert following.rate == XBTUSD_ROW["indicativeFundingRate"]
+    daily = WireInstrument.of({**XBTUSD_ROW, "fundingInterval": "2000-01-02T00:00:00.000Z",
+                               "indicativeFundingRate": -0.0003})
+    assert funding_pair(daily, "BTCUSD")[1] == FundingRate(
+        "BTCUSD", iso_to_ms("2021-07-24T04:00:00.000Z"), -0.0003)
+
+
+async def test_current_funding_from_the_server_stamps_the_following_period(adapter):
+    current, following = await adapter.current_funding("BTCUSD")
+    assert following.ts_ms - current.ts_ms == 8 * 3_600_000

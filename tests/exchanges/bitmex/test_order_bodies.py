@@ -82,3 +82,20 @@ def test_wire_numbers_are_exact():
     assert wire_number(D("97000.0")) == 97000 and isinstance(wire_number(D("97000.0")), int)
     assert repr(wire_number(D("0.00001234"))) == "1.234e-05"
     assert str(D(repr(wire_number(D("98765.4"))))) == "98765.4"
+
+
+def test_amending_a_trailing_stop_sends_peg_offset_value_not_stop_px():
+    trail = OrderType.TRAILING_STOP
+    sell = amend_body("t1", XBTUSD, Side.SELL, trail_offset=D("250.04"), kind=trail)
+    assert sell == {"origClOrdID": "t1", "pegOffsetValue": -250}  # a sell stop trails below
+    buy = amend_body("t2", XBTUSD, Side.BUY, qty=D(300), trail_offset=D("-99.96"), kind=trail)
+    assert buy == {"origClOrdID": "t2", "orderQty": 300, "pegOffsetValue": 100}
+    with pytest.raises(UsageError, match="amend its trail offset \\(pegOffsetValue\\)"):
+        amend_body("t1", XBTUSD, Side.SELL, stop_price=D(90000), kind=trail)
+    with pytest.raises(UsageError, match="only a trailing stop has a trail offset"):
+        amend_body("s1", XBTUSD, Side.SELL, trail_offset=D(10), kind=OrderType.STOP_MARKET)
+    with pytest.raises(OrderRejected, match="rounds to zero ticks"):
+        amend_body("t1", XBTUSD, Side.SELL, trail_offset=D("0.01"), kind=trail)
+    stop = amend_body("s1", XBTUSD, Side.SELL, stop_price=D("90000.04"),
+                      kind=OrderType.STOP_MARKET)
+    assert stop == {"origClOrdID": "s1", "stopPx": 90000}
