@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from plutarc.access.identity import Identity, authenticate
+from plutarc.access.identity import Identity, authenticate, peer_uid, user_name
 from plutarc.access.permissions import AuditedBy, Rule, required_permissions, rule_for
+from plutarc.access.refusals import RefusalAudit
 from plutarc.access.roles import Role
 from plutarc.access.tokens import TokenStore
 from plutarc.clock import Clock
@@ -27,6 +28,10 @@ class AccessState:
     audit: AuditLog
     clock: Clock
     daemon_uid: int  # callers with this uid and no token are the owner
+    refusals: RefusalAudit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refusals = RefusalAudit(self.audit)
 
 
 ACCESS = web.AppKey("access", AccessState)
@@ -97,3 +102,15 @@ def audit_success(request: web.Request, response: web.StreamResponse) -> None:
     state, identity = request.app[ACCESS], request[IDENTITY]
     state.audit.append(identity.name, state.clock.now_ms(), rule.action, request.path, None,
                        _response_json(response))
+
+
+def audit_refusal(request: web.Request, status: int, message: str) -> None:
+    """A 401 or 403 in the audit log (rate-limited per caller): who, what, why."""
+    state = request.app.get(ACCESS)
+    if state is None:
+        return
+    identity = request.get(IDENTITY)
+    who = (identity.name if identity is not None
+           else f"{user_name(peer_uid(request))} (not authenticated)")
+    state.refusals.record(who, state.clock.now_ms(), status,
+                          f"{request.method} {request.path}", message)

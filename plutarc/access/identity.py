@@ -63,9 +63,9 @@ def authenticate(request: web.Request, tokens: TokenStore, daemon_uid: int,
     if header is not None:
         found = tokens.verify(_bearer(header), now_ms)
         if found is None:
-            raise Unauthenticated("authentication failed: the token sent is unknown or revoked "
-                                  "(an admin issues one with 'plutarc access grant NAME "
-                                  "--role ROLE')")
+            raise Unauthenticated("authentication failed: the token sent is unknown or revoked"
+                                  ", or it has expired (an admin issues one with 'plutarc "
+                                  "access grant NAME --role ROLE')")
         name, role = found
         return Identity(f"token:{name}", role, "token")
     uid = peer_uid(request)

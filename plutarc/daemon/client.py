@@ -297,12 +297,14 @@ class DaemonClient:
 
         return (await self.request("GET", "/v1/access/tokens", TokenListResponse)).tokens
 
-    async def grant_token(self, name: str, role: str) -> Any:
-        """GrantResponse: the token's info and, this once, the token itself (``secret``)."""
+    async def grant_token(self, name: str, role: str, expires_in_s: int | None = None) -> Any:
+        """GrantResponse: the token's info and, this once, the token itself (``secret``);
+        ``expires_in_s``: it stops working that long after now (None: never)."""
         from plutarc.daemon.api.access_routes import GrantResponse
 
         return await self.request("POST", "/v1/access/tokens", GrantResponse,
-                                  body={"name": name, "role": role})
+                                  body={"name": name, "role": role,
+                                        "expires_in_s": expires_in_s})
 
     async def revoke_token(self, name: str) -> Any:
         from plutarc.daemon.api.access_routes import TokenResponse

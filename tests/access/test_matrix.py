@@ -234,7 +234,10 @@ def _generic(method: str, canonical: str) -> Callable[[World], Awaitable[Request
 
 # Rows the daemon writes on its own schedule, whoever calls: the periodic health monitor's
 # findings; and event ids, compared through the rows themselves.
-BACKGROUND = {"events": "WHERE kind != 'health'", "sqlite_sequence": "WHERE name != 'events'"}
+# A refusal itself is audited (issue 23): that row is the one change a refused call makes.
+BACKGROUND = {"events": "WHERE kind != 'health'",
+              "sqlite_sequence": "WHERE name NOT IN ('events', 'audit')",
+              "audit": "WHERE action != 'access.denied'"}
 # Columns that are bookkeeping of time passing: a running bot's heartbeat, a token's last use.
 CLOCK_COLUMNS = {"bots": {"last_heartbeat_ms"}, "access_tokens": {"last_used_ms"}}
 

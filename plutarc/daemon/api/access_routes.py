@@ -15,6 +15,7 @@ from plutarc.daemon.api import keys_routes
 from plutarc.daemon.api.http import parse_body, respond
 from plutarc.daemon.api.routes import INFO, SERVICE
 from plutarc.daemon.api.schemas import ApiModel, Envelope
+from plutarc.daemon.api.stream import close_streams_of
 from plutarc.models.events import EventKind
 
 routes = web.RouteTableDef()
@@ -30,6 +31,8 @@ class WhoAmIResponse(Envelope):
 class GrantRequest(ApiModel):
     name: str = Field(description="Token name: who is acting, in the audit log.")
     role: str = Field(description="viewer, trader, risk or admin.")
+    expires_in_s: int | None = Field(None, gt=0, description="The token stops working this "
+                                     "many seconds after it is granted (default: never).")
 
 
 class TokenResponse(Envelope):
@@ -78,7 +81,8 @@ async def list_tokens(request: web.Request) -> web.Response:
 async def grant(request: web.Request) -> web.Response:
     body = await parse_body(request, GrantRequest)
     state, who, svc = request.app[ACCESS], request[IDENTITY].name, request.app[SERVICE]
-    info, token = state.tokens.grant(body.name, body.role, who, state.clock.now_ms())
+    info, token = state.tokens.grant(body.name, body.role, who, state.clock.now_ms(),
+                                     body.expires_in_s)
     state.audit.append(who, info.created_ms, "access.grant", info.name, None,
                        info.model_dump(mode="json"))
     svc.sink.emit(EventKind.ACTIVITY, f"token {info.name!r} ({info.role}) granted by {who}")
@@ -89,6 +93,7 @@ async def grant(request: web.Request) -> web.Response:
 async def revoke(request: web.Request) -> web.Response:
     state, who, svc = request.app[ACCESS], request[IDENTITY].name, request.app[SERVICE]
     info = state.tokens.revoke(request.match_info["name"])
+    await close_streams_of(request.app, f"token:{info.name}", f"token {info.name!r} was revoked")
     state.audit.append(who, state.clock.now_ms(), "access.revoke", info.name,
                        info.model_dump(mode="json"), None)
     svc.sink.emit(EventKind.ACTIVITY, f"token {info.name!r} ({info.role}) revoked by {who}")

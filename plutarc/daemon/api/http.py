@@ -9,7 +9,7 @@ from typing import Any, TypeVar, get_origin
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from plutarc.access.guard import IDENTITY, audit_success, authorize
+from plutarc.access.guard import IDENTITY, audit_refusal, audit_success, authorize
 from plutarc.access.identity import peer_uid, user_name
 from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION, mismatch_message
 from plutarc.daemon.api.schemas import ErrorBody, ErrorResponse
@@ -62,6 +62,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         return response
     except PlutarcError as exc:
         type_, status = wire_error(exc)
+        if status in (401, 403):
+            audit_refusal(request, status, str(exc))
         return error_response(type_, str(exc), status)
     except web.HTTPNotFound:
         return error_response("not_found", f"no such endpoint: {request.method} {request.path} "

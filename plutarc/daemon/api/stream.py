@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
+from plutarc.access.guard import IDENTITY
 from plutarc.daemon.api import schemas as s
 from plutarc.daemon.api.http import parse_query
 from plutarc.daemon.api.routes import SERVICE
@@ -21,6 +23,8 @@ from plutarc.daemon.store import EventRecord
 from plutarc.errors import PlutarcError
 
 WEBSOCKETS = web.AppKey("websockets", set)
+# who opened each stream (the audit log's name): revoking a token closes its streams at once
+_CALLERS: weakref.WeakKeyDictionary[web.WebSocketResponse, str] = weakref.WeakKeyDictionary()
 REPLAY_PAGE = 500
 
 
@@ -83,6 +87,9 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     # Subscribe before reading the last id: an event between the two is then not lost.
     sub = svc.sink.bus.subscribe(query.kind, bot_id)
     request.app[WEBSOCKETS].add(ws)
+    identity = request.get(IDENTITY)
+    if identity is not None:
+        _CALLERS[ws] = identity.name
     try:
         last_id = svc.store.events.last_id()
         await _send(ws, s.HelloFrame(last_event_id=last_id))
@@ -101,3 +108,17 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         request.app[WEBSOCKETS].discard(ws)
         await ws.close()
     return ws
+
+
+async def close_streams_of(app: web.Application, who: str, reason: str) -> int:
+    """Close every open stream of caller ``who`` (e.g. a token just revoked), saying why
+    in an error frame first; how many were closed."""
+    closing = [ws for ws in list(app[WEBSOCKETS]) if _CALLERS.get(ws) == who]
+    for ws in closing:
+        app[WEBSOCKETS].discard(ws)
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await _send(ws, s.ErrorFrame(error=s.ErrorBody(type="unauthenticated",
+                                                           message=reason)))
+        with contextlib.suppress(ConnectionError):
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode()[:120])
+    return len(closing)

@@ -219,4 +219,10 @@ CREATE INDEX equity_bot_id ON equity (bot_id, id);
 CREATE INDEX decisions_bot_id ON decisions (bot_id, id);
 """
 
-MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5))
+# 6: a token may expire (NULL: never); an expired token authenticates nobody.
+_V6 = """
+ALTER TABLE access_tokens ADD COLUMN expires_ms INTEGER;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
+                                     (6, _V6))
