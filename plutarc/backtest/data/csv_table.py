@@ -1,14 +1,17 @@
-"""CSV files (with or without a header, optionally gzip'd), parsed with pyarrow.csv."""
+"""CSV files (with or without a header, optionally gzip'd), streamed through pyarrow.csv
+in blocks, within the size and row bounds of ``limits``."""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import re
+import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from plutarc.backtest.data import limits as bounds
 from plutarc.backtest.data.formats import Source, to_float64
 from plutarc.errors import DataError
 
@@ -89,16 +92,29 @@ class CsvTable:
         # Only an empty field is missing: 'N/A' or 'null' in a price column is an error to show.
         convert = pacsv.ConvertOptions(include_columns=list(names), column_types=types,
                                        null_values=[""], strings_can_be_null=False)
-        stream = pa.input_stream(str(self.source.path),
-                                 compression="gzip" if self.source.gzipped else None)
+        source, limits = self.source, self.source.limits
+        if source.gzipped:  # a few MB of gzip can hold GBs: count what comes out
+            stream: Any = bounds.CappedReader(source.path, source.label, limits.max_text_bytes)
+        else:
+            bounds.check_file_size(source.path, source.label, limits.max_text_bytes)
+            stream = pa.input_stream(str(source.path))
         try:
-            table = pacsv.read_csv(stream, read_options=read, parse_options=parse,
-                                   convert_options=convert)
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse,
+                                    convert_options=convert)
+            batches, rows = [], 0
+            for batch in reader:  # block by block, so a bomb stops at the row bound
+                rows += batch.num_rows
+                if rows > limits.max_rows:
+                    raise bounds.too_many_rows(source.label, limits)
+                batches.append(batch)
+            table = pa.Table.from_batches(batches, schema=reader.schema)
         except pa.ArrowInvalid as exc:
             raise self._explain(str(exc)) from None
-        except (OSError, EOFError) as exc:
-            problem = "the gzip stream is damaged" if self.source.gzipped else "cannot read it"
-            raise DataError(f"{self.source.label}: {problem} ({exc})") from None
+        except (OSError, EOFError, zlib.error) as exc:
+            problem = "the gzip stream is damaged" if source.gzipped else "cannot read it"
+            raise DataError(f"{source.label}: {problem} ({exc})") from None
+        finally:
+            stream.close()
         if table.num_rows == 0:
             raise DataError(f"{self.source.label}: has a header but no data rows")
         out = {}

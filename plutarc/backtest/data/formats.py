@@ -6,10 +6,11 @@ import gzip
 import os
 import zlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from plutarc.backtest.data import limits as bounds
 from plutarc.errors import DataError
 
 if TYPE_CHECKING:
@@ -48,15 +49,11 @@ class Source:
     label: str  # how errors name the file
     gzipped: bool
     head: bytes  # the first bytes of the (decompressed) content
+    limits: bounds.Limits = field(default=bounds.DEFAULT)
 
-    def read_bytes(self) -> bytes:
-        data = self.path.read_bytes()
-        if not self.gzipped:
-            return data
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"{self.label}: the gzip stream is damaged ({exc})") from None
+    def read_bytes(self, cap: int) -> bytes:
+        """The whole (decompressed) content; a DataError once it passes ``cap`` bytes."""
+        return bounds.read_capped(self.path, self.label, self.gzipped, cap)
 
 
 def require_file(path: Path) -> str:
@@ -71,7 +68,7 @@ def require_file(path: Path) -> str:
     return label
 
 
-def inspect_source(path: Path) -> Source:
+def inspect_source(path: Path, limits: bounds.Limits | None = None) -> Source:
     """Check the file exists and is not empty, and read its first (decompressed) bytes."""
     label = require_file(path)
     with path.open("rb") as raw:
@@ -88,7 +85,7 @@ def inspect_source(path: Path) -> Source:
         raise DataError(f"{label}: the gzip stream is damaged ({exc})") from None
     if not head.strip():
         raise DataError(f"{label}: the file is empty")
-    return Source(path, label, gzipped, head)
+    return Source(path, label, gzipped, head, limits or bounds.DEFAULT)
 
 
 def content_kind(head: bytes) -> str:
@@ -109,9 +106,11 @@ def suffix_kind(path: Path) -> str | None:
     return _SUFFIX_KIND.get(suffixes[-1]) if suffixes else None
 
 
-def open_table(path: Path) -> Table:
-    """Open any supported file; the content decides, and a name that disagrees is an error."""
-    source = inspect_source(path)
+def open_table(path: Path, limits: bounds.Limits | None = None) -> Table:
+    """Open any supported file; the content decides, and a name that disagrees is an error.
+
+    ``limits``: size and row bounds (default ``limits.DEFAULT``, read at call time)."""
+    source = inspect_source(path, limits)
     if source.head.startswith(HDF5_MAGIC):
         raise DataError(f"{source.label}: HDF5 files are not supported; convert it to Parquet "
                         "or Feather (pandas: read_hdf, then to_parquet)")
@@ -153,17 +152,19 @@ class ArrowFileTable:
 
         try:
             if source.gzipped:
-                stream = pa.BufferReader(source.read_bytes())
+                stream = pa.BufferReader(source.read_bytes(source.limits.max_binary_bytes))
             else:
                 stream = pa.memory_map(str(source.path))
             if kind == "parquet":
                 import pyarrow.parquet as pq
 
+                # the row count is in the footer: refuse before decoding a row
+                rows = pq.ParquetFile(stream).metadata.num_rows
+                if rows > source.limits.max_rows:
+                    raise bounds.too_many_rows(source.label, source.limits)
                 table = pq.read_table(stream)
             else:
-                import pyarrow.feather as feather
-
-                table = feather.read_table(stream)
+                table = _read_ipc(stream, source)
         except (pa.ArrowException, OSError) as exc:
             raise DataError(
                 f"{source.label}: cannot read it as {_KIND_NAME[kind]} ({exc})") from None
@@ -176,6 +177,31 @@ class ArrowFileTable:
             column = self.table.column(name).combine_chunks()
             out[name] = to_float64(column, self.label, name) if name in floats else column
         return out
+
+
+def _read_ipc(stream: pa.NativeFile, source: Source) -> pa.Table:
+    """A Feather v2 (Arrow IPC) file batch by batch, refused once it passes the row bound;
+    Feather v1 (no batches) is read whole, it cannot be compressed."""
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    try:
+        reader = pa.ipc.open_file(stream)
+    except pa.ArrowInvalid:
+        stream.seek(0)
+        table = feather.read_table(stream)
+    else:
+        batches, rows = [], 0
+        for index in range(reader.num_record_batches):
+            batch = reader.get_batch(index)
+            rows += batch.num_rows
+            if rows > source.limits.max_rows:
+                raise bounds.too_many_rows(source.label, source.limits)
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+    if table.num_rows > source.limits.max_rows:
+        raise bounds.too_many_rows(source.label, source.limits)
+    return table
 
 
 def to_float64(array: pa.Array, label: str, column: str) -> pa.Array:

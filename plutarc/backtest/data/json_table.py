@@ -1,4 +1,8 @@
-"""JSON candle files: ccxt-style row lists, lists of objects, pandas orient=columns/split."""
+"""JSON candle files: ccxt-style row lists, lists of objects, pandas orient=columns/split.
+
+Read whole, so bounded: the file by ``limits.max_json_bytes``, the nesting by
+``MAX_JSON_DEPTH`` and the rows by ``limits.max_rows``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from plutarc.backtest.data import limits as bounds
 from plutarc.backtest.data.csv_table import HEADERLESS_OHLCV
 from plutarc.backtest.data.formats import Source, to_float64
-from plutarc.errors import DataError
+from plutarc.errors import DataError, UsageError
+from plutarc.untrusted import check_depth
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -29,9 +35,21 @@ class JsonTable:
     def open(cls, source: Source) -> JsonTable:
         label = source.label
         try:
-            document = json.loads(source.read_bytes())
+            document = json.loads(source.read_bytes(source.limits.max_json_bytes))
+        except RecursionError:
+            document = None  # refused just below, as nested too deeply
         except (ValueError, UnicodeDecodeError) as exc:
-            raise DataError(f"{label}: not valid JSON ({exc})") from None
+            raise DataError(f"{label}: not valid JSON ({str(exc).splitlines()[0]})") from None
+        try:
+            if document is None:
+                raise UsageError("nested too deeply")
+            check_depth(document, bounds.MAX_JSON_DEPTH)
+        except UsageError:
+            raise DataError(f"{label}: JSON nested more than {bounds.MAX_JSON_DEPTH} levels "
+                            f"deep is not a candle file; expected {_EXPECTED}") from None
+        rows = _row_count(document)
+        if rows > source.limits.max_rows:
+            raise bounds.too_many_rows(label, source.limits)
         zipped = "+gzip" if source.gzipped else ""
         if isinstance(document, list):
             if not document:
@@ -64,6 +82,15 @@ class JsonTable:
                 column = pa.array([None if v is None else str(v) for v in self.data[name]])
             out[name] = to_float64(column, self.label, name) if name in floats else column
         return out
+
+
+def _row_count(document: Any) -> int:
+    """Rows of any accepted layout (before it is recognised: only to bound it)."""
+    if isinstance(document, dict):
+        if isinstance(document.get("data"), list):
+            return len(document["data"])
+        return max((len(v) for v in document.values() if isinstance(v, dict | list)), default=0)
+    return len(document) if isinstance(document, list) else 0
 
 
 def _from_rows(rows: list[list[Any]], label: str) -> tuple[list[str], dict[str, list[Any]]]:
