@@ -57,6 +57,8 @@ class Metrics:
     regimes: dict[str, GroupStats] = field(default_factory=dict)
     open_trades: int = 0  # positions still open at the end (0 or 1), included in trades
     open_position: dict[str, Any] | None = None  # that position, marked to the last close
+    orders_refused: dict[str, int] = field(default_factory=dict)  # by the venue: margin, venue
+    ruined_at_ms: int | None = None  # the first margin refusal after which nothing opened
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

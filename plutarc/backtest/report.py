@@ -97,6 +97,12 @@ def render_report(store: ResultsStore, run_id: int) -> str:
         f"{html.escape(held['direction'])} {html.escape(held['qty'])} from "
         f"{html.escape(held['entry_price'])}, marked at {html.escape(held['mark_price'])} "
         f"(last close): unrealised {held['unrealised_pnl']:,.2f} after fees, no exit fee.</p>")
+    refused = m.get("orders_refused") or {}
+    if refused:
+        ruined = m.get("ruined_at_ms")
+        counts = ", ".join(f"{n} for {k}" for k, n in refused.items())
+        ruin = f"; account ruined at {_day(ruined)} (no position opened after it)" if ruined else ""
+        open_note += f"<p><b>Orders refused:</b> {html.escape(counts)}{ruin}.</p>"
     title = f"plutarc backtest #{run_id}: {row['template_name']} on {row['symbol']}"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}

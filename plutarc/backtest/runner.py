@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from plutarc.errors import FinalVenueError, InsufficientFunds
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import SimMatchingEngine
@@ -35,6 +36,7 @@ ProgressFn = Callable[[int, int], None]
 # Exit previews look at most this far ahead: long enough to skip quiet stretches in one
 # step, short enough that a position held for months is not re-previewed to the end.
 SCAN_WINDOW_BARS = 4096
+ENTRIES = (Action.ENTER_LONG, Action.ENTER_SHORT)
 
 
 @dataclass
@@ -57,20 +59,51 @@ class BacktestOutcome:
     orders_sent: int
     # the position still held at the end, marked to the last close (exit_reason "open")
     open_trade: Trade | None = None
+    refusals: list[Refusal] = field(default_factory=list)
+    last_entry_ms: int | None = None  # the last entry order the venue accepted
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An order the venue refused; the run goes on without it (the policy forgets it)."""
+
+    ts_ms: int
+    client_id: str
+    kind: str  # "margin" (InsufficientFunds) or "venue" (any other final rejection)
+    message: str
+
+
 class _Executor:
-    """Carries policy intents out on the sim engine, counting the orders sent."""
+    """Carries policy intents out on the sim engine, counting the orders sent. An order the
+    venue refuses (no margin left, say) is refused, recorded and forgotten by the policy, as
+    a bot forgets it; it never ends the run."""
 
-    def __init__(self, sim: SimMatchingEngine) -> None:
+    def __init__(self, sim: SimMatchingEngine, policy: PositionPolicy) -> None:
         self.sim = sim
+        self.policy = policy
         self.orders_sent = 0
+        self.refusals: list[Refusal] = []
+        self.last_entry_ms: int | None = None  # the last entry the venue accepted
 
-    def apply(self, intents: list[Intent], now_ms: int) -> None:
+    def apply(self, intents: list[Intent], now_ms: int) -> list[str]:
+        """Carry ``intents`` out; the reasons of any refused, worded as skip reasons."""
+        refused: list[str] = []
         for intent in intents:
-            execute_intent(self.sim, intent, now_ms)
-            self.orders_sent += isinstance(intent, Place)
+            try:
+                execute_intent(self.sim, intent, now_ms)
+            except FinalVenueError as exc:
+                cid = intent.request.client_id if isinstance(intent, Place) else intent.client_id
+                kind = "margin" if isinstance(exc, InsufficientFunds) else "venue"
+                self.policy.forget(cid)
+                self.refusals.append(Refusal(now_ms, cid, kind, str(exc)))
+                refused.append(f"{kind}: order refused: {exc}")
+                continue
+            if isinstance(intent, Place):
+                self.orders_sent += 1
+                if intent.request.tag == "entry":
+                    self.last_entry_ms = now_ms
+        return refused
 
 
 class BacktestRun:
@@ -91,7 +124,7 @@ class BacktestRun:
                                      else None)
         self.sim.set_bars(bars)
         self.policy = PositionPolicy(self.engine, instrument, "bt")
-        self.exec = _Executor(self.sim)
+        self.exec = _Executor(self.sim, self.policy)
         self.trades: list[Trade] = []
         self.fills: list[Fill] = []
         self._funding_seen = 0
@@ -140,14 +173,11 @@ class BacktestRun:
         last_report = 0
 
         def decide(r: int, b: int) -> None:
-            now = int(base_close[b])
-            action, reasons, intents = self.policy.decide(
-                dec, r, self._equity(), float(self.bars.close[b]))
-            if action is not Action.NONE:
+            acted, reasons = self._decide(dec, r, b)
+            if acted:
                 actions[r] = 1
-            elif reasons and dec.allowed[r]:
+            if reasons and dec.allowed[r]:
                 overrides[r] = reasons
-            self.exec.apply(intents, now)
 
         # per base bar: its decision row (-1: no trigger close) and the exit rows closed by it
         row_at = np.full(n, -1, dtype=np.int64)
@@ -208,7 +238,7 @@ class BacktestRun:
             dec, actions, overrides, self.starting_cash, final,
             sum((p.amount for p in self.sim.funding_payments), Decimal(0)),
             sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent,
-            self._open_trade())
+            self._open_trade(), self.exec.refusals, self.exec.last_entry_ms)
 
     def _open_trade(self) -> Trade | None:
         """The position still open after the last bar, marked to its close."""
@@ -217,6 +247,18 @@ class BacktestRun:
             return None
         return self.policy.tracker.mark_open(int(self.bars.ts_ms[last]) + self.bars.interval_ms,
                                              Decimal(repr(float(self.bars.close[last]))))
+
+    def _decide(self, dec: DecisionBatch, r: int, b: int) -> tuple[bool, list[str]]:
+        """The bot's decision at trigger row ``r`` (base bar ``b``), carried out: whether it
+        acted, and why not (an order the venue refused is a reason)."""
+        action, reasons, intents = self.policy.decide(
+            dec, r, self._equity(), float(self.bars.close[b]))
+        refused = self.exec.apply(intents, int(self.bars.close_ts_ms[b]))
+        if refused and action in ENTRIES:
+            return False, refused  # nothing opened
+        if refused:
+            return True, refused  # a reversal closed but did not open
+        return action is not Action.NONE, reasons
 
     def _rows_that_matter(self, dec: DecisionBatch, trig_j: np.ndarray
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

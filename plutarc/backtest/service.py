@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,32 @@ def _symbol_from(path: Path) -> str:
         if token.upper().endswith(("USDT", "USD", "USDC", "BTC")) and len(token) > 4:
             return token.upper()
     return "BTCUSDT"
+
+
+def _utc(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def refusal_summary(outcome: BacktestOutcome) -> tuple[dict[str, int], int | None, list[str]]:
+    """Orders the venue refused, by kind; when the account was ruined (the first margin
+    refusal after which no position opened again); and the notes that say so."""
+    counts: dict[str, int] = {}
+    for refusal in outcome.refusals:
+        counts[refusal.kind] = counts.get(refusal.kind, 0) + 1
+    margin = [r for r in outcome.refusals if r.kind == "margin"]
+    last_entry = outcome.last_entry_ms
+    ruined = next((r.ts_ms for r in margin if last_entry is None or r.ts_ms > last_entry), None)
+    notes = []
+    if margin:
+        note = (f"{len(margin)} orders refused for margin (first at {_utc(margin[0].ts_ms)}: "
+                f"{margin[0].message})")
+        if ruined is not None:
+            note += (f"; account ruined at {_utc(ruined)}: no position opened after it, "
+                     f"final equity {outcome.final_equity:.2f}")
+        notes.append(note)
+    if counts.get("venue"):
+        notes.append(f"{counts['venue']} orders refused by the venue")
+    return counts, ruined, notes
 
 
 def run_request(request: BacktestRequest, store: ResultsStore,
@@ -121,6 +148,8 @@ def run_request(request: BacktestRequest, store: ResultsStore,
     metrics = compute_metrics(trades, equity, window.ts_ms, float(cash),
                               float(outcome.fees_total), float(outcome.funding_total),
                               int(in_pos), skip, regimes)
+    metrics.orders_refused, metrics.ruined_at_ms, refusal_notes = refusal_summary(outcome)
+    notes += refusal_notes
     duration = time.perf_counter() - started
     step = max(1, len(equity) // 4000)
     dec = outcome.decisions

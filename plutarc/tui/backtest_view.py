@@ -141,6 +141,8 @@ class LaunchForm:
     cash: str = ""
     path: str = ""
     """A candle file on the daemon's machine; with a venue chosen, the venue's REST URL."""
+    enforce_margin: bool = True
+    """False: no margin checks nor liquidation (the CLI's --no-margin)."""
 
     def request(self) -> dict[str, Any]:
         """The body of POST /v1/backtests; UsageError naming the field that is wrong."""
@@ -176,12 +178,16 @@ class LaunchForm:
             if not (math.isfinite(cash) and cash > 0):
                 raise UsageError(f"starting cash must be above 0, got {self.cash}")
             body["starting_cash"] = cash
+        if not self.enforce_margin:
+            body["enforce_margin"] = False
         return body
 
     def describe(self) -> str:
         """What runs on what, for the status line."""
         template = (f"{self.template.removeprefix(STORED)} (stored)"
                     if self.template.startswith(STORED) else self.template)
+        margin = "" if self.enforce_margin else " (no margin)"
         if self.data.startswith(VENUE):
-            return f"{template} on {self.data.removeprefix(VENUE)} {self.symbol.strip()}"
-        return f"{template} on {Path(self.path.strip() or self.data).name}"
+            return (f"{template} on {self.data.removeprefix(VENUE)} {self.symbol.strip()}"
+                    f"{margin}")
+        return f"{template} on {Path(self.path.strip() or self.data).name}{margin}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, ProgressBar, Select, TabbedContent
+from textual.widgets import Checkbox, DataTable, Input, ProgressBar, Select, TabbedContent
 
 from plutarc.tui.app import PlutarcApp
 from plutarc.tui.screens.backtests import BacktestsScreen
@@ -142,3 +142,27 @@ async def test_venue_candles_need_a_symbol_and_a_range(daemon: Daemon) -> None:
         await pilot.press("ctrl+r")
         await until(pilot, lambda: "must be after start" in status(app), what="the daemon's 400")
         assert screen.job is None
+
+
+async def test_the_form_runs_without_margin_checks_like_the_clis_no_margin(
+        daemon: Daemon) -> None:
+    """Issue 15 item 5: the form has the CLI's margin option. 1 BTC (~44,000 USDT) on 20,000
+    of cash: with margin checks every entry is refused for margin, without them it trades."""
+    app = app_for(daemon, heartbeat_refresh_s=60.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form(app, pilot)
+        runs = []
+        for margin in (True, False):
+            fill(screen, template="reference_ema_cross", start="2024-01-03", end="2024-01-04",
+                 cash="20000")
+            screen.query_one("#bt-margin", Checkbox).value = margin
+            before = screen.result
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda b=before: status(app).startswith("run #")
+                        and screen.result is not b, timeout_s=30, what="the run's results")
+            runs.append(await daemon.client().backtest_run(int(screen.result["id"])))
+    checked, unchecked = (r["metrics"] for r in runs)
+    assert checked["orders_refused"]["margin"] > 0 and checked["trades"] == 0
+    assert unchecked["orders_refused"] == {} and unchecked["trades"] > 0
+    jobs = (await daemon.client().backtests())[1]
+    assert sorted(j["request"]["enforce_margin"] for j in jobs) == [False, True]

@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import (
     Button,
+    Checkbox,
     DataTable,
     Footer,
     Header,
@@ -77,6 +78,9 @@ class BacktestsScreen(LiveScreen):
         with Horizontal(classes="bt-form"):
             yield Select([], prompt="template", id="bt-template", compact=True)
             yield Select([], prompt="bundled candles", id="bt-data", compact=True)
+            yield Checkbox("margin", value=True, id="bt-margin", compact=True,
+                           tooltip="margin checks and liquidation (unchecked: none, cash may "
+                           "go negative; the CLI's --no-margin)")
         with Horizontal(classes="bt-form"):
             yield Input(placeholder=PATH_HINT, id="bt-path", compact=True)
             yield Input(placeholder="symbol", id="bt-symbol", compact=True)
@@ -149,7 +153,7 @@ class BacktestsScreen(LiveScreen):
             template="" if template is Select.NULL else str(template),
             data="" if data is Select.NULL else str(data), path=text("#bt-path"),
             symbol=text("#bt-symbol"), start=text("#bt-start"), end=text("#bt-end"),
-            cash=text("#bt-cash"))
+            cash=text("#bt-cash"), enforce_margin=self.query_one("#bt-margin", Checkbox).value)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "bt-data":
