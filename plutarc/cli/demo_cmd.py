@@ -42,6 +42,7 @@ def demo(
     out = open(home / "daemon.out", "ab")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen([sys.executable, "-m", "plutarc", "daemon", "run"], env=env,
                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    tui_crashed = False
     try:
         asyncio.run(_prepare(paths.socket, speed, lambda: proc.poll() is None))
         typer.echo(f"demo daemon (pid {proc.pid}) on {paths.socket}: "
@@ -50,14 +51,23 @@ def demo(
             from plutarc.tui.app import make_app
             from plutarc.tui.settings import TuiSettings
 
-            make_app(TuiSettings(socket_path=paths.socket)).run()
+            tui = make_app(TuiSettings(socket_path=paths.socket))
+            tui.run()
+            tui_crashed = bool(tui.return_code) and proc.poll() is None
         else:
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_stream(paths.socket, duration))
     finally:
-        _stop(proc)
         out.close()
-        shutil.rmtree(home, ignore_errors=True)
+        if not tui_crashed:
+            _stop(proc)
+            shutil.rmtree(home, ignore_errors=True)
+    if tui_crashed:
+        # A TUI failure never takes the daemon (and the bots' state) down with it.
+        typer.echo(f"the TUI stopped on an error; the demo daemon (pid {proc.pid}) is still "
+                   f"running. Attach again: PLUTARC_HOME={home} plutarc tui ; stop it: "
+                   f"PLUTARC_HOME={home} plutarc daemon stop", err=True)
+        raise typer.Exit(1)
     typer.echo("demo daemon stopped")
 
 

@@ -33,3 +33,46 @@ def test_demo_refuses_a_bad_speed() -> None:
         env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode != 0
     assert "speed" in done.stdout + done.stderr
+
+
+def test_a_tui_that_crashes_leaves_the_demo_daemon_running(monkeypatch, capsys) -> None:  # noqa: ANN001
+    """The TUI is a client: its failure must not stop the daemon or the bots."""
+    import signal
+
+    import pytest
+    import typer
+
+    import plutarc.tui.app
+    from plutarc.cli import demo_cmd
+
+    class CrashingTui:  # what Textual's App.run leaves after an unhandled exception
+        return_code = 1
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(plutarc.tui.app, "make_app", lambda settings: CrashingTui())
+    monkeypatch.delenv("PLUTARC_HOME", raising=False)
+    with pytest.raises(typer.Exit) as exited:
+        demo_cmd.demo(no_tui=False, duration=None, speed="600")
+    assert exited.value.exit_code == 1
+    err = capsys.readouterr().err
+    assert "the demo daemon (pid " in err and "is still running" in err
+    pid = int(err.split("(pid ", 1)[1].split(")", 1)[0])
+    home = err.split("PLUTARC_HOME=", 1)[1].split()[0]
+    try:
+        os.kill(pid, 0)  # alive
+        stopped = subprocess.run([sys.executable, "-m", "plutarc", "daemon", "stop"],
+                                 env={**os.environ, "PLUTARC_HOME": home,
+                                      "PYTHONPATH": str(REPO)},
+                                 capture_output=True, text=True, timeout=60)
+        assert stopped.returncode == 0, stopped.stderr
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)

@@ -99,3 +99,36 @@ async def test_positions_screen_lists_nothing_for_flat_idle_bots(daemon: Daemon)
         await pilot.pause(0.3)
         tables = [app.screen.query_one(t, DataTable) for t in ("#all-positions", "#open-orders")]
         assert [str(t.get_row_at(i)[0]) for t in tables for i in range(t.row_count)] == []
+
+
+async def test_switching_screens_while_a_bot_trades_never_crashes_or_duplicates_rows(
+        fresh_daemon: Daemon) -> None:
+    """Events streaming in while the Activity screen loads used to crash the TUI with
+    DuplicateKey (4 of 4 tries with a trading bot)."""
+    from pathlib import Path
+
+    from plutarc.daemon.bot_config import BotSpec
+
+    repo = Path(__file__).resolve().parents[2]
+    async with fresh_daemon.client() as api:
+        await api.put_template("scalp_1m", (repo / "configs/templates/scalp_1m.toml").read_text())
+        await api.create_bot(BotSpec(
+            name="busy", template="scalp_1m", venue="sim", mode="paper",
+            account="speed=max;bars=3000", symbols=("BTCUSDT",)), start=True)
+    app = app_for(fresh_daemon)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen))
+        for round_ in range(6):
+            for key in ("a", "o", "a", "f", "a", "e", "a", "b"):
+                await pilot.press(key)
+                await pilot.pause(0.02 * (round_ % 3))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, ActivityScreen), what="activity")
+        await pilot.pause(0.5)
+        table = app.screen.query_one("#events", DataTable)
+        keys = [int(str(k.value)) for k in table.rows]
+        assert keys, "the activity screen shows events"
+        assert len(keys) == len(set(keys)) and keys == sorted(keys)
+        async with fresh_daemon.client() as api:
+            assert (await api.events(bot="busy", limit=5)) != []  # bot and daemon alive
+    assert app.return_code in (None, 0)

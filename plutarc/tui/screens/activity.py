@@ -43,6 +43,9 @@ class ActivityScreen(LiveScreen):
         super().__init__()
         self.filter = EventFilter()
         self.bot_names: dict[str, str] = {}
+        # Events that stream in while a load awaits the daemon: added after the loaded rows,
+        # so none is lost to the table being cleared and none is added twice.
+        self._arrived_while_loading: list[EventRecord] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,18 +81,34 @@ class ActivityScreen(LiveScreen):
 
     async def load(self) -> None:
         f = self.filter
-        bots, events = await asyncio.gather(
-            self.client.list_bots(),
-            self.client.events(bot=f.bot or None, kinds=[f.kind] if f.kind else (),
-                               severity=f.min_severity, limit=MAX_ROWS))
-        self.bot_names = {bot.id: bot.name for bot in bots}
-        table = self.query_one("#events", DataTable)
-        table.clear()
-        for record in events:
-            self._add(table, record)
+        self._arrived_while_loading = []
+        try:
+            bots, events = await asyncio.gather(
+                self.client.list_bots(),
+                self.client.events(bot=f.bot or None, kinds=[f.kind] if f.kind else (),
+                                   severity=f.min_severity, limit=MAX_ROWS))
+            self.bot_names = {bot.id: bot.name for bot in bots}
+            table = self.query_one("#events", DataTable)
+            table.clear()
+            for record in events:
+                self._add(table, record)
+            last_id = events[-1].id if events else 0
+            unnamed = False
+            for record in self._arrived_while_loading:
+                unnamed |= bool(record.bot_id) and record.bot_id not in self.bot_names
+                if record.id > last_id and self.filter.matches(record, self.bot_names):
+                    self._add(table, record)
+            if unnamed:
+                self.reload()  # a bot created during the read: learn its name
+        finally:
+            self._arrived_while_loading = None
+        self._trim(table)
         table.move_cursor(row=table.row_count - 1, animate=False)
 
     def event_arrived(self, record: EventRecord) -> None:
+        if self._arrived_while_loading is not None:
+            self._arrived_while_loading.append(record)
+            return
         if record.kind is EventKind.BOT_STATE and record.bot_id not in self.bot_names:
             self.reload()  # a new bot: learn its name
             return
@@ -98,12 +117,19 @@ class ActivityScreen(LiveScreen):
         table = self.query_one("#events", DataTable)
         follow = table.cursor_row >= table.row_count - 1
         self._add(table, record)
-        if table.row_count > MAX_ROWS:
-            table.remove_row(next(iter(table.rows)))
+        self._trim(table)
         if follow:
             table.move_cursor(row=table.row_count - 1, animate=False)
 
     def _add(self, table: DataTable[object], record: EventRecord) -> None:
+        key = str(record.id)
+        if key in table.rows:  # the stream and a read can both bring one event
+            return
         bot = self.bot_names.get(record.bot_id or "", record.bot_id or "-")
         table.add_row(fmt_time(record.ts_ms), severity_text(record.severity.value),
-                      record.kind.value, bot, record.message, key=str(record.id))
+                      record.kind.value, bot, record.message, key=key)
+
+    @staticmethod
+    def _trim(table: DataTable[object]) -> None:
+        while table.row_count > MAX_ROWS:
+            table.remove_row(next(iter(table.rows)))
