@@ -39,6 +39,7 @@ class BitmexAdapter(TradingMixin, AccountMixin):
         """Load instruments; with credentials open the private stream and arm the switch."""
         self._check_open()
         await self.book.load()
+        self.instrument_refresher.start()  # tick, lot and fees change under running orders
         if self._credentials is not None:
             self.live.ensure_private()
             if self.config.dead_man_switch:
@@ -52,6 +53,7 @@ class BitmexAdapter(TradingMixin, AccountMixin):
         if self.state is AdapterState.CLOSED:
             return
         try:
+            await self.instrument_refresher.stop()
             if self.dead_mans_switch.running:
                 await self.dead_mans_switch.stop(disarm=True)
             await self.live.close()

@@ -108,6 +108,10 @@ class BitmexConfig(BaseModel):
     dead_man_timeout_ms: int = Field(60_000, ge=1000, description="cancelAllAfter timeout.")
     dead_man_refresh_s: float = Field(15.0, gt=0, description="Re-arm period.")
 
+    instrument_refresh_s: float = Field(
+        900.0, ge=0, description="Reload /instrument/active this often while running (tick, "
+        "lot, fees and risk limits change; working orders are re-rounded). 0 = never.")
+
     latency_window: int = Field(1024, ge=16, description="Samples kept per latency statistic.")
     table_max_rows: int = Field(2000, ge=10, description="Rows kept per keyed websocket table.")
 

@@ -14,6 +14,7 @@ from plutarc.exchanges.bitmex.config import BitmexConfig
 from plutarc.exchanges.bitmex.deadman import DeadMansSwitch
 from plutarc.exchanges.bitmex.feed import Feed
 from plutarc.exchanges.bitmex.http import BitmexHttp
+from plutarc.exchanges.bitmex.instrument_refresh import InstrumentRefresher
 from plutarc.exchanges.bitmex.instruments import InstrumentBook
 from plutarc.exchanges.bitmex.latency import LatencyBook
 from plutarc.exchanges.bitmex.live import LiveStreams
@@ -52,6 +53,8 @@ class AdapterCore:
             max_rows=self.config.table_max_rows,
         )
         self.book = InstrumentBook(self.config, self.rest_get, self.feed)
+        self.instrument_refresher = InstrumentRefresher(
+            self, self.config.instrument_refresh_s)  # type: ignore[arg-type]  # the adapter
         self.live = LiveStreams(self, self.config, self.feed, self._clock, credentials)
         self.dead_mans_switch = DeadMansSwitch(
             self.http, self.config.dead_man_timeout_ms, self.config.dead_man_refresh_s,
