@@ -41,6 +41,8 @@ class BitmexAdapter(TradingMixin, AccountMixin):
         await self.book.load()
         self.instrument_refresher.start()  # tick, lot and fees change under running orders
         if self._credentials is not None:
+            await self.sync_clock()  # before anything is signed for the streams
+            self.keep_clock_synced()
             self.live.ensure_private()
             if self.config.dead_man_switch:
                 await self.dead_mans_switch.start()
@@ -54,6 +56,7 @@ class BitmexAdapter(TradingMixin, AccountMixin):
             return
         try:
             await self.instrument_refresher.stop()
+            await self.stop_clock_sync()
             if self.dead_mans_switch.running:
                 await self.dead_mans_switch.stop(disarm=True)
             await self.live.close()

@@ -3,11 +3,14 @@ and the REST helpers the trading, account and market-data halves share."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from enum import StrEnum
 from typing import Any
 
 from plutarc.clock import Clock, WallClock
-from plutarc.errors import UsageError, VenueError
+from plutarc.errors import DataError, UsageError, VenueError
 from plutarc.exchanges.bitmex.auth import Credentials
 from plutarc.exchanges.bitmex.capabilities import bitmex_capabilities
 from plutarc.exchanges.bitmex.config import BitmexConfig
@@ -19,7 +22,10 @@ from plutarc.exchanges.bitmex.instruments import InstrumentBook
 from plutarc.exchanges.bitmex.latency import LatencyBook
 from plutarc.exchanges.bitmex.live import LiveStreams
 from plutarc.exchanges.bitmex.ratelimit import Lane
+from plutarc.exchanges.bitmex.skew import RESYNC_S, VenueClock
 from plutarc.models import Instrument
+
+log = logging.getLogger("plutarc.exchanges.bitmex")
 
 
 class AdapterState(StrEnum):
@@ -41,9 +47,10 @@ class AdapterCore:
     ) -> None:
         self.config = config or BitmexConfig()
         self.capabilities = bitmex_capabilities(self.config.bucket_page_size)
-        self._clock = clock or WallClock()
+        # the venue's clock (local + measured offset): signatures, frame ages, catch-up times
+        self._clock = self.venue_clock = VenueClock(clock or WallClock())
         self._credentials = credentials
-        self.http = BitmexHttp(self.config, credentials, self._clock)
+        self.http = BitmexHttp(self.config, credentials, self.venue_clock)
         self.latency = LatencyBook(self.config.latency_window)
         self._order_rtt = self.latency.get("rest_order_rtt_ms")
         self.feed = Feed(
@@ -61,6 +68,7 @@ class AdapterCore:
             account=f"{self.config.rest_base}|{credentials.api_key if credentials else ''}",
         )
         self.state = AdapterState.NEW
+        self._clock_task: asyncio.Task | None = None
 
     def __repr__(self) -> str:
         where = "testnet" if self.config.testnet else self.config.rest_base
@@ -69,6 +77,34 @@ class AdapterCore:
     def _check_open(self) -> None:
         if self.state is AdapterState.CLOSED:
             raise UsageError("this BitMEX adapter is closed; make a new one")
+
+    # clock ---------------------------------------------------------------------------------
+    async def sync_clock(self) -> bool:
+        """Measure the venue clock's offset now; False (logged) when it cannot be measured."""
+        try:
+            await self.http.sync_clock()
+        except (VenueError, DataError) as exc:
+            log.warning("BitMEX clock offset not measured (%s); keeping %+.0f ms", exc,
+                        self.venue_clock.offset_ms)
+            return False
+        return True
+
+    def keep_clock_synced(self) -> None:
+        """Resync every RESYNC_S while the adapter runs (clocks drift, hosts get NTP steps)."""
+        if self._clock_task is None:
+            self._clock_task = asyncio.create_task(self._resync_forever(), name="bitmex-clock")
+
+    async def _resync_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RESYNC_S)
+            await self.sync_clock()
+
+    async def stop_clock_sync(self) -> None:
+        task, self._clock_task = self._clock_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     # REST helpers ------------------------------------------------------------------------
     async def rest_get(self, path: str, params: dict[str, Any] | None = None,

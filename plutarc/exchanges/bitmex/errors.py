@@ -1,7 +1,8 @@
 """BitMEX HTTP status + error body -> the plutarc error tree (plutarc/errors.py).
 
     400 insufficient balance        -> InsufficientFunds
-    400 expired api-expires         -> AuthenticationError (check the host clock)
+    400/401 expired api-expires     -> SignatureExpired (an AuthenticationError): the client
+                                       resyncs its clock and retries once before it is final
     400 Duplicate clOrdID           -> DuplicateClientOrderId (an OrderRejected)
     400 other, order/position calls -> OrderRejected; other calls -> FinalVenueError
     401 / 403                       -> AuthenticationError (bad key, signature, ban)
@@ -17,6 +18,7 @@ Error texts carry the venue's message and name, never a header or a secret.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from plutarc.errors import (
@@ -32,6 +34,20 @@ from plutarc.errors import (
 
 class DuplicateClientOrderId(OrderRejected):
     """BitMEX already holds an order with this clOrdID: an earlier attempt did arrive."""
+
+
+class SignatureExpired(AuthenticationError):
+    """api-expires was in the past by the venue's clock: our clock is off, the request was
+    refused before the engine saw it (safe to sign again and resend once)."""
+
+    def __init__(self, message: str, server_s: int | None = None) -> None:
+        super().__init__(message)
+        self.server_s = server_s  # "Current time: N" from the answer, when it says
+
+
+def _current_time_s(message: str) -> int | None:
+    found = re.search(r"current time:\s*(\d+)", message, re.IGNORECASE)
+    return int(found.group(1)) if found else None
 
 
 class RequestOutcomeUnknown(VenueUnavailable):
@@ -91,11 +107,15 @@ def error_from_response(
         if "insufficient" in lowered:
             return InsufficientFunds(text)
         if "expired" in lowered or "expires" in lowered:
-            return AuthenticationError(f"{text} (is this host's clock right?)")
+            return SignatureExpired(f"{text} (is this host's clock right?)",
+                                    _current_time_s(message))
         if "duplicate clordid" in lowered:
             return DuplicateClientOrderId(text)
         return OrderRejected(text) if order_call else FinalVenueError(text)
     if status in (401, 403):
+        if "expired" in lowered:  # some answers use 401 for an expired signature
+            return SignatureExpired(f"{text} (is this host's clock right?)",
+                                    _current_time_s(message))
         return AuthenticationError(text)
     if status == 404:
         return OrderRejected(text) if order_call else FinalVenueError(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -18,11 +19,22 @@ import aiohttp
 from yarl import URL
 
 from plutarc.clock import Clock, WallClock
-from plutarc.errors import DataError, RateLimited, TemporaryError, VenueUnavailable
+from plutarc.errors import (
+    AuthenticationError,
+    DataError,
+    RateLimited,
+    TemporaryError,
+    VenueUnavailable,
+)
 from plutarc.exchanges.bitmex.auth import Credentials
 from plutarc.exchanges.bitmex.config import BitmexConfig
-from plutarc.exchanges.bitmex.errors import RequestOutcomeUnknown, error_from_response
+from plutarc.exchanges.bitmex.errors import (
+    RequestOutcomeUnknown,
+    SignatureExpired,
+    error_from_response,
+)
 from plutarc.exchanges.bitmex.ratelimit import Lane, RateLimitState
+from plutarc.exchanges.bitmex.skew import SAMPLES, VenueClock, median_offset, server_ms
 
 log = logging.getLogger("plutarc.exchanges.bitmex.http")
 
@@ -68,7 +80,11 @@ class BitmexHttp:
     ) -> None:
         self._config = config
         self._credentials = credentials
-        self._clock = clock or WallClock()
+        # venue time: the local clock plus the measured offset (skew.py); signatures and
+        # the rate-limit maths use it
+        self.clock = clock if isinstance(clock, VenueClock) else VenueClock(clock or WallClock())
+        self._clock = self.clock
+        self.last_headers: Mapping[str, str] = {}
         self._base = config.rest_base
         self._prefix = urlsplit(self._base).path.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
@@ -109,8 +125,8 @@ class BitmexHttp:
         delay = self._config.backoff_initial_s
         for attempt in range(attempts):
             try:
-                return await self._send_once(verb, path, params, body, signed, timeout_s,
-                                             lane)
+                return await self._send_synced(verb, path, params, body, signed, timeout_s,
+                                               lane)
             except TemporaryError as exc:
                 if attempt + 1 >= attempts:
                     raise
@@ -120,6 +136,53 @@ class BitmexHttp:
                 await asyncio.sleep(min(pause, self._config.backoff_max_s))
                 delay = min(delay * 2, self._config.backoff_max_s)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_synced(
+        self,
+        verb: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        signed: bool,
+        timeout_s: float | None,
+        lane: Lane,
+    ) -> Any:
+        """``_send_once``; a signature expired by clock skew resyncs the clock and is sent
+        once more (BitMEX refused it before the engine: resending cannot duplicate)."""
+        try:
+            return await self._send_once(verb, path, params, body, signed, timeout_s, lane)
+        except SignatureExpired as exc:
+            log.warning("BitMEX %s %s: %s; resyncing the clock and retrying once", verb, path,
+                        exc)
+            await self.sync_clock(hint_s=exc.server_s)
+        try:
+            return await self._send_once(verb, path, params, body, signed, timeout_s, lane)
+        except SignatureExpired as exc:
+            raise AuthenticationError(
+                f"{exc} - still expired after resyncing to the venue's clock "
+                f"(offset {self.clock.offset_ms / 1000:+.1f} s)") from None
+
+    async def sync_clock(self, samples: int = SAMPLES, hint_s: int | None = None) -> float:
+        """Measure the venue clock's offset (median of ``samples`` round trips of GET /) and
+        use it; the offset in ms. ``hint_s`` (the venue's "Current time" from an expired
+        answer) is used when no sample carries a time."""
+        local = self.clock.local
+        found: list[tuple[float, float, float]] = []
+        for _ in range(samples):
+            sent = local.now_ms()
+            answer = await self._send_once("GET", "", None, None, False, None, Lane.PRIORITY)
+            received = local.now_ms()
+            server = server_ms(answer, self.last_headers.get("Date"))
+            if server is not None:
+                found.append((sent, server, received))
+        if found:
+            self.clock.set_offset(median_offset(found))
+        elif hint_s is not None:
+            self.clock.set_offset(hint_s * 1000 + 500 - local.now_ms())
+        else:
+            raise DataError("BitMEX GET / carried no server time; clock offset unchanged")
+        log.info("BitMEX clock offset %+.0f ms (venue minus this host)", self.clock.offset_ms)
+        return self.clock.offset_ms
 
     async def _send_once(
         self,
@@ -155,6 +218,7 @@ class BitmexHttp:
             ) as resp:
                 payload = await resp.read()
                 status, resp_headers = resp.status, resp.headers
+                self.last_headers = resp_headers
         except aiohttp.ClientConnectorError as exc:
             raise VenueUnavailable(f"BitMEX {verb} {path}: cannot connect ({exc})") from None
         except (TimeoutError, aiohttp.ClientError) as exc:

@@ -76,6 +76,7 @@ class LiveStreams:
             clock=self._clock,
             on_connect=lambda: self._on_connect(name),
             on_fatal=self._on_fatal,
+            on_auth_expired=self._resync_clock,
         )
         socket.start()
         self._ensure_poller()
@@ -107,6 +108,9 @@ class LiveStreams:
     def _on_connect(self, name: str) -> None:
         self._stores[name].reset()
         self._spawn(self.catch_up(name))
+
+    async def _resync_clock(self) -> None:
+        await self._adapter.sync_clock()
 
     def _on_fatal(self, error: VenueError) -> None:
         log.error("BitMEX websocket stopped: %s", error)

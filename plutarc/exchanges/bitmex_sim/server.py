@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
@@ -46,11 +47,17 @@ class SimServer:
         self.rest.add_routes(self.app)
         self.app.router.add_get("/realtime", self.hub.handle)
         add_control_routes(self.app, self)
+        self.app.on_response_prepare.append(self._date_header)
         self.port = 0
         self.dead_man_fired = 0
         self._dms: asyncio.TimerHandle | None = None
         self._runner: web.AppRunner | None = None
         self._replay: asyncio.Task | None = None
+
+    async def _date_header(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Every answer's Date is the clock signatures are checked against, as at BitMEX
+        (where the root ``timestamp`` is that clock too; here it is the replay clock)."""
+        response.headers["Date"] = formatdate(self.auth_clock.now_ms() / 1000, usegmt=True)
 
     @property
     def base_url(self) -> str:

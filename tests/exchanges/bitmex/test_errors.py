@@ -16,6 +16,7 @@ from plutarc.errors import (
 )
 from plutarc.exchanges.bitmex.errors import (
     DuplicateClientOrderId,
+    SignatureExpired,
     error_from_response,
     error_text,
 )
@@ -46,7 +47,7 @@ def test_recorded_error_body():
         (400, "orderQty is invalid", "POST", "/order", OrderRejected),
         (400, "count is invalid", "GET", "/trade/bucketed", FinalVenueError),
         (400, "This request has expired - `expires` is in the past. Current time: 1574621316",
-         "GET", "/order", AuthenticationError),
+         "GET", "/order", SignatureExpired),  # an AuthenticationError, resynced once first
         (401, "Signature not valid.", "GET", "/order", AuthenticationError),
         (403, "Access Denied", "POST", "/order", AuthenticationError),
         (404, "Not Found", "DELETE", "/order", OrderRejected),
