@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from plutarc.errors import ConfigError
-from plutarc.validation import describe_validation_error
+from plutarc.errors import ConfigError, UsageError
+from plutarc.untrusted import load_toml
+from plutarc.validation import MAX_AMOUNT, CheckedModel, describe_validation_error
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Strict(CheckedModel):
+    """Unknown keys refused, frozen, numbers finite and never booleans."""
 
 
 class DaemonSettings(Strict):
-    equity_snapshot_interval_s: int = Field(60, ge=5, description="Equity snapshot period.")
-    heartbeat_interval_s: float = Field(5.0, gt=0, description="Bot heartbeat period.")
+    equity_snapshot_interval_s: int = Field(60, ge=5, le=86_400,
+                                            description="Equity snapshot period.")
+    heartbeat_interval_s: float = Field(5.0, gt=0, le=3600, description="Bot heartbeat period.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
     journal_fsync: bool = Field(
         False, description="fsync each order intent before sending it (survives power loss, "
@@ -35,7 +36,8 @@ class DaemonSettings(Strict):
 
 
 class BacktestSettings(Strict):
-    starting_cash: float = Field(10_000.0, gt=0, description="Starting equity in quote currency.")
+    starting_cash: float = Field(10_000.0, gt=0, le=MAX_AMOUNT,
+                                 description="Starting equity in quote currency.")
     fee_maker: float = Field(0.0002, ge=-0.01, le=0.01, description="Maker fee as a fraction.")
     fee_taker: float = Field(0.00075, ge=0, le=0.01, description="Taker fee as a fraction.")
     slippage_bps: float = Field(0.0, ge=0, le=500, description="Market-order slippage in bps.")
@@ -53,9 +55,11 @@ def load_settings(path: Path) -> Settings:
     if not path.exists():
         return Settings()
     try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raw = load_toml(path.read_text(), str(path))
+    except UsageError as exc:
+        raise ConfigError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from plutarc.backtest.request import BacktestRequest
+from plutarc.config import BacktestSettings, DaemonSettings, load_settings
 from plutarc.daemon.api.backtest_routes import BacktestStartRequest
 from plutarc.daemon.api.risk_routes import StopRequest
 from plutarc.daemon.api.schemas import EventQuery, LedgerQuery
 from plutarc.daemon.bot_config import RiskLimits
-from plutarc.errors import TemplateError
+from plutarc.errors import ConfigError, TemplateError
 from plutarc.risk.account import AccountLimits
 from plutarc.strategy.components.registry import catalog
 from plutarc.strategy.template import parse_template
@@ -105,13 +106,14 @@ def _numeric_fields(model: type[BaseModel]) -> list[str]:
 BOUNDARY_MODELS: list[tuple[type[BaseModel], dict[str, Any]]] = [
     (RiskLimits, {}), (AccountLimits, {}), (BacktestRequest, {"template": "t"}),
     (BacktestStartRequest, {}), (StopRequest, {}), (LedgerQuery, {}), (EventQuery, {}),
+    (DaemonSettings, {}), (BacktestSettings, {}),
 ]
 FIELDS = [(model, base, name) for model, base in BOUNDARY_MODELS
           for name in _numeric_fields(model)]
 
 
 def test_the_boundary_models_have_numbers_to_check() -> None:
-    assert len(FIELDS) >= 20
+    assert len(FIELDS) >= 25
 
 
 @settings(max_examples=100, deadline=None)
@@ -128,3 +130,19 @@ def test_true_is_not_a_number_but_stays_a_boolean() -> None:
     with pytest.raises(ValidationError, match="must be a number, not true"):
         RiskLimits.model_validate({"max_open_orders": True})
     assert BacktestRequest.model_validate({"template": "t", "enforce_margin": False})
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[daemon]\nheartbeat_interval_s = nan\n",
+     "daemon.heartbeat_interval_s: Input should be a finite number"),
+    ("[backtest]\nstarting_cash = inf\n", "backtest.starting_cash: Input should be a finite"),
+    ("[daemon]\nequity_snapshot_interval_s = true\n", "must be a number, not true"),
+    ("x = " + "[" * 2000 + "]" * 2000 + "\n", "is nested more than 32 levels deep"),
+])
+def test_the_settings_file_refuses_bad_numbers_and_deep_nesting(tmp_path, text: str,
+                                                                message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
