@@ -1,4 +1,11 @@
-"""The per-bot risk gate: every order intent passes it before it is journaled (pure, fast)."""
+"""The per-bot risk gate: every order intent passes it before it is journaled (pure, fast).
+
+Only the part of an order that reduces the current position is closing; closing parts are
+never refused (at most clamped into the price band). Whatever is left over is an entry and
+meets every entry rule. The part of a position already being closed by an open reduce-only
+market order (a reversal's exit leg) cannot be closed a second time: an opposite order sent
+meanwhile (the reversal's entry leg) is all entry.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +56,8 @@ class MarketView:
     equity: Decimal | None  # in the settle currency
     planned_stop: Decimal | None = None  # the protective stop an entry will get
     orders_last_minute: int = 0
+    # How much of the position open reduce-only market orders are closing already (> 0).
+    closing_qty: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +68,12 @@ class Verdict:
     rule: str = ""
     message: str = ""
     values: dict[str, str] = field(default_factory=dict)
+    refused_qty: Decimal = ZERO  # an entry part refused while the closing part goes
+
+    @property
+    def refused(self) -> bool:
+        """Blocked, or cut down to the part that closes: a risk block either way."""
+        return self.request is None or self.refused_qty > 0
 
     @property
     def allowed(self) -> bool:
@@ -69,28 +84,65 @@ class Verdict:
         return self.request is not None and bool(self.rule)
 
 
-def is_closing(request: OrderRequest, position_qty: Decimal) -> bool:
-    """Reduce-only, or against the position and no larger: it can only shrink exposure."""
+def split_order(request: OrderRequest, position_qty: Decimal,
+                closing_qty: Decimal = ZERO) -> tuple[Decimal, Decimal]:
+    """(closing part, entry part) of ``request``: reduce-only closes all of it; an opposite
+    order closes what is left of the position after ``closing_qty`` (what open reduce-only
+    market orders close already); the rest, and any order on the position's side, is entry."""
     if request.reduce_only:
-        return True
-    signed = request.qty * request.side.sign
-    return position_qty != 0 and (signed > 0) != (position_qty > 0) and (
-        request.qty <= abs(position_qty))
+        return request.qty, ZERO
+    against = position_qty != 0 and (request.side.sign > 0) != (position_qty > 0)
+    if not against:
+        return ZERO, request.qty
+    closing = min(request.qty, max(ZERO, abs(position_qty) - closing_qty))
+    return closing, request.qty - closing
+
+
+def is_closing(request: OrderRequest, position_qty: Decimal, closing_qty: Decimal = ZERO) -> bool:
+    """Reduce-only, or against the position and no larger than what is left to close."""
+    return split_order(request, position_qty, closing_qty)[1] == 0
 
 
 def check_order(request: OrderRequest, limits: GateLimits, view: MarketView,
                 inst: Instrument) -> Verdict:
-    """Apply every rule; closing orders and protective stops are only ever clamped."""
-    closing = is_closing(request, view.position_qty)
-    banded = _price_band(request, limits, view, inst, closing)
-    if not banded.allowed or closing:
+    """Apply every rule to the entry part; the closing part is only ever clamped, and goes
+    alone (reduce-only) when the entry part is refused."""
+    closing, entry = split_order(request, view.position_qty, view.closing_qty)
+    if entry == 0:
+        return _price_band(request, limits, view, inst, True)
+    banded = _price_band(request, limits, view, inst, False)
+    refusal: Verdict | None = banded
+    if banded.request is not None:
+        part = replace(banded.request, qty=entry) if closing else banded.request
+        refusal = _entry_refusal(part, limits, _entry_view(request, view), inst)
+    if refusal is None:
         return banded
-    request = banded.request  # type: ignore[assignment]
-    for rule in (_velocity, _open_orders, _position_size, _leverage, _loss_per_trade):
+    if closing == 0:
+        return refusal
+    kept = _price_band(replace(request, qty=closing, reduce_only=True), limits, view, inst,
+                       True).request
+    return Verdict(kept, refusal.rule, f"{refusal.message}; only the {closing} that closes "
+                   f"the position is sent, the {entry} that would open one is refused",
+                   {**refusal.values, "closing_qty": str(closing), "refused_qty": str(entry)},
+                   refused_qty=entry)
+
+
+def _entry_view(request: OrderRequest, view: MarketView) -> MarketView:
+    """The market an entry part meets: an opposite order's entry part starts from flat (the
+    position is closed first, by it or by the exits already open); an order on the position's
+    side adds to all of it (exits that may still be refused or never fill are not counted)."""
+    if view.position_qty != 0 and (request.side.sign > 0) != (view.position_qty > 0):
+        return replace(view, position_qty=ZERO)
+    return view
+
+
+def _entry_refusal(request: OrderRequest, limits: GateLimits, view: MarketView,
+                   inst: Instrument) -> Verdict | None:
+    for rule in _ENTRY_RULES:
         blocked = rule(request, limits, view, inst)
         if blocked is not None:
             return blocked
-    return banded
+    return None
 
 
 def _block(rule: str, message: str, **values: object) -> Verdict:
@@ -114,6 +166,16 @@ def _price_band(request: OrderRequest, limits: GateLimits, view: MarketView, ins
     return Verdict(replace(request, price=edge), "price_band",
                    f"limit price {price} clamped to {edge} ({bps} bps from {last})",
                    {k: str(v) for k, v in values.items()})
+
+
+def _equity(request: OrderRequest, limits: GateLimits, view: MarketView,
+            inst: Instrument) -> Verdict | None:
+    """Always on: an account with nothing left (or less) never opens a position."""
+    equity = view.equity
+    if equity is not None and equity <= 0:
+        return _block("equity", f"equity is {equity}: no new position on an account with "
+                      "nothing left to lose", equity=equity)
+    return None
 
 
 def _velocity(request: OrderRequest, limits: GateLimits, view: MarketView,
@@ -206,6 +268,9 @@ def _loss_per_trade(request: OrderRequest, limits: GateLimits, view: MarketView,
                       f"{loss:.2f}, the limit is {cap}", stop=stop, entry=entry,
                       qty=request.qty, loss=f"{loss:.2f}", limit=cap)
     return None
+
+
+_ENTRY_RULES = (_equity, _velocity, _open_orders, _position_size, _leverage, _loss_per_trade)
 
 
 class OrderRate:

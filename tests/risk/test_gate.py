@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -48,8 +49,8 @@ def test_max_leverage_uses_the_position_after_the_order_over_equity() -> None:
     assert check_order(market("0.75"), limits, FLAT, INST).allowed  # 30000 / 10000 = 3x
     verdict = check_order(market("0.76"), limits, FLAT, INST)
     assert verdict.rule == "max_leverage" and verdict.values["leverage"] == "3.04"
-    broke = MarketView(D(0), 0, D(40000), D(0), None)
-    assert check_order(market("0.001"), limits, broke, INST).rule == "max_leverage"
+    unknown = MarketView(D(0), 0, D(40000), None, None)
+    assert check_order(market("0.001"), limits, unknown, INST).rule == "max_leverage"
 
 
 def test_max_loss_per_trade_is_stop_distance_times_quantity() -> None:
@@ -125,6 +126,10 @@ def test_an_order_larger_than_the_position_it_reverses_is_an_entry() -> None:
     assert check_order(market("2.75", Side.SELL), limits, long, INST).allowed  # -0.75: 3x
     verdict = check_order(market("3", Side.SELL), limits, long, INST)  # -1 after: 4x
     assert verdict.rule == "max_leverage" and verdict.values["leverage"] == "4.00"
+    # The entry part is refused; the part that closes the long still goes, reduce-only.
+    assert verdict.refused and verdict.refused_qty == D(1)
+    assert verdict.request is not None and verdict.request.qty == D(2)
+    assert verdict.request.reduce_only and verdict.request.side is Side.SELL
 
 
 def test_limits_come_from_the_bots_risk_limits_with_safe_defaults() -> None:
@@ -156,3 +161,74 @@ def test_the_position_cap_of_an_inverse_contract_is_in_quote_currency() -> None:
     assert check_order(market("1000"), GateLimits(max_leverage=D("0.05")), view, xbtusd).allowed
     assert not check_order(market("1000"), GateLimits(max_leverage=D("0.04")), view,
                            xbtusd).allowed
+
+
+# ----- reversals: only the part that reduces the position is closing (issue 15, item 1) ---
+STRICT_LIMITS = {
+    "max_leverage": GateLimits(max_leverage=D(3)),  # 1 BTC at 40000 on 10000: 4x
+    "max_position_notional": GateLimits(max_position_notional=D(20000)),
+    "max_loss_per_trade": GateLimits(max_loss_per_trade=D(500)),  # stop 1000 away: 1000
+    "max_orders_per_minute": GateLimits(max_orders_per_minute=2),
+    "max_open_orders": GateLimits(max_open_orders=1),
+}
+LONG_1 = MarketView(D(1), open_orders=1, last_price=D(40000), equity=D(10000),
+                    planned_stop=D(41000), orders_last_minute=2)
+
+
+@pytest.mark.parametrize("rule", sorted(STRICT_LIMITS))
+def test_a_reversals_entry_leg_meets_every_entry_rule(rule: str) -> None:
+    """The policy reverses with two legs: a reduce-only exit, then the entry. While the
+    exit is open it closes the whole long, so the entry leg is all entry."""
+    limits = STRICT_LIMITS[rule]
+    exit_leg = market("1", Side.SELL, reduce_only=True)
+    assert check_order(exit_leg, limits, LONG_1, INST).allowed
+    exiting = MarketView(D(1), 1, D(40000), D(10000), D(41000), orders_last_minute=2,
+                         closing_qty=D(1))
+    verdict = check_order(market("1", Side.SELL), limits, exiting, INST)
+    assert not verdict.allowed and verdict.rule == rule and verdict.refused
+    # Without the limit the same entry leg passes: it is the rule that refuses it.
+    assert check_order(market("1", Side.SELL), NONE, exiting, INST).allowed
+
+
+@pytest.mark.parametrize("rule", sorted(STRICT_LIMITS))
+def test_a_one_order_reversal_sends_its_closing_part_when_the_entry_part_is_refused(
+        rule: str) -> None:
+    verdict = check_order(market("2", Side.SELL), STRICT_LIMITS[rule], LONG_1, INST)
+    assert verdict.rule == rule and verdict.refused_qty == D(1)
+    assert verdict.request is not None and verdict.request.qty == D(1)
+    assert verdict.request.reduce_only
+    assert verdict.values["closing_qty"] == "1" and verdict.values["refused_qty"] == "1"
+
+
+def test_a_reversal_entry_inside_every_limit_passes_whole() -> None:
+    roomy = GateLimits(max_leverage=D(5), max_position_notional=D(50000),
+                       max_loss_per_trade=D(2000), max_orders_per_minute=5, max_open_orders=5)
+    assert check_order(market("2", Side.SELL), roomy, LONG_1, INST).request == market("2",
+                                                                                      Side.SELL)
+    exiting = MarketView(D(1), 1, D(40000), D(10000), D(41000), closing_qty=D(1))
+    assert check_order(market("1", Side.SELL), roomy, exiting, INST).allowed
+
+
+def test_a_reversals_entry_on_the_band_edge_is_refused_in_block_mode_but_the_close_goes() -> None:
+    limits = GateLimits(price_band_bps=D(100), price_band_action="block")
+    verdict = check_order(limit("2", "38000", Side.SELL), limits, LONG_1, INST)
+    assert verdict.rule == "price_band" and verdict.refused_qty == D(1)
+    assert verdict.request is not None and verdict.request.price == D("39600.0")
+    assert verdict.request.qty == D(1) and verdict.request.reduce_only
+
+
+def test_no_entry_on_an_account_with_no_equity_left_but_exits_still_go() -> None:
+    for equity in (D(0), D(-9535)):
+        broke = MarketView(D(1), 0, D(40000), equity, D(41000))
+        verdict = check_order(market("1", Side.SELL), NONE, replace(broke, closing_qty=D(1)),
+                              INST)
+        assert verdict.rule == "equity" and not verdict.allowed and str(equity) in verdict.message
+        assert check_order(market("1", Side.SELL, reduce_only=True), NONE, broke, INST).allowed
+        assert check_order(market("1", Side.SELL), NONE, broke, INST).allowed  # closes only
+    assert not check_order(market("0.001"), NONE, replace(FLAT, equity=D(0)), INST).allowed
+
+
+def test_an_order_adding_to_a_position_counts_all_of_it_even_with_an_exit_open() -> None:
+    exiting = MarketView(D(1), 1, D(40000), D(10000), D(41000), closing_qty=D(1))
+    verdict = check_order(market("0.5"), GateLimits(max_leverage=D(5)), exiting, INST)
+    assert verdict.rule == "max_leverage" and verdict.values["leverage"] == "6.00"

@@ -6,9 +6,9 @@ import math
 from decimal import Decimal
 
 from plutarc.daemon.runtime.protocol import BotContext
-from plutarc.models import Instrument, OrderRequest
-from plutarc.models.events import EventKind, Severity
+from plutarc.models import Instrument, OrderRequest, OrderType, Side
 from plutarc.risk.gate import GateLimits, MarketView, RiskGate, Verdict
+from plutarc.risk.gate_events import announce, closing_qty, exit_on_its_way
 from plutarc.strategy.kernel import SymbolKernel
 
 
@@ -23,6 +23,7 @@ class LiveGuard:
         self.last_price: Decimal | None = None
         self.equity: Decimal | None = None
         self._risk = ctx.config.risk
+        self.refusals: list[str] = []  # the gate's refusals since the step last took them
 
     def saw(self, close: float, equity: float) -> None:
         """A closed candle and the equity read with it: the market the next intents meet."""
@@ -41,30 +42,34 @@ class LiveGuard:
         if self.last_price is not None:
             level = policy.planned_stop(request.side.sign, float(self.last_price))
             planned = None if math.isnan(level) else Decimal(repr(level))
-        view = MarketView(policy.qty * policy.side, self._open_orders(request.symbol),
-                          self.last_price, self.equity, planned)
+        position = policy.qty * policy.side
+        count, exits = self._open_orders(request.symbol)
+        view = MarketView(position, count, self.last_price, self.equity, planned,
+                          closing_qty=max(closing_qty(position, exits),
+                                          exit_on_its_way(policy)))
         verdict = self.gate.check(request, view, self.instrument, now_ms)
-        if verdict.request is None:
-            self._event(request, verdict, blocked=True)
-        elif verdict.clamped:
-            self._event(request, verdict, blocked=False)
+        refusal = announce(self.ctx, request, verdict)
+        if refusal is not None:
+            self.refusals.append(refusal)
         return verdict
+
+    def take_refusals(self) -> list[str]:
+        """The gate's refusals since the last call (for the decision's skip reasons)."""
+        refusals, self.refusals = self.refusals, []
+        return refusals
 
     def sent(self, now_ms: int) -> None:
         self.gate.sent(now_ms)
 
-    def _open_orders(self, symbol: str) -> int:
-        row = self.ctx.store.db.execute(
-            "SELECT COUNT(*) FROM orders WHERE bot_id = ? AND symbol = ? AND status IN "
-            "('pending', 'new', 'partially_filled')", (self.ctx.bot_id, symbol)).fetchone()
-        return int(row[0])
-
-    def _event(self, request: OrderRequest, verdict: Verdict, blocked: bool) -> None:
-        what = "blocked" if blocked else "clamped"
-        self.ctx.emit(EventKind.RISK, f"risk {what} {request.side.value} {request.qty} "
-                      f"{request.symbol} ({request.tag or request.type.value}): "
-                      f"{verdict.rule}: {verdict.message}",
-                      severity=Severity.WARNING if blocked else Severity.INFO,
-                      data={"rule": verdict.rule, "action": what,
-                            "client_id": request.client_id, "symbol": request.symbol,
-                            **verdict.values})
+    def _open_orders(self, symbol: str) -> tuple[int, list[tuple[OrderRequest, Decimal]]]:
+        """The journal's open orders on the symbol: how many, and the reduce-only market ones
+        (exits on their way) with what is left of each."""
+        rows = self.ctx.store.db.execute(
+            "SELECT client_id, side, type, qty, filled_qty, reduce_only FROM orders WHERE "
+            "bot_id = ? AND symbol = ? AND status IN ('pending', 'new', 'partially_filled')",
+            (self.ctx.bot_id, symbol)).fetchall()
+        exits = [(OrderRequest(r["client_id"], symbol, Side(r["side"]), OrderType.MARKET,
+                               Decimal(r["qty"]), reduce_only=True),
+                  Decimal(r["qty"]) - Decimal(r["filled_qty"]))
+                 for r in rows if r["reduce_only"] and r["type"] == OrderType.MARKET.value]
+        return len(rows), exits

@@ -13,6 +13,7 @@ from plutarc.errors import ConfigError, UsageError, VenueError
 from plutarc.exchanges.base import Venue
 from plutarc.models import Candle
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.gate_events import note_refusals
 from plutarc.strategy.series import Bars
 
 
@@ -24,14 +25,15 @@ async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: fl
                                  ctx.entries_allowed and not leg.retiring)
     leg.saw([candle])
     await leg.execution.apply(result.intents)
-    if not result.decisions:
+    decisions = note_refusals(result.decisions, leg.execution.guard.take_refusals())
+    if not decisions:
         return
     store = ctx.store
     with store.transaction():
         store.decisions.insert_many(
             NewDecision(ctx.bot_id, leg.symbol, d.ts_ms, d.action.value, d.score,
-                        _values(d.components), d.skip_reasons) for d in result.decisions)
-        for d in result.decisions:
+                        _values(d.components), d.skip_reasons) for d in decisions)
+        for d in decisions:
             why = "; ".join(d.skip_reasons) or "-"
             score = "-" if math.isnan(d.score) else f"{d.score:.3g}"
             ctx.emit(EventKind.DECISION, f"{leg.symbol} {d.action.value} (score {score}): {why}",

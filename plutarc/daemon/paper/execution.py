@@ -16,6 +16,7 @@ from plutarc.exchanges.sim.intents import execute_intent
 from plutarc.models import Fill, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, MarketView, RiskGate, Verdict
+from plutarc.risk.gate_events import announce, closing_qty, exit_on_its_way
 from plutarc.risk.operator import hold_from_worker
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
@@ -43,6 +44,7 @@ class PaperExecution:
         self.gate = gate or RiskGate(GateLimits.from_risk(ctx.config.risk))
         self._gate_risk = ctx.config.risk
         self.kernel_of: Callable[[], SymbolKernel] | None = None  # tells the kernel of refusals
+        self.refusals: list[str] = []  # the gate's refusals since the worker last took them
 
     def apply(self, intents: Iterable[Intent], now_ms: int, live: bool) -> None:
         """Every intent reaches the sim in order; the records of cancels and amendments are
@@ -78,13 +80,13 @@ class PaperExecution:
 
     def _place(self, intent: Place, now_ms: int, live: bool) -> None:
         verdict = self._check(intent.request, now_ms)
+        if live:
+            refusal = announce(self.ctx, intent.request, verdict)
+            if refusal is not None:
+                self.refusals.append(refusal)
         if verdict.request is None:
             self._forget(intent.request.client_id)
-            if live:
-                self._risk_event(intent.request, verdict, blocked=True)
             return
-        if verdict.clamped and live:
-            self._risk_event(intent.request, verdict, blocked=False)
         intent = Place(verdict.request, intent.reason)
         self.gate.sent(now_ms)
         request = intent.request
@@ -127,25 +129,26 @@ class PaperExecution:
             self.gate.limits, self._gate_risk = GateLimits.from_risk(risk), risk
         sim = self.sim
         planned = None
-        if self.kernel_of is not None and sim.mark_f is not None:
-            level = self.kernel_of().policy.planned_stop(request.side.sign, sim.mark_f)
-            planned = None if math.isnan(level) else Decimal(repr(level))
-        view = MarketView(sim.position.qty, len(sim.open), sim.mark(),
-                          sim.account.equity(sim.settle), planned)
+        position = sim.position.qty
+        exiting = closing_qty(position, ((w.request, w.remaining) for w in sim.open.values()))
+        if self.kernel_of is not None:
+            policy = self.kernel_of().policy
+            exiting = max(exiting, exit_on_its_way(policy))
+            if sim.mark_f is not None:
+                level = policy.planned_stop(request.side.sign, sim.mark_f)
+                planned = None if math.isnan(level) else Decimal(repr(level))
+        view = MarketView(position, len(sim.open), sim.mark(), sim.account.equity(sim.settle),
+                          planned, closing_qty=exiting)
         return self.gate.check(request, view, sim.instrument, now_ms)
+
+    def take_refusals(self) -> list[str]:
+        """The gate's refusals since the last call (for the decision's skip reasons)."""
+        refusals, self.refusals = self.refusals, []
+        return refusals
 
     def _forget(self, client_id: str) -> None:
         if self.kernel_of is not None:
             self.kernel_of().policy.forget(client_id)
-
-    def _risk_event(self, request: OrderRequest, verdict: Verdict, blocked: bool) -> None:
-        what = "blocked" if blocked else "clamped"
-        self.ctx.emit(EventKind.RISK, f"risk {what} {request.side.value} {request.qty} "
-                      f"{request.symbol} ({request.tag or request.type.value}): "
-                      f"{verdict.rule}: {verdict.message}",
-                      severity=Severity.WARNING if blocked else Severity.INFO,
-                      data={"rule": verdict.rule, "action": what, "client_id": request.client_id,
-                            "symbol": request.symbol, **verdict.values})
 
     def _refused(self, client_id: str, exc: FinalVenueError, now_ms: int, live: bool) -> None:
         """A final venue error: never retried; the bot waits for an operator (exits go on)."""

@@ -36,6 +36,7 @@ from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate
+from plutarc.risk.gate_events import note_refusals
 from plutarc.strategy.kernel import SymbolKernel
 from plutarc.strategy.series import Bars
 from plutarc.strategy.template import Template
@@ -273,7 +274,7 @@ class PaperWorker:
             result = leg.kernel.on_close(leg.bars.slice(j, j + 1), equity, entries)
             leg.execution.apply(result.intents, close_ms, live)
             self._close_started = None
-            out.decisions = result.decisions
+            out.decisions = note_refusals(result.decisions, leg.execution.take_refusals())
         if live and outcomes:
             store_step(ctx, self.legs, self.account, outcomes, ts)
         if any(leg.retiring for leg in self.legs):
