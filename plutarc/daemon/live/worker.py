@@ -40,6 +40,7 @@ from plutarc.daemon.live.sleep import (
 from plutarc.daemon.live.steps import act_on_close, set_leverage
 from plutarc.daemon.live.switch import SwitchWatch, guard_stop, report_switch
 from plutarc.daemon.live.symbols import change_symbols, drop_retired
+from plutarc.daemon.live.venue_alerts import pump_venue_alerts
 from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
     BotCommand,
@@ -176,6 +177,9 @@ class LiveWorker:
             symbols = [s for s in symbols if s not in missing]
         fills = venue.stream_fills()  # subscribed before the catch-up: nothing slips between
         self._pumps.append(asyncio.create_task(self._pump_fills(fills), name="live-fills"))
+        alerts = pump_venue_alerts(ctx, venue)  # unreadable rows of our own orders
+        if alerts is not None:
+            self._pumps.append(alerts)
         now = await venue.server_time_ms()
         self._gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
         for symbol in symbols:

@@ -16,7 +16,9 @@ Kinds (each fires for ``count`` matching events, then disarms):
                        (503 or 429): a transient refusal, not a bad key
     foreign_row        with the next ``table`` frame (default execution), also send a copy of
                        its first row as someone else's: another ``symbol``, no clOrdID, fresh
-                       ids, and ``value`` as its execType (ordStatus for the order table)
+                       ids, and ``value`` as its execType (ordStatus for the order table);
+                       ``symbol=""`` keeps the owner and symbol: an unknown value on the
+                       client's own order
     duplicate          send websocket data frames twice (only frames of ``table`` if given,
                        e.g. "execution")
     reorder            swap consecutive websocket data frames (the first one of ``table``

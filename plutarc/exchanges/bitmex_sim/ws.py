@@ -210,6 +210,8 @@ def foreign_row(table: str, row: dict[str, Any], symbol: str, value: str) -> dic
     """A copy of ``row`` as another owner's (a hand-placed order on another symbol) carrying a
     value no client knows yet: what a new BitMEX release may send at any time."""
     field = "execType" if table == "execution" else "ordStatus"
+    if not symbol:  # the owner's own order, with the unknown value (a fresh execution id)
+        return {**row, "execID": str(uuid.uuid4()), field: value}
     return {**row, "symbol": symbol, "clOrdID": "", "orderID": str(uuid.uuid4()),
             "execID": str(uuid.uuid4()), field: value}
 

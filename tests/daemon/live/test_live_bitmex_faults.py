@@ -86,3 +86,17 @@ async def test_a_websocket_auth_answered_503_reconnects_and_the_bot_trades(
     await _until(rig, bot_id, lambda: rig.store.fills.query(bot_id=bot_id, limit=1))
     assert sum(h == "ws_auth_error" for h in ex_history(rig)) == 2
     assert rig.service.get_bot(bot_id).state is BotState.ONLINE
+
+
+async def test_an_unknown_exec_type_on_our_own_order_is_an_alert_and_the_bot_trades_on(
+        rig: LiveRig) -> None:
+    bot_id = await _online(rig, "ownrow")
+    rig.server.faults.arm({"kind": "foreign_row", "symbol": "", "value": "FutureExecType"})
+    await _until(rig, bot_id, lambda: any("not understood" in m for m in
+                                          _events(rig, bot_id, EventKind.ALERT)))
+    alert = next(e for e in rig.store.events.query(bot_id=bot_id, kinds=[EventKind.ALERT],
+                                                   limit=100) if "not understood" in e.message)
+    assert "FutureExecType" in alert.message
+    assert alert.data["client_id"] in rig.server.exchange.accepted_orders
+    await _until(rig, bot_id, lambda: rig.store.trades.query(bot_id=bot_id))
+    assert rig.service.get_bot(bot_id).state is BotState.ONLINE
