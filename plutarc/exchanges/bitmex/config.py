@@ -52,7 +52,9 @@ class BitmexConfig(BaseModel):
         0.5, ge=0, description="Minimum pause after a 503 overload (BitMEX asks for >= 500 ms)."
     )
     rate_limit_reserve: int = Field(
-        0, ge=0, description="Pause until the reset once x-ratelimit-remaining drops to this."
+        0, ge=0, description="Tokens entries and reads leave in the bucket for cancels, Close "
+        "orders and stops (at least ratelimit.PRIORITY_RESERVE = 2); they wait for the next "
+        "token above it, never for x-ratelimit-reset.",
     )
 
     page_size: int = Field(1000, ge=1, le=1000, description="Rows per table request (max 1000).")
