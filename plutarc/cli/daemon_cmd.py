@@ -47,15 +47,15 @@ def run_daemon(
     from plutarc.keys.backends import PASSPHRASE_ENV
 
     paths = resolve_paths()
-    if _key_file_passphrase_needed(paths):
-        if passphrase_stdin:
-            passphrase = sys.stdin.readline().rstrip("\r\n")
-        elif sys.stdin.isatty():
-            passphrase = _ask_passphrase()
-        else:
-            passphrase = ""
-        if passphrase:
-            os.environ[PASSPHRASE_ENV] = passphrase  # taken out again when the keys open
+    passphrase = ""
+    if passphrase_stdin:  # 'daemon start' sends exactly one line whenever it gives the flag
+        passphrase = sys.stdin.readline().rstrip("\r\n")
+    elif _key_file_passphrase_needed(paths) and sys.stdin.isatty():
+        passphrase = _ask_passphrase()
+    if passphrase:
+        # a heap copy for the key store, taken out again when the keys open; never part of
+        # the environment block /proc/<pid>/environ shows
+        os.environ[PASSPHRASE_ENV] = passphrase
     raise typer.Exit(run_foreground(paths))
 
 
@@ -91,9 +91,16 @@ def start(
     paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = paths.log_dir / "daemon.log"
     argv = [sys.executable, "-m", "plutarc", "daemon", "run"]
-    passphrase = None
-    if _key_file_passphrase_needed(paths) and sys.stdin.isatty():
+    # The child gets our environment minus secrets: a passphrase in it goes through the pipe
+    # below, and the daemon has no use for a client token.
+    from plutarc.access.identity import TOKEN_ENV
+    from plutarc.keys.backends import PASSPHRASE_ENV
+
+    child_env = {k: v for k, v in os.environ.items() if k not in (PASSPHRASE_ENV, TOKEN_ENV)}
+    passphrase = os.environ.get(PASSPHRASE_ENV) or None
+    if passphrase is None and _key_file_passphrase_needed(paths) and sys.stdin.isatty():
         passphrase = _ask_passphrase()
+    if passphrase is not None:
         argv.append("--passphrase-stdin")
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     # The passphrase goes through a pipe, never the child's environment or arguments.
@@ -103,7 +110,7 @@ def start(
     try:
         # posix_spawn in a new session: the daemon outlives this command and its terminal.
         child = os.posix_spawn(
-            sys.executable, argv, dict(os.environ),
+            sys.executable, argv, child_env,
             file_actions=[stdin_action, (os.POSIX_SPAWN_DUP2, log_fd, 1),
                           (os.POSIX_SPAWN_DUP2, log_fd, 2)],
             setsid=True,

@@ -18,6 +18,7 @@ from plutarc.config import Settings, load_settings
 from plutarc.daemon.api.app import make_app, mark_shutting_down
 from plutarc.daemon.api.routes import ServerInfo
 from plutarc.daemon.events import EventBus, EventSink
+from plutarc.daemon.hardening import harden_process
 from plutarc.daemon.process import PidLock
 from plutarc.daemon.runtime.registry import WorkerRegistry, default_registry
 from plutarc.daemon.runtime.supervisor import Supervisor
@@ -136,6 +137,7 @@ class Daemon:
 
 def run_foreground(paths: Paths) -> int:
     """``plutarc daemon run``: hold the pid lock and serve until SIGTERM; 0 on a clean stop."""
+    harden_process()  # before any file or secret: no core dumps, private files, clean /proc
     paths.ensure()
     settings = load_settings(paths.config_file)
     logging.basicConfig(

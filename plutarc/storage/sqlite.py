@@ -9,6 +9,8 @@ A database newer than the code is refused: an old plutarc must not write a newer
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -153,6 +155,16 @@ def _apply(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Migr
             raise ConfigError(f"{path}: migration {version} failed: {exc}") from exc
 
 
+def make_private(path: Path) -> None:
+    """The database file is its user's alone (0600), created so if new; SQLite gives its WAL
+    and shared-memory files the database file's mode, and any already there are fixed too."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_mode & 0o077:
+                os.chmod(name, 0o600)
+
+
 def open_database(
     path: Path | str,
     migrations: Sequence[Migration],
@@ -163,6 +175,10 @@ def open_database(
     check_migrations(migrations)
     if isinstance(path, Path):
         path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            make_private(path)
+        except OSError as exc:
+            raise ConfigError(f"cannot open database {path}: {exc}") from exc
     try:
         # Autocommit mode: transactions are explicit, so we control exactly what groups.
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)

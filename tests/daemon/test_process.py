@@ -158,8 +158,10 @@ def test_paper_replay_options_of_bot_create(home: Path, monkeypatch: pytest.Monk
         assert json.loads(capsys.readouterr().out)["account"] == "speed=600;bars=500"
         refusals = [
             (["sim", "--replay-speed", "fast"], "replay speed 'fast' must be 'max'"),
-            (["sim", "--replay-file", str(home / "none.csv")], "none.csv for BTCUSDT does not "
-             "exist"),
+            (["sim", "--replay-file", str(home / "data" / "data" / "none.csv")],
+             "none.csv for BTCUSDT does not exist"),
+            (["sim", "--replay-file", str(home / "none.csv")],  # not where the owner allows
+             "is not in a directory the owner allows"),
             (["bitmex", "--replay-speed", "60"], "for paper bots on the sim venue"),
             (["sim", "--replay-speed", "60", "--account", "speed=1"], "not both"),
             (["sim", "--account", "speed=1;colour=red"], "'colour=red' is not one of"),
