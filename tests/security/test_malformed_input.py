@@ -64,6 +64,13 @@ async def test_a_malformed_body_is_400_in_one_line(api: ApiHarness, case: str,
     assert expected in message and "\n" not in message and "Traceback" not in message
 
 
+@pytest.mark.parametrize("case", ["nested 2000 deep", "5000-digit integer", "invalid utf-8"])
+async def test_a_malformed_key_body_is_400_and_quotes_nothing(api: ApiHarness, case: str) -> None:
+    body, _ = BAD_BODIES[case]
+    status, reply = await _raw(api, "POST", "/v1/keys", body)
+    assert (status, reply["error"]["message"]) == (400, "request body is not valid JSON")
+
+
 async def test_a_huge_integer_in_a_query_is_400(api: ApiHarness) -> None:
     status, reply = await _raw(api, "GET", "/v1/orders?since_ms=" + "9" * 400)
     assert status == 400 and "is too large" in reply["error"]["message"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from plutarc.keys.store import KeyStore, KeystoreStatus
 from plutarc.keys.table import KeyInfo, KeyTable
 from plutarc.models.events import EventKind
 from plutarc.storage.sqlite import Database
+from plutarc.untrusted import load_json
 
 KEYS = web.AppKey("keys", KeyStore)
 MAX_FIELD_NAME = 16
@@ -90,8 +90,8 @@ async def _secret_body(request: web.Request, model: type[M]) -> M:
     except UsageError as exc:
         message = str(exc)
         try:
-            sent = set(_strings(json.loads(await request.text())))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            sent = set(_strings(load_json(await request.read(), "request body")))
+        except UsageError:  # bounded parse; its own message may quote what was sent
             raise UsageError("request body is not valid JSON") from None
         for text in sorted(sent - set(model.model_fields), key=len, reverse=True):
             if len(text) >= 4:
