@@ -48,8 +48,10 @@ class SimServerConfig(BaseModel):
         0.0, ge=0, description="Replay speed in 1m bars per wall second; 0 = only on request."
     )
     engine: SimConfig = Field(
-        default_factory=lambda: SimConfig(leverage=10, funding_rate_constant=0.0001),
-        description="Fees, slippage, margin and funding rules of the matching engine.",
+        default_factory=lambda: SimConfig(leverage=10, funding_rate_constant=0.0001,
+                                          funding_offset_h=4),
+        description="Fees, slippage, margin and funding rules of the matching engine "
+        "(funding at 04:00, 12:00 and 20:00 UTC, as BitMEX pays it).",
     )
 
     expires_max_ahead_s: int = Field(

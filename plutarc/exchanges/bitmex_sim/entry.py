@@ -119,8 +119,8 @@ def _side_and_qty(side_text: Any, qty: Decimal | None, close: bool, position_qty
         if not side_text:
             raise ParamError("Close orders without orderQty need a side")
         qty = abs(position_qty)
-        if qty == 0:
-            raise ParamError("Invalid orderQty: no position to close")
+        if qty == 0:  # BitMEX answers this with a Canceled order, not an error
+            return (Side.SELL if side_text == "Sell" else Side.BUY), qty
     if qty is None or qty <= 0:
         raise ParamError("Invalid orderQty")
     return (Side.SELL if side_text == "Sell" else Side.BUY), qty

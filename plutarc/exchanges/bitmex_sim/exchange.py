@@ -28,6 +28,11 @@ from plutarc.exchanges.bitmex_sim.account_rows import (
 from plutarc.exchanges.bitmex_sim.config import SimServerConfig
 from plutarc.exchanges.bitmex_sim.entry import NewOrder
 from plutarc.exchanges.bitmex_sim.listing import Listing, make_listing
+from plutarc.exchanges.bitmex_sim.order_rules import (
+    check_caps,
+    check_counts,
+    reduce_only_refusal,
+)
 from plutarc.exchanges.bitmex_sim.params import ParamError
 from plutarc.exchanges.bitmex_sim.rows import (
     TERMINAL,
@@ -102,7 +107,7 @@ class SimExchange:
             return row
         return market_data.live_instrument(
             row, venue.inst, venue.market, self._funding_rate(),
-            self.config.engine.funding_interval_ms,
+            self.config.engine.funding_interval_ms, self.config.engine.funding_offset_h * 3_600_000,
         )
 
     def _funding_rate(self) -> float:
@@ -113,13 +118,17 @@ class SimExchange:
         venue = self.venue(symbol)
         if spec.cl_ord_id and spec.cl_ord_id in self.by_cl_ord_id:
             raise ParamError("Duplicate clOrdID")
+        check_caps(spec, venue.row)
+        check_counts(spec, symbol, self.orders)
         order_id = new_id()
         engine_id = spec.cl_ord_id or order_id
         now = self.now_ms
-        if spec.post_only and self._would_take(venue, spec):
+        refusal = reduce_only_refusal(spec, venue.engine.position.qty)
+        if refusal is None and spec.post_only and self._would_take(venue, spec):
+            refusal = "Canceled: Order had execInst of ParticipateDoNotInitiate\n" + spec.text
+        if refusal is not None:  # BitMEX: HTTP 200 and a Canceled order saying why
             row = self._row(venue, order_id, spec, "Canceled", Decimal(0), None, now,
-                            text="Canceled: Order had execInst of ParticipateDoNotInitiate\n"
-                            + spec.text)
+                            text=refusal)
             self._record(order_id, spec, engine_id, row)
             self.publish("order", "insert", [row])
             self._execution(row, venue, "Canceled")
@@ -142,6 +151,9 @@ class SimExchange:
         self._record(order_id, spec, engine_id, row)
         self.publish("order", "insert", [row])
         self._execution(row, venue, "New")
+        if spec.kind is OrderType.MARKET:  # BitMEX answers a market order Filled
+            for fill in venue.engine.fill_at_last(engine_id, now):
+                row = self.sync_order(order_id, fill=fill)
         self.publish_account(venue)
         return row
 

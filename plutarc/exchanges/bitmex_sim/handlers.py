@@ -48,7 +48,7 @@ def funding(ex: SimExchange, params: Params) -> Any:
     for symbol, listing in ex.venues.items():
         rows += market_data.funding_rows(
             symbol, listing.market, ex.config.engine.funding_rate_constant or 0.0,
-            ex.config.engine.funding_interval_ms)
+            ex.config.engine.funding_interval_ms, ex.config.engine.funding_offset_h * 3_600_000)
     return table_query(rows, params, ex.config.count_max)
 
 

@@ -8,8 +8,8 @@ ordStatus Filled, the fee and the lost margin in execComm), then the flat positi
 What triggers it: the engine checks the traded price path of every bar (open, extremes,
 close) and a mark print sent through the control API. BitMEX liquidates on its mark price,
 a smoothed fair price; traded extremes reach the liquidation price at least as early, so the
-simulator takes the stricter reading. [U] BitMEX's exact cancel text is not in the recorded
-payloads: "Canceled: Liquidation\\n<order text>" here.
+simulator takes the stricter reading. The cancel text is BitMEX's "Canceled: Position in
+liquidation" (support.bitmex.com "Why was my order canceled/rejected").
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from plutarc.models import Fill
 if TYPE_CHECKING:
     from plutarc.exchanges.bitmex_sim.exchange import SimExchange
 
-CANCEL_REASON = "Liquidation"
+CANCEL_REASON = "Position in liquidation"  # [V] support.bitmex.com cancel texts
 
 
 def is_liquidation(fill: Fill) -> bool:

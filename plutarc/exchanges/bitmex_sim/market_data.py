@@ -90,13 +90,14 @@ def quote_row(row: dict[str, Any], inst: Instrument, market: ReplayMarket) -> di
 
 def live_instrument(
     row: dict[str, Any], inst: Instrument, market: ReplayMarket, funding_rate: float,
-    funding_interval_ms: int,
+    funding_interval_ms: int, funding_offset_ms: int = 0,
 ) -> dict[str, Any]:
     """The recorded row with the replay's prices, funding and time."""
     quote = quote_row(row, inst, market)
     now = market.now_ms
     last = market.last_close
-    next_funding = now - now % funding_interval_ms + funding_interval_ms
+    since = (now - funding_offset_ms) % funding_interval_ms
+    next_funding = now - since + funding_interval_ms
     return {
         **row,
         "lastPrice": last,
@@ -113,11 +114,11 @@ def live_instrument(
 
 
 def funding_rows(
-    symbol: str, market: ReplayMarket, rate: float, interval_ms: int
+    symbol: str, market: ReplayMarket, rate: float, interval_ms: int, offset_ms: int = 0
 ) -> list[dict[str, Any]]:
     """Funding settlements of the replay so far (the engine's schedule and rate)."""
     first = int(market.ts[0])
-    first += -first % interval_ms
+    first += -(first - offset_ms) % interval_ms
     daily = rate * (86_400_000 / interval_ms)
     interval_text = ms_to_iso(946_684_800_000 + interval_ms)
     return [

@@ -39,7 +39,8 @@ def _public_rows(exchange: SimExchange, table: str, symbols: list[str]) -> list[
         elif table == "funding":
             past = market_data.funding_rows(
                 symbol, listing.market, exchange.config.engine.funding_rate_constant or 0.0,
-                exchange.config.engine.funding_interval_ms)
+                exchange.config.engine.funding_interval_ms,
+                exchange.config.engine.funding_offset_h * 3_600_000)
             rows += past[-1:]
     return rows
 

@@ -82,7 +82,8 @@ class SimMatchingEngine(Executor):
         self.timeline = Timeline(keep=keep_bars)
         self.pricing = TakerPricing(instrument, config.slippage_bps, config.slippage_atr_fraction)
         self.funding = FundingSchedule(
-            config.funding_interval_ms, config.funding_rate_constant, funding
+            config.funding_interval_ms, config.funding_rate_constant, funding,
+            config.funding_offset_h * 3_600_000,
         )
         self.funding_payments: list[FundingPayment] = []
         self.orders: dict[str, WorkingOrder] = {}  # every order, by client id
@@ -262,6 +263,20 @@ class SimMatchingEngine(Executor):
         position's liquidation price; [] otherwise."""
         fills: list[Fill] = []
         check_liquidation(self, price, ts_ms, fills)
+        return fills
+
+    def fill_at_last(self, client_id: str, now_ms: int) -> list[Fill]:
+        """Fill an open market order at once at the last price, as a taker (a venue that
+        answers market orders Filled); [] when it is not one or no price is known yet."""
+        w = self.open.get(client_id)
+        if w is None or w.kind is not Kind.MARKET or self.mark_f is None:
+            return []
+        fills: list[Fill] = []
+        budget, self._budget = self._budget, None  # no bar is being matched
+        try:
+            self._execute(w, self.pricing.taker(self.mark_f, w.is_buy), False, now_ms, fills)
+        finally:
+            self._budget = budget
         return fills
 
     def next_event_bar(self, i0: int, i1: int) -> int:

@@ -1,4 +1,5 @@
-"""Funding schedule: bars holding funding times (every N hours from 00:00 UTC) and their rates."""
+"""Funding schedule: bars holding funding times (every N hours from 00:00 UTC plus an offset,
+e.g. BitMEX's 04:00/12:00/20:00) and their rates."""
 
 from __future__ import annotations
 
@@ -34,11 +35,13 @@ class FundingSchedule:
     """Funding times inside bars and their rates, from a constant rate or a rate series."""
 
     def __init__(
-        self, interval_ms: int, constant_rate: float | None, series: TimeSeries | None
+        self, interval_ms: int, constant_rate: float | None, series: TimeSeries | None,
+        offset_ms: int = 0,
     ) -> None:
         if constant_rate is not None and series is not None:
             raise ConfigError("give either funding_rate_constant or a funding series, not both")
         self.interval_ms = interval_ms
+        self.offset_ms = offset_ms % interval_ms
         self.constant_rate = constant_rate
         self.series = series
         self.enabled = constant_rate is not None or series is not None
@@ -51,9 +54,14 @@ class FundingSchedule:
             self.bars = []
         if not self.enabled or ts_ms.size == 0:
             return
-        first_time = -(-ts_ms // self.interval_ms) * self.interval_ms
+        first_time = self.first_at_or_after(ts_ms)
         hits = np.flatnonzero(first_time < ts_ms + bar_ms)
         self.bars.extend((hits + start).tolist())
+
+    def first_at_or_after(self, ts_ms):  # noqa: ANN001, ANN201 - int or int array
+        """The first funding time at or after ``ts_ms`` (elementwise for arrays)."""
+        off, step = self.offset_ms, self.interval_ms
+        return -(-(ts_ms - off) // step) * step + off
 
     def forget_before(self, i0: int) -> None:
         """Drop funding bars before ``i0`` (bars the timeline no longer holds)."""
@@ -66,7 +74,7 @@ class FundingSchedule:
         return self.bars[k] if k < len(self.bars) else None
 
     def times_in(self, bar_ts_ms: int, bar_ms: int) -> range:
-        first = -(-bar_ts_ms // self.interval_ms) * self.interval_ms
+        first = int(self.first_at_or_after(bar_ts_ms))
         return range(first, bar_ts_ms + bar_ms, self.interval_ms)
 
     def rate_at(self, funding_ts_ms: int) -> float | None:

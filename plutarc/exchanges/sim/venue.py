@@ -193,8 +193,8 @@ class SimVenue:
         rate = self.config.funding_rate_constant
         if rate is None:
             return []
-        step = self.config.funding_interval_ms
-        first = -(-start_ms // step) * step
+        step, offset = self.config.funding_interval_ms, self.config.funding_offset_h * 3_600_000
+        first = -(-(start_ms - offset) // step) * step + offset
         return [FundingRate(symbol, t, rate) for t in range(first, end_ms, step)]
 
     async def open_interest(self, symbol: str, start_ms: int, end_ms: int) -> list[OpenInterest]:

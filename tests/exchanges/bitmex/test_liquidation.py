@@ -78,7 +78,7 @@ async def test_a_mark_past_the_liquidation_price_liquidates_as_bitmex_reports_it
     by_id = {o["orderID"]: o for o in orders}
     for mine in (stop, bid):  # the venue cancelled every working order of the symbol
         assert by_id[mine["orderID"]]["ordStatus"] == "Canceled"
-        assert by_id[mine["orderID"]]["text"].startswith("Canceled: Liquidation")
+        assert by_id[mine["orderID"]]["text"].startswith("Canceled: Position in liquidation")
     _, (position,), _ = await call(server, "GET", "/api/v1/position")
     assert position["currentQty"] == 0
     _, history, _ = await call(server, "GET", "/api/v1/execution/tradeHistory?reverse=true")

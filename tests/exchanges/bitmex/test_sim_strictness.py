@@ -1,0 +1,117 @@
+"""The local BitMEX server is at least as strict as BitMEX: one test per rule, over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+from plutarc.exchanges.bitmex.timestamps import iso_to_ms
+from plutarc.exchanges.bitmex_sim import SimServer
+
+from .conftest import load, sim_config
+from .test_sim_server import call
+
+H = 3_600_000
+
+
+async def order(srv: SimServer, **fields) -> tuple[int, dict]:
+    status, row, _ = await call(srv, "POST", "/api/v1/order", json.dumps(fields).encode())
+    return status, row
+
+
+def recorded(name: str) -> dict:
+    return {r["ordType"] + "/" + (r["execInst"] or "-"): r for r in load(name)}
+
+
+async def test_a_market_order_is_answered_filled(server):
+    real = recorded("http/order_replies_2019.json")["Market/-"]
+    status, row = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                              ordType="Market")
+    assert status == 200
+    for field in ("ordStatus", "timeInForce", "workingIndicator", "leavesQty"):
+        assert row[field] == real[field], field  # Filled, IOC, not working, nothing left
+    assert row["cumQty"] == row["orderQty"] == 100 and row["avgPx"] is not None
+    trades = [r for r in server.exchange.executions if r["execType"] == "Trade"]
+    assert trades and trades[-1]["orderID"] == row["orderID"]
+
+
+async def test_reduce_only_and_close_that_cannot_reduce_are_canceled_not_refused(server):
+    real = recorded("http/order_replies_2019.json")["Limit/Close"]
+    status, row = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                              price=30000, execInst="Close")
+    assert status == 200 and row["ordStatus"] == real["ordStatus"] == "Canceled"
+    assert row["text"] == real["text"]  # BitMEX's words, byte for byte
+    await order(server, symbol="XBTUSD", side="Buy", orderQty=200, ordType="Market")
+    status, row = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                              price=30000, execInst="ReduceOnly")  # would add to a long
+    assert status == 200 and row["ordStatus"] == "Canceled"
+    assert row["text"].startswith("Canceled: Order had execInst of Close or ReduceOnly and "
+                                  "side of Buy but current position is 200\n")
+    status, row = await order(server, symbol="XBTUSD", side="Sell", orderQty=100,
+                              price=60000, execInst="ReduceOnly")  # reduces: works
+    assert status == 200 and row["ordStatus"] == "New"
+    assert server.exchange.executions[-1]["execType"] == "New"
+
+
+async def test_funding_is_paid_at_04_12_and_20_utc(server):
+    _, rows, _ = await call(server, "GET", "/api/v1/funding?reverse=true&count=6")
+    hours = {iso_to_ms(r["timestamp"]) % (24 * H) // H for r in rows}
+    assert hours == {4, 12, 20}
+    _, (inst,), _ = await call(server, "GET", "/api/v1/instrument?symbol=XBTUSD")
+    assert iso_to_ms(inst["fundingTimestamp"]) % (24 * H) // H in (4, 12, 20)
+    await order(server, symbol="XBTUSD", side="Buy", orderQty=1000, ordType="Market")
+    server.advance(8 * 60)
+    paid = [r for r in server.exchange.executions if r["execType"] == "Funding"]
+    assert paid and all(iso_to_ms(r["timestamp"]) % (8 * H) == 4 * H for r in paid)
+
+
+async def test_max_order_qty_and_max_price_are_refused(server):
+    row = server.exchange.instrument_rows["XBTUSD"]
+    status, error = await order(server, symbol="XBTUSD", side="Buy",
+                                orderQty=row["maxOrderQty"] + 100, price=30000)
+    assert status == 400 and "maxOrderQty" in error["error"]["message"]
+    status, error = await order(server, symbol="XBTUSD", side="Sell", orderQty=100,
+                                price=row["maxPrice"] + 1)
+    assert status == 400 and "maxPrice" in error["error"]["message"]
+    assert server.exchange.orders == {}
+
+
+async def test_at_most_ten_stop_orders_per_symbol():
+    async with SimServer(sim_config(order_limit_per_second=1000)) as server:
+        await _ten_stops(server)
+
+
+async def _ten_stops(server: SimServer) -> None:
+    for k in range(10):
+        status, _ = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                                stopPx=60000 + k, ordType="Stop")
+        assert status == 200
+    status, error = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                                stopPx=61000, ordType="Stop")
+    assert status == 400 and "at most 10" in error["error"]["message"]
+    status, _ = await order(server, symbol="XBTUSD", side="Buy", orderQty=100, price=30000)
+    assert status == 200  # a plain limit is still fine
+
+
+async def test_at_most_200_open_orders():
+    async with SimServer(sim_config(order_limit_per_second=1000,
+                                    rate_limit_per_minute=1000)) as server:
+        await _two_hundred(server)
+
+
+async def _two_hundred(server: SimServer) -> None:
+    for k in range(200):
+        status, _ = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                                price=20000 + k)
+        assert status == 200, k
+    status, error = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                                price=19000)
+    assert status == 400 and "at most 200" in error["error"]["message"]
+
+
+async def test_leverage_above_the_initial_margin_cap_is_refused(server):
+    status, error, _ = await call(server, "POST", "/api/v1/position/leverage",
+                                  b'{"symbol":"XBTUSD","leverage":100.01}')
+    assert status == 400 and "leverage" in error["error"]["message"]
+    status, _, _ = await call(server, "POST", "/api/v1/position/leverage",
+                              b'{"symbol":"XBTUSD","leverage":100}')  # 1 / initMargin 0.01
+    assert status == 200
