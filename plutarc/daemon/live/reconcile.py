@@ -51,8 +51,12 @@ async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> d
         if leg is not None:
             forget_order(leg.kernel, record.client_id)
         counts["dropped"] += 1
+    journal_open = journal.query(bot_id=ctx.bot_id, open_only=True, limit=1000)
+    claim = getattr(venue, "claim_orders", None)  # rows of these are ours (alerts, not skips)
+    if claim is not None:
+        claim([record.client_id for record in journal_open])
     venue_open = {o.client_id for o in await venue.open_orders()}
-    for record in journal.query(bot_id=ctx.bot_id, open_only=True, limit=1000):
+    for record in journal_open:
         if record.client_id in venue_open or record.status == OrderStatus.PENDING:
             continue
         order = await venue.order_by_client_id(record.client_id)

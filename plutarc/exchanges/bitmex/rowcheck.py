@@ -4,12 +4,14 @@ An unrecognised value (a new ``execType``, ``ordStatus``, currency, ...) on a ro
 send is logged once per distinct problem and skipped: other bots and hand-placed orders on
 the account must not stop ours. On one of our own orders (its clOrdID is one we sent) it
 raises a ``RowAlert`` for that order, published on ``alerts``, and the stream stays up.
+Orders sent before a restart are ours too once the owner ``claim``s them (the daemon claims
+its journal's open orders when it reconciles).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +37,17 @@ class RowTriage:
 
     def __init__(self, owned: Container[str]) -> None:
         self._owned = owned  # client ids we sent (the feed's requests)
+        self._claimed: set[str] = set()  # ours from before a restart
         self._logged: set[str] = set()
         self.alerts: Broadcast[RowAlert] = Broadcast("alerts")
         self.skipped = 0
+
+    def claim(self, client_ids: Iterable[str]) -> None:
+        """Count these client ids as ours (orders sent by an earlier life of the owner)."""
+        self._claimed.update(client_ids)
+
+    def owns(self, client_id: str) -> bool:
+        return bool(client_id) and (client_id in self._owned or client_id in self._claimed)
 
     def guard(self, table: str, row: dict[str, Any], parse: Callable[[], Any]) -> Any:
         """``parse()``, or None when the row carries a value we do not know."""
@@ -49,7 +59,7 @@ class RowTriage:
 
     def reject(self, table: str, row: dict[str, Any], exc: DataError) -> None:
         client_id = row.get("clOrdID") or ""
-        if client_id and client_id in self._owned:
+        if self.owns(client_id):
             message = f"order {client_id}: BitMEX {table} row not understood: {exc}"
             log.error("ALERT %s", message)
             self.alerts.publish(RowAlert(client_id, table, message))

@@ -100,3 +100,23 @@ async def test_an_unknown_exec_type_on_our_own_order_is_an_alert_and_the_bot_tra
     assert alert.data["client_id"] in rig.server.exchange.accepted_orders
     await _until(rig, bot_id, lambda: rig.store.trades.query(bot_id=bot_id))
     assert rig.service.get_bot(bot_id).state is BotState.ONLINE
+
+
+async def test_after_a_restart_an_unknown_status_on_our_resting_stop_is_an_alert(
+        rig: LiveRig) -> None:
+    bot_id = await _online(rig, "claimed")
+    await _until(rig, bot_id, lambda: _in_position(rig, bot_id))
+    await until(lambda: any(o.tag == "stop" and o.status == "new"
+                            for o in rig.store.orders.query(bot_id=bot_id, limit=100)))
+    await rig.service.stop_bot(bot_id, "tester")
+    await rig.service.start_bot(bot_id, "tester")  # a new adapter: it sent nothing yet
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    stop = next(o for o in rig.store.orders.query(bot_id=bot_id, limit=100) if o.tag == "stop")
+    row = rig.server.exchange.find(cl_ord_id=stop.client_id)
+    assert row is not None
+    rig.server.hub.publish("order", "update", [{"orderID": row["orderID"],
+                                                "symbol": row["symbol"],
+                                                "ordStatus": "Parked"}])
+    await until(lambda: any("ordStatus: 'Parked'" in m
+                            for m in _events(rig, bot_id, EventKind.ALERT)))
+    assert rig.service.get_bot(bot_id).state is BotState.ONLINE
