@@ -31,6 +31,7 @@ from plutarc.exchanges.bitmex_sim.listing import Listing, make_listing
 from plutarc.exchanges.bitmex_sim.order_rules import (
     check_caps,
     check_counts,
+    oversized_reduce_only,
     reduce_only_refusal,
 )
 from plutarc.exchanges.bitmex_sim.params import ParamError
@@ -220,7 +221,22 @@ class SimExchange:
         self.orders[order_id] = new
         if len(delta) > len(ORDER_KEYS) + 1:  # more than keys + timestamp changed
             self.publish("order", "update", [delta])
+        if fill is not None:
+            self._shrink_reduce_only(venue)
         return new
+
+    def _shrink_reduce_only(self, venue: Listing) -> None:
+        """BitMEX keeps a resting reduce-only order no larger than the position it reduces."""
+        working = []
+        for order_id, row in self.orders.items():
+            spec, engine_id = self.specs[order_id]
+            w = venue.engine.open.get(engine_id)
+            if row["symbol"] == venue.row["symbol"] and spec.reduce_only and w is not None:
+                working.append((order_id, w.is_buy, w.request.qty, w.filled))
+        for order_id, qty in oversized_reduce_only(working, venue.engine.position.qty):
+            _spec, engine_id = self.specs[order_id]
+            venue.engine.amend(engine_id, qty=qty, now_ms=self.now_ms)
+            self.sync_order(order_id, exec_type="Replaced")
 
     @staticmethod
     def _transact_ms(row: dict[str, Any]) -> int:

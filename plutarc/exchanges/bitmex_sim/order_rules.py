@@ -7,6 +7,10 @@
   canceled/rejected").
 - Caps from the instrument row: ``orderQty`` above ``maxOrderQty`` and prices above
   ``maxPrice`` are refused (400) [V fields, U exact texts].
+- A resting ReduceOnly/Close order larger than the position it reduces is amended down to
+  the position when the position shrinks (its leavesQty never exceeds the position) [V
+  behaviour per issue 14, U exact text: the order row keeps its text, the execution is
+  ``Replaced``].
 - At most 10 stop orders per symbol and 200 open orders per account [U, nautilus docs]: the
   simulator refuses the 11th and the 201st (400), the stricter reading.
 """
@@ -40,6 +44,18 @@ def reduce_only_refusal(spec: NewOrder, position_qty: Decimal) -> str | None:
 
 def _whole(value: Decimal) -> str:
     return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
+def oversized_reduce_only(orders: list[tuple[str, bool, Decimal, Decimal]],
+                          position_qty: Decimal) -> list[tuple[str, Decimal]]:
+    """(order id, new orderQty) for each working reduce-only order, given as (order id, is
+    buy, orderQty, cumQty), whose leavesQty exceeds the position it would reduce."""
+    out = []
+    for order_id, is_buy, qty, cum in orders:
+        reduces = position_qty != 0 and (position_qty > 0) != is_buy
+        if reduces and qty - cum > abs(position_qty):
+            out.append((order_id, cum + abs(position_qty)))
+    return out
 
 
 def check_caps(spec: NewOrder, row: dict[str, Any]) -> None:

@@ -115,3 +115,22 @@ async def test_leverage_above_the_initial_margin_cap_is_refused(server):
     status, _, _ = await call(server, "POST", "/api/v1/position/leverage",
                               b'{"symbol":"XBTUSD","leverage":100}')  # 1 / initMargin 0.01
     assert status == 200
+
+
+async def test_resting_reduce_only_orders_are_amended_down_when_the_position_shrinks(server):
+    await order(server, symbol="XBTUSD", side="Buy", orderQty=300, ordType="Market")
+    _, limit = await order(server, symbol="XBTUSD", side="Sell", orderQty=300, price=90000,
+                           execInst="ReduceOnly")
+    _, stop = await order(server, symbol="XBTUSD", side="Sell", orderQty=300, stopPx=20000,
+                          execInst="ReduceOnly,LastPrice")
+    _, bid = await order(server, symbol="XBTUSD", side="Buy", orderQty=300, price=20000)
+    await order(server, symbol="XBTUSD", side="Sell", orderQty=100, ordType="Market")
+    _, rows, _ = await call(server, "GET", "/api/v1/order?reverse=true&count=10")
+    by_id = {r["orderID"]: r for r in rows}
+    for mine in (limit, stop):  # never more than the 200 left to reduce
+        assert (by_id[mine["orderID"]]["orderQty"], by_id[mine["orderID"]]["leavesQty"]) == (
+            200, 200)
+        assert by_id[mine["orderID"]]["ordStatus"] == "New"
+    assert by_id[bid["orderID"]]["orderQty"] == 300  # not reduce-only: untouched
+    replaced = {r["orderID"] for r in server.exchange.executions if r["execType"] == "Replaced"}
+    assert {limit["orderID"], stop["orderID"]} <= replaced
