@@ -47,7 +47,9 @@ def _say(bot: BotRecord, as_json: bool) -> None:
 @app.command("create")
 def create(
     name: str = typer.Argument(..., help="Unique bot name, e.g. btc-trend."),
-    template: str = typer.Option(..., "--template", "-t", help="A stored template's name."),
+    template: str = typer.Option(
+        ..., "--template", "-t", help="A template's name: the daemon's, or a shipped or user "
+        "template (stored in the daemon on first use)."),
     symbols: list[str] = typer.Option(..., "--symbol", "-s", help="Symbol; repeat for more."),
     venue: str = typer.Option(..., "--venue", help="Venue, e.g. sim or bitmex."),
     mode: str = typer.Option("paper", "--mode", help="live, testnet or paper."),
@@ -77,6 +79,11 @@ def create(
     except ValidationError as exc:  # said here, before bothering the daemon
         raise UsageError("; ".join(describe_validation_error(exc, BotSpec, "bot"))) from None
     async def run(c: Any) -> BotRecord:
+        from plutarc.cli.template_store import ensure_stored
+
+        note = await ensure_stored(c, spec.template)  # a shipped or user file: no extra step
+        if note:
+            typer.echo(note, err=True)
         return await _settled(c, await c.create_bot(spec, start=start), WAIT_S if start else 0)
 
     _finish(call(run, timeout_s=WAIT_S + 5), as_json)

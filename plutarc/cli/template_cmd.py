@@ -70,3 +70,24 @@ def new(
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     target.write_text(template_to_toml(copy))
     console.print(f"created {target} from {source}")
+
+
+@app.command("push")
+def push(
+    template: str = typer.Argument(..., help="A template file, or a user or shipped template's "
+                                   "name."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Store or update a template in the daemon (validated there; each push is a new version).
+    Bots running it reload it at once."""
+    from plutarc.cli.api_client import call
+    from plutarc.cli.template_store import push as push_template
+
+    record, path, before = call(lambda c: push_template(c, template))
+    if as_json:
+        print_json(record)
+    elif record.version == before:
+        console.print(f"template {record.name} v{record.version} unchanged ({path} is what "
+                      f"the daemon holds)")
+    else:
+        console.print(f"stored template {record.name} v{record.version} from {path}")
