@@ -90,7 +90,7 @@ class LiveExecution:
         self.sent += 1
         try:
             placed = await place_order(self._sender(request), self.venue.order_by_client_id,
-                                       self.counters)
+                                       self.counters, sleep=self.ctx.sleep)
         except FinalVenueError as exc:
             self._refused(request.client_id, exc)
             return
@@ -219,7 +219,8 @@ class LiveExecution:
             try:
                 order = await retry_transient(
                     lambda cid=client_id, w=waiting: self.venue.amend_order(
-                        cid, qty=w.qty, stop_price=w.stop_price), AMEND_BACKOFF)
+                        cid, qty=w.qty, stop_price=w.stop_price), AMEND_BACKOFF,
+                    sleep=self.ctx.sleep)
             except OrderRejected as exc:  # gone meanwhile (filled, cancelled): nothing to move
                 self._event(f"amend {client_id} ({waiting.reason}) refused: {exc}", client_id,
                             "amend_failed", severity=Severity.WARNING)
@@ -246,7 +247,8 @@ class LiveExecution:
         if record is None or not OrderStatus(record.status).is_open:
             return
         try:
-            order = await cancel_order(lambda: self.venue.cancel_order(client_id), self.counters)
+            order = await cancel_order(lambda: self.venue.cancel_order(client_id), self.counters,
+                                       sleep=self.ctx.sleep)
         except OrderRejected as exc:  # gone already (filled, or cancelled by the venue)
             log.info("cancel of %s: %s", client_id, exc)
             return

@@ -85,6 +85,7 @@ class BotContext:
         self.stopping = asyncio.Event()
         self.commands: asyncio.Queue[BotCommand] = asyncio.Queue()
         self.last_heartbeat_ms: int | None = None
+        self.beats = 0  # heartbeats so far: what the supervisor's watchdog looks at
         self._sink = sink
         self._on_ready = on_ready
         self._on_sleeping = on_sleeping
@@ -149,7 +150,18 @@ class BotContext:
         """Say 'alive': stored as the bot's last_heartbeat_ms (not an event)."""
         now = self.clock.now_ms()
         self.last_heartbeat_ms = now
+        self.beats += 1
         self.store.bots.set_heartbeat(self.bot_id, now)
+
+    async def sleep(self, delay_s: float) -> None:
+        """A deliberate wait (a retry's backoff): heartbeats throughout, so the watchdog
+        does not take a bot that waits on purpose for a hung one."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + delay_s
+        self.heartbeat()
+        while (left := end - loop.time()) > 0:
+            await asyncio.sleep(min(left, self.heartbeat_interval_s))
+            self.heartbeat()
 
     def mark_ready(self) -> None:
         """Connected and reconciled: deploying -> online (or paused if it was paused)."""

@@ -22,9 +22,11 @@ from plutarc.daemon.runtime.protocol import (
 )
 from plutarc.daemon.runtime.registry import WorkerRegistry
 from plutarc.daemon.runtime.wake_timer import WakeTimer
+from plutarc.daemon.runtime.watchdog import HeartbeatWatchdog, RestartBudget, Watched
 from plutarc.daemon.store import BotRecord, DaemonStore
 from plutarc.errors import PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
+from plutarc.risk.policy import ErrorClass, classify
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,14 @@ class BotHandle:
     worker: BotWorker | None = field(default=None, repr=False)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
+    @property
+    def state(self) -> BotState:
+        return self.ctx.bot.state
+
+    @property
+    def beats(self) -> int:
+        return self.ctx.beats
+
 
 class Supervisor:
     def __init__(
@@ -61,6 +71,7 @@ class Supervisor:
         heartbeat_interval_s: float,
         grace_s: float = 3.0,
         equity_snapshot_s: float = 60.0,
+        stale_beats: int = 3,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -71,6 +82,11 @@ class Supervisor:
         self.equity_snapshot_s = equity_snapshot_s
         self._handles: dict[str, BotHandle] = {}
         self.wake_timer = WakeTimer()  # the apscheduler that wakes sleeping bots
+        self.watchdog = HeartbeatWatchdog(heartbeat_interval_s, self._handles.values,
+                                          self._stale, stale_beats)
+        self.restarts = RestartBudget(first_delay_s=max(1.0, 2 * heartbeat_interval_s),
+                                      window_s=200 * heartbeat_interval_s)
+        self._restarting: set[asyncio.Task[None]] = set()
 
     def is_running(self, bot_id: str) -> bool:
         return bot_id in self._handles
@@ -103,8 +119,11 @@ class Supervisor:
         return updated
 
     def launch(self, bot: BotRecord, after_ready: BotState, reason: str,
-               restoring: bool = False) -> BotRecord:
+               restoring: bool = False, automatic: bool = False) -> BotRecord:
         """Start a worker task; the bot is deploying until the worker says it is ready."""
+        self.watchdog.start()
+        if not automatic:  # an operator's start (or a daemon restart): a fresh restart budget
+            self.restarts.forget(bot.id)
         was_sleeping = bot.state is BotState.SLEEPING
         # A restored bot's worker died with the previous daemon: it deploys again from any state.
         bot = self.transition(bot.id, BotState.DEPLOYING, reason, checked=not restoring)
@@ -141,10 +160,66 @@ class Supervisor:
                                f"{reason}", bot_id=bot.id, severity=Severity.WARNING)
             else:
                 self.transition(bot.id, BotState.ERRORED, reason)
+                if classify(exc) is ErrorClass.TRANSIENT:
+                    self._restart(handle, f"a transient error ({reason})")
         else:
             self._forget(handle)
             if not handle.stop_requested:
                 self.transition(bot.id, BotState.STOPPED, "the worker finished on its own")
+
+    def _stale(self, watched: Watched, silent_s: float) -> None:
+        """The watchdog found a hung worker: ALERT, errored, cancelled, restarted (a hang is
+        treated as transient: a stuck socket or call, which a fresh worker does not share)."""
+        assert isinstance(watched, BotHandle)
+        handle, bot = watched, watched.ctx.bot
+        self._forget(handle)
+        handle.stop_requested = True  # its cancellation is ours, not a crash
+        why = (f"no heartbeat for {silent_s:.1f} s ({self.watchdog.stale_beats} looks in a row; "
+               f"heartbeat interval {self.heartbeat_interval_s:g} s)")
+        self.sink.emit(EventKind.ALERT, f"{bot.name}: {why}: the worker is hung; marked "
+                       "errored", bot_id=bot.id, severity=Severity.ERROR,
+                       data={"check": "heartbeat", "silent_s": silent_s,
+                             "last_heartbeat_ms": handle.ctx.last_heartbeat_ms})
+        self.transition(bot.id, BotState.ERRORED, f"heartbeat stale: {why}")
+        if handle.task is not None:
+            handle.task.cancel()
+        self._restart(handle, "a stale heartbeat")
+
+    def _restart(self, handle: BotHandle, why: str) -> None:
+        """Restart an errored bot after a backoff, within its restart budget."""
+        bot = handle.ctx.bot
+        delay = self.restarts.take(bot.id, asyncio.get_running_loop().time())
+        if delay is None:
+            self.sink.emit(EventKind.ALERT, f"{bot.name}: not restarted after {why}: "
+                           f"{self.restarts.max_restarts} automatic restarts already within "
+                           f"{self.restarts.window_s:g} s; it stays errored until an operator "
+                           "starts or stops it", bot_id=bot.id, severity=Severity.ERROR)
+            return
+        self.sink.emit(EventKind.ACTIVITY, f"{bot.name}: restarting in {delay:g} s after {why} "
+                       f"(automatic restart {self.restarts.used(bot.id)} of "
+                       f"{self.restarts.max_restarts})", bot_id=bot.id,
+                       severity=Severity.WARNING)
+        task = asyncio.create_task(self._restart_later(handle, delay, why),
+                                   name=f"restart:{bot.name}")
+        self._restarting.add(task)
+        task.add_done_callback(self._restarting.discard)
+
+    async def _restart_later(self, handle: BotHandle, delay_s: float, why: str) -> None:
+        bot_id = handle.ctx.bot_id
+        old = handle.task
+        if old is not None and old is not asyncio.current_task():
+            done, _ = await asyncio.wait({old}, timeout=self.grace_s)
+            if not done:  # never two workers for one bot: the old one may still send orders
+                self.sink.emit(EventKind.ALERT, f"{handle.ctx.bot.name}: the hung worker did "
+                               f"not end within {self.grace_s:g} s of being cancelled; not "
+                               "restarting", bot_id=bot_id, severity=Severity.ERROR)
+                return
+        await asyncio.sleep(delay_s)
+        bot = self.store.bots.resolve(bot_id)
+        if bot.state is not BotState.ERRORED or self.is_running(bot_id) or bot.needs_operator:
+            return  # an operator acted meanwhile, or the bot is held for one
+        after = BotState.PAUSED if handle.after_ready is BotState.PAUSED else BotState.ONLINE
+        self.launch(bot, after, f"restarted by the supervisor after {why}", automatic=True)
 
     def _forget(self, handle: BotHandle) -> None:
         if self._handles.get(handle.ctx.bot_id) is handle:
@@ -230,5 +305,8 @@ class Supervisor:
     async def shutdown(self) -> None:
         """Stop every worker; bot states stay as they are so a restart restores them."""
         self.halt_entries()
+        await self.watchdog.stop()
+        for task in list(self._restarting):
+            task.cancel()
         await asyncio.gather(*(self.stop_worker(bot_id) for bot_id in list(self._handles)))
         self.wake_timer.shutdown()
