@@ -159,14 +159,20 @@ class PositionPolicy:
             if policy == "exit" or not entries_allowed:
                 return Action.EXIT, [] if entries_allowed else ["bot: entries paused"], intents
             action = Action.REVERSE_TO_LONG if d > 0 else Action.REVERSE_TO_SHORT
-        stop_guess = self._initial_stop(d, price)
+        stop_guess, invalid = self.stop_levels(d, price)
+        if self.stop_rules and not np.isfinite(stop_guess):
+            # no entry without a protective stop in place from its fill
+            return Action.NONE, [f"stop: no valid protective stop for a "
+                                 f"{'long' if d > 0 else 'short'} at {price:.2f} "
+                                 f"({'; '.join(invalid)})"], intents
         qty, problem = entry_quantity(self.template.sizing, self.inst, price, equity, stop_guess)
         if qty <= 0:
             return Action.NONE, [problem], intents
         cid = self.next_id("entry")
         side = Side.BUY if d > 0 else Side.SELL
+        why = "entry" if not invalid else f"entry ({'; '.join(invalid)})"
         intents.append(Place(OrderRequest(cid, self.inst.symbol, side, OrderType.MARKET, qty,
-                                          tag="entry"), "entry"))
+                                          tag="entry"), why))
         self.pending[cid] = "entry"
         self.last_entry_ts = ts
         self.snapshot = batch.snapshot(i)
@@ -201,14 +207,37 @@ class PositionPolicy:
         return self._close_position(reason)
 
     # ----------------------------------------------------------------- exits
-    def _initial_stop(self, side: int, entry: float) -> float:
-        levels = [r.initial_stop(side, entry, self.latest_exit.atr,
+    def _rule_levels(self, side: int, entry: float) -> dict[str, float]:
+        """Each stop rule's level for an entry at ``entry``; NaN where it gives no valid
+        one. Valid: on the protective side of the entry (below it for a long), else the
+        stop would sit past the market and fill on the next candle."""
+        out = {}
+        for k, r in self.stop_rules:
+            level = r.initial_stop(side, entry, self.latest_exit.atr,
+                                   self.latest_exit.own[k][0 if side > 0 else 1])
+            out[k] = level if (level - entry) * side < 0 else np.nan
+        return out
+
+    def stop_levels(self, side: int, entry: float) -> tuple[float, list[str]]:
+        """The protective stop for an entry at ``entry`` (NaN if none is valid) and, worded,
+        the stop rules that could not give a valid level."""
+        levels = self._rule_levels(side, entry)
+        finite = [x for x in levels.values() if np.isfinite(x)]
+        invalid = []
+        for k, r in self.stop_rules:
+            if np.isfinite(levels[k]):
+                continue
+            raw = r.initial_stop(side, entry, self.latest_exit.atr,
                                  self.latest_exit.own[k][0 if side > 0 else 1])
-                  for k, r in self.stop_rules]
-        finite = [x for x in levels if np.isfinite(x)]
+            invalid.append(f"{k} gives no level yet" if not np.isfinite(raw) else
+                           f"{k} level {raw:.2f} is not {'below' if side > 0 else 'above'} "
+                           f"the entry {entry:.2f}")
         if not finite:
-            return np.nan
-        return max(finite) if side > 0 else min(finite)
+            return np.nan, invalid
+        return (max(finite) if side > 0 else min(finite)), invalid
+
+    def _initial_stop(self, side: int, entry: float) -> float:
+        return self.stop_levels(side, entry)[0]
 
     def preview_exits(self, exits: ExitInputs, lo: int, hi: int
                       ) -> tuple[np.ndarray, np.ndarray, dict[str, RuleState]]:
@@ -299,6 +328,9 @@ class PositionPolicy:
             if was_side != self.side:
                 self._start_position(float(self.tracker.open.entry_price))  # type: ignore[union-attr]
                 intents += self._cancel_protection("new position")
+                if self.stop_rules and not np.isfinite(self.stop_level):
+                    # the fill gapped past every stop level: never hold it unprotected
+                    return intents + self._close_position("no_valid_stop"), trade
             intents += self._protect()
             intents += self._place_target()
         elif self.stop_id is not None:
@@ -308,9 +340,13 @@ class PositionPolicy:
     def _start_position(self, entry: float) -> None:
         self.entry = entry
         self.bars_held = 0
-        self.rule_states = {k: RuleState(self.side, entry, self.latest_exit.atr, entry, np.nan)
-                            for k, _ in self.rules}
-        self.stop_level = self._initial_stop(self.side, entry)
+        # each stop rule starts from its own valid level at the fill (NaN: none yet)
+        levels = self._rule_levels(self.side, entry)
+        self.rule_states = {k: RuleState(self.side, entry, self.latest_exit.atr, entry,
+                                         levels.get(k, np.nan)) for k, _ in self.rules}
+        finite = [x for x in levels.values() if np.isfinite(x)]
+        self.stop_level = (np.nan if not finite else max(finite) if self.side > 0
+                           else min(finite))
         self.exit_reason = ""
 
     def _place_target(self) -> list[Intent]:

@@ -12,10 +12,13 @@ from plutarc.strategy.components.registry import catalog
 from plutarc.strategy.template import ComponentUse, Template
 from plutarc.validation import closest, finite_number
 
-PROTECTIVE_STOPS = ("hard_stop_loss", "break_even_stop", "chandelier_exit")
+PROTECTIVE_STOPS = ("hard_stop_loss", "chandelier_exit", "atr_trailing_stop", "trailing_stop")
+"""Stop rules that can protect a position from its entry fill (trailing_stop only without an
+activation move); break_even_stop is not one: it has no stop until price has moved."""
 NO_STOP_MESSAGE = (
-    "a template needs at least one protective stop: hard_stop_loss, break_even_stop or "
-    "chandelier_exit"
+    "a template needs a protective stop in place from the entry: hard_stop_loss, "
+    "chandelier_exit, atr_trailing_stop, or trailing_stop with activation_pct = 0 "
+    "(break_even_stop has no stop until it arms)"
 )
 
 
@@ -130,9 +133,10 @@ def validate_template(template: Template) -> list[ResolvedComponent]:
     enabled = [r for r in resolved if r.use.enabled]
     if not any(r.kind is Kind.SIGNAL for r in enabled) and not problems:
         problems.append("a template needs at least one enabled signal component")
-    if not any(r.use.id in PROTECTIVE_STOPS for r in enabled) and all(
-        u.id not in PROTECTIVE_STOPS or not u.enabled for u in template.components
-    ):
+    protected = any(getattr(r.cls, "protects_from_entry", lambda _p: False)(r.params)
+                    for r in enabled if r.kind is Kind.EXIT)
+    unresolved = {u.id for u in template.components if u.enabled} - {r.use.id for r in resolved}
+    if not protected and not unresolved & set(PROTECTIVE_STOPS):  # else: its error says why
         problems.append(NO_STOP_MESSAGE)
     if problems:
         raise TemplateError(problems)

@@ -6,7 +6,11 @@ from plutarc.cli.main import run
 from plutarc.errors import TemplateError
 from plutarc.strategy.template import parse_template
 from plutarc.strategy.template_catalog import available, load_template
-from plutarc.strategy.template_validation import NO_STOP_MESSAGE, validate_template
+from plutarc.strategy.template_validation import (
+    NO_STOP_MESSAGE,
+    PROTECTIVE_STOPS,
+    validate_template,
+)
 
 SYSTEM = ["rsi_divergence", "trend_following", "mean_reversion", "momentum_breakout",
           "scalp_1m", "reference_ema_cross"]
@@ -31,8 +35,8 @@ def _problems(**overrides):
 def test_system_templates_validate(name):
     assert name in available()
     resolved = validate_template(load_template(name))
-    assert any(r.use.id in ("hard_stop_loss", "break_even_stop", "chandelier_exit")
-               for r in resolved)
+    assert any(r.cls.protects_from_entry(r.params) for r in resolved
+               if r.use.id in PROTECTIVE_STOPS)  # a stop from the entry fill on
 
 
 def test_unknown_component_suggests_the_closest_id():
@@ -70,8 +74,24 @@ def test_higher_timeframe_component_below_trigger():
 def test_no_protective_stop():
     problems = _problems(components=[{"id": "ema_cross"}, {"id": "take_profit"}])
     assert problems == [NO_STOP_MESSAGE]
-    assert NO_STOP_MESSAGE == ("a template needs at least one protective stop: hard_stop_loss, "
-                               "break_even_stop or chandelier_exit")
+    assert NO_STOP_MESSAGE.startswith("a template needs a protective stop in place from the "
+                                      "entry: hard_stop_loss")
+
+
+@pytest.mark.parametrize("stops", [
+    [{"id": "break_even_stop"}],  # no stop until price has moved 1 % in favour
+    [{"id": "break_even_stop"}, {"id": "trailing_stop", "params": {"activation_pct": 1.0}}],
+])
+def test_a_stop_that_arms_later_is_not_a_protective_stop(stops):
+    """Issue 15 item 3b: break_even_stop alone passed the rule, with no stop from entry."""
+    assert _problems(components=[{"id": "ema_cross"}, *stops]) == [NO_STOP_MESSAGE]
+
+
+@pytest.mark.parametrize("stop", ["hard_stop_loss", "chandelier_exit", "atr_trailing_stop",
+                                  "trailing_stop"])
+def test_stops_in_place_from_entry_satisfy_the_rule(stop):
+    validate_template(_template(components=[{"id": "ema_cross"}, {"id": "break_even_stop"},
+                                            {"id": stop}]))
 
 
 def test_unknown_template_key_suggests_closest():

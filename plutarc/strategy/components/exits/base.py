@@ -61,6 +61,13 @@ class ExitRule(Component):
     def explain(self, value: float, direction: Direction | None) -> str:
         return f"level={value:.2f}"
 
+    @classmethod
+    def protects_from_entry(cls, params: dict) -> bool:
+        """True: with these parameters the rule gives a stop from the entry fill on (the
+        policy opens no position it cannot protect), so it satisfies the template rule that
+        every strategy has a protective stop. A stop that only arms later does not."""
+        return False
+
     def initial_stop(self, side: int, entry: float, atr: float, own_last: float) -> float:
         """The stop level in force right after the entry fill (NaN = none)."""
         return np.nan

@@ -37,6 +37,10 @@ class HardStopLoss(ExitRule):
         params=(Param("stop_pct", float, 2.0, "Distance from entry, % of price.", 0.05, 50.0),),
     )
 
+    @classmethod
+    def protects_from_entry(cls, params: dict) -> bool:
+        return True
+
     def initial_stop(self, side: int, entry: float, atr: float, own_last: float) -> float:
         return entry * (1.0 - side * self.params["stop_pct"] / 100.0)
 
@@ -76,6 +80,10 @@ class TrailingStop(ExitRule):
         ),
     )
 
+    @classmethod
+    def protects_from_entry(cls, params: dict) -> bool:
+        return params.get("activation_pct", 0.0) == 0
+
     def initial_stop(self, side: int, entry: float, atr: float, own_last: float) -> float:
         if self.params["activation_pct"] > 0:
             return np.nan
@@ -97,6 +105,10 @@ class AtrTrailingStop(ExitRule):
         params=(Param("atr_mult", float, 3.0, "ATR multiples behind the best price.", 0.5, 20.0),),
     )
 
+    @classmethod
+    def protects_from_entry(cls, params: dict) -> bool:
+        return True
+
     def initial_stop(self, side: int, entry: float, atr: float, own_last: float) -> float:
         return entry - side * self.params["atr_mult"] * atr if np.isfinite(atr) else np.nan
 
@@ -117,6 +129,10 @@ class ChandelierExit(ExitRule):
         ),
         warmup=lambda p: int(p["period"]) + 1,
     )
+
+    @classmethod
+    def protects_from_entry(cls, params: dict) -> bool:
+        return True
 
     def __init__(self, params):
         super().__init__(params)
@@ -141,4 +157,11 @@ class ChandelierExit(ExitRule):
     def path(self, state: RuleState, view: ExitView) -> PathResult:
         line = view.own.value if state.side > 0 else view.own.score
         peak = running_peak(state, view)
-        return _done(state, peak, ratchet(state.side, state.level, line))
+        # The line is a stop only once it is on the protective side of a close (below it for
+        # a long): the N-bar extreme can leave it past the market at entry, where a stop
+        # would fill on the next candle. Armed (a valid level), it ratchets as usual.
+        armed = np.logical_or.accumulate((line - view.close) * state.side < 0)
+        if np.isfinite(state.level):
+            armed[:] = True
+        return _done(state, peak, ratchet(state.side, state.level,
+                                          np.where(armed, line, np.nan)))
