@@ -12,7 +12,9 @@ from plutarc.daemon.store import NewDecision
 from plutarc.errors import ConfigError, UsageError, VenueError
 from plutarc.exchanges.base import Venue
 from plutarc.models import Candle
+from plutarc.models import contract_math as cm
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.daily_loss import enforce_daily_loss
 from plutarc.risk.gate_events import note_refusals
 from plutarc.strategy.series import Bars
 
@@ -21,8 +23,10 @@ async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: fl
     """One closed candle through the kernel: exits, then decisions; orders go out at once.
     A symbol removed from the bot (retiring) opens nothing."""
     leg.execution.guard.saw(candle.close, equity)
-    result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity,
-                                 ctx.entries_allowed and not leg.retiring)
+    entries = ctx.entries_allowed and not leg.retiring
+    if ctx.config.risk.max_daily_loss is not None and _daily_loss_hit(ctx, leg, candle):
+        entries = False
+    result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity, entries)
     leg.saw([candle])
     await leg.execution.apply(result.intents)
     decisions = note_refusals(result.decisions, leg.execution.guard.take_refusals())
@@ -40,6 +44,17 @@ async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: fl
                      data={"symbol": leg.symbol, "ts_ms": d.ts_ms, "action": d.action.value,
                            "score": None if math.isnan(d.score) else d.score,
                            "skip_reasons": list(d.skip_reasons)})
+
+
+def _daily_loss_hit(ctx: BotContext, leg: LiveLeg, candle: Candle) -> bool:
+    """The day's loss with this symbol's position valued at the candle's close."""
+    policy, mark = leg.kernel.policy, Decimal(repr(candle.close))
+    unrealised = Decimal(0)
+    if policy.side != 0 and math.isfinite(policy.entry) and mark > 0:
+        unrealised = cm.pnl(leg.instrument, policy.qty * policy.side,
+                            Decimal(repr(policy.entry)), mark)
+    return enforce_daily_loss(ctx, candle.close_ts_ms, {leg.symbol: leg.instrument},
+                              {leg.symbol: (unrealised, mark)})
 
 
 async def set_leverage(ctx: BotContext, venue: Venue, symbol: str, leverage: Decimal) -> bool:

@@ -35,6 +35,7 @@ from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.models.events import EventKind, Severity
+from plutarc.risk.daily_loss import enforce_daily_loss
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.risk.gate_events import note_refusals
 from plutarc.strategy.kernel import SymbolKernel
@@ -277,6 +278,9 @@ class PaperWorker:
             out.decisions = note_refusals(result.decisions, leg.execution.take_refusals())
         if live and outcomes:
             store_step(ctx, self.legs, self.account, outcomes, ts)
+            if ctx.config.risk.max_daily_loss is not None:  # on what the step just stored
+                enforce_daily_loss(ctx, ts + self.legs[0].bars.interval_ms,
+                                   {leg.symbol: leg.instrument for leg in self.legs})
         if any(leg.retiring for leg in self.legs):
             self._drop_retired(ctx)
         if self.pending_config is not None and all(leg.is_flat() for leg in self.legs):
