@@ -7,8 +7,11 @@ only with ``--debug``).
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from typer.main import get_command
@@ -20,6 +23,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 
 from plutarc import __version__
 from plutarc.errors import PlutarcError
+from plutarc.validation import MAX_INT
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NO_DAEMON, EXIT_CONFIG, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 5
 
@@ -58,6 +62,30 @@ def _register_groups() -> None:
     groups.register(app)
 
 
+def _finite(original: Callable[..., Any] | None) -> Callable[..., Any]:
+    """``original`` (a parameter callback, or none) after refusing a non-finite float or an
+    integer beyond 64 bits: NaN passes every min/max check, so '--wait nan' would not wait."""
+    def check(ctx: Any, param: Any, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, float) and not math.isfinite(item):
+                raise click.BadParameter(f"{item} is not a finite number", ctx=ctx, param=param)
+            if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INT:
+                raise click.BadParameter("the number is too large", ctx=ctx, param=param)
+        return value if original is None else original(ctx, param, value)
+
+    check.plutarc_finite = True  # type: ignore[attr-defined]
+    return check
+
+
+def _numbers_are_finite(command: Any) -> None:
+    """Every number option and argument of every command is finite (see ``_finite``)."""
+    for param in command.params:
+        if not getattr(param.callback, "plutarc_finite", False):
+            param.callback = _finite(param.callback)
+    for sub in getattr(command, "commands", {}).values():
+        _numbers_are_finite(sub)
+
+
 def _fail(message: str, code: int) -> int:
     print(f"plutarc: error: {message}", file=sys.stderr)
     return code
@@ -67,6 +95,7 @@ def run(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns (and exits with) the exit code."""
     _register_groups()
     command = get_command(app)
+    _numbers_are_finite(command)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         result = command.main(args=argv, prog_name="plutarc", standalone_mode=False)

@@ -146,3 +146,23 @@ def test_the_settings_file_refuses_bad_numbers_and_deep_nesting(tmp_path, text: 
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("argv", [
+    ["bot", "start", "x", "--wait", "nan"],
+    ["bot", "stop", "x", "--wait", "inf"],
+    ["daemon", "stop", "--timeout", "-inf"],
+    ["backtest", "run", "t", "--cash", "nan"],
+    ["bot", "create", "b", "-t", "t", "-s", "BTCUSDT", "--venue", "sim",
+     "--replay-bars", "9" * 30],
+])
+def test_cli_number_options_refuse_non_finite_and_huge_values(
+        argv: list[str], tmp_path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from plutarc.cli.main import EXIT_USAGE, run
+
+    monkeypatch.setenv("PLUTARC_HOME", str(tmp_path))
+    assert run(argv) == EXIT_USAGE
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith("plutarc: error: ") and err.count("plutarc: error") == 1
+    assert "is not a finite number" in err or "too large" in err
