@@ -26,6 +26,17 @@ class DaemonSettings(Strict):
         "adds the disk's fsync time to every order); off: the intent is in the OS before the "
         "order leaves, which survives any crash of the daemon, and the venue is asked by "
         "client id after a power loss.")
+    max_connections: int = Field(
+        256, ge=4, le=100_000, description="Open API connections at most (256); lowered to "
+        "half the open-file limit. Over it, the oldest connection that has not sent a request "
+        "yet makes room.")
+    idle_timeout_s: float = Field(
+        15.0, gt=0, le=3600, description="Close an API connection that has not sent a whole "
+        "request this long after connecting or after its last answer (15 s).")
+    log_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=64 * 1024, description="Rotate the daemon's log file at this "
+        "size (20 MiB); under systemd the journal keeps the log instead.")
+    log_backups: int = Field(5, ge=1, le=100, description="Rotated log files kept (5).")
     data_dirs: tuple[Path, ...] = Field(
         (), description="Directories whose candle files API callers may name (backtest 'data', "
         "a paper bot's replay 'file'), besides the bundled data and <data dir>/data (none).")

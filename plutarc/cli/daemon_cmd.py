@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 import typer
 
@@ -37,6 +38,9 @@ def run_daemon(
     passphrase_stdin: bool = typer.Option(
         False, "--passphrase-stdin", help="Read the key file's passphrase from the first line "
         "of stdin (what 'daemon start' hands its child)."),
+    log_file: Path | None = typer.Option(
+        None, "--log-file", help="Log to this file, rotated by size ([daemon] log_max_bytes, "
+        "log_backups), instead of stderr (what 'daemon start' does)."),
 ) -> None:
     """Run the daemon in the foreground (what systemd runs); SIGTERM stops it cleanly.
 
@@ -56,7 +60,7 @@ def run_daemon(
         # a heap copy for the key store, taken out again when the keys open; never part of
         # the environment block /proc/<pid>/environ shows
         os.environ[PASSPHRASE_ENV] = passphrase
-    raise typer.Exit(run_foreground(paths))
+    raise typer.Exit(run_foreground(paths, log_file))
 
 
 def _log_tail(path: os.PathLike[str], lines: int = 5) -> str:
@@ -90,7 +94,7 @@ def start(
     load_settings(paths.config_file)
     paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = paths.log_dir / "daemon.log"
-    argv = [sys.executable, "-m", "plutarc", "daemon", "run"]
+    argv = [sys.executable, "-m", "plutarc", "daemon", "run", "--log-file", str(log_path)]
     # The child gets our environment minus secrets: a passphrase in it goes through the pipe
     # below, and the daemon has no use for a client token.
     from plutarc.access.identity import TOKEN_ENV

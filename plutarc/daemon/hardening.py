@@ -18,6 +18,7 @@ import resource
 log = logging.getLogger(__name__)
 
 PRIVATE_UMASK = 0o077
+WANTED_OPEN_FILES = 8192
 SECRET_ENV = ("PLUTARC_KEYS_PASSPHRASE",)
 
 
@@ -49,9 +50,20 @@ def scrub_environ_block(name: str) -> bool:
     return size > 0
 
 
+def more_open_files() -> None:
+    """Raise the soft open-file limit toward the hard one: connections are capped below it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = WANTED_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard,
+                                                                          WANTED_OPEN_FILES)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def harden_process() -> None:
     """Everything above, once, first thing in the daemon process."""
     private_files()
+    with contextlib.suppress(ValueError, OSError):
+        more_open_files()
     with contextlib.suppress(ValueError, OSError):  # a hard limit we may not lower: say so
         no_core_dumps()
     if resource.getrlimit(resource.RLIMIT_CORE)[0] != 0:

@@ -16,6 +16,7 @@ from plutarc import __version__
 from plutarc.clock import Clock, WallClock
 from plutarc.config import Settings, load_settings
 from plutarc.daemon.api.app import make_app, mark_shutting_down
+from plutarc.daemon.api.connections import CappedUnixSite, connection_cap
 from plutarc.daemon.api.routes import ServerInfo
 from plutarc.daemon.events import EventBus, EventSink
 from plutarc.daemon.hardening import harden_process
@@ -26,6 +27,7 @@ from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import DaemonStore
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError
+from plutarc.logs import RepeatFilter, RotatingDaemonLog
 from plutarc.models.events import EventKind, Severity
 from plutarc.paths import Paths
 from plutarc.storage.checkpoint import Checkpointer
@@ -85,7 +87,10 @@ class Daemon:
         service = DaemonService(store, sink, supervisor, self.clock, self.validate_template)
         app = make_app(service, ServerInfo(self.clock.now_ms(), str(self.paths.socket),
                                            str(self.paths.database)))
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
+        # keepalive_timeout also runs from connect: no whole request by then, the connection
+        # closes (half-open header floods), as does a client idle that long between requests
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0,
+                               keepalive_timeout=self.settings.daemon.idle_timeout_s)
         await runner.setup()
         try:
             await self._bind(runner)
@@ -120,7 +125,8 @@ class Daemon:
             path.unlink()  # left by a killed daemon; we hold the pid lock, so nobody serves it
         previous = os.umask(0o177)  # the socket is born 0600: no window where others connect
         try:
-            await web.UnixSite(runner, str(path)).start()
+            cap = connection_cap(self.settings.daemon.max_connections)
+            await CappedUnixSite(runner, str(path), cap).start()
         finally:
             os.umask(previous)
         os.chmod(path, 0o600)
@@ -135,15 +141,25 @@ class Daemon:
         self.stop_requested.set()
 
 
-def run_foreground(paths: Paths) -> int:
-    """``plutarc daemon run``: hold the pid lock and serve until SIGTERM; 0 on a clean stop."""
+def _log_handler(settings: Settings, log_file: Path | None) -> logging.Handler:
+    """stderr (systemd's journal), or a size-rotated file; repeated lines rate-limited."""
+    handler: logging.Handler = (
+        logging.StreamHandler(sys.stderr) if log_file is None
+        else RotatingDaemonLog(log_file, settings.daemon.log_max_bytes,
+                               settings.daemon.log_backups))
+    handler.addFilter(RepeatFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
+def run_foreground(paths: Paths, log_file: Path | None = None) -> int:
+    """``plutarc daemon run``: hold the pid lock and serve until SIGTERM; 0 on a clean stop;
+    ``log_file``: log there, rotated, instead of to stderr."""
     harden_process()  # before any file or secret: no core dumps, private files, clean /proc
     paths.ensure()
     settings = load_settings(paths.config_file)
-    logging.basicConfig(
-        level=settings.daemon.log_level.upper(), stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=settings.daemon.log_level.upper(),
+                        handlers=[_log_handler(settings, log_file)])
     check_socket_path(paths.socket)
     with PidLock(paths.pid_file) as lock:
         if lock.stale_pid is not None:

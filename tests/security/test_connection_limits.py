@@ -1,0 +1,123 @@
+"""Issue 23 item 4: half-open connections cannot starve the API; logs stay bounded.
+
+A real daemon with a small connection cap and a short idle deadline faces a flood of
+connections whose headers never end; the owner still gets answers and the flood is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import configparser
+import logging
+import os
+import shutil
+import signal
+import socket
+from pathlib import Path
+
+from plutarc.logs import RepeatFilter, RotatingDaemonLog
+from tests.daemon.conftest import HEARTBEAT_S, REPO, DaemonProcess, short_home
+
+CAP = 16
+FLOOD = 150
+
+
+def _sockets(pid: int) -> int:
+    fd_dir = Path(f"/proc/{pid}/fd")
+    count = 0
+    for fd in fd_dir.iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:
+            continue
+    return count
+
+
+def _half_open(path: Path) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(str(path))
+    sock.sendall(b"GET /v1/status HTTP/1.1\r\nHost: plutarc\r\nX-Slow: ")  # never finished
+    return sock
+
+
+def test_a_flood_of_unfinished_headers_leaves_the_api_answering():
+    home = short_home()
+    daemon = DaemonProcess(home)
+    daemon.paths.config_file.write_text(
+        f"[daemon]\nheartbeat_interval_s = {HEARTBEAT_S}\nmax_connections = {CAP}\n"
+        "idle_timeout_s = 1.0\n")
+    daemon.start()
+    flood: list[socket.socket] = []
+    try:
+        assert daemon.proc is not None
+        baseline = _sockets(daemon.proc.pid)
+        flood = [_half_open(daemon.paths.socket) for _ in range(FLOOD)]
+
+        async def owner_status() -> int:
+            async with daemon.client() as client:
+                return (await client.status()).pid
+
+        assert asyncio.run(owner_status()) == daemon.proc.pid  # the owner gets in
+        assert _sockets(daemon.proc.pid) <= baseline + CAP + 1
+        for sock in flood:  # every half-open connection is closed by the daemon
+            sock.settimeout(30)
+            try:
+                answer = sock.recv(1024)
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b""
+        assert asyncio.run(owner_status()) == daemon.proc.pid
+    finally:
+        for sock in flood:
+            sock.close()
+        if daemon.proc is not None and daemon.proc.poll() is None:
+            daemon.signal(signal.SIGTERM)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_repeated_log_lines_are_rate_limited_and_counted():
+    now = [0.0]
+    repeat = RepeatFilter(per_window=5, window_s=60, clock=lambda: now[0])
+
+    def record(n: int) -> logging.LogRecord:
+        return logging.LogRecord("asyncio", logging.ERROR, __file__, 1,
+                                 "socket.accept() out of system resource: %s", (n,), None)
+
+    passed = [repeat.filter(record(n)) for n in range(10_000)]
+    assert sum(passed) == 5
+    now[0] = 61.0
+    late = record(1)
+    assert repeat.filter(late)
+    assert "9995 more like this" in late.getMessage()
+    other = logging.LogRecord("plutarc", logging.INFO, __file__, 1, "something else", (), None)
+    assert repeat.filter(other)
+
+
+def test_the_daemon_log_file_rotates_by_size(tmp_path):
+    path = tmp_path / "logs" / "daemon.log"
+    handler = RotatingDaemonLog(path, max_bytes=64 * 1024, backups=2)
+    logger = logging.getLogger("plutarc.test.rotation")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for n in range(20_000):
+            logger.warning("line %d %s", n, "x" * 40)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    files = sorted(p.name for p in path.parent.iterdir())
+    assert files == ["daemon.log", "daemon.log.1", "daemon.log.2"]
+    assert all(p.stat().st_size <= 64 * 1024 for p in path.parent.iterdir())
+
+
+def test_the_systemd_unit_limits_and_sandboxes_the_daemon():
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(REPO / "configs" / "systemd" / "plutarc.service")
+    service = unit["Service"]
+    assert int(service["LimitNOFILE"]) >= 1024
+    assert service["LimitCORE"] == "0"
+    assert service["MemoryMax"] and service["TasksMax"]
+    assert service["ProtectSystem"] == "strict" and service["ProtectHome"] == "read-only"
+    assert "%h/.local/share/plutarc" in service["ReadWritePaths"]
+    assert service["UMask"] == "0077"
