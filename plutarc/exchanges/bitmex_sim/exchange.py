@@ -48,6 +48,10 @@ from plutarc.models import Fill, OrderRequest, OrderType
 
 Publisher = Callable[[str, str, list[dict[str, Any]]], None]
 ORDER_KEYS = ("orderID", "clOrdID", "account", "symbol")
+# Stops whose trigger reference (execInst MarkPrice, IndexPrice; MarkPrice when none is given,
+# per the swagger) is a smoothed price: the simulator's mark is the bar close (no intrabar
+# extremes) or a /control/mark print. Trailing stops follow the last price.
+REFERENCE_STOPS = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})
 
 
 class SimExchange:
@@ -148,6 +152,8 @@ class SimExchange:
             raise ParamError(f"Account has insufficient Available Balance: {exc}") from None
         except OrderRejected as exc:
             raise ParamError(str(exc)) from None
+        if spec.kind in REFERENCE_STOPS and "LastPrice" not in spec.exec_inst.split(","):
+            venue.engine.trigger_on_reference(engine_id)  # MarkPrice (the default), IndexPrice
         row = self._row(venue, order_id, spec, WIRE_STATUS[snapshot.status], Decimal(0), None, now)
         self._record(order_id, spec, engine_id, row)
         self.publish("order", "insert", [row])

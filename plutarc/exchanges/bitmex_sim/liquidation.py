@@ -72,13 +72,23 @@ def on_liquidation(ex: SimExchange, venue: Listing, fill: Fill) -> dict[str, Any
 
 
 def mark_print(ex: SimExchange, symbol: str, price: float) -> list[dict[str, Any]]:
-    """A mark price between bars: published on the instrument; a position it carries past
-    its liquidation price is liquidated at once. Returns the liquidation executions."""
+    """A mark price between bars: published on the instrument; stops triggered by the mark
+    (or index) that it crosses trigger, and a position it carries past its liquidation price
+    is liquidated at once. Returns the liquidation executions."""
     venue = ex.venue(symbol)
     ex.publish("instrument", "update", [{"symbol": symbol, "markPrice": price,
                                          "timestamp": ex.instrument_row(symbol)["timestamp"]}])
-    rows = [on_liquidation(ex, venue, fill)
-            for fill in venue.engine.liquidate_at(price, ex.now_ms) if is_liquidation(fill)]
-    if rows:
+    was_open = [ex.by_engine_id[c] for c in venue.engine.open if c in ex.by_engine_id]
+    fills = venue.engine.mark_print(price, ex.now_ms)
+    rows = []
+    for fill in fills:
+        order_id = ex.by_engine_id.get(fill.client_id)
+        if order_id is not None:
+            ex.sync_order(order_id, fill=fill)
+        elif is_liquidation(fill):
+            rows.append(on_liquidation(ex, venue, fill))
+    for order_id in was_open:
+        ex.sync_order(order_id)
+    if fills:
         ex.publish_account(venue)
     return rows

@@ -60,6 +60,7 @@ def run_bar(e: SimMatchingEngine, i: int) -> list[Fill]:
         if end != prev:
             _leg(e, i, prev, end, last_ms, fills)
         prev = end
+    trigger_on_close(e, i, close, last_ms, fills)
     for w in trails:
         if w.kind is Kind.TRAIL and e.open.get(w.request.client_id) is w:
             w.best_f = max(w.best_f, h) if not w.is_buy else min(w.best_f, lo)
@@ -87,7 +88,7 @@ def _open_phase(e: SimMatchingEngine, i: int, o: float, ts: int, fills: list[Fil
                     e._close(w, OrderStatus.EXPIRED, reason, ts)
             elif (o < w.px_f) if buy else (o > w.px_f):
                 e._execute(w, pricing.passive(o, buy), True, ts, fills)
-        else:
+        elif not w.on_close:
             level = w.stop_level
             if (o >= level) if buy else (o <= level):
                 _trigger(e, w, o, None, ts, fills)
@@ -111,7 +112,7 @@ def _leg(
                     cands.append((w.px_f, _LIMIT, w.seq, w))
             elif w.is_buy and w.px_f > end:
                 cands.append((-w.px_f, _LIMIT, w.seq, w))
-        elif kind is not Kind.MARKET:
+        elif kind is not Kind.MARKET and not w.on_close:
             level = w.stop_level
             if up:
                 if w.is_buy and level <= end:
@@ -129,6 +130,20 @@ def _leg(
         else:
             _trigger(e, w, level, _exact_level(w), ts, fills)
     check_liquidation(e, end, ts, fills)
+
+
+def trigger_on_close(e: SimMatchingEngine, i: int, price: float, ts: int,
+                     fills: list[Fill]) -> None:
+    """Stops that trigger on a smoothed reference (a venue's mark or index price) see only
+    the bar's close (or a mark print), never the traded extremes inside the bar."""
+    for w in list(e.open.values()):
+        if not w.on_close or w.kind is not Kind.STOP or w.active_from > i:
+            continue
+        if e.open.get(w.request.client_id) is not w:
+            continue
+        level = w.stop_level
+        if (price >= level) if w.is_buy else (price <= level):
+            _trigger(e, w, price, None, ts, fills)
 
 
 def _trigger(

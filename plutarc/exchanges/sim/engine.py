@@ -12,7 +12,7 @@ from plutarc.errors import ConfigError, FinalVenueError, OrderRejected, UsageErr
 from plutarc.exchanges.sim import admission
 from plutarc.exchanges.sim.accelerator import find_next_event_bar
 from plutarc.exchanges.sim.account import SimAccount
-from plutarc.exchanges.sim.bar_pass import check_liquidation, run_bar
+from plutarc.exchanges.sim.bar_pass import check_liquidation, run_bar, trigger_on_close
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.execution import Executor
 from plutarc.exchanges.sim.funding import FundingPayment, FundingSchedule
@@ -257,6 +257,19 @@ class SimMatchingEngine(Executor):
     def process_bar(self, i: int) -> list[Fill]:
         """Match every active order, funding and liquidation against bar ``i``."""
         return run_bar(self, i)
+
+    def trigger_on_reference(self, client_id: str) -> None:
+        """Let stop ``client_id`` trigger on a smoothed reference price (a venue's mark or
+        index): bar closes and ``mark_print`` only, never the traded extremes of a bar."""
+        self._open_order(client_id).on_close = True
+
+    def mark_print(self, price: float, ts_ms: int) -> list[Fill]:
+        """A reference price between bars: reference stops it crosses trigger (and fill as
+        takers at it), then a position it carries past its liquidation price is liquidated."""
+        fills: list[Fill] = []
+        trigger_on_close(self, self.next_bar, price, ts_ms, fills)
+        check_liquidation(self, price, ts_ms, fills)
+        return fills
 
     def liquidate_at(self, price: float, ts_ms: int) -> list[Fill]:
         """The liquidation fill when ``price`` (a mark print between bars) crosses the

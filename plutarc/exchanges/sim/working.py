@@ -52,6 +52,7 @@ class WorkingOrder:
         "immediate",
         "reserved",
         "reason",
+        "on_close",
     )
 
     def __init__(
@@ -77,6 +78,8 @@ class WorkingOrder:
         self.immediate = request.time_in_force is not TimeInForce.GTC
         self.reserved = ZERO
         self.reason = ""
+        # stops on a smoothed reference price (mark, index): triggered by closes only
+        self.on_close = False
 
     @property
     def remaining(self) -> Decimal:

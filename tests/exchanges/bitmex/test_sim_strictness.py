@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import aiohttp
+
 from plutarc.exchanges.bitmex.timestamps import iso_to_ms
 from plutarc.exchanges.bitmex_sim import SimServer
 
@@ -134,3 +136,38 @@ async def test_resting_reduce_only_orders_are_amended_down_when_the_position_shr
     assert by_id[bid["orderID"]]["orderQty"] == 300  # not reduce-only: untouched
     replaced = {r["orderID"] for r in server.exchange.executions if r["execType"] == "Replaced"}
     assert {limit["orderID"], stop["orderID"]} <= replaced
+
+
+def _bar_with_a_dip(server: SimServer) -> float:
+    """Advance to just before a bar that trades 3+ dollars below both its open and its close;
+    returns a sell-stop level inside that dip (on XBTUSD's tick)."""
+    market = server.exchange.venues["XBTUSD"].market
+    while True:
+        i = market.cursor
+        floor = min(market.open[i], market.close[i], market.last_close)
+        if market.low[i] < floor - 3:
+            return float(int(floor) - 1)
+        server.advance(1)
+
+
+async def test_stops_trigger_on_mark_and_index_as_well_as_last_price(server):
+    await order(server, symbol="XBTUSD", side="Buy", orderQty=500, ordType="Market")
+    level = _bar_with_a_dip(server)
+    stops = {}
+    for reference in ("LastPrice", "MarkPrice", "IndexPrice", ""):
+        _, row = await order(server, symbol="XBTUSD", side="Sell", orderQty=100,
+                             stopPx=level, ordType="Stop",
+                             execInst=",".join(filter(None, ("ReduceOnly", reference))))
+        stops[reference or "default"] = row["orderID"]
+    server.advance(1)  # the bar dips through the level but closes above it
+    status = {k: server.exchange.orders[v]["ordStatus"] for k, v in stops.items()}
+    # last price sees the dip; the mark (the default reference) and the index do not
+    assert status == {"LastPrice": "Filled", "MarkPrice": "New", "IndexPrice": "New",
+                      "default": "New"}
+    async with aiohttp.ClientSession() as session, session.post(
+            server.base_url + "/control/mark",
+            json={"symbol": "XBTUSD", "price": level - 10}) as resp:
+        assert resp.status == 200
+    assert {server.exchange.orders[v]["ordStatus"] for v in stops.values()} == {"Filled"}
+    _, (position,), _ = await call(server, "GET", "/api/v1/position")
+    assert position["currentQty"] == 100  # 500 long, four reduce-only sells of 100
