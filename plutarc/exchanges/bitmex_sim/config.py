@@ -49,9 +49,10 @@ class SimServerConfig(BaseModel):
     )
     engine: SimConfig = Field(
         default_factory=lambda: SimConfig(leverage=10, funding_rate_constant=0.0001,
-                                          funding_offset_h=4),
+                                          funding_offset_h=4, trail_min_move=0.001),
         description="Fees, slippage, margin and funding rules of the matching engine "
-        "(funding at 04:00, 12:00 and 20:00 UTC, as BitMEX pays it).",
+        "(funding at 04:00, 12:00 and 20:00 UTC, as BitMEX pays it; trailing stops move at "
+        "most once per 1m bar, so at most once per second, and only by 0.1% or more).",
     )
 
     expires_max_ahead_s: int = Field(

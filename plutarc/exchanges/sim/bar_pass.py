@@ -6,6 +6,8 @@ import math
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from plutarc.errors import UsageError
 from plutarc.exchanges.sim.funding import FundingPayment
 from plutarc.exchanges.sim.working import Kind, WorkingOrder
@@ -63,7 +65,7 @@ def run_bar(e: SimMatchingEngine, i: int) -> list[Fill]:
     trigger_on_close(e, i, close, last_ms, fills)
     for w in trails:
         if w.kind is Kind.TRAIL and e.open.get(w.request.client_id) is w:
-            w.best_f = max(w.best_f, h) if not w.is_buy else min(w.best_f, lo)
+            w.best_f = _follow(e, w, (lo,) if w.is_buy else (h,))
             w.seen_upto = i
     e._budget = None
     e.mark_f = close
@@ -194,6 +196,22 @@ def check_liquidation(e: SimMatchingEngine, price: float, ts: int, fills: list[F
         e._liquidate(ts, fills)
 
 
+def _follow(e: SimMatchingEngine, w: WorkingOrder, extremes) -> float:  # noqa: ANN001
+    """The trailing stop's best price after bars with these extremes (lows for a buy stop,
+    highs for a sell stop, oldest first), moving only by ``trail_min_move`` or more."""
+    step = e.config.trail_min_move
+    best = w.best_f
+    if not step:
+        if w.is_buy:
+            return min(best, float(np.min(extremes)))
+        return max(best, float(np.max(extremes)))
+    for x in extremes:
+        x = float(x)
+        if (x <= best * (1.0 - step)) if w.is_buy else (x >= best * (1.0 + step)):
+            best = x
+    return best
+
+
 def _catch_up_trail(e: SimMatchingEngine, w: WorkingOrder, i: int) -> None:
     """Fold bars skipped by the accelerator into the trailing stop's best price, exactly as if
     each had been processed."""
@@ -201,10 +219,8 @@ def _catch_up_trail(e: SimMatchingEngine, w: WorkingOrder, i: int) -> None:
     if start < i:
         tl = e.timeline
         a, b = start - tl.base, i - tl.base
-        if w.is_buy:
-            w.best_f = min(w.best_f, float(tl.low[a:b].min()))
-        else:
-            w.best_f = max(w.best_f, float(tl.high[a:b].max()))
+        extremes = tl.low[a:b] if w.is_buy else tl.high[a:b]
+        w.best_f = _follow(e, w, extremes)
         w.seen_upto = i - 1
 
 

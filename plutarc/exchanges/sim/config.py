@@ -71,6 +71,14 @@ class SimConfig(BaseModel):
         description="Hours after 00:00 UTC of the first funding time; less than the interval. "
         "0 (default): 00:00/08:00/16:00; BitMEX pays at 04:00/12:00/20:00 (4).",
     )
+    trail_min_move: float = Field(
+        0.0,
+        ge=0,
+        lt=0.1,
+        description="A trailing stop follows a new best price only once the price has moved "
+        "this fraction past the best it last followed (BitMEX: 0.001, 'only if the price moved "
+        "by at least 0.1%'); 0 (default) = every new best.",
+    )
     enforce_margin: bool = Field(
         True,
         description=(

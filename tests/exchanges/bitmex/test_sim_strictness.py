@@ -171,3 +171,23 @@ async def test_stops_trigger_on_mark_and_index_as_well_as_last_price(server):
     assert {server.exchange.orders[v]["ordStatus"] for v in stops.values()} == {"Filled"}
     _, (position,), _ = await call(server, "GET", "/api/v1/position")
     assert position["currentQty"] == 100  # 500 long, four reduce-only sells of 100
+
+
+async def test_trailing_stops_move_at_most_once_a_second_and_by_at_least_0_1_percent(server):
+    await order(server, symbol="XBTUSD", side="Buy", orderQty=100, ordType="Market")
+    _, row = await order(server, symbol="XBTUSD", side="Sell", orderQty=100, ordType="Stop",
+                         pegPriceType="TrailingStopPeg", pegOffsetValue=-2000,
+                         execInst="ReduceOnly,LastPrice")
+    venue = server.exchange.venues["XBTUSD"]
+    working = venue.engine.open[server.exchange.specs[row["orderID"]][1]]
+    moves, held_back = [], 0
+    for _ in range(600):
+        best, now = working.best_f, server.exchange.now_ms
+        high = float(venue.market.high[venue.market.cursor])
+        server.advance(1)
+        if working.best_f != best:
+            moves.append((server.exchange.now_ms - now, working.best_f / best - 1))
+        elif best < high:
+            held_back += 1  # a new high by less than 0.1 %: the stop stayed where it was
+    assert moves and held_back
+    assert all(elapsed_ms >= 1000 and moved >= 0.001 for elapsed_ms, moved in moves)
