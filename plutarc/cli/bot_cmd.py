@@ -231,3 +231,8 @@ def delete(ref: str = REF, yes: bool = typer.Option(False, "--yes", "-y", help="
         print_json(bot)
     else:
         console.print(f"bot {bot.name}: deleted")
+
+
+from plutarc.cli.bot_set import bot_set  # noqa: E402 - the command lives in its own module
+
+app.command("set")(bot_set)
