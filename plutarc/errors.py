@@ -4,6 +4,7 @@
     ├── ConfigError                   refuse to start / reject the input (exit 4)
     │   └── TemplateError             a strategy template failed validation
     ├── UsageError                    a bad CLI argument or API request (exit 2)
+    ├── DiskFull                      nothing more can be written; safety actions still run (exit 6)
     ├── DataError                     candle/funding data missing or malformed
     ├── StrategyError                 a bug or bad state inside one bot: stop that bot only
     ├── DaemonNotRunning              no daemon answers on the socket (exit 3)
@@ -43,6 +44,13 @@ class TemplateError(ConfigError):
 
 class UsageError(PlutarcError):
     exit_code = 2
+
+
+class DiskFull(PlutarcError):
+    """The disk (or the database's page cap) is full: what could not be written is named;
+    safety actions (kill switch, flatten, pause) are carried out anyway."""
+
+    exit_code = 6
 
 
 class DataError(PlutarcError):

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from plutarc.errors import ConfigError, PermissionDenied, PlutarcError, TemplateError, UsageError
+from plutarc.errors import (
+    ConfigError,
+    DiskFull,
+    PermissionDenied,
+    PlutarcError,
+    TemplateError,
+    UsageError,
+)
 
 
 class NotFound(UsageError):
@@ -49,6 +56,7 @@ WIRE_ERRORS: tuple[tuple[type[PlutarcError], str, int], ...] = (
     (Unauthenticated, "unauthenticated", 401),
     (PermissionDenied, "permission_denied", 403),
     (DaemonShuttingDown, "shutting_down", 503),
+    (DiskFull, "disk_full", 507),
     (PlutarcError, "error", 500),
 )
 

@@ -10,6 +10,7 @@ from typing import Any
 from plutarc.clock import Clock
 from plutarc.daemon.store import DaemonStore, EventRecord
 from plutarc.models.events import Event, EventKind, Severity
+from plutarc.storage.sqlite import is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,20 @@ class EventSink:
         return self.emit_events([event])[0]
 
     def emit_events(self, events: Iterable[Event]) -> list[EventRecord]:
-        """Store several events in one transaction, then publish them in order."""
-        return self.publish(self.store.events.insert_many(events))
+        """Store several events in one transaction, then publish them in order. On a full
+        disk they are logged instead (id 0, not streamed): whatever emits them goes on."""
+        events = list(events)
+        try:
+            records = self.store.events.insert_many(events)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            for event in events:
+                log.critical("event not recorded, the disk is full: %s", event.message)
+            return [EventRecord(id=0, ts_ms=e.ts_ms, kind=e.kind, severity=e.severity,
+                                bot_id=e.bot_id, message=e.message, data=e.data)
+                    for e in events]
+        return self.publish(records)
 
     def publish(self, records: list[EventRecord]) -> list[EventRecord]:
         """Stream events already stored (by a caller that wrote them in its own transaction)."""

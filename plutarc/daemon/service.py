@@ -13,6 +13,7 @@ from plutarc.daemon.errors import AlreadyExists, InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_action
 from plutarc.daemon.paper.replay import check_replay
+from plutarc.daemon.recording import if_recordable, not_recorded_message
 from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
 from plutarc.daemon.runtime.supervisor import Supervisor, config_of
 from plutarc.daemon.store import (
@@ -29,7 +30,7 @@ from plutarc.daemon.store import (
     TradeRecord,
 )
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
-from plutarc.errors import ConfigError, PlutarcError
+from plutarc.errors import ConfigError, DiskFull, PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
 from plutarc.risk.operator import refuse_if_held
 
@@ -97,9 +98,16 @@ class DaemonService:
     def pause_bot(self, ref: str, who: str, reason: str = "") -> BotRecord:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "pause", bot.state)
-        after = self.supervisor.transition(bot.id, BotState.PAUSED, reason or f"paused by {who}")
+        notes: list[str] = []
+        after = bot
+        with if_recordable(notes, f"{bot.name}: state paused"):
+            after = self.supervisor.transition(bot.id, BotState.PAUSED,
+                                               reason or f"paused by {who}")
         self.supervisor.deliver(bot.id, PauseChanged(True), refresh_config=False)
-        self._audit(who, "bot.pause", bot, after)
+        with if_recordable(notes, f"{bot.name}: audit row bot.pause"):
+            self._audit(who, "bot.pause", bot, after)
+        if notes:  # the bot is paused all the same: say what the journal lacks
+            raise DiskFull(not_recorded_message(f"pause of {bot.name}", notes))
         return after
 
     def resume_bot(self, ref: str, who: str) -> BotRecord:
@@ -125,12 +133,17 @@ class DaemonService:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "flatten", bot.state)
         after = bot
+        notes: list[str] = []
         if bot.state is not BotState.PAUSED:
-            after = self.supervisor.transition(bot.id, BotState.PAUSED,
-                                               f"flattened by {who}: no new entries until resumed")
+            with if_recordable(notes, f"{bot.name}: state paused"):
+                after = self.supervisor.transition(
+                    bot.id, BotState.PAUSED, f"flattened by {who}: no new entries until resumed")
             self.supervisor.deliver(bot.id, PauseChanged(True), refresh_config=False)
         self.supervisor.deliver(bot.id, FlattenRequested(who), refresh_config=False)
-        self._audit(who, "bot.flatten", bot, after)
+        with if_recordable(notes, f"{bot.name}: audit row bot.flatten"):
+            self._audit(who, "bot.flatten", bot, after)
+        if notes:  # the flatten was requested all the same: say what the journal lacks
+            raise DiskFull(not_recorded_message(f"flatten of {bot.name}", notes))
         return after
 
     def delete_bot(self, ref: str, who: str) -> BotRecord:

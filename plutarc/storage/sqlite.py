@@ -10,14 +10,16 @@ A database newer than the code is refused: an old plutarc must not write a newer
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from plutarc.errors import ConfigError
+from plutarc.errors import ConfigError, DiskFull
 
 Migration = tuple[int, str]
 
@@ -69,15 +71,25 @@ class Database:
             self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        changes_before = self.conn.total_changes
         try:
             yield self.conn
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLITE_FULL may have rolled it back already
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                if (_DISK_FULL_FLAG is not None and self.conn.total_changes != changes_before
+                        and _disk_full_rehearsed()):
+                    raise sqlite3.OperationalError(_REHEARSAL)
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:  # e.g. the disk filled up: never leave it open
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
         finally:
             if durable:
                 self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -155,6 +167,26 @@ def _apply(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[Migr
             raise ConfigError(f"{path}: migration {version} failed: {exc}") from exc
 
 
+DISK_FULL_ENV = "PLUTARC_DISK_FULL_FILE"
+"""Rehearse a full disk (tests, drills): while the file this names exists, every transaction
+that wrote something fails at its commit as SQLite does on a full disk (SQLITE_FULL) and
+writes nothing, and no database opens. Read once at import; off unless set."""
+_DISK_FULL_FLAG = os.environ.get(DISK_FULL_ENV) or None
+_REHEARSAL = "database or disk is full (rehearsed: the file named by PLUTARC_DISK_FULL_FILE exists)"
+
+
+def _disk_full_rehearsed() -> bool:
+    return _DISK_FULL_FLAG is not None and os.path.exists(_DISK_FULL_FLAG)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full"), or the OS's ENOSPC/EDQUOT."""
+    if isinstance(exc, sqlite3.Error):
+        return (getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                or "database or disk is full" in str(exc))
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def make_private(path: Path) -> None:
     """The database file is its user's alone (0600), created so if new; SQLite gives its WAL
     and shared-memory files the database file's mode, and any already there are fixed too."""
@@ -178,6 +210,9 @@ def open_database(
         try:
             make_private(path)
         except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(f"cannot open database {path}: the disk is full "
+                               f"({_free(path)} free); free some space and start again") from None
             raise ConfigError(f"cannot open database {path}: {exc}") from exc
     try:
         # Autocommit mode: transactions are explicit, so we control exactly what groups.
@@ -190,11 +225,24 @@ def open_database(
         # NORMAL in WAL mode survives a process crash; durable transactions ask for FULL.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        if _disk_full_rehearsed():
+            raise sqlite3.OperationalError(_REHEARSAL)
         _apply(conn, path, migrations)
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if is_disk_full(exc):
+            raise DiskFull(f"cannot open database {path}: the disk is full "
+                           f"({_free(path)} free); free some space and start again") from None
         raise ConfigError(f"{path} is not a usable SQLite database: {exc}") from exc
     except BaseException:
         conn.close()
         raise
     return Database(conn, path)
+
+
+def _free(path: Path | str) -> str:
+    try:
+        usage = shutil.disk_usage(Path(path).parent)
+    except OSError:
+        return "unknown space"
+    return f"{usage.free / 1e6:.1f} MB"

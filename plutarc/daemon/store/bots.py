@@ -10,7 +10,7 @@ from plutarc.daemon.errors import NotFound
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.store.codec import json_text
 from plutarc.daemon.store.records import BotRecord, TemplateRecord
-from plutarc.storage.sqlite import Database
+from plutarc.storage.sqlite import Database, is_disk_full
 
 _BOT_COLUMNS = (
     "id, name, template, venue, account, mode, symbols, risk, state, state_reason, "
@@ -96,8 +96,13 @@ class BotTable:
 
     def set_heartbeat(self, bot_id: str, ts_ms: int) -> None:
         # Not under _update: a heartbeat is not a change of the bot, updated_ms stays.
-        with self._db.transaction():
-            self._db.execute("UPDATE bots SET last_heartbeat_ms = ? WHERE id = ?", (ts_ms, bot_id))
+        try:
+            with self._db.transaction():
+                self._db.execute("UPDATE bots SET last_heartbeat_ms = ? WHERE id = ?",
+                                 (ts_ms, bot_id))
+        except sqlite3.Error as exc:  # bookkeeping: a full disk must not stop the bot
+            if not is_disk_full(exc):
+                raise
 
     def set_plutarc_version(self, bot_id: str, version: str) -> None:
         with self._db.transaction():
