@@ -129,6 +129,13 @@ class DaemonClient:
         """start, pause, resume, stop or flatten."""
         return (await self.request("POST", f"/v1/bots/{ref}/{action}", s.BotResponse)).bot
 
+    async def cancel_order(self, ref: str, client_id: str) -> OrderRecord:
+        """Cancel one open order of bot ``ref`` through its worker; the order as it ends up."""
+        from plutarc.daemon.api.order_routes import OrderResponse
+
+        return (await self.request("DELETE", f"/v1/bots/{ref}/orders/{client_id}",
+                                   OrderResponse)).order
+
     async def delete_bot(self, ref: str) -> BotRecord:
         return (await self.request("DELETE", f"/v1/bots/{ref}", s.BotResponse)).bot
 
@@ -348,6 +355,20 @@ class DaemonClient:
         from plutarc.daemon.api.live_routes import LatencyResponse
 
         return await self.request("GET", f"/v1/bots/{ref}/latency", LatencyResponse)
+
+    # ----- desk views (plutarc/daemon/api/desk_routes.py) ---------------------------------
+    async def instruments(self, ref: str) -> list[Any]:
+        """The bot's symbols with tick, lot, quote and settle currency (InstrumentView)."""
+        from plutarc.daemon.api.desk_routes import InstrumentListResponse
+
+        return (await self.request("GET", f"/v1/bots/{ref}/instruments",
+                                   InstrumentListResponse)).instruments
+
+    async def pnl(self) -> list[Any]:
+        """Realised (closed trades) and unrealised PnL per bot and symbol, with its currency."""
+        from plutarc.daemon.api.desk_routes import PnlResponse
+
+        return (await self.request("GET", "/v1/pnl", PnlResponse)).rows
 
     # ----- risk and operations (plutarc/daemon/api/risk_routes.py) ------------------------
     async def panic(self, note: str = "") -> Any:

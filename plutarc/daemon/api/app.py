@@ -11,7 +11,9 @@ from plutarc.daemon.api import (
     access_routes,
     backtest_routes,
     catalog_routes,
+    desk_routes,
     live_routes,
+    order_routes,
     risk_routes,
 )
 from plutarc.daemon.api.http import SHUTTING_DOWN, api_middleware
@@ -44,7 +46,9 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
         Path(info.database).with_name("backtests.db"), service.sink)
     app.add_routes(backtest_routes.routes)
     app.add_routes(live_routes.routes)
+    app.add_routes(order_routes.routes)
     app.add_routes(catalog_routes.routes)
+    app.add_routes(desk_routes.routes)
     risk_routes.install(app)
     app.add_routes([web.get("/v1/stream", stream)])
     access_routes.setup(app)

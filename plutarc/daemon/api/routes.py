@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -43,7 +44,7 @@ async def status(request: web.Request) -> web.Response:
         running_workers=svc.supervisor.running_count(),
         stream_subscribers=svc.sink.bus.subscriber_count,
         last_event_id=svc.store.events.last_id(),
-        shutting_down=bool(request.app[SHUTTING_DOWN].get("flag")),
+        shutting_down=bool(request.app[SHUTTING_DOWN].get("flag")), host=socket.gethostname(),
     ))
 
 

@@ -125,6 +125,7 @@ class StatusResponse(Envelope):
     stream_subscribers: int
     last_event_id: int
     shutting_down: bool
+    host: str = ""  # the daemon's host name, for clients attached over SSH
 
 
 class BotResponse(Envelope):

@@ -1,0 +1,102 @@
+"""Read-only API routes a trader's screen needs: each bot's contract specs (to write prices to
+the tick and quantities to the lot) and the desk's PnL per bot, symbol and currency."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from aiohttp import web
+
+from plutarc.daemon.api.http import parse_query, respond
+from plutarc.daemon.api.routes import SERVICE
+from plutarc.daemon.api.schemas import ApiModel, Empty, Envelope
+from plutarc.daemon.service import DaemonService
+from plutarc.daemon.store import BotRecord
+from plutarc.risk.dust import instrument_for
+
+routes = web.RouteTableDef()
+UNKNOWN_CURRENCY = "?"
+
+
+class InstrumentView(ApiModel):
+    symbol: str
+    known: bool  # False: no spec loaded for it (the venue was not asked since the start)
+    tick: Decimal | None  # price increment; None when unknown
+    lot: Decimal | None  # quantity increment; None when unknown
+    quote: str
+    settle: str  # the currency its PnL and margin are in
+
+
+class InstrumentListResponse(Envelope):
+    bot_id: str
+    instruments: list[InstrumentView]
+
+
+class PnlRow(ApiModel):
+    bot_id: str
+    symbol: str
+    currency: str  # settle currency, '?' when neither a spec nor an equity row says
+    trades: int
+    realised: Decimal  # sum of the closed trades' net PnL
+    unrealised: Decimal  # of the open position, 0 when flat
+
+
+class PnlResponse(Envelope):
+    rows: list[PnlRow]
+
+
+def _equity_currency(svc: DaemonService, bot_id: str) -> str:
+    latest = svc.store.equity.query(bot_id, limit=1)
+    return latest[-1].currency if latest else UNKNOWN_CURRENCY
+
+
+def instrument_views(svc: DaemonService, bot: BotRecord) -> list[InstrumentView]:
+    views, fallback = [], None
+    for symbol in bot.symbols:
+        inst = instrument_for(bot.venue, symbol)
+        if inst is not None:
+            views.append(InstrumentView(symbol=symbol, known=True, tick=inst.tick_size,
+                                        lot=inst.lot_size, quote=inst.quote,
+                                        settle=inst.settle))
+            continue
+        fallback = fallback or _equity_currency(svc, bot.id)
+        views.append(InstrumentView(symbol=symbol, known=False, tick=None, lot=None,
+                                    quote=UNKNOWN_CURRENCY, settle=fallback))
+    return views
+
+
+@routes.get("/v1/bots/{ref}/instruments")
+async def instruments(request: web.Request) -> web.Response:
+    parse_query(request, Empty)
+    svc = request.app[SERVICE]
+    bot = svc.get_bot(request.match_info["ref"])
+    return respond(InstrumentListResponse(bot_id=bot.id, instruments=instrument_views(svc, bot)))
+
+
+def pnl_rows(svc: DaemonService) -> list[PnlRow]:
+    """Realised from every closed trade (summed as Decimal: SQLite would sum floats), plus
+    the open positions' unrealised, per bot and symbol."""
+    realised: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for bot_id, symbol, net in svc.store.db.execute(
+            "SELECT bot_id, symbol, net_pnl FROM trades"):
+        realised[(bot_id, symbol)] += Decimal(net)
+        counts[(bot_id, symbol)] += 1
+    unrealised = {(p.bot_id, p.symbol): p.unrealised_pnl for p in svc.store.positions.query()}
+    currency: dict[tuple[str, str], str] = {}
+    for bot in svc.list_bots():
+        for view in instrument_views(svc, bot):
+            currency[(bot.id, view.symbol)] = view.settle
+    rows = []
+    for key in sorted(set(realised) | set(unrealised)):
+        cur = currency.get(key) or _equity_currency(svc, key[0])
+        rows.append(PnlRow(bot_id=key[0], symbol=key[1], currency=cur, trades=counts[key],
+                           realised=realised[key], unrealised=unrealised.get(key, Decimal(0))))
+    return rows
+
+
+@routes.get("/v1/pnl")
+async def pnl(request: web.Request) -> web.Response:
+    parse_query(request, Empty)
+    return respond(PnlResponse(rows=pnl_rows(request.app[SERVICE])))
