@@ -53,6 +53,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bots/{ref}/candles"): READ,
     ("GET", "/v1/bots/{ref}/latency"): READ,
     ("DELETE", "/v1/bots/{ref}/orders/{client_id}"): Rule(P.TRADE),  # order.cancel
+    ("DELETE", "/v1/bots/{ref}/orders/{client_id}"): Rule(P.TRADE),  # order.cancel
     ("GET", "/v1/bots/{ref}/instruments"): READ,
     # templates
     ("GET", "/v1/templates"): READ,

@@ -136,6 +136,13 @@ class DaemonClient:
         return (await self.request("DELETE", f"/v1/bots/{ref}/orders/{client_id}",
                                    OrderResponse)).order
 
+    async def cancel_order(self, ref: str, client_id: str) -> OrderRecord:
+        """Cancel one open order of bot ``ref`` through its worker; the order as it ends up."""
+        from plutarc.daemon.api.order_routes import OrderResponse
+
+        return (await self.request("DELETE", f"/v1/bots/{ref}/orders/{client_id}",
+                                   OrderResponse)).order
+
     async def delete_bot(self, ref: str) -> BotRecord:
         return (await self.request("DELETE", f"/v1/bots/{ref}", s.BotResponse)).bot
 

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from plutarc.daemon import order_cancel
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.live.board import LATENCY
 from plutarc.daemon.live.equity import EquityCache, EquitySnapshots
@@ -45,6 +46,7 @@ from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
     BotCommand,
     BotContext,
+    CancelRequested,
     ConfigChanged,
     FlattenRequested,
     PauseChanged,
@@ -415,6 +417,8 @@ class LiveWorker:
             ctx.activity(f"flattening every position (asked by {command.requested_by}): "
                          "cancelling every open order, closing with reduce-only market orders")
             await flatten_legs(ctx, self.legs, "flatten requested")
+        elif isinstance(command, CancelRequested):
+            await order_cancel.in_live(ctx, self.legs, command)
         elif isinstance(command, ConfigChanged):
             if command.new.symbols != command.old.symbols:
                 await change_symbols(self, ctx, command.new.symbols)

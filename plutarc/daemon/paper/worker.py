@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from plutarc.daemon import order_cancel
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.paper.execution import PaperExecution
 from plutarc.daemon.paper.legs import (
@@ -24,6 +25,7 @@ from plutarc.daemon.paper.replay import ReplaySettings, load_replay_bars, timeli
 from plutarc.daemon.runtime.protocol import (
     BotCommand,
     BotContext,
+    CancelRequested,
     CandleRow,
     ConfigChanged,
     FlattenRequested,
@@ -302,6 +304,8 @@ class PaperWorker:
             for leg in self.legs:
                 leg.execution.apply(leg.kernel.flatten("flatten requested"), now_ms, True)
             ctx.activity(f"flattening every position (asked by {command.requested_by})")
+        elif isinstance(command, CancelRequested):
+            order_cancel.in_paper(ctx, self.legs, command, now_ms)
         elif isinstance(command, ConfigChanged):
             if command.new.symbols != command.old.symbols:
                 self._change_symbols(ctx, command.new.symbols, now_ms)

@@ -41,7 +41,17 @@ class FlattenRequested:
     requested_by: str
 
 
-BotCommand = ConfigChanged | PauseChanged | FlattenRequested
+@dataclass(frozen=True, slots=True, eq=False)
+class CancelRequested:
+    """Cancel one open order by hand (plutarc/daemon/order_cancel.py); the worker answers on
+    ``reply``: a result when the venue took it, UsageError when it refuses or the venue did not."""
+
+    client_id: str
+    requested_by: str
+    reply: asyncio.Future[str]
+
+
+BotCommand = ConfigChanged | PauseChanged | FlattenRequested | CancelRequested
 
 
 CandleRow = tuple[int, float, float, float, float, float]
