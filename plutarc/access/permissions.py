@@ -53,7 +53,6 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bots/{ref}/candles"): READ,
     ("GET", "/v1/bots/{ref}/latency"): READ,
     ("DELETE", "/v1/bots/{ref}/orders/{client_id}"): Rule(P.TRADE),  # order.cancel
-    ("DELETE", "/v1/bots/{ref}/orders/{client_id}"): Rule(P.TRADE),  # order.cancel
     ("GET", "/v1/bots/{ref}/instruments"): READ,
     # templates
     ("GET", "/v1/templates"): READ,
@@ -69,6 +68,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/events"): READ,
     ("GET", "/v1/audit"): READ,
     ("GET", "/v1/pnl"): READ,
+    ("GET", "/v1/instruments"): READ,
     # backtests: research on templates; they touch no bot, venue or key
     ("POST", "/v1/backtests"): Rule(P.EDIT_TEMPLATES, audited_by=AuditedBy.MIDDLEWARE,
                                     action="backtest.start"),

@@ -136,13 +136,6 @@ class DaemonClient:
         return (await self.request("DELETE", f"/v1/bots/{ref}/orders/{client_id}",
                                    OrderResponse)).order
 
-    async def cancel_order(self, ref: str, client_id: str) -> OrderRecord:
-        """Cancel one open order of bot ``ref`` through its worker; the order as it ends up."""
-        from plutarc.daemon.api.order_routes import OrderResponse
-
-        return (await self.request("DELETE", f"/v1/bots/{ref}/orders/{client_id}",
-                                   OrderResponse)).order
-
     async def delete_bot(self, ref: str) -> BotRecord:
         return (await self.request("DELETE", f"/v1/bots/{ref}", s.BotResponse)).bot
 
@@ -370,6 +363,13 @@ class DaemonClient:
 
         return (await self.request("GET", f"/v1/bots/{ref}/instruments",
                                    InstrumentListResponse)).instruments
+
+    async def all_instruments(self) -> list[Any]:
+        """Every bot's symbols with tick, lot and currencies (InstrumentView), in one call."""
+        from plutarc.daemon.api.desk_routes import DeskInstrumentsResponse
+
+        return (await self.request("GET", "/v1/instruments",
+                                   DeskInstrumentsResponse)).instruments
 
     async def pnl(self) -> list[Any]:
         """Realised (closed trades) and unrealised PnL per bot and symbol, with its currency."""

@@ -35,6 +35,8 @@ async def test_instruments_give_tick_lot_and_settle_or_say_unknown(daemon: Daemo
     assert (unknown.known, unknown.tick, unknown.lot, unknown.settle) == (False, None, None, "?")
     _, body = await raw(daemon, "GET", "/v1/bots/specs/instruments")
     assert Decimal(body["instruments"][0]["tick"]) == Decimal("1E-8")  # exact, as a string
+    every = [(i.bot_id, i.symbol) for i in await client.all_instruments()]
+    assert {(sim["BTCUSDT"].bot_id, "BTCUSDT"), (unknown.bot_id, "BTCUSDT")} <= set(every)
     with pytest.raises(NotFound):
         await client.instruments("no-such-bot")
 

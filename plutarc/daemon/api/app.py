@@ -14,7 +14,6 @@ from plutarc.daemon.api import (
     desk_routes,
     live_routes,
     order_routes,
-    order_routes,
     risk_routes,
 )
 from plutarc.daemon.api.http import SHUTTING_DOWN, api_middleware
@@ -47,7 +46,6 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
         Path(info.database).with_name("backtests.db"), service.sink)
     app.add_routes(backtest_routes.routes)
     app.add_routes(live_routes.routes)
-    app.add_routes(order_routes.routes)
     app.add_routes(order_routes.routes)
     app.add_routes(catalog_routes.routes)
     app.add_routes(desk_routes.routes)

@@ -20,6 +20,7 @@ UNKNOWN_CURRENCY = "?"
 
 
 class InstrumentView(ApiModel):
+    bot_id: str
     symbol: str
     known: bool  # False: no spec loaded for it (the venue was not asked since the start)
     tick: Decimal | None  # price increment; None when unknown
@@ -31,6 +32,10 @@ class InstrumentView(ApiModel):
 class InstrumentListResponse(Envelope):
     bot_id: str
     instruments: list[InstrumentView]
+
+
+class DeskInstrumentsResponse(Envelope):
+    instruments: list[InstrumentView]  # every bot's symbols, in bot order
 
 
 class PnlRow(ApiModel):
@@ -56,13 +61,13 @@ def instrument_views(svc: DaemonService, bot: BotRecord) -> list[InstrumentView]
     for symbol in bot.symbols:
         inst = instrument_for(bot.venue, symbol)
         if inst is not None:
-            views.append(InstrumentView(symbol=symbol, known=True, tick=inst.tick_size,
-                                        lot=inst.lot_size, quote=inst.quote,
-                                        settle=inst.settle))
+            views.append(InstrumentView(bot_id=bot.id, symbol=symbol, known=True,
+                                        tick=inst.tick_size, lot=inst.lot_size,
+                                        quote=inst.quote, settle=inst.settle))
             continue
         fallback = fallback or _equity_currency(svc, bot.id)
-        views.append(InstrumentView(symbol=symbol, known=False, tick=None, lot=None,
-                                    quote=UNKNOWN_CURRENCY, settle=fallback))
+        views.append(InstrumentView(bot_id=bot.id, symbol=symbol, known=False, tick=None,
+                                    lot=None, quote=UNKNOWN_CURRENCY, settle=fallback))
     return views
 
 
@@ -72,6 +77,14 @@ async def instruments(request: web.Request) -> web.Response:
     svc = request.app[SERVICE]
     bot = svc.get_bot(request.match_info["ref"])
     return respond(InstrumentListResponse(bot_id=bot.id, instruments=instrument_views(svc, bot)))
+
+
+@routes.get("/v1/instruments")
+async def all_instruments(request: web.Request) -> web.Response:
+    parse_query(request, Empty)
+    svc = request.app[SERVICE]
+    return respond(DeskInstrumentsResponse(instruments=[
+        view for bot in svc.list_bots() for view in instrument_views(svc, bot)]))
 
 
 def pnl_rows(svc: DaemonService) -> list[PnlRow]:
