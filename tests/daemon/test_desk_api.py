@@ -41,15 +41,18 @@ async def test_instruments_give_tick_lot_and_settle_or_say_unknown(daemon: Daemo
         await client.instruments("no-such-bot")
 
 
+def trade(gross: str) -> Trade:
+    return Trade("BTCUSDT", Direction.LONG, Decimal("1"), 1, Decimal(1), 2, Decimal(1),
+                 Decimal(gross), Decimal(0), Decimal(0), "signal")
+
+
 async def test_pnl_sums_closed_trades_exactly_and_adds_the_open_position(
         daemon: DaemonProcess, client: DaemonClient):
     bot = await client.create_bot(spec("earner"))
     store = DaemonStore.open(daemon.paths.database)
     try:
         for gross in ("0.10", "0.20", "-0.05"):  # floats would not sum these to 0.25 exactly
-            store.trades.insert(bot.id, Trade("BTCUSDT", Direction.LONG, Decimal("1"), 1,
-                                              Decimal(1), 2, Decimal(1), Decimal(gross),
-                                              Decimal(0), Decimal(0), "signal"))
+            store.trades.insert(bot.id, trade(gross))
         store.positions.upsert(bot.id, Position("BTCUSDT", Decimal("0.5"), Decimal(100),
                                                 unrealised_pnl=Decimal("-1.5")))
         store.equity.insert(bot.id, 3_000, "USDT", Decimal("100"), Decimal("0"))
@@ -59,3 +62,11 @@ async def test_pnl_sums_closed_trades_exactly_and_adds_the_open_position(
     [row] = [r for r in await client.pnl() if r.bot_id == bot.id]
     assert (row.symbol, row.currency, row.trades) == ("BTCUSDT", "USDT", 3)
     assert (row.realised, row.unrealised) == (Decimal("0.25"), Decimal("-1.5"))
+
+    store = DaemonStore.open(daemon.paths.database)  # a trade closes after the first read
+    try:
+        store.trades.insert(bot.id, trade("0.01"))
+    finally:
+        store.close()
+    [row] = [r for r in await client.pnl() if r.bot_id == bot.id]
+    assert (row.trades, row.realised) == (4, Decimal("0.26"))

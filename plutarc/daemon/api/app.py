@@ -48,7 +48,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app.add_routes(live_routes.routes)
     app.add_routes(order_routes.routes)
     app.add_routes(catalog_routes.routes)
-    app.add_routes(desk_routes.routes)
+    desk_routes.install(app)
     risk_routes.install(app)
     app.add_routes([web.get("/v1/stream", stream)])
     access_routes.setup(app)

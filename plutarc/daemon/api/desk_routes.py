@@ -87,29 +87,61 @@ async def all_instruments(request: web.Request) -> web.Response:
         view for bot in svc.list_bots() for view in instrument_views(svc, bot)]))
 
 
-def pnl_rows(svc: DaemonService) -> list[PnlRow]:
-    """Realised from every closed trade (summed as Decimal: SQLite would sum floats), plus
-    the open positions' unrealised, per bot and symbol."""
-    realised: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for bot_id, symbol, net in svc.store.db.execute(
-            "SELECT bot_id, symbol, net_pnl FROM trades"):
-        realised[(bot_id, symbol)] += Decimal(net)
-        counts[(bot_id, symbol)] += 1
+class RealisedSums:
+    """Closed trades' net PnL summed per (bot, symbol) as Decimal (SQLite would sum floats).
+    Trades are only appended, so each read adds the rows past the last one seen; fewer rows
+    than before (a store pruned or replaced) starts the sums again."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.last_id = 0
+        self.count = 0
+        self.sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        self.counts: dict[tuple[str, str], int] = defaultdict(int)
+
+    def update(self, svc: DaemonService) -> None:
+        count, last_id = svc.store.db.execute("SELECT COUNT(*), MAX(id) FROM trades").fetchone()
+        if count < self.count or (last_id or 0) < self.last_id:
+            self.reset()
+        for row_id, bot_id, symbol, net in svc.store.db.execute(
+                "SELECT id, bot_id, symbol, net_pnl FROM trades WHERE id > ? ORDER BY id",
+                (self.last_id,)):
+            self.sums[(bot_id, symbol)] += Decimal(net)
+            self.counts[(bot_id, symbol)] += 1
+            self.last_id = row_id
+        self.count = count
+
+
+REALISED = web.AppKey("realised_sums", RealisedSums)
+
+
+def pnl_rows(svc: DaemonService, realised: RealisedSums) -> list[PnlRow]:
+    """Realised from every closed trade plus the open positions' unrealised, per bot and
+    symbol, in the symbol's settle currency."""
+    realised.update(svc)
     unrealised = {(p.bot_id, p.symbol): p.unrealised_pnl for p in svc.store.positions.query()}
     currency: dict[tuple[str, str], str] = {}
     for bot in svc.list_bots():
         for view in instrument_views(svc, bot):
             currency[(bot.id, view.symbol)] = view.settle
     rows = []
-    for key in sorted(set(realised) | set(unrealised)):
+    for key in sorted(set(realised.sums) | set(unrealised)):
         cur = currency.get(key) or _equity_currency(svc, key[0])
-        rows.append(PnlRow(bot_id=key[0], symbol=key[1], currency=cur, trades=counts[key],
-                           realised=realised[key], unrealised=unrealised.get(key, Decimal(0))))
+        rows.append(PnlRow(bot_id=key[0], symbol=key[1], currency=cur,
+                           trades=realised.counts.get(key, 0),
+                           realised=realised.sums.get(key, Decimal(0)),
+                           unrealised=unrealised.get(key, Decimal(0))))
     return rows
 
 
 @routes.get("/v1/pnl")
 async def pnl(request: web.Request) -> web.Response:
     parse_query(request, Empty)
-    return respond(PnlResponse(rows=pnl_rows(request.app[SERVICE])))
+    return respond(PnlResponse(rows=pnl_rows(request.app[SERVICE], request.app[REALISED])))
+
+
+def install(app: web.Application) -> None:
+    app[REALISED] = RealisedSums()
+    app.add_routes(routes)
