@@ -2,13 +2,19 @@
 
     PlutarcError                      anything we raise on purpose
     ├── ConfigError                   refuse to start / reject the input (exit 4)
-    │   └── TemplateError             a strategy template failed validation
+    │   ├── TemplateError             a strategy template failed validation
+    │   └── ApiVersionMismatch        client and daemon speak different API versions
     ├── UsageError                    a bad CLI argument or API request (exit 2)
+    │   ├── NotFound                  no bot, template, key or token by that name
+    │   ├── AlreadyExists             a bot, key or token of that name exists already
+    │   └── InvalidTransition         the bot's state does not allow the action
     ├── DiskFull                      nothing more can be written; safety actions still run (exit 6)
     ├── DataError                     candle/funding data missing or malformed
     ├── StrategyError                 a bug or bad state inside one bot: stop that bot only
     ├── DaemonNotRunning              no daemon answers on the socket (exit 3)
     ├── PermissionDenied              the caller's role lacks a permission
+    │   └── Unauthenticated           neither the daemon's user nor a valid token
+    ├── DaemonShuttingDown            the daemon is stopping and accepts no more changes
     ├── OperationTimeout              a wait ran out (exit 5)
     └── VenueError                    anything a venue said or failed to say
         ├── TemporaryError            retry with backoff, auto-resume
@@ -46,6 +52,22 @@ class UsageError(PlutarcError):
     exit_code = 2
 
 
+class NotFound(UsageError):
+    """No bot, template or other object by that name or id."""
+
+
+class InvalidTransition(UsageError):
+    """The bot's state does not allow what was asked (pause a stopped bot, delete a running one)."""
+
+
+class AlreadyExists(UsageError):
+    """A bot with that name exists already."""
+
+
+class ApiVersionMismatch(ConfigError):
+    """Client and daemon speak different API versions."""
+
+
 class DiskFull(PlutarcError):
     """The disk (or the database's page cap) is full: what could not be written is named;
     safety actions (kill switch, flatten, pause) are carried out anyway."""
@@ -67,6 +89,14 @@ class DaemonNotRunning(PlutarcError):
 
 class PermissionDenied(PlutarcError):
     pass
+
+
+class Unauthenticated(PermissionDenied):
+    """The caller is not the daemon's user and sent no valid token."""
+
+
+class DaemonShuttingDown(PlutarcError):
+    """The daemon is stopping and accepts no more changes."""
 
 
 class OperationTimeout(PlutarcError):

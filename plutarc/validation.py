@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def check_name(value: str, what: str = "name") -> str:
+    """A bot, template, key, token or channel name: 1-40 of a-z 0-9 - _ (ValueError if not)."""
+    if not NAME_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"{what} {value!r} must be 1-40 characters: lowercase letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return value
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:

@@ -9,13 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
+from plutarc.access.audit_trail import AuditTrail
 from plutarc.access.identity import Identity, authenticate, peer_uid, user_name
 from plutarc.access.permissions import AuditedBy, Rule, required_permissions, rule_for
 from plutarc.access.refusals import RefusalAudit
 from plutarc.access.roles import Role
 from plutarc.access.tokens import TokenStore
 from plutarc.clock import Clock
-from plutarc.daemon.store.audit import AuditLog
 from plutarc.errors import PermissionDenied, PlutarcError, UsageError
 from plutarc.untrusted import load_json
 
@@ -25,7 +25,7 @@ log = logging.getLogger("plutarc.access")
 @dataclass
 class AccessState:
     tokens: TokenStore
-    audit: AuditLog
+    audit: AuditTrail
     clock: Clock
     daemon_uid: int  # callers with this uid and no token are the owner
     refusals: RefusalAudit = field(init=False)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from plutarc.access.roles import Permission, Role, allows
 from plutarc.access.tokens import TokenStore
-from plutarc.daemon.errors import Unauthenticated
+from plutarc.errors import Unauthenticated
 
 TOKEN_ENV = "PLUTARC_TOKEN"
 

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
-from plutarc.daemon.store.audit import AuditLog
+from plutarc.access.audit_trail import AuditTrail
 
 log = logging.getLogger("plutarc.access")
 
@@ -32,7 +32,7 @@ class _Window:
 class RefusalAudit:
     """Writes refusal rows for the gate, at most ``per_window`` per caller and kind."""
 
-    def __init__(self, audit: AuditLog, per_window: int = PER_WINDOW,
+    def __init__(self, audit: AuditTrail, per_window: int = PER_WINDOW,
                  window_ms: int = WINDOW_MS) -> None:
         self.audit = audit
         self.per_window = per_window

@@ -10,10 +10,9 @@ import sqlite3
 from pydantic import BaseModel, ConfigDict
 
 from plutarc.access.roles import Role, grantable_role
-from plutarc.daemon.bot_config import check_name
-from plutarc.daemon.errors import AlreadyExists, NotFound
-from plutarc.errors import UsageError
+from plutarc.errors import AlreadyExists, NotFound, UsageError
 from plutarc.storage.sqlite import Database
+from plutarc.validation import check_name
 
 TOKEN_PREFIX = "plt_"
 # Writing last_used on every request would turn reads into writes; minute precision is plenty.

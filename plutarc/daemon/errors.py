@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from plutarc.errors import (
+from plutarc.errors import (  # the shared ones live low so every layer may raise them
+    AlreadyExists,
+    ApiVersionMismatch,
     ConfigError,
+    DaemonShuttingDown,
     DiskFull,
+    InvalidTransition,
+    NotFound,
     PermissionDenied,
     PlutarcError,
     TemplateError,
+    Unauthenticated,
     UsageError,
 )
 
-
-class NotFound(UsageError):
-    """No bot, template or other object by that name or id."""
-
-
-class InvalidTransition(UsageError):
-    """The bot's state does not allow what was asked (pause a stopped bot, delete a running one)."""
-
-
-class AlreadyExists(UsageError):
-    """A bot with that name exists already."""
-
-
-class ApiVersionMismatch(ConfigError):
-    """Client and daemon speak different API versions."""
-
-
-class Unauthenticated(PermissionDenied):
-    """The caller is not the daemon's user and sent no valid token."""
-
-
-class DaemonShuttingDown(PlutarcError):
-    """The daemon is stopping and accepts no more changes."""
+__all__ = ["AlreadyExists", "ApiVersionMismatch", "DaemonAlreadyRunning", "DaemonShuttingDown",
+           "InvalidTransition", "NotFound", "Unauthenticated", "WIRE_ERRORS", "error_class",
+           "wire_error"]
 
 
 class DaemonAlreadyRunning(ConfigError):

@@ -9,13 +9,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from plutarc.clock import Clock
-from plutarc.daemon.bot_config import check_name
-from plutarc.daemon.errors import AlreadyExists
-from plutarc.errors import ConfigError, UsageError
+from plutarc.errors import AlreadyExists, ConfigError, UsageError
 from plutarc.keys.backends import FileBackend, SecretBackend
 from plutarc.keys.credentials import Credentials, key_hint
 from plutarc.keys.table import KeyInfo, KeyTable
 from plutarc.keys.venues import check_parts, key_shape
+from plutarc.validation import check_name
 
 
 class KeystoreStatus(BaseModel):

@@ -6,7 +6,7 @@ import sqlite3
 
 from pydantic import BaseModel, ConfigDict
 
-from plutarc.daemon.errors import NotFound
+from plutarc.errors import NotFound
 from plutarc.storage.sqlite import Database
 
 

@@ -18,7 +18,7 @@ from plutarc.models import Instrument, OrderRequest, OrderType
 from plutarc.models import contract_math as cm
 
 if TYPE_CHECKING:
-    from plutarc.daemon.bot_config import RiskLimits
+    from plutarc.risk.limits import RiskLimits
 
 ZERO = Decimal(0)
 BPS = Decimal(10_000)

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from plutarc.daemon.bot_config import check_name
+from plutarc.validation import check_name
 
 
 def name_problem(name: str, taken: Sequence[str]) -> str | None:
