@@ -37,6 +37,14 @@ class DaemonSettings(Strict):
         20 * 1024 * 1024, ge=64 * 1024, description="Rotate the daemon's log file at this "
         "size (20 MiB); under systemd the journal keeps the log instead.")
     log_backups: int = Field(5, ge=1, le=100, description="Rotated log files kept (5).")
+    events_keep: int = Field(
+        500_000, ge=1_000, description="Events kept in the journal, newest first (500,000); "
+        "older ones are pruned in small batches every retention_interval_s.")
+    decisions_keep_per_bot: int = Field(
+        100_000, ge=1_000, description="Decisions kept per bot, newest first (100,000). "
+        "Orders, fills, trades, positions, equity and the audit log are never pruned.")
+    retention_interval_s: float = Field(60.0, ge=1, le=86_400,
+                                        description="Pruning period (60 s).")
     data_dirs: tuple[Path, ...] = Field(
         (), description="Directories whose candle files API callers may name (backtest 'data', "
         "a paper bot's replay 'file'), besides the bundled data and <data dir>/data (none).")

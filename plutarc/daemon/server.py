@@ -25,12 +25,13 @@ from plutarc.daemon.runtime.registry import WorkerRegistry, default_registry
 from plutarc.daemon.runtime.supervisor import Supervisor
 from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import DaemonStore
+from plutarc.daemon.store.retention import JournalRetention
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError
 from plutarc.logs import RepeatFilter, RotatingDaemonLog
 from plutarc.models.events import EventKind, Severity
 from plutarc.paths import Paths
-from plutarc.storage.checkpoint import Checkpointer
+from plutarc.storage.checkpoint import WAL_SIZE_LIMIT_BYTES, Checkpointer
 
 log = logging.getLogger("plutarc.daemon")
 
@@ -78,8 +79,13 @@ class Daemon:
         store = DaemonStore.open(self.paths.database)
         store.db.fsync_durable = self.settings.daemon.journal_fsync
         store.db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the order path
+        store.db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         checkpointer = Checkpointer(self.paths.database)
         checkpointer.start()
+        daemon_settings = self.settings.daemon
+        retention = JournalRetention(store.db, daemon_settings.events_keep,
+                                     daemon_settings.decisions_keep_per_bot)
+        retention.start(daemon_settings.retention_interval_s)
         sink = EventSink(store, EventBus(), self.clock)
         supervisor = Supervisor(
             store, sink, self.registry, self.clock, self.settings.daemon.heartbeat_interval_s,
@@ -114,6 +120,7 @@ class Daemon:
             sink.emit(EventKind.HEALTH, "daemon stopped")
         finally:
             await runner.cleanup()
+            await retention.stop()
             await checkpointer.stop()
             store.close()
             if self.paths.socket.is_socket():

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import socket
+import time
 from pathlib import Path
 
 from plutarc.logs import RepeatFilter, RotatingDaemonLog
@@ -58,14 +59,18 @@ def test_a_flood_of_unfinished_headers_leaves_the_api_answering():
                 return (await client.status()).pid
 
         assert asyncio.run(owner_status()) == daemon.proc.pid  # the owner gets in
-        assert _sockets(daemon.proc.pid) <= baseline + CAP + 1
+        bound = baseline + CAP + 1
+        deadline = time.monotonic() + 30  # evicted ones close on the daemon's next turns
+        while (held := _sockets(daemon.proc.pid)) > bound and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert held <= bound, (held, bound)  # a flood of 150 holds at most the cap
         for sock in flood:  # every half-open connection is closed by the daemon
             sock.settimeout(30)
             try:
                 answer = sock.recv(1024)
             except ConnectionResetError:
                 answer = b""
-            assert answer == b""
+            assert answer in (b"",) or answer.startswith(b"HTTP/1.1 4"), answer
         assert asyncio.run(owner_status()) == daemon.proc.pid
     finally:
         for sock in flood:
