@@ -31,6 +31,7 @@ from plutarc.exchanges.bitmex_sim.listing import Listing, make_listing
 from plutarc.exchanges.bitmex_sim.order_rules import (
     check_caps,
     check_counts,
+    check_risk_limit,
     oversized_reduce_only,
     reduce_only_refusal,
 )
@@ -125,6 +126,8 @@ class SimExchange:
             raise ParamError("Duplicate clOrdID")
         check_caps(spec, venue.row)
         check_counts(spec, symbol, self.orders)
+        check_risk_limit(spec, venue.row, venue.engine.position.qty,
+                         Decimal(repr(venue.market.last_close)))
         order_id = new_id()
         engine_id = spec.cl_ord_id or order_id
         now = self.now_ms

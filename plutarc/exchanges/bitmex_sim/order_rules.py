@@ -11,6 +11,10 @@
   the position when the position shrinks (its leavesQty never exceeds the position) [V
   behaviour per issue 14, U exact text: the order row keeps its text, the execution is
   ``Replaced``].
+- Leverage is capped at 1 / ``initMargin`` (the engine); BitMEX lets a position grow past the
+  base ``riskLimit`` only at raised margins (one ``initMargin`` more per ``riskStep``). The
+  simulator does not model raised risk limits: an order that would take the position's value
+  past the base ``riskLimit`` is refused (400), the stricter reading [U exact text].
 - At most 10 stop orders per symbol and 200 open orders per account [U, nautilus docs]: the
   simulator refuses the 11th and the 201st (400), the stricter reading.
 """
@@ -22,7 +26,7 @@ from typing import Any
 
 from plutarc.exchanges.bitmex_sim.entry import NewOrder
 from plutarc.exchanges.bitmex_sim.params import ParamError
-from plutarc.exchanges.bitmex_sim.rows import TERMINAL
+from plutarc.exchanges.bitmex_sim.rows import TERMINAL, value_minor
 from plutarc.models import OrderType, Side
 
 MAX_STOPS_PER_SYMBOL = 10
@@ -71,6 +75,22 @@ def check_caps(spec: NewOrder, row: dict[str, Any]) -> None:
         if value is not None and value > Decimal(str(max_price)):
             raise ParamError(f"Invalid {name}: {value} is above maxPrice {max_price} for "
                              f"{row['symbol']}")
+
+
+def check_risk_limit(spec: NewOrder, row: dict[str, Any], position_qty: Decimal,
+                     last: Decimal) -> None:
+    """Refuse an order that would take the position's value past the base riskLimit."""
+    limit = row.get("riskLimit")
+    if not limit or spec.reduce_only:
+        return
+    after = position_qty + spec.qty * spec.side.sign
+    if abs(after) <= abs(position_qty):
+        return  # reduces the position
+    price = spec.price if spec.price is not None else (spec.stop_px or last)
+    value = abs(value_minor(row, after, price))
+    if value > limit:
+        raise ParamError(f"Position value {value} would exceed the risk limit {limit} of "
+                         f"{row['symbol']} (raised risk limits are not simulated)")
 
 
 def check_counts(spec: NewOrder, symbol: str, orders: dict[str, dict[str, Any]]) -> None:

@@ -54,10 +54,13 @@ async def test_equity_is_snapshot_on_a_timer_with_the_open_positions_pnl() -> No
                 for _ in range(60):
                     await rig.advance()
                     position = store.positions.get(bot_id, "BTCUSD")
-                    if position is not None and position.qty != 0:
+                    # a market entry fills at the last price (as at BitMEX): the open PnL
+                    # is zero until the mark moves
+                    moved = server.exchange.positions.get("XBTUSD", {}).get("unrealisedPnl")
+                    if position is not None and position.qty != 0 and moved:
                         break
                 else:
-                    raise AssertionError("no position in 60 bars")
+                    raise AssertionError("no position with open PnL in 60 bars")
                 before = len(store.equity.query(bot_id=bot_id, limit=10_000))
                 await asyncio.sleep(0.6)  # no candle meanwhile: only the timer writes
                 rows = store.equity.query(bot_id=bot_id, limit=10_000)

@@ -28,7 +28,7 @@ async def next_item(stream, timeout_s: float = 3.0):
 
 
 def last_close(server: SimServer) -> Decimal:
-    """The last replayed close, whole dollars (on XBTUSD's 0.5 tick)."""
+    """The last replayed close, whole dollars (on XBTUSD's 0.1 tick)."""
     return D(int(server.exchange.venues["XBTUSD"].market.last_close))
 
 
@@ -85,8 +85,9 @@ async def test_limit_amend_cancel_and_cancel_all(adapter, server):
     price = last_close(server) - 2000
     order = await adapter.place_order(req("lim-1", kind=OrderType.LIMIT, qty=200, price=price))
     assert order.status is OrderStatus.NEW and order.request.price == price
-    amended = await adapter.amend_order("lim-1", qty=D(300), price=price - D("10.3"))
-    assert amended.request.qty == 300 and amended.request.price == price - D("10.5")
+    # rounded down onto XBTUSD's 0.1 tick (the recorded 2024 row)
+    amended = await adapter.amend_order("lim-1", qty=D(300), price=price - D("10.33"))
+    assert amended.request.qty == 300 and amended.request.price == price - D("10.4")
     assert [o.client_id for o in await adapter.open_orders("BTCUSD")] == ["lim-1"]
     canceled = await adapter.cancel_order("lim-1")
     assert canceled.status is OrderStatus.CANCELED

@@ -191,3 +191,33 @@ async def test_trailing_stops_move_at_most_once_a_second_and_by_at_least_0_1_per
             held_back += 1  # a new high by less than 0.1 %: the stop stayed where it was
     assert moves and held_back
     assert all(elapsed_ms >= 1000 and moved >= 0.001 for elapsed_ms, moved in moves)
+
+
+async def test_xbtusd_is_served_from_the_recent_row_on_a_0_1_tick(server):
+    _, (inst,), _ = await call(server, "GET", "/api/v1/instrument?symbol=XBTUSD")
+    recorded_row = load("http/instrument_xbtusd_2024-11.json")
+    recorded_row = recorded_row[0] if isinstance(recorded_row, list) else recorded_row
+    for field in ("tickSize", "lotSize", "maxOrderQty", "maxPrice", "initMargin",
+                  "maintMargin", "makerFee", "takerFee", "riskLimit", "riskStep"):
+        assert inst[field] == recorded_row[field], field
+    assert inst["tickSize"] == 0.1
+    status, _ = await order(server, symbol="XBTUSD", side="Buy", orderQty=100, price=30000.1)
+    assert status == 200
+    status, error = await order(server, symbol="XBTUSD", side="Buy", orderQty=100,
+                                price=30000.05)
+    assert status == 400 and "0.1" in error["error"]["message"]
+
+
+async def test_a_position_past_the_base_risk_limit_is_refused():
+    balances = {"XBt": 300_000_000, "USDt": 100_000_000_000}  # 3 XBT
+    async with SimServer(sim_config(starting_balances=balances)) as server:
+        status, _, _ = await call(server, "POST", "/api/v1/position/leverage",
+                                  b'{"symbol":"XBTUSD","leverage":100}')
+        assert status == 200
+        # 9,000,000 USD at ~44,000 is ~204 XBT: past XBTUSD's 200 XBT (2e10 XBt) risk limit
+        status, error = await order(server, symbol="XBTUSD", side="Buy", orderQty=9_000_000,
+                                    ordType="Market")
+        assert status == 400 and "risk limit" in error["error"]["message"]
+        status, row = await order(server, symbol="XBTUSD", side="Buy", orderQty=8_000_000,
+                                  ordType="Market")
+        assert status == 200 and row["ordStatus"] == "Filled"
