@@ -100,6 +100,10 @@ class TokenStore:
         self._reload()
         return info
 
+    def expires_ms(self, name: str) -> int | None:
+        """When the token ``name`` stops working; None: never (or no such token)."""
+        return self._expires.get(name)
+
     def get(self, name: str) -> TokenInfo:
         row = self._db.execute("SELECT * FROM access_tokens WHERE name = ?", (name,)).fetchone()
         if row is None:

@@ -136,3 +136,18 @@ async def test_the_cli_grants_a_token_with_a_lifetime(daemon, monkeypatch, capsy
     brief = listed["cli-brief"]
     assert brief.expires_ms == brief.created_ms + 30 * 86_400_000
     assert "cli-zero" not in listed
+
+
+async def test_a_stream_ends_when_its_token_expires(daemon):
+    async with daemon.client() as owner:
+        granted = await owner.request("POST", "/v1/access/tokens", _grant_model(),
+                                      body={"name": "short-lived", "role": "viewer",
+                                            "expires_in_s": 4})
+    async with daemon.client(token=granted.secret) as viewer:
+
+        async def follow() -> None:
+            async for _event in viewer.stream():
+                pass  # events until the token expires, then the daemon closes the stream
+
+        with pytest.raises(Unauthenticated, match="'short-lived' has expired"):
+            await asyncio.wait_for(follow(), 60)  # a stream left open fails the test here

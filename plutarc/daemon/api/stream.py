@@ -14,7 +14,7 @@ import weakref
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from plutarc.access.guard import IDENTITY
+from plutarc.access.guard import ACCESS, IDENTITY
 from plutarc.daemon.api import schemas as s
 from plutarc.daemon.api.http import parse_query
 from plutarc.daemon.api.routes import SERVICE
@@ -90,6 +90,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     identity = request.get(IDENTITY)
     if identity is not None:
         _CALLERS[ws] = identity.name
+    expiry = _close_at_expiry(request, ws)
     try:
         last_id = svc.store.events.last_id()
         await _send(ws, s.HelloFrame(last_event_id=last_id))
@@ -104,6 +105,8 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
             with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                 await task
     finally:
+        if expiry is not None:
+            expiry.cancel()
         svc.sink.bus.unsubscribe(sub)
         request.app[WEBSOCKETS].discard(ws)
         await ws.close()
@@ -116,9 +119,31 @@ async def close_streams_of(app: web.Application, who: str, reason: str) -> int:
     closing = [ws for ws in list(app[WEBSOCKETS]) if _CALLERS.get(ws) == who]
     for ws in closing:
         app[WEBSOCKETS].discard(ws)
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await _send(ws, s.ErrorFrame(error=s.ErrorBody(type="unauthenticated",
-                                                           message=reason)))
-        with contextlib.suppress(ConnectionError):
-            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode()[:120])
+        await _close(ws, reason)
     return len(closing)
+
+
+def _close_at_expiry(request: web.Request, ws: web.WebSocketResponse) -> asyncio.TimerHandle | None:
+    """A stream opened with a token that expires is closed when it does."""
+    identity, access = request.get(IDENTITY), request.app.get(ACCESS)
+    if identity is None or access is None or identity.via != "token":
+        return None
+    name = identity.name.removeprefix("token:")
+    expires_ms = access.tokens.expires_ms(name)
+    if expires_ms is None:
+        return None
+    loop = asyncio.get_running_loop()
+    delay_s = max(0.0, (expires_ms - access.clock.now_ms()) / 1000)
+
+    def close() -> None:
+        request.app[WEBSOCKETS].discard(ws)
+        loop.create_task(_close(ws, f"token {name!r} has expired"))
+
+    return loop.call_later(delay_s, close)
+
+
+async def _close(ws: web.WebSocketResponse, reason: str) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await _send(ws, s.ErrorFrame(error=s.ErrorBody(type="unauthenticated", message=reason)))
+    with contextlib.suppress(ConnectionError):
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=reason.encode()[:120])
