@@ -59,6 +59,8 @@ class Metrics:
     open_position: dict[str, Any] | None = None  # that position, marked to the last close
     orders_refused: dict[str, int] = field(default_factory=dict)  # by the venue: margin, venue
     ruined_at_ms: int | None = None  # the first margin refusal after which nothing opened
+    risk_limits: dict[str, Any] | None = None  # the bot's risk gate the run applied; None: off
+    risk_refusals: dict[str, int] = field(default_factory=dict)  # gate rule -> entries refused
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

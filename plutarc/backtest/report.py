@@ -103,6 +103,14 @@ def render_report(store: ResultsStore, run_id: int) -> str:
         counts = ", ".join(f"{n} for {k}" for k, n in refused.items())
         ruin = f"; account ruined at {_day(ruined)} (no position opened after it)" if ruined else ""
         open_note += f"<p><b>Orders refused:</b> {html.escape(counts)}{ruin}.</p>"
+    if "risk_limits" in m:  # runs stored before the gate came to backtests have no such key
+        limits = m["risk_limits"]
+        gate = ("off (no bot risk limit applied)" if limits is None else ", ".join(
+            f"{k} {v}" for k, v in limits.items() if v is not None))
+        blocked = ", ".join(f"{k} {n}" for k, n in (m.get("risk_refusals") or {}).items())
+        open_note += (f"<p><b>Risk gate:</b> {html.escape(gate)}"
+                      f"{'; orders refused or cut: ' + html.escape(blocked) if blocked else ''}"
+                      ".</p>")
     title = f"plutarc backtest #{run_id}: {row['template_name']} on {row['symbol']}"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}

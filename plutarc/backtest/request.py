@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import Field
 
 from plutarc.errors import UsageError
+from plutarc.risk.limits import RiskLimits
 from plutarc.validation import MAX_AMOUNT, CheckedModel
 
 VENUES_WITH_CANDLES = ("bitmex",)
@@ -35,6 +36,9 @@ class BacktestRequest(CheckedModel):
     slippage_bps: float = Field(0.0, ge=0.0, le=500.0)
     starting_cash: float = Field(10_000.0, gt=0, le=MAX_AMOUNT)
     enforce_margin: bool = Field(True, description="False: no margin checks nor liquidation.")
+    risk_limits: RiskLimits | None = Field(
+        default_factory=RiskLimits, description="The risk gate every order passes, as in a bot "
+        "(a bot's defaults unless given: max_leverage 3, ...); null: no gate.")
 
 
 def to_ms(value: str | None, what: str) -> int:

@@ -23,6 +23,9 @@ from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import execute_intent, fill_completes_order
 from plutarc.models import Fill, Instrument, Trade
+from plutarc.risk.gate import GateLimits, RiskGate
+from plutarc.risk.limits import RiskLimits
+from plutarc.risk.sim_view import sim_market_view
 from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import Action, DecisionBatch
 from plutarc.strategy.engine import EngineStep, StrategyEngine
@@ -37,6 +40,8 @@ ProgressFn = Callable[[int, int], None]
 # step, short enough that a position held for months is not re-previewed to the end.
 SCAN_WINDOW_BARS = 4096
 ENTRIES = (Action.ENTER_LONG, Action.ENTER_SHORT)
+BOT_RISK = GateLimits.from_risk(RiskLimits())
+"""The risk gate a bot runs unless its config says otherwise."""
 
 
 @dataclass
@@ -60,6 +65,7 @@ class BacktestOutcome:
     # the position still held at the end, marked to the last close (exit_reason "open")
     open_trade: Trade | None = None
     refusals: list[Refusal] = field(default_factory=list)
+    risk_refusals: dict[str, int] = field(default_factory=dict)  # gate rule -> entries refused
     last_entry_ms: int | None = None  # the last entry order the venue accepted
     notes: list[str] = field(default_factory=list)
 
@@ -79,17 +85,41 @@ class _Executor:
     venue refuses (no margin left, say) is refused, recorded and forgotten by the policy, as
     a bot forgets it; it never ends the run."""
 
-    def __init__(self, sim: SimMatchingEngine, policy: PositionPolicy) -> None:
+    def __init__(self, sim: SimMatchingEngine, policy: PositionPolicy,
+                 gate: RiskGate | None) -> None:
         self.sim = sim
         self.policy = policy
+        self.gate = gate
         self.orders_sent = 0
         self.refusals: list[Refusal] = []
+        self.risk_refusals: dict[str, int] = {}  # gate rule -> entries it refused or cut
         self.last_entry_ms: int | None = None  # the last entry the venue accepted
+
+    def _gate(self, intent: Place, now_ms: int, refused: list[str]) -> Place | None:
+        """The bot's risk gate, as a paper bot runs it: the order to send (maybe clamped or
+        cut to its closing part), or None when it is blocked."""
+        request = intent.request
+        verdict = self.gate.check(request, sim_market_view(self.sim, self.policy, request),  # type: ignore[union-attr]
+                                  self.sim.instrument, now_ms)
+        if verdict.refused:
+            self.risk_refusals[verdict.rule] = self.risk_refusals.get(verdict.rule, 0) + 1
+            refused.append(f"risk: {request.tag or 'order'} refused: {verdict.rule}: "
+                           f"{verdict.message}")
+        if verdict.request is None:
+            self.policy.forget(request.client_id)
+            return None
+        self.gate.sent(now_ms)  # type: ignore[union-attr]
+        return intent if verdict.request is request else Place(verdict.request, intent.reason)
 
     def apply(self, intents: list[Intent], now_ms: int) -> list[str]:
         """Carry ``intents`` out; the reasons of any refused, worded as skip reasons."""
         refused: list[str] = []
         for intent in intents:
+            if self.gate is not None and isinstance(intent, Place):
+                gated = self._gate(intent, now_ms, refused)
+                if gated is None:
+                    continue
+                intent = gated
             try:
                 execute_intent(self.sim, intent, now_ms)
             except FinalVenueError as exc:
@@ -107,9 +137,13 @@ class _Executor:
 
 
 class BacktestRun:
+    """``risk``: the bot's risk gate limits, by default a bot's defaults (a backtest says what
+    a bot would have done); None runs without the gate."""
+
     def __init__(self, template: Template, bars: Bars, instrument: Instrument,
                  config: SimConfig, starting_cash: Decimal, *, start_index: int = 0,
-                 ctx: MarketContext | None = None, progress: ProgressFn | None = None) -> None:
+                 ctx: MarketContext | None = None, progress: ProgressFn | None = None,
+                 risk: GateLimits | None = BOT_RISK) -> None:
         self.template = template
         self.bars = bars
         self.inst = instrument
@@ -124,7 +158,8 @@ class BacktestRun:
                                      else None)
         self.sim.set_bars(bars)
         self.policy = PositionPolicy(self.engine, instrument, "bt")
-        self.exec = _Executor(self.sim, self.policy)
+        self.risk = risk
+        self.exec = _Executor(self.sim, self.policy, RiskGate(risk) if risk else None)
         self.trades: list[Trade] = []
         self.fills: list[Fill] = []
         self._funding_seen = 0
@@ -238,7 +273,8 @@ class BacktestRun:
             dec, actions, overrides, self.starting_cash, final,
             sum((p.amount for p in self.sim.funding_payments), Decimal(0)),
             sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent,
-            self._open_trade(), self.exec.refusals, self.exec.last_entry_ms)
+            open_trade=self._open_trade(), refusals=self.exec.refusals,
+            last_entry_ms=self.exec.last_entry_ms, risk_refusals=self.exec.risk_refusals)
 
     def _open_trade(self) -> Trade | None:
         """The position still open after the last bar, marked to its close."""

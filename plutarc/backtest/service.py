@@ -25,6 +25,8 @@ from plutarc.errors import UsageError
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.intervals import interval_ms
 from plutarc.paths import resolve_paths
+from plutarc.risk.gate import GateLimits
+from plutarc.risk.limits import RiskLimits
 from plutarc.strategy.engine import StrategyEngine
 from plutarc.strategy.template import template_to_toml
 from plutarc.strategy.template_catalog import load_template
@@ -89,6 +91,19 @@ def refusal_summary(outcome: BacktestOutcome) -> tuple[dict[str, int], int | Non
     return counts, ruined, notes
 
 
+def risk_note(limits: RiskLimits | None, refused: dict[str, int]) -> str:
+    """The risk gate the run applied, and what it refused, in one line."""
+    if limits is None:
+        return "risk gate off: no bot risk limit applied"
+    on = ", ".join(f"{k} {v}" for k, v in limits.model_dump(mode="json").items()
+                   if v is not None)
+    said = f"risk gate as a bot's: {on}"
+    if refused:
+        said += (f"; {sum(refused.values())} orders refused or cut (" +
+                 ", ".join(f"{k} {n}" for k, n in sorted(refused.items())) + ")")
+    return said
+
+
 def run_request(request: BacktestRequest, store: ResultsStore,
                 progress: Callable[[int, int], None] | None = None) -> BacktestResult:
     started = time.perf_counter()
@@ -124,8 +139,12 @@ def run_request(request: BacktestRequest, store: ResultsStore,
         fee_taker=request.fee_taker if request.fee_taker is not None else 0.00075)
     config = SimConfig(slippage_bps=request.slippage_bps, enforce_margin=request.enforce_margin)
     cash = Decimal(repr(request.starting_cash))
+    limits = request.risk_limits
+    if limits is not None and limits.max_daily_loss is not None:
+        raise UsageError("risk limit max_daily_loss: backtests do not model the daily-loss "
+                         "pause yet; leave it unset")
     run = BacktestRun(template, bars, inst, config, cash, start_index=loaded.warmup_start_index,
-                      progress=progress)
+                      progress=progress, risk=GateLimits.from_risk(limits) if limits else None)
     outcome = run.run()
     start = loaded.warmup_start_index
     window = bars.slice(start, len(bars))
@@ -150,6 +169,9 @@ def run_request(request: BacktestRequest, store: ResultsStore,
                               int(in_pos), skip, regimes)
     metrics.orders_refused, metrics.ruined_at_ms, refusal_notes = refusal_summary(outcome)
     notes += refusal_notes
+    metrics.risk_limits = None if limits is None else limits.model_dump(mode="json")
+    metrics.risk_refusals = dict(outcome.risk_refusals)
+    notes.append(risk_note(limits, outcome.risk_refusals))
     duration = time.perf_counter() - started
     step = max(1, len(equity) // 4000)
     dec = outcome.decisions
@@ -159,7 +181,7 @@ def run_request(request: BacktestRequest, store: ResultsStore,
          "data_fingerprint": loaded.fingerprint,
          "interval": f"{bars.interval_ms // 60_000}m", "start_ms": int(window.ts_ms[0]),
          "end_ms": int(window.ts_ms[-1]) + bars.interval_ms, "bars": len(window),
-         "settings": request.model_dump(), "starting_cash": cash,
+         "settings": request.model_dump(mode="json"), "starting_cash": cash,
          "final_equity": outcome.final_equity, "metrics": metrics.to_dict(),
          "duration_s": duration},
         trades, regimes,

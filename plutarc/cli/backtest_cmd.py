@@ -37,6 +37,35 @@ def _fmt(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def _risk_limits(pairs: list[str], off: bool):
+    """A bot's risk limits with the given KEY=VALUE changes; None with --no-risk-limits."""
+    from plutarc.risk.limits import RiskLimits
+    from plutarc.validation import closest
+
+    if off:
+        if pairs:
+            raise UsageError("--risk and --no-risk-limits: give one or the other")
+        return None
+    changes: dict[str, str | None] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--risk {pair!r}: give KEY=VALUE, e.g. max_leverage=5")
+        key = key.strip()
+        if key not in RiskLimits.model_fields:
+            near = closest(key, RiskLimits.model_fields)
+            raise UsageError(f"--risk {key}: not a risk limit"
+                             + (f"; did you mean {near!r}?" if near else ""))
+        changes[key] = None if value.strip().lower() in ("null", "none", "") else (
+            value.strip())
+    try:
+        return RiskLimits.model_validate(changes)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"--risk {where}: {err['msg']}") from None
+
+
 @app.command("run")
 def run(
     template: str = typer.Argument(..., help="Template name or TOML file."),
@@ -54,6 +83,11 @@ def run(
     slippage: float = typer.Option(0.0, "--slippage", help="Market-order slippage, bps."),
     cash: float = typer.Option(10_000.0, "--cash", help="Starting equity."),
     no_margin: bool = typer.Option(False, "--no-margin", help="No margin checks nor liquidation."),
+    risk: list[str] = typer.Option(None, "--risk", help="A bot risk limit for the gate every "
+                                   "order passes, KEY=VALUE (e.g. max_leverage=5, "
+                                   "price_band_bps=null); the others keep a bot's defaults."),
+    no_risk_limits: bool = typer.Option(False, "--no-risk-limits",
+                                        help="No risk gate (a bot always has one)."),
     html: Path = typer.Option(None, "--html", help="Also write the HTML report here."),
     csv_path: Path = typer.Option(None, "--csv", help="Also export the trades here."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -70,7 +104,8 @@ def run(
             template=template, data=str(data) if data else None, venue=venue,
             venue_url=venue_url, symbol=symbol, start=start, end=end,
             interval=interval, fee_maker=fee_maker, fee_taker=fee_taker, slippage_bps=slippage,
-            starting_cash=cash, enforce_margin=not no_margin)
+            starting_cash=cash, enforce_margin=not no_margin,
+            risk_limits=_risk_limits(risk or [], no_risk_limits))
     except ValidationError as exc:
         err = exc.errors()[0]
         raise UsageError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None

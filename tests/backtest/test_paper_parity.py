@@ -48,7 +48,9 @@ def test_paper_kernel_equals_backtest(name):
     inst = generic_instrument("BTCUSDT")
     config = SimConfig(enforce_margin=False)
     cash = Decimal(10_000)
-    outcome = run_backtest(template, bars, inst, config, cash)
+    # the kernel loop above has no risk gate, so neither does the runner here (the gated
+    # comparison is tests/daemon/test_risk_parity.py, against a real paper bot)
+    outcome = run_backtest(template, bars, inst, config, cash, risk=None)
     paper_trades, paper_equity = _paper(template, bars, inst, config, cash)
     assert paper_trades == outcome.trades
     assert paper_equity == outcome.final_equity

@@ -33,7 +33,10 @@ def _expected(path: Path, n_bars: int) -> list[tuple[int, int, float, int, float
 def _run(bars):
     inst = generic_instrument("BTCUSDT", fee_taker=0.00075, fee_maker=0.00075)
     config = SimConfig(enforce_margin=False)
-    return run_backtest(load_template_file(TEMPLATE), bars, inst, config, Decimal(10_000))
+    # REFERENCE.md: "no cash or margin constraint is applied", so no bot risk gate either
+    # (its max_leverage 3 would refuse the 1 BTC entries on 10,000 of cash)
+    return run_backtest(load_template_file(TEMPLATE), bars, inst, config, Decimal(10_000),
+                        risk=None)
 
 
 def _as_rows(outcome, t0):

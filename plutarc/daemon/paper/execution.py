@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from functools import partial
 
 from plutarc.daemon.chaos import failpoint
@@ -15,9 +13,10 @@ from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import execute_intent
 from plutarc.models import Fill, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.gate import GateLimits, MarketView, RiskGate, Verdict
-from plutarc.risk.gate_events import announce, closing_qty, exit_on_its_way
+from plutarc.risk.gate import GateLimits, RiskGate, Verdict
+from plutarc.risk.gate_events import announce
 from plutarc.risk.operator import hold_from_worker
+from plutarc.risk.sim_view import sim_market_view
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
 
@@ -127,19 +126,9 @@ class PaperExecution:
         risk = self.ctx.config.risk
         if risk is not self._gate_risk:
             self.gate.limits, self._gate_risk = GateLimits.from_risk(risk), risk
-        sim = self.sim
-        planned = None
-        position = sim.position.qty
-        exiting = closing_qty(position, ((w.request, w.remaining) for w in sim.open.values()))
-        if self.kernel_of is not None:
-            policy = self.kernel_of().policy
-            exiting = max(exiting, exit_on_its_way(policy))
-            if sim.mark_f is not None:
-                level = policy.planned_stop(request.side.sign, sim.mark_f)
-                planned = None if math.isnan(level) else Decimal(repr(level))
-        view = MarketView(position, len(sim.open), sim.mark(), sim.account.equity(sim.settle),
-                          planned, closing_qty=exiting)
-        return self.gate.check(request, view, sim.instrument, now_ms)
+        policy = self.kernel_of().policy if self.kernel_of is not None else None
+        view = sim_market_view(self.sim, policy, request)  # the very view a backtest builds
+        return self.gate.check(request, view, self.sim.instrument, now_ms)
 
     def take_refusals(self) -> list[str]:
         """The gate's refusals since the last call (for the decision's skip reasons)."""
