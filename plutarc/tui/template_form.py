@@ -24,6 +24,7 @@ Path = tuple[str | int, ...]
 TEMPLATE_SETTINGS = ("trigger_interval", "exit_interval", "combination", "threshold", "direction",
                      "on_opposite_signal", "entry_cooldown_min", "leverage")
 SIZING_SETTINGS = ("mode", "value")
+SANITY_CAP = 1e12
 
 
 class FieldError(ValueError):
@@ -56,13 +57,15 @@ class FieldSpec:
             return "one of " + ", ".join(self.choices)
         if self.kind == "bool":
             return "true or false"
-        if self.min is not None and self.max is not None:
-            return (f"{'(' if self.min_exclusive else '['}{_num(self.min)}, {_num(self.max)}"
+        # A sanity cap (MAX_AMOUNT, 1e12) only refuses nonsense: not worth the line's room.
+        high = self.max if self.max is not None and self.max < SANITY_CAP else None
+        if self.min is not None and high is not None:
+            return (f"{'(' if self.min_exclusive else '['}{_num(self.min)}, {_num(high)}"
                     f"{')' if self.max_exclusive else ']'}")
         if self.min is not None:
             return f"{'>' if self.min_exclusive else '>='} {_num(self.min)}"
-        if self.max is not None:
-            return f"{'<' if self.max_exclusive else '<='} {_num(self.max)}"
+        if high is not None:
+            return f"{'<' if self.max_exclusive else '<='} {_num(high)}"
         return "any number" if self.kind in ("int", "float") else "any text"
 
     def parse(self, text: str) -> Any:
@@ -128,7 +131,7 @@ def interval_field(index: int, component: ComponentView, follows: str) -> FieldS
                      optional=True)
 
 
-def _schema_field(path: Path, info: Any) -> FieldSpec:
+def schema_field(path: Path, info: Any) -> FieldSpec:
     annotation = info.annotation
     low = high = None
     low_x = high_x = False
@@ -148,8 +151,8 @@ def _schema_field(path: Path, info: Any) -> FieldSpec:
 
 def template_fields() -> list[FieldSpec]:
     """The template's own settings (trigger, combination, threshold, sizing ...)."""
-    fields = [_schema_field((name,), Template.model_fields[name]) for name in TEMPLATE_SETTINGS]
-    fields += [replace(_schema_field(("sizing", name), Sizing.model_fields[name]),
+    fields = [schema_field((name,), Template.model_fields[name]) for name in TEMPLATE_SETTINGS]
+    fields += [replace(schema_field(("sizing", name), Sizing.model_fields[name]),
                        label=f"sizing.{name}") for name in SIZING_SETTINGS]
     return fields
 

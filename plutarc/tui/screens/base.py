@@ -23,6 +23,9 @@ BOT_CONTROLS = [
     Binding("s", "act('stop')", "Stop"),
     Binding("x", "act('flatten')", "Flatten"),
     Binding("m", "mode", "Mode"),
+    # no room in 80 columns: listed in the help and the command palette
+    Binding("l", "limits", "Risk limits", show=False),
+    Binding("y", "symbols", "Symbols", show=False),
 ]
 
 if TYPE_CHECKING:

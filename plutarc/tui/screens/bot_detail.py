@@ -22,12 +22,13 @@ from plutarc.daemon.store import (
 )
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
+from plutarc.tui import bot_workflow
 from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl, fmt_score, fmt_time
 from plutarc.tui.screens.base import BOT_CONTROLS, LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.candle_chart import CandleChart, candle_view
 from plutarc.tui.widgets.equity_chart import EquityChart
-from plutarc.tui.widgets.tables import refill
+from plutarc.tui.widgets.tables import refill, selected_key
 
 TABLES = {
     "components": ("Component", "Output"),
@@ -64,6 +65,7 @@ class BotDetailScreen(LiveScreen):
         Binding("escape", "app.pop_screen", "Back"),
         *BOT_CONTROLS,
         Binding("c", "next_symbol", "Chart symbol", show=False),
+        Binding("d", "cancel_order", "Cancel order", show=False),
         Binding("q", "app.quit", "Quit", show=False),  # no room in 80 columns; see help
     ]
 
@@ -72,6 +74,7 @@ class BotDetailScreen(LiveScreen):
         self.bot_ref = bot_ref
         self.bot: BotRecord | None = None
         self.chart_symbol: str | None = None
+        self.open_orders: dict[str, OrderRecord] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,6 +108,7 @@ class BotDetailScreen(LiveScreen):
             c.orders(bot=ref, open_only=True), c.trades(bot=ref, limit=20),
             c.equity(bot=ref, limit=2000))
         self.bot = bot
+        self.open_orders = {o.client_id: o for o in orders}
         decision = decisions[-1] if decisions else None
         self.query_one("#bot-info", Static).update(bot_summary(bot))
         self.query_one("#decision", Static).update(decision_summary(decision))
@@ -151,3 +155,23 @@ class BotDetailScreen(LiveScreen):
 
     def action_mode(self) -> None:
         self.plutarc.change_mode(self.bot.name if self.bot else self.bot_ref)
+
+    def action_limits(self) -> None:
+        name = self.bot.name if self.bot else self.bot_ref
+        self.plutarc.run_worker(bot_workflow.edit_risk(self.plutarc, name), group="actions")
+
+    def action_symbols(self) -> None:
+        name = self.bot.name if self.bot else self.bot_ref
+        self.plutarc.run_worker(bot_workflow.edit_symbols(self.plutarc, name), group="actions")
+
+    def action_cancel_order(self) -> None:
+        """Cancel the open order under the cursor of the open orders table."""
+        key = selected_key(self.query_one("#orders", DataTable))
+        order = self.open_orders.get(key) if key is not None else None
+        if order is None or self.bot is None:
+            self.notify("no open order selected: move to the open orders table first",
+                        severity="warning", timeout=4)
+            return
+        self.plutarc.run_worker(bot_workflow.cancel_order(self.plutarc, self.bot.name,
+                                                          self.bot.mode, order),
+                                group="actions")

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from plutarc.daemon.store import BotRecord, PositionRecord
 from plutarc.models.events import EventKind
+from plutarc.tui import bot_workflow
 from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl
 from plutarc.tui.screens.base import BOT_CONTROLS, LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
@@ -51,6 +52,7 @@ class FleetScreen(LiveScreen):
                            EventKind.TRADE})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_bot", "Open"),
+        Binding("n", "new_bot", "New bot", show=False),
         *BOT_CONTROLS,
         Binding("ctrl+k", "app.panic", "Kill"),
         # 80 columns hold the keys above but not 'q Quit' too: q still quits (see help)
@@ -89,7 +91,7 @@ class FleetScreen(LiveScreen):
         summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
         self.query_one("#fleet-summary", Static).update(
             f"{len(bots)} bots: {summary}" if bots else
-            "No bots yet: create one with 'plutarc bot create'")
+            "No bots yet: press n to create one")
 
     def selected_bot(self) -> BotRecord | None:
         key = selected_key(self.query_one("#fleet", DataTable))
@@ -117,3 +119,21 @@ class FleetScreen(LiveScreen):
             self.notify("no bot selected", severity="warning", timeout=3)
             return
         self.plutarc.change_mode(bot.name)
+
+    def action_new_bot(self) -> None:
+        self.plutarc.run_worker(bot_workflow.new_bot(self.plutarc), group="actions")
+
+    def action_limits(self) -> None:
+        bot = self.selected_bot()
+        if bot is None:
+            self.notify("no bot selected", severity="warning", timeout=3)
+            return
+        self.plutarc.run_worker(bot_workflow.edit_risk(self.plutarc, bot.name), group="actions")
+
+    def action_symbols(self) -> None:
+        bot = self.selected_bot()
+        if bot is None:
+            self.notify("no bot selected", severity="warning", timeout=3)
+            return
+        self.plutarc.run_worker(bot_workflow.edit_symbols(self.plutarc, bot.name),
+                                group="actions")

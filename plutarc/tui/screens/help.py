@@ -38,6 +38,10 @@ live through its event stream. Closing the TUI never stops a bot.
 | `s` | stop (type the bot's name; holding a position, choose: flatten first or leave it open) |
 | `x` | flatten: close its positions at market (asks you to type the bot's name) |
 | `m` | mode of a stopped bot: paper, testnet or live (live: type the bot's name) |
+| `l` | risk limits: every limit on one line, checked as you type (live: type the name) |
+| `y` | symbols: add or remove (a removed one with a position is exited first) |
+| `n` | (fleet) new bot: name, template, venue, mode, account, symbols, start now |
+| `d` | (bot detail) cancel the open order under the cursor; its protective stop is kept |
 | `escape` | back |
 
 ## Templates

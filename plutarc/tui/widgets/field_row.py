@@ -71,6 +71,10 @@ class FieldRow(Horizontal):
         self._show(None)
         return parsed
 
+    def show_error(self, error: str | None) -> None:
+        """Show a problem found elsewhere (the daemon's answer) at this field; None clears."""
+        self._show(error)
+
     def _show(self, error: str | None) -> None:
         self.error = error
         hint = self.query_one(".field-hint", Static)
