@@ -74,8 +74,7 @@ class PlutarcApp(App[None]):
         self._to_screen(DaemonUp(message.status))
 
     def on_daemon_down(self, message: DaemonDown) -> None:
-        self.link = (f"daemon unreachable: {message.reason} - retrying in "
-                     f"{message.retry_in_s:g} s")
+        self.link = f"{message.reason} - retrying in {message.retry_in_s:g} s"
 
     def on_daemon_event(self, message: DaemonEvent) -> None:
         self._to_screen(DaemonEvent(message.record))

@@ -20,7 +20,10 @@ class DaemonUp(Message, bubble=False):
 
 
 class DaemonDown(Message, bubble=False):
-    """The daemon went away (or never came); the next attempt is in ``retry_in_s``."""
+    """The daemon went away (or never came); the next attempt is in ``retry_in_s``.
+
+    ``reason`` is the banner's whole sentence ("daemon unreachable: ...", or the ssh tunnel's).
+    """
 
     def __init__(self, reason: str, retry_in_s: float) -> None:
         super().__init__()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from plutarc.tui.link import Tunnel
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class TuiSettings:
     """Heartbeats are not events, so the fleet re-reads the bots this often (one GET)."""
     where: str = ""
     """Shown in the title: '' for this machine, 'user@host' through ssh."""
+    tunnel: Tunnel | None = None
+    """Through ssh: the tunnel the link worker brings back after a drop, and asks for words."""
 
     def __post_init__(self) -> None:
         if not 0 < self.reconnect_initial_s <= self.reconnect_max_s:

@@ -11,6 +11,8 @@ from plutarc.cli.main import EXIT_USAGE, run
     (["tui", "--ssh", "me@box", "--socket", "/tmp/x.sock"], "exclude each other"),
     (["tui", "--remote-socket", "/run/plutarc.sock"], "only makes sense with --ssh"),
     (["tui", "--ssh", "-oProxyCommand=evil"], "needs a destination"),
+    (["tui", "--", "-p", "2222"], "only make sense with --ssh"),
+    (["tui", "--ssh", "me@box", "--", "-p", "22", "otherhost"], "must be options"),
 ])
 def test_option_mistakes_exit_2_with_one_clear_line(argv: list[str], says: str,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
