@@ -41,16 +41,21 @@ def run_daemon(
     log_file: Path | None = typer.Option(
         None, "--log-file", help="Log to this file, rotated by size ([daemon] log_max_bytes, "
         "log_backups), instead of stderr (what 'daemon start' does)."),
+    data_dirs: list[Path] = typer.Option(
+        [], "--data-dir", help="A directory whose candle files API callers may name "
+        "(repeatable), besides the bundled data, <data dir>/data and [daemon] data_dirs."),
 ) -> None:
     """Run the daemon in the foreground (what systemd runs); SIGTERM stops it cleanly.
 
     An encrypted key file is unlocked from PLUTARC_KEYS_PASSPHRASE, the systemd credential
     'plutarc-keys-passphrase', stdin (--passphrase-stdin) or a prompt on a terminal; without
     any, the daemon runs with its keys locked until 'plutarc keys unlock'."""
+    from plutarc.access.allowlist import add_cli_data_dirs
     from plutarc.daemon.server import run_foreground
     from plutarc.keys.backends import PASSPHRASE_ENV
 
     paths = resolve_paths()
+    add_cli_data_dirs(data_dirs)
     passphrase = ""
     if passphrase_stdin:  # 'daemon start' sends exactly one line whenever it gives the flag
         passphrase = sys.stdin.readline().rstrip("\r\n")
@@ -75,6 +80,9 @@ def _log_tail(path: os.PathLike[str], lines: int = 5) -> str:
 @app.command("start")
 def start(
     timeout_s: float = typer.Option(15.0, "--timeout", help="Seconds to wait for the socket."),
+    data_dirs: list[Path] = typer.Option(
+        [], "--data-dir", help="Passed to 'daemon run': a directory of candle files API "
+        "callers may name (repeatable)."),
 ) -> None:
     """Start the daemon in the background and wait until it answers on its socket."""
     import asyncio
@@ -95,6 +103,8 @@ def start(
     paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = paths.log_dir / "daemon.log"
     argv = [sys.executable, "-m", "plutarc", "daemon", "run", "--log-file", str(log_path)]
+    for directory in data_dirs:
+        argv += ["--data-dir", str(directory.expanduser().resolve())]
     # The child gets our environment minus secrets: a passphrase in it goes through the pipe
     # below, and the daemon has no use for a client token.
     from plutarc.access.identity import TOKEN_ENV

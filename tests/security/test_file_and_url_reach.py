@@ -164,3 +164,39 @@ async def test_a_key_test_goes_only_where_allowed_and_checks_the_answer(daemon, 
             config.write(f"venue_urls = [{fake_venue!r}]\n")
         result = await owner.test_key("probe", fake_venue)
     assert not result.ok and "not a BitMEX wallet" in result.message
+
+
+def test_the_owner_allows_more_directories_on_the_command_line():
+    import subprocess
+    import sys
+
+    from plutarc.daemon.client import wait_until_answering
+    from tests.daemon.conftest import daemon_env
+
+    home = short_home()
+    extra = home / "candles"
+    extra.mkdir()
+    shutil.copy(BTC_1M, extra / "btc.csv.gz")
+    daemon = DaemonProcess(home)
+    with open(home / "daemon.out", "ab") as out:
+        daemon.proc = subprocess.Popen(
+            [sys.executable, "-m", "plutarc", "daemon", "run", "--data-dir", str(extra)],
+            env=daemon_env(home), stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, cwd=home)
+    proc = daemon.proc
+
+    async def scenario() -> None:
+        await wait_until_answering(daemon.paths.socket, 20, lambda: proc.poll() is None)
+        async with daemon.client() as client:
+            job = await client.start_backtest({"template": "scalp_1m", "data": "btc.csv.gz",
+                                               "end": "2024-01-02"})
+            assert job["request"]["data"] == str((extra / "btc.csv.gz").resolve())
+            with pytest.raises(UsageError, match=REFUSED):
+                await client.start_backtest({"template": "scalp_1m",
+                                             "data": str(home / "btc.csv.gz")})
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.kill()
+        shutil.rmtree(home, ignore_errors=True)
