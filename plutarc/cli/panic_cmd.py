@@ -20,6 +20,8 @@ def panic(
     report = call(lambda c: c.panic(note))
     if as_json:
         print_json(report)
+        if not report.verified:
+            raise typer.Exit(1)
         return
     console.print(f"kill switch engaged by {report.by}: {len(report.halted)} bots paused "
                   "('kill switch'), cancelling and flattening")
@@ -28,4 +30,12 @@ def panic(
     for left in report.left_open:
         err_console.print(f"not closed: {left.bot} ({left.state}) holds {left.qty} "
                           f"{left.symbol}: no worker runs for it; close it at the venue")
+    if report.verified:
+        console.print("verified: no open orders, no positions")
+    else:
+        err_console.print("NOT verified: asked again afterwards, the venues still show:")
+        for line in report.remaining:
+            err_console.print(f"  {line}")
     console.print("bots stay paused: resume each one when it is safe ('plutarc bot resume')")
+    if not report.verified:
+        raise typer.Exit(1)

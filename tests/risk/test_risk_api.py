@@ -245,8 +245,10 @@ async def test_panic_pauses_every_running_bot_and_reports_what_it_cannot_close(
     activity = await client.events(bot=a.id, kinds=[EventKind.ACTIVITY])
     assert any("flatten requested" in e.message for e in activity)
 
-    result = cli(daemon, "panic", "--yes", "--json")
-    assert result.returncode == 0 and '"halted"' in result.stdout
+    result = cli(daemon, "panic", "--yes", "--json")  # panic-stopped still holds 0.5
+    assert result.returncode == 1 and '"halted"' in result.stdout
+    assert '"verified": false' in result.stdout and "panic-stopped (stopped) holds 0.5" in (
+        result.stdout)
 
 
 # ----- dust and health -----------------------------------------------------------------

@@ -11,7 +11,7 @@ from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import BotFilter, BotResponse, Empty, Envelope, RequestModel
 from plutarc.daemon.bot_config import VENUE_PATTERN
 from plutarc.daemon.service import DaemonService
-from plutarc.risk import dust, health, killswitch, operator, stopping
+from plutarc.risk import dust, health, killswitch, operator, panic_verify, stopping, venue_check
 from plutarc.risk.account import AccountLimits
 from plutarc.risk.accounts import AccountRisk, get_all, put_limits
 from plutarc.risk.monitor import RiskMonitor
@@ -68,8 +68,9 @@ def _service(request: web.Request) -> DaemonService:
 @routes.post("/v1/panic")
 async def panic(request: web.Request) -> web.Response:
     body = await parse_body(request, PanicRequest)
-    return respond(PanicResponse(report=killswitch.panic(_service(request), peer(request),
-                                                         body.note)))
+    svc = _service(request)
+    report = killswitch.panic(svc, peer(request), body.note)
+    return respond(PanicResponse(report=await panic_verify.verify(svc, report)))
 
 
 @routes.post("/v1/bots/{ref}/clear")
@@ -118,6 +119,7 @@ async def run_health(request: web.Request) -> web.Response:
     parse_query(request, Empty)
     svc = _service(request)
     findings = health.run_checks(svc.store, svc.clock.now_ms())
+    findings += await venue_check.venue_findings(svc)
     return respond(HealthResponse(ok=not findings, findings=findings))
 
 

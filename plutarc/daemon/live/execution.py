@@ -251,6 +251,7 @@ class LiveExecution:
                                        sleep=self.ctx.sleep)
         except OrderRejected as exc:  # gone already (filled, or cancelled by the venue)
             log.info("cancel of %s: %s", client_id, exc)
+            await self._closed_by_venue(client_id)
             return
         except FinalVenueError as exc:
             self.hold(f"cancel {client_id}: {type(exc).__name__}: {exc}", client_id)
@@ -263,6 +264,24 @@ class LiveExecution:
             self.ctx.store.orders.update_status(client_id, order.status,
                                                 self.ctx.clock.now_ms(), reason=intent.reason)
         self._event(f"cancel {client_id}: {intent.reason}", client_id, order.status.value)
+
+    async def _closed_by_venue(self, client_id: str) -> None:
+        """Our cancel found the order gone: the journal takes the venue's word for what
+        became of it (an OCO sibling or a reduce-only order cancelled on a flat position
+        stayed 'new' in the journal for ever). Fills record themselves."""
+        try:
+            order = await self.venue.order_by_client_id(client_id)
+        except VenueError as exc:  # the periodic check asks again
+            log.warning("lookup of %s after a refused cancel failed: %s", client_id, exc)
+            return
+        if order is None or order.status.is_open or order.status is OrderStatus.FILLED:
+            return
+        why = order.reject_reason or order.status.value
+        self.ctx.store.orders.update_status(client_id, order.status, self.ctx.clock.now_ms(),
+                                            reason=f"by the venue: {why}")
+        forget_order(self.kernel, client_id)
+        self._event(f"{client_id} was {order.status.value} by the venue: {why}", client_id,
+                    order.status.value, by_venue=True)
 
     def _event(self, message: str, client_id: str, status: str, *,
                severity: Severity = Severity.INFO, **data: object) -> None:

@@ -51,11 +51,32 @@ async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> d
         if leg is not None:
             forget_order(leg.kernel, record.client_id)
         counts["dropped"] += 1
-    journal_open = journal.query(bot_id=ctx.bot_id, open_only=True, limit=1000)
-    claim = getattr(venue, "claim_orders", None)  # rows of these are ours (alerts, not skips)
-    if claim is not None:
-        claim([record.client_id for record in journal_open])
+    counts["closed"] = await follow_orders(ctx, venue, legs, "while the bot was away",
+                                           claim=True)
+    counts["fills"] = await catch_up_fills(ctx, venue, legs)
+    counts["alerts"] = await check_positions(ctx, venue, legs)
+    for leg in legs:
+        await leg.execution.apply(reprotect(leg.kernel))
+    return counts
+
+
+async def follow_orders(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg], when: str,
+                        claim: bool = False) -> int:
+    """Every order the journal holds open that the venue no longer lists open gets the
+    venue's final status: cancelled by the venue (an OCO sibling, a reduce-only order on a
+    flat position), expired, rejected; filled ones are left to their fills. At (re)start and
+    at every periodic position check. Returns how many were closed."""
+    by_symbol = {leg.symbol: leg for leg in legs}
+    journal, now = ctx.store.orders, ctx.clock.now_ms()
+    journal_open = [r for r in journal.query(bot_id=ctx.bot_id, open_only=True, limit=1000)
+                    if r.symbol in by_symbol or claim]
+    claimer = getattr(venue, "claim_orders", None)  # rows of these are ours (alerts, not skips)
+    if claim and claimer is not None:
+        claimer([record.client_id for record in journal_open])
+    if not journal_open:
+        return 0
     venue_open = {o.client_id for o in await venue.open_orders()}
+    closed = 0
     for record in journal_open:
         if record.client_id in venue_open or record.status == OrderStatus.PENDING:
             continue
@@ -63,22 +84,30 @@ async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> d
         leg = by_symbol.get(record.symbol)
         if order is None:
             _lost(ctx, venue, record, leg, now)
-            counts["closed"] += 1
+            closed += 1
             continue
         if order.status.is_open:
             continue
-        if order.status is not OrderStatus.FILLED and leg is not None:
-            journal.update_status(record.client_id, order.status, now,
-                                  reason=order.reject_reason or "closed at the venue")
-            forget_order(leg.kernel, record.client_id)
-            ctx.activity(f"order {record.client_id} was {order.status.value} at the venue "
-                         "while the bot was away", client_id=record.client_id)
-        counts["closed"] += 1
-    counts["fills"] = await catch_up_fills(ctx, venue, legs)
-    counts["alerts"] = await check_positions(ctx, venue, legs)
-    for leg in legs:
-        await leg.execution.apply(reprotect(leg.kernel))
-    return counts
+        if order.status is not OrderStatus.FILLED:
+            settle_closed(ctx, leg, record.client_id, order.status,
+                          order.reject_reason or "closed at the venue", when)
+        closed += 1
+    return closed
+
+
+def settle_closed(ctx: BotContext, leg: LiveLeg | None, client_id: str, status: OrderStatus,
+                  why: str, when: str) -> None:
+    """The journal takes the venue's final word on an order we did not close ourselves."""
+    record = ctx.store.orders.get(client_id)
+    if record is None or not OrderStatus(record.status).is_open:
+        return
+    ctx.store.orders.update_status(client_id, status, ctx.clock.now_ms(),
+                                   reason=f"by the venue: {why}")
+    if leg is not None:
+        forget_order(leg.kernel, client_id)
+    ctx.emit(EventKind.ORDER, f"order {client_id} was {status.value} by the venue {when}: "
+             f"{why}", data={"client_id": client_id, "status": status.value, "reason": why,
+                             "by_venue": True})
 
 
 def _lost(ctx: BotContext, venue: Venue, record: OrderRecord, leg: LiveLeg | None,

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from plutarc.daemon.live.kernel_state import forget_order
 from plutarc.daemon.live.leg import LiveLeg
-from plutarc.daemon.live.reconcile import catch_up_fills
+from plutarc.daemon.live.reconcile import catch_up_fills, follow_orders
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import VenueError
 from plutarc.exchanges.base import Venue
@@ -93,6 +93,7 @@ class PositionWatch:
         self.checks += 1
         try:
             await catch_up_fills(ctx, venue, legs)
+            await follow_orders(ctx, venue, legs, f"(seen at the {why} check)")
             found = await _mismatches(ctx, venue, legs)
             if found:  # a fill may have landed between the two reads: read both again
                 await catch_up_fills(ctx, venue, legs)

@@ -28,6 +28,7 @@ from plutarc.daemon.live.fills import FillApplier
 from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, CandleRow, LiveLeg, base_interval_ms
+from plutarc.daemon.live.probe import live_venue_view
 from plutarc.daemon.live.reconcile import apply_follow_ups, reconcile
 from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
 from plutarc.daemon.live.safety import PositionWatch, flatten_legs
@@ -50,6 +51,7 @@ from plutarc.daemon.runtime.protocol import (
     ConfigChanged,
     FlattenRequested,
     PauseChanged,
+    VenueView,
 )
 from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionChange, SessionWatch
 from plutarc.daemon.store import BotRecord
@@ -455,6 +457,12 @@ class LiveWorker:
                      template=config.template)
 
     # for the API -------------------------------------------------------------------------
+    async def venue_view(self) -> VenueView | None:
+        """Asked of the venue now; None while not connected (asleep, reconnecting)."""
+        if self.venue is None or self._ctx is None:
+            return None
+        return await live_venue_view(self._ctx.bot_id, self.venue, self.legs)
+
     def recent_candles(self, symbol: str, limit: int) -> list[CandleRow]:
         for leg in self.legs:
             if leg.symbol == symbol:

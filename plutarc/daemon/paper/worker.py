@@ -11,6 +11,7 @@ import numpy as np
 from plutarc.daemon import order_cancel
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.paper.execution import PaperExecution
+from plutarc.daemon.paper.follow import JournalFollower
 from plutarc.daemon.paper.legs import (
     PAPER_CASH,
     PAPER_SIM_CONFIG,
@@ -30,6 +31,7 @@ from plutarc.daemon.runtime.protocol import (
     ConfigChanged,
     FlattenRequested,
     PauseChanged,
+    VenueView,
 )
 from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionWatch
 from plutarc.errors import ConfigError, PlutarcError
@@ -66,6 +68,7 @@ class PaperWorker:
         self.watch: SessionWatch | None = None
         self.gate: RiskGate | None = None
         self.to_add: list[str] = []  # symbols added while running, joining at the next candle
+        self._followers: dict[str, JournalFollower] = {}  # per symbol: the journal follows the sim
 
     async def run(self, ctx: BotContext) -> None:
         settings = ReplaySettings.parse(ctx.bot.account)
@@ -277,6 +280,8 @@ class PaperWorker:
             result = leg.kernel.on_close(leg.bars.slice(j, j + 1), equity, entries)
             leg.execution.apply(result.intents, close_ms, live)
             self._close_started = None
+            if live:
+                self._follower(ctx, leg).step(close_ms)
             out.decisions = note_refusals(result.decisions, leg.execution.take_refusals())
         if live and outcomes:
             store_step(ctx, self.legs, self.account, outcomes, ts)
@@ -287,6 +292,20 @@ class PaperWorker:
             self._drop_retired(ctx)
         if self.pending_config is not None and all(leg.is_flat() for leg in self.legs):
             self._swap(ctx, self.pending_config)
+
+    async def venue_view(self) -> VenueView:
+        """The sims' open orders and positions, as they are between two steps."""
+        orders = tuple((o.request.client_id, leg.symbol) for leg in self.legs
+                       for o in leg.sim.open_orders())
+        held = tuple((leg.symbol, q) for leg in self.legs
+                     if (q := leg.sim.position_snapshot().qty) != 0)
+        return VenueView(orders, held)
+
+    def _follower(self, ctx: BotContext, leg: Leg) -> JournalFollower:
+        follower = self._followers.get(leg.symbol)
+        if follower is None or follower.sim is not leg.sim:
+            follower = self._followers[leg.symbol] = JournalFollower(ctx, leg.sim)
+        return follower
 
     def _handle_commands(self, ctx: BotContext, now_ms: int) -> None:
         while not ctx.commands.empty():

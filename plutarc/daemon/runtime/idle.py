@@ -7,6 +7,7 @@ from plutarc.daemon.runtime.protocol import (
     ConfigChanged,
     FlattenRequested,
     PauseChanged,
+    VenueView,
 )
 
 
@@ -31,6 +32,9 @@ class IdleWorker:
                              "so there is no position to close")
             elif isinstance(command, PauseChanged):
                 ctx.activity("paused: no new entries" if command.paused else "resumed")
+
+    async def venue_view(self) -> VenueView:
+        return VenueView()  # no venue: nothing can be open
 
     @staticmethod
     def _applied(ctx: BotContext, change: ConfigChanged) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from plutarc.clock import Clock
@@ -62,6 +63,34 @@ class BotWorker(Protocol):
     async def run(self, ctx: BotContext) -> None:
         """Run the bot until ``ctx.stopping`` is set; raise to mark the bot errored."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class VenueView:
+    """What the venue itself says a bot has open, asked afresh (panic, ops health)."""
+
+    open_orders: tuple[tuple[str, str], ...] = ()  # (client id, symbol) of our open orders
+    positions: tuple[tuple[str, Decimal], ...] = ()  # (symbol, qty) of non-zero positions
+
+    @property
+    def empty(self) -> bool:
+        return not self.open_orders and not self.positions
+
+    def describe(self) -> str:
+        """'2 open orders (a, b); position 0.1 BTCUSDT' or 'no open orders, no positions'."""
+        orders = (f"{len(self.open_orders)} open orders ("
+                  + ", ".join(cid for cid, _ in self.open_orders) + ")"
+                  if self.open_orders else "no open orders")
+        held = ("; ".join(f"position {qty} {symbol}" for symbol, qty in self.positions)
+                if self.positions else "no positions")
+        return f"{orders}, {held}"
+
+
+class VenueProbe(Protocol):
+    """Optional for workers: ask the venue what is open for the bot now; None when the
+    worker cannot ask (not connected)."""
+
+    async def venue_view(self) -> VenueView | None: ...
 
 
 class CandleSource(Protocol):

@@ -19,6 +19,7 @@ from plutarc.daemon.runtime.protocol import (
     BotWorker,
     CandleRow,
     PauseChanged,
+    VenueView,
 )
 from plutarc.daemon.runtime.registry import WorkerRegistry
 from plutarc.daemon.runtime.wake_timer import WakeTimer
@@ -252,6 +253,18 @@ class Supervisor:
         if source is None:
             return []
         return source(symbol, limit)
+
+    async def venue_view(self, bot_id: str, timeout_s: float = 5.0) -> VenueView | None:
+        """Ask the running worker's venue what is open for the bot; None when it cannot."""
+        handle = self._handles.get(bot_id)
+        probe = None if handle is None else getattr(handle.worker, "venue_view", None)
+        if probe is None:
+            return None
+        try:
+            return await asyncio.wait_for(probe(), timeout_s)
+        except (TimeoutError, PlutarcError) as exc:
+            log.warning("venue view of bot %s failed: %s", bot_id, exc)
+            return None
 
     def resume_target(self, bot_id: str) -> BotState:
         handle = self._handles.get(bot_id)
