@@ -45,3 +45,27 @@ async def test_a_liquidation_is_booked_alerted_and_holds_the_bot(rig: LiveRig) -
     await rig.advance(20)
     assert len(rig.store.orders.query(bot_id=bot_id, limit=1000)) == journaled
     assert rig.store.positions.get(bot_id, "BTCUSD").qty == 0
+
+
+async def test_a_liquidation_while_the_bot_was_away_is_booked_and_held_at_restart(
+        rig: LiveRig) -> None:
+    bot_id = await rig.bot("liq-away")
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    await _until_in_position(rig, bot_id)
+    held = rig.store.positions.get(bot_id, "BTCUSD").qty
+    await until(lambda: any(o.tag == "stop" and o.status == "new"
+                            for o in rig.store.orders.query(bot_id=bot_id, limit=100)))
+    await rig.service.stop_bot(bot_id, "tester")
+    liq = rig.server.exchange.positions["XBTUSD"]["liquidationPrice"]
+    (execution,) = mark_print(rig.server.exchange, "XBTUSD", liq - 50 if held > 0 else liq + 50)
+
+    await rig.service.start_bot(bot_id, "tester")
+    await until(lambda: rig.service.get_bot(bot_id).needs_operator)
+    fills = {f.fill_id: f for f in rig.store.fills.query(bot_id=bot_id, limit=100)}
+    assert fills[execution["execID"]].tag == "liquidation"
+    assert rig.store.trades.query(bot_id=bot_id)[-1].exit_reason == "liquidation"
+    assert rig.store.positions.get(bot_id, "BTCUSD").qty == 0
+    orders = rig.store.orders.query(bot_id=bot_id, limit=100)
+    assert not [o for o in orders if o.status in ("new", "partially_filled", "pending")]
+    assert any("liquidated" in m for m in _events(rig, bot_id, EventKind.ALERT))
+    assert rig.service.get_bot(bot_id).state is BotState.PAUSED
