@@ -170,3 +170,23 @@ async def test_a_backtest_runs_in_its_own_process_and_leaves_the_daemon_lean(dae
     assert "/pandas/" not in maps and "/pyarrow/" not in maps
     children = Path(f"/proc/{daemon.proc.pid}/task/{daemon.proc.pid}/children").read_text()
     assert children.split() == []  # the backtest process is gone, not left behind
+
+
+async def test_the_api_runs_a_bots_risk_gate_or_none(daemon):
+    """Issue 15 item 6: 1 BTC on 10,000 of cash is over a bot's max_leverage of 3."""
+    body = {"template": "reference_ema_cross", "data": str(BTC_1M), "end": "2024-01-02",
+            "enforce_margin": False}
+    async with daemon.client() as client:
+        results = {}
+        for label, extra in (("default", {}), ("off", {"risk_limits": None}),
+                             ("loose", {"risk_limits": {"max_leverage": 100}})):
+            job = await client.start_backtest({**body, **extra})
+            done = await _wait_done(client, job["job_id"])
+            assert done["state"] == "done", done["error"]
+            results[label] = (await client.backtest_run(done["run_id"]))["metrics"]
+        with pytest.raises(UsageError, match="max_levrage"):
+            await client.start_backtest({**body, "risk_limits": {"max_levrage": 5}})
+    assert results["default"]["trades"] == 0 and results["default"]["risk_refusals"]
+    assert results["off"]["risk_limits"] is None and results["off"]["trades"] > 0
+    assert results["loose"]["risk_limits"]["max_leverage"] == "100"
+    assert results["loose"]["trades"] == results["off"]["trades"]

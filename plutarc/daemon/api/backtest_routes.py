@@ -15,6 +15,7 @@ from plutarc.daemon.bot_config import check_name
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.store import TemplateRecord
 from plutarc.errors import UsageError
+from plutarc.risk.limits import RiskLimits
 from plutarc.validation import MAX_AMOUNT
 
 BACKTESTS = web.AppKey("backtests", BacktestJobs)
@@ -40,6 +41,9 @@ class BacktestStartRequest(RequestModel):
     slippage_bps: float = Field(0.0, ge=0.0, le=500.0)
     starting_cash: float = Field(10_000.0, gt=0, le=MAX_AMOUNT)
     enforce_margin: bool = True
+    risk_limits: RiskLimits | None = Field(
+        default_factory=RiskLimits, description="The bot risk gate every order passes (a "
+        "bot's defaults unless given); null: no gate.")
 
 
 class BacktestJobResponse(Envelope):
