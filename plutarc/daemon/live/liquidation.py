@@ -9,7 +9,9 @@ made by the venue's liquidation engine, under the engine's order, never one of o
   fill could close ignores it (it is another bot's, or a position placed by hand);
 - the orders the venue cancelled when the position entered liquidation are looked up and
   marked with the venue's final status, so the bot never counts on a stop that is gone;
-- an ALERT is raised and the bot is held for an operator: no new entries until cleared.
+- an ALERT is raised and the bot is held for an operator: no new entries until cleared;
+- what is left of a partly liquidated position gets its protective stop again at once (the
+  venue cancelled it; exits and stops are managed while the bot is held).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from plutarc.daemon.live.kernel_state import forget_order, symbol_orders
+from plutarc.daemon.live.kernel_state import forget_order, reprotect, symbol_orders
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import VenueError
 from plutarc.exchanges.base import Venue
@@ -95,3 +97,4 @@ async def settle_forced(leg: LiveLeg) -> None:
                    "kind": last.kind.value, "fill_ids": [f.fill_id for f in forced],
                    "cancelled_by_venue": closed})
     execution.hold(reason, last.client_id)
+    await execution.apply(reprotect(leg.kernel))

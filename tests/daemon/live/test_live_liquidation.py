@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from plutarc.daemon.lifecycle import BotState
-from plutarc.exchanges.bitmex_sim.liquidation import mark_print
+from plutarc.exchanges.bitmex_sim.liquidation import mark_print, on_liquidation
+from plutarc.models import Fill, Liquidity, Side
 from plutarc.models.events import EventKind
 from tests.daemon.live.conftest import LiveRig, until
 from tests.daemon.live.test_live_worker import _events, _until_in_position
@@ -69,3 +72,33 @@ async def test_a_liquidation_while_the_bot_was_away_is_booked_and_held_at_restar
     assert not [o for o in orders if o.status in ("new", "partially_filled", "pending")]
     assert any("liquidated" in m for m in _events(rig, bot_id, EventKind.ALERT))
     assert rig.service.get_bot(bot_id).state is BotState.PAUSED
+
+
+async def test_what_a_partial_liquidation_leaves_is_protected_again(rig: LiveRig) -> None:
+    bot_id = await rig.bot("liq-part")
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+    await _until_in_position(rig, bot_id)
+    held = rig.store.positions.get(bot_id, "BTCUSD").qty
+    await until(lambda: any(o.tag == "stop" and o.status == "new"
+                            for o in rig.store.orders.query(bot_id=bot_id, limit=100)))
+    first_stop = next(o for o in rig.store.orders.query(bot_id=bot_id, limit=100)
+                      if o.tag == "stop" and o.status == "new")
+    # the venue's engine takes half the position: the symbol's orders are cancelled first
+    ex = rig.server.exchange
+    venue = ex.venues["XBTUSD"]
+    half = abs(held) / 2 - abs(held) / 2 % 100
+    price = Decimal(str(venue.market.last_close)).quantize(Decimal(1))
+    fill = Fill("liq-half", "liquidation-1", "", "BTCUSD", Side.SELL if held > 0 else Side.BUY,
+                half, price, Decimal("0.00001"), "BTC", Liquidity.TAKER, ex.now_ms,
+                "liquidation", {"liquidation": "true"})
+    on_liquidation(ex, venue, fill)
+    await until(lambda: rig.service.get_bot(bot_id).needs_operator)
+    assert rig.store.positions.get(bot_id, "BTCUSD").qty == held - half * (1 if held > 0 else -1)
+    assert rig.store.orders.get(first_stop.client_id).status == "canceled"
+    # held for an operator, yet the rest of the position has a working stop again
+    await until(lambda: any(o.tag == "stop" and o.status == "new"
+                            for o in rig.store.orders.query(bot_id=bot_id, limit=100)))
+    stop = next(o for o in rig.store.orders.query(bot_id=bot_id, limit=100)
+                if o.tag == "stop" and o.status == "new")
+    assert stop.client_id != first_stop.client_id and stop.qty == abs(held) - half
+    assert ex.find(cl_ord_id=stop.client_id)["ordStatus"] == "New"
