@@ -100,6 +100,13 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/ops/dust"): READ,
     ("POST", "/v1/ops/close-dust"): Rule(P.TRADE),
     ("GET", "/v1/ops/health"): READ,
+    # notifications (plutarc/daemon/api/notify_routes.py): channel URLs are secrets
+    ("GET", "/v1/notify"): READ,
+    ("POST", "/v1/notify/channels"): Rule(P.MANAGE_ACCESS),
+    ("DELETE", "/v1/notify/channels/{name}"): Rule(P.MANAGE_ACCESS),
+    ("POST", "/v1/notify/channels/{name}/test"): Rule(P.MANAGE_ACCESS),
+    ("PUT", "/v1/notify/routes"): Rule(P.MANAGE_ACCESS),
+    ("PUT", "/v1/notify/settings"): Rule(P.MANAGE_ACCESS),
 }
 
 

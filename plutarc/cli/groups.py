@@ -17,6 +17,7 @@ GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("plutarc.cli.backtest_cmd", "app", "backtest", "Run, list, compare and report backtests."),
     ("plutarc.cli.data_cmd", "app", "data", "Inspect and convert candle files."),
     ("plutarc.cli.keys_cmd", "app", "keys", "Manage venue API keys."),
+    ("plutarc.cli.notify_cmd", "app", "notify", "Alerts to your phone: channels and routes."),
     ("plutarc.cli.access_cmd", "app", "access", "Grant, list and revoke access tokens."),
     ("plutarc.cli.audit_cmd", "audit", "audit", "Read the audit log: who changed what, when."),
     ("plutarc.cli.ops_cmd", "app", "ops", "Operator tools: health, dust, reconciliation."),

@@ -13,6 +13,7 @@ from plutarc.daemon.api import (
     catalog_routes,
     desk_routes,
     live_routes,
+    notify_routes,
     order_routes,
     risk_routes,
 )
@@ -52,6 +53,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     risk_routes.install(app)
     app.add_routes([web.get("/v1/stream", stream)])
     access_routes.setup(app)
+    notify_routes.setup(app)  # after access: channel URLs live in its key store
     app.on_shutdown.append(_close_streams)
     app.on_shutdown.append(_stop_backtests)
     return app

@@ -28,7 +28,8 @@ async def wait_to_reconnect(ctx: BotContext, exc: BaseException, attempt: int,
     if attempt == 0:
         ctx.emit(EventKind.ALERT, f"lost {venue_name}: {exc}; connecting again (open "
                  "positions keep their resting stops on the exchange)",
-                 severity=Severity.WARNING, data={"error": str(exc)})
+                 severity=Severity.WARNING,
+                 data={"error": str(exc), "venue": venue_name, "outage": True})
     ctx.emit(EventKind.ACTIVITY, f"cannot reach {venue_name} ({exc}); connecting again in "
              f"{delay:.0f} s (attempt {attempt + 1})", severity=Severity.WARNING,
              data={"attempt": attempt + 1, "delay_s": round(delay, 3)})

@@ -224,5 +224,43 @@ _V6 = """
 ALTER TABLE access_tokens ADD COLUMN expires_ms INTEGER;
 """
 
+# 7: notifications (plutarc/notify): channels by name and redacted address (the URL itself is
+# a secret, kept in the key store), the routing matrix's overrides, settings, and the outbox
+# of messages not delivered yet (they survive a restart).
+_V7 = """
+CREATE TABLE notify_channels (
+    name TEXT PRIMARY KEY,
+    redacted TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    created_by TEXT NOT NULL
+);
+
+CREATE TABLE notify_routes (
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    level TEXT NOT NULL,
+    PRIMARY KEY (channel, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE notify_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    settings TEXT NOT NULL
+);
+
+CREATE TABLE notify_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_ms INTEGER NOT NULL
+);
+CREATE INDEX notify_outbox_channel ON notify_outbox (channel, id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
-                                     (6, _V6))
+                                     (6, _V6), (7, _V7))

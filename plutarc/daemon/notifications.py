@@ -1,0 +1,104 @@
+"""The daemon's side of notifications: feed the event bus to the notifier, write the summary.
+
+The notifier (``plutarc/notify``) knows nothing of the daemon: it is handed events through
+a bus subscription pumped here, a way to emit its own events, bot names and the text of
+the daily summary built from the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from plutarc.daemon.events import EventBus
+from plutarc.daemon.service import DaemonService
+from plutarc.keys.backends import SecretBackend
+from plutarc.models.events import EventKind, Severity
+from plutarc.notify import Notifier
+
+log = logging.getLogger(__name__)
+
+# The kinds that can become a notification (see notify.kinds.classify); candles and
+# decisions, the bulk of the stream, never reach the notifier's queue.
+ROUTED_KINDS = (EventKind.ALERT, EventKind.BOT_STATE, EventKind.RISK, EventKind.ORDER,
+                EventKind.FILL, EventKind.ACTIVITY)
+POLL_S = 5.0
+
+
+def daily_summary(service: DaemonService, from_ms: int, to_ms: int) -> str:
+    """Closed-trade PnL and trade count per bot, and the alerts, between the two times."""
+    db = service.store.db
+    pnl: dict[str, Decimal] = defaultdict(Decimal)
+    count: dict[str, int] = defaultdict(int)
+    for row in db.execute("SELECT bot_id, net_pnl FROM trades WHERE exit_ts_ms >= ? AND "
+                          "exit_ts_ms < ?", (from_ms, to_ms)):
+        pnl[row[0]] += Decimal(row[1])
+        count[row[0]] += 1
+    alerts = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'alert' AND ts_ms >= ? AND "
+                        "ts_ms < ?", (from_ms, to_ms)).fetchone()[0]
+    lines = []
+    for bot in sorted(service.store.bots.all(), key=lambda b: b.name):
+        trades = count.get(bot.id, 0)
+        if trades or str(bot.state) in ("running", "paused", "errored"):
+            lines.append(f"{bot.name} ({bot.state}): {trades} trades, PnL "
+                         f"{pnl.get(bot.id, Decimal(0)):+.2f}")
+    total = sum(pnl.values(), Decimal(0))
+    head = (f"last 24 h: {sum(count.values())} trades, closed PnL {total:+.2f}, "
+            f"{alerts} alerts")
+    return "\n".join([head, *lines[:20]] + (["..."] if len(lines) > 20 else []))
+
+
+def build_notifier(service: DaemonService, backend: SecretBackend) -> Notifier:
+    def emit(message: str, severity: str, data: dict[str, object]) -> None:
+        service.sink.emit(EventKind.HEALTH, message, severity=Severity(severity), data=data)
+
+    def bot_name(bot_id: str) -> str | None:
+        try:
+            return service.store.bots.resolve(bot_id).name
+        except Exception:
+            return None
+
+    return Notifier.open(service.store.db, backend, service.clock, emit, bot_name,
+                         lambda a, b: daily_summary(service, a, b))
+
+
+async def pump(bus: EventBus, notifier: Notifier) -> None:
+    """Hand every routable event to the notifier; subscribe again if ever cut off."""
+    while True:
+        sub = bus.subscribe(ROUTED_KINDS)
+        try:
+            while True:
+                try:
+                    record = await asyncio.wait_for(sub.queue.get(), POLL_S)
+                except TimeoutError:
+                    if sub.overflowed.is_set() and sub.queue.empty():
+                        log.warning("notifications fell behind the event bus; resubscribed")
+                        break
+                    continue
+                notifier.offer(record)
+        finally:
+            bus.unsubscribe(sub)
+
+
+class NotifyRuntime:
+    """The notifier and its pump, started and stopped with the API app."""
+
+    def __init__(self, service: DaemonService, backend: SecretBackend) -> None:
+        self.service = service
+        self.notifier = build_notifier(service, backend)
+        self._pump: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.notifier.start()
+        self._pump = asyncio.create_task(pump(self.service.sink.bus, self.notifier),
+                                         name="notify-pump")
+
+    async def stop(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+        await self.notifier.stop()
