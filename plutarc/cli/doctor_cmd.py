@@ -6,13 +6,13 @@ import os
 import shutil
 import stat
 import sys
-import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import typer
 
+from plutarc.cli.doctor_daemon import DaemonFacts, ask_daemon, daemon_row
+from plutarc.cli.doctor_venues import MAX_SKEW_S, NTP_FIX, configured_urls, measure
 from plutarc.cli.output import emit_rows
 from plutarc.paths import Paths, resolve_paths
 
@@ -23,6 +23,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # ok for the exit code, but worth a look (a venue not reachable)
 
 
 def check_python() -> Check:
@@ -84,32 +85,48 @@ def check_pid(paths: Paths) -> Check:
     return Check("pid file", True, f"daemon running as pid {pid}")
 
 
-def check_clock(url: str | None) -> Check:
-    if not url:
-        return Check("clock skew", True, "not checked: pass --venue-url to compare with a venue")
-    import urllib.request
+def check_daemon(paths: Paths) -> tuple[Check, DaemonFacts | None]:
+    facts = ask_daemon(paths)
+    ok, detail, fix = daemon_row(facts, paths)
+    return Check("daemon", ok, detail, fix), facts
 
-    try:
-        sent = time.time()
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=3) as resp:
-            date = resp.headers.get("Date")
-        received = time.time()
-    except Exception as exc:  # unreachable is a finding, not a crash
-        return Check("clock skew", True, f"venue unreachable ({exc.__class__.__name__})")
-    if not date:
-        return Check("clock skew", True, "venue sent no Date header")
-    skew = parsedate_to_datetime(date).timestamp() - (sent + received) / 2
-    ok = abs(skew) < 2.0
-    return Check("clock skew", ok, f"{skew:+.2f} s against {url}",
-                 "" if ok else "enable NTP (timedatectl set-ntp true): signatures expire")
+
+def check_clocks(facts: DaemonFacts | None, venue_url: str | None) -> list[Check]:
+    """One row per configured venue endpoint (and --venue-url): the clock skew measured."""
+    urls = configured_urls(facts.uses if facts else (), os.environ)
+    if venue_url:
+        urls[venue_url] = "--venue-url"
+    if not urls:
+        return [Check("clock skew", True, "not checked: no venue configured (no bot or key "
+                      "on a venue, PLUTARC_BITMEX_URL unset); --venue-url URL measures one")]
+    checks = []
+    for url, venue in urls.items():
+        reading = measure(venue, url)
+        name = f"clock vs {venue}"
+        if reading.skew_s is None:
+            checks.append(Check(name, True, f"not measured: {url} {reading.problem}",
+                                "check the network, or the venue's URL setting", warn=True))
+            continue
+        ok = abs(reading.skew_s) < MAX_SKEW_S
+        checks.append(Check(name, ok, f"{reading.skew_s:+.2f} s (venue minus this host) "
+                            f"against {url}", "" if ok else NTP_FIX))
+    return checks
+
+
+def _status(check: Check) -> str:
+    if not check.ok:
+        return "FAIL"
+    return "WARN" if check.warn else "ok"
 
 
 def doctor(
-    venue_url: str = typer.Option(None, "--venue-url", help="A venue URL to measure clock skew."),
+    venue_url: str = typer.Option(None, "--venue-url", help="Another URL to measure clock skew "
+                                  "against (the configured venues are always measured)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Check the Python version, directories, disk, keyring, pid file and clock."""
+    """Check Python, directories, disk, keyring, the daemon and the clock against the venues."""
     paths = resolve_paths()
+    daemon, facts = check_daemon(paths)
     checks = [
         check_python(),
         check_dir("data dir", paths.data_dir),
@@ -118,9 +135,10 @@ def doctor(
         check_disk(paths.data_dir),
         check_keyring(),
         check_pid(paths),
-        check_clock(venue_url),
+        daemon,
+        *check_clocks(facts, venue_url),
     ]
-    rows = [{"check": c.name, "status": "ok" if c.ok else "FAIL", "detail": c.detail, "fix": c.fix}
+    rows = [{"check": c.name, "status": _status(c), "detail": c.detail, "fix": c.fix}
             for c in checks]
     emit_rows(rows, ["check", "status", "detail", "fix"], as_json, title="Doctor")
     if not all(c.ok for c in checks):
