@@ -36,7 +36,16 @@ def _sockets(pid: int) -> int:
 
 def _half_open(path: Path) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(str(path))
+    sock.settimeout(10)  # a full backlog blocks connect(): never hang the test on it
+    for _ in range(200):  # with a timeout set, a momentarily full backlog says EAGAIN
+        try:
+            sock.connect(str(path))
+            break
+        except BlockingIOError:
+            time.sleep(0.05)
+    else:
+        sock.close()
+        raise TimeoutError(f"the daemon accepts no connection on {path}")
     sock.sendall(b"GET /v1/status HTTP/1.1\r\nHost: plutarc\r\nX-Slow: ")  # never finished
     return sock
 
@@ -126,3 +135,46 @@ def test_the_systemd_unit_limits_and_sandboxes_the_daemon():
     assert service["ProtectSystem"] == "strict" and service["ProtectHome"] == "read-only"
     assert "%h/.local/share/plutarc" in service["ReadWritePaths"]
     assert service["UMask"] == "0077"
+
+
+def test_under_a_128_file_limit_a_flood_neither_silences_the_api_nor_floods_the_log():
+    import resource
+    import subprocess
+    import sys
+
+    from plutarc.daemon.client import wait_until_answering
+    from tests.daemon.conftest import daemon_env
+
+    def limit_files() -> None:  # the report's setting: 128 descriptors, no way up
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+    home = short_home()
+    daemon = DaemonProcess(home)
+    with open(home / "daemon.out", "ab") as out:
+        daemon.proc = subprocess.Popen(
+            [sys.executable, "-m", "plutarc", "daemon", "run"], env=daemon_env(home),
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=home,
+            preexec_fn=limit_files)
+    proc = daemon.proc
+    flood: list[socket.socket] = []
+
+    async def owner_status() -> int:
+        await wait_until_answering(daemon.paths.socket, 20, lambda: proc.poll() is None)
+        async with daemon.client() as client:
+            return (await client.status()).pid
+
+    try:
+        assert asyncio.run(owner_status()) == proc.pid
+        before = (home / "daemon.out").stat().st_size
+        for _ in range(400):
+            try:
+                flood.append(_half_open(daemon.paths.socket))
+            except OSError:  # the backlog is full: the kernel refuses, the daemon is fine
+                break
+        assert asyncio.run(owner_status()) == proc.pid
+        assert (home / "daemon.out").stat().st_size - before < 64 * 1024
+    finally:
+        for sock in flood:
+            sock.close()
+        daemon.kill()
+        shutil.rmtree(home, ignore_errors=True)
