@@ -92,7 +92,8 @@ def accounts(as_json: bool = JSON) -> None:
 def account_limits(
     venue: str = typer.Argument(..., help="Venue, e.g. sim or bitmex."),
     account: str = typer.Option("", "--account", help="The bots' account label."),
-    currency: str = typer.Option("USDT", "--currency", help="Settle currency summed."),
+    currency: str | None = typer.Option(
+        None, "--currency", help="Currency counted (default: the bots' settlement currency)."),
     daily_target: Decimal | None = typer.Option(None, "--daily-profit-target",
                                                 help="Stop entering for the UTC day at this."),
     max_drawdown: Decimal | None = typer.Option(None, "--max-drawdown-pct",

@@ -24,8 +24,10 @@ HUNDRED = Decimal(100)
 class AccountLimits(CheckedModel):
     """Limits for all bots of one venue account; every one is off unless set."""
 
-    currency: str = Field("USDT", min_length=1, max_length=16,
-                          description="Equity is summed in this settle currency (USDT).")
+    currency: str | None = Field(
+        None, min_length=1, max_length=16,
+        description="Equity is counted in this currency; unset, the settlement currency of "
+        "the account's bots (BTC for BitMEX's inverse contracts, USDT for linear ones).")
     daily_profit_target: Decimal | None = Field(
         None, gt=0, le=MAX_AMOUNT,
         description="Stop entering for the rest of the UTC day once the day's "

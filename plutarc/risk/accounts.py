@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,13 @@ from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.runtime.protocol import PauseChanged
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.account import AccountLimits, AccountState, Change, drawdown_pct, evaluate
+from plutarc.risk.account_sample import sample
 
 if TYPE_CHECKING:
     from plutarc.daemon.service import DaemonService
     from plutarc.daemon.store import BotRecord
+
+log = logging.getLogger(__name__)
 
 REASON_PREFIX = "account risk: "
 WHO = "account-risk"  # the audit's 'who' for pauses and resumes this module makes
@@ -58,30 +62,17 @@ def _members(service: DaemonService, venue: str, account: str) -> list[BotRecord
     return [b for b in service.store.bots.all() if (b.venue, b.account) == (venue, account)]
 
 
-def _sample(service: DaemonService, bots: list[BotRecord], currency: str) -> tuple[Decimal, int]:
-    """Summed latest equity of the bots in ``currency``, and their orders awaiting the venue."""
-    equity = Decimal(0)
-    for bot in bots:
-        row = service.store.db.execute(
-            "SELECT equity FROM equity WHERE bot_id = ? AND currency = ? ORDER BY id DESC "
-            "LIMIT 1", (bot.id, currency)).fetchone()
-        if row is not None:
-            equity += Decimal(row["equity"])
-    ids = [b.id for b in bots]
-    pending = service.store.db.execute(
-        f"SELECT COUNT(*) FROM orders WHERE status = 'pending' AND bot_id IN "
-        f"({','.join('?' * len(ids))})", ids).fetchone()[0] if ids else 0
-    return equity, int(pending)
-
-
-def evaluate_accounts(service: DaemonService) -> None:
+async def evaluate_accounts(service: DaemonService) -> None:
     """One sample of every account with limits; apply whatever changed."""
-    now = service.clock.now_ms()
     for entry in get_all(service):
         bots = _members(service, entry.venue, entry.account)
         if not bots:
             continue
-        equity, pending = _sample(service, bots, entry.limits.currency)
+        taken = await sample(service, bots, entry.limits.currency)
+        if taken.equity is None:
+            log.info("account %s/%s not sampled: %s", entry.venue, entry.account, taken.why)
+            continue
+        equity, pending, now = taken.equity, taken.pending, service.clock.now_ms()
         before = AccountState.from_json(entry.state)
         state, changes = evaluate(entry.limits, before, equity, pending, now)
         if state != before:

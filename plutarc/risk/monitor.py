@@ -59,7 +59,7 @@ class RiskMonitor:
         next_health = loop.time()
         while True:
             try:
-                evaluate_accounts(self.service)
+                await evaluate_accounts(self.service)
                 if loop.time() >= next_health:
                     self.health_once()
                     next_health = loop.time() + self.health_interval_s

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from plutarc.daemon.live.leg import LiveLeg
-from plutarc.daemon.runtime.protocol import VenueView
+from plutarc.daemon.runtime.protocol import AccountView, VenueView
 from plutarc.exchanges.base import Venue
 
 
@@ -17,3 +17,13 @@ async def live_venue_view(bot_id: str, venue: Venue, legs: Sequence[LiveLeg]) ->
     held = tuple((p.symbol, p.qty) for p in await venue.positions()
                  if p.symbol in symbols and p.qty != 0)
     return VenueView(orders, held)
+
+
+async def live_account_view(venue: Venue, legs: Sequence[LiveLeg]) -> AccountView:
+    """The account's wallet (every bot on it sees the same one) and the open PnL of this
+    bot's symbols, by settle currency."""
+    wallet = {b.currency: b.total for b in await venue.balances()}
+    settles = {leg.symbol: leg.instrument.settle for leg in legs}
+    unrealised = tuple((p.symbol, settles[p.symbol], p.unrealised_pnl)
+                       for p in await venue.positions() if p.symbol in settles)
+    return AccountView(wallet, unrealised, tuple(sorted(set(settles.values()))))

@@ -28,7 +28,7 @@ from plutarc.daemon.live.fills import FillApplier
 from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, CandleRow, LiveLeg, base_interval_ms
-from plutarc.daemon.live.probe import live_venue_view
+from plutarc.daemon.live.probe import live_account_view, live_venue_view
 from plutarc.daemon.live.reconcile import apply_follow_ups, reconcile
 from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
 from plutarc.daemon.live.safety import PositionWatch, flatten_legs
@@ -45,6 +45,7 @@ from plutarc.daemon.live.symbols import change_symbols, drop_retired
 from plutarc.daemon.live.venue_alerts import pump_venue_alerts
 from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
+    AccountView,
     BotCommand,
     BotContext,
     CancelRequested,
@@ -462,6 +463,11 @@ class LiveWorker:
         if self.venue is None or self._ctx is None:
             return None
         return await live_venue_view(self._ctx.bot_id, self.venue, self.legs)
+
+    async def account_view(self) -> AccountView | None:
+        if self.venue is None or not self.legs:
+            return None
+        return await live_account_view(self.venue, self.legs)
 
     def recent_candles(self, symbol: str, limit: int) -> list[CandleRow]:
         for leg in self.legs:

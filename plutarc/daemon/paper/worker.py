@@ -24,6 +24,7 @@ from plutarc.daemon.paper.legs import (
 from plutarc.daemon.paper.records import store_step
 from plutarc.daemon.paper.replay import ReplaySettings, load_replay_bars, timeline
 from plutarc.daemon.runtime.protocol import (
+    AccountView,
     BotCommand,
     BotContext,
     CancelRequested,
@@ -300,6 +301,16 @@ class PaperWorker:
         held = tuple((leg.symbol, q) for leg in self.legs
                      if (q := leg.sim.position_snapshot().qty) != 0)
         return VenueView(orders, held)
+
+    async def account_view(self) -> AccountView | None:
+        """A paper bot's own sim wallet (never shared) and its open PnL."""
+        if self.account is None:
+            return None
+        currencies = self.account.currencies()
+        wallet = {c: self.account.balance(c) for c in currencies}
+        open_pnl = tuple(("", c, self.account.equity(c) - wallet[c]) for c in currencies)
+        return AccountView(wallet, open_pnl,
+                           tuple(sorted({leg.instrument.settle for leg in self.legs})))
 
     def _follower(self, ctx: BotContext, leg: Leg) -> JournalFollower:
         follower = self._followers.get(leg.symbol)

@@ -86,11 +86,24 @@ class VenueView:
         return f"{orders}, {held}"
 
 
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """A bot's money as its venue says it now: the wallet (realised money, shared by every
+    bot on one venue account) and the unrealised PnL of this bot's own positions."""
+
+    wallet: dict[str, Decimal]  # currency -> wallet balance
+    unrealised: tuple[tuple[str, str, Decimal], ...]  # (symbol, settle currency, open PnL);
+    # symbol '' when the venue is the bot's own (a paper sim): it shares nothing
+    settles: tuple[str, ...]  # the settle currencies of the bot's symbols
+
+
 class VenueProbe(Protocol):
     """Optional for workers: ask the venue what is open for the bot now; None when the
     worker cannot ask (not connected)."""
 
     async def venue_view(self) -> VenueView | None: ...
+
+    async def account_view(self) -> AccountView | None: ...
 
 
 class CandleSource(Protocol):

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from plutarc import __version__
 from plutarc.clock import Clock
@@ -14,6 +15,7 @@ from plutarc.daemon.errors import InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_transition
 from plutarc.daemon.runtime.protocol import (
+    AccountView,
     BotCommand,
     BotContext,
     BotWorker,
@@ -256,14 +258,21 @@ class Supervisor:
 
     async def venue_view(self, bot_id: str, timeout_s: float = 5.0) -> VenueView | None:
         """Ask the running worker's venue what is open for the bot; None when it cannot."""
+        return await self._ask(bot_id, "venue_view", timeout_s)
+
+    async def account_view(self, bot_id: str, timeout_s: float = 5.0) -> AccountView | None:
+        """Ask the running worker's venue for its wallet and the bot's open PnL."""
+        return await self._ask(bot_id, "account_view", timeout_s)
+
+    async def _ask(self, bot_id: str, what: str, timeout_s: float) -> Any:
         handle = self._handles.get(bot_id)
-        probe = None if handle is None else getattr(handle.worker, "venue_view", None)
+        probe = None if handle is None else getattr(handle.worker, what, None)
         if probe is None:
             return None
         try:
             return await asyncio.wait_for(probe(), timeout_s)
         except (TimeoutError, PlutarcError) as exc:
-            log.warning("venue view of bot %s failed: %s", bot_id, exc)
+            log.warning("%s of bot %s failed: %s", what, bot_id, exc)
             return None
 
     def resume_target(self, bot_id: str) -> BotState:
