@@ -102,13 +102,17 @@ class SshTunnel:
         self._proc: subprocess.Popen[bytes] | None = None
         self._errors: IO[bytes] | None = None
         self._forwarding = False
+        self._was_up = False
         self.last_error = ""
         """The end of what ssh said when the connection last failed or dropped."""
 
     # ----- the command lines -----------------------------------------------------------------
     def master_command(self) -> list[str]:
-        """The one connection: no shell, no forward yet; its control socket says it is up."""
-        return [self.ssh, *MASTER_FIXED, "-S", str(self.control_socket), *self.options,
+        """The one connection: no shell, no forward yet; its control socket says it is up.
+        The first login may ask for a passphrase or a host key on the terminal; a reconnect,
+        made while the TUI owns the terminal, never asks (BatchMode) and says why it failed."""
+        batch = ("-o", "BatchMode=yes") if self._was_up else ()
+        return [self.ssh, *MASTER_FIXED, "-S", str(self.control_socket), *batch, *self.options,
                 *MASTER_DEFAULTS, "--", self.target]
 
     def _through_master(self, *args: str) -> list[str]:
@@ -188,6 +192,7 @@ class SshTunnel:
             raise PlutarcError(f"ssh could not forward {self.target}:{self.remote_socket}: "
                                f"{done.stderr.strip()[-300:]}")
         self._forwarding = True
+        self._was_up = True
 
     def open(self) -> SshTunnel:
         try:

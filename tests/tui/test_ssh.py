@@ -150,6 +150,7 @@ async def test_the_tunnel_comes_back_by_itself_after_the_connection_drops(
                         == "during-drop", timeout_s=30, what="reconnected by itself")
             assert not any("start the daemon" in text for text in seen), seen
         assert tunnel.connected
+        assert "BatchMode=yes" in tunnel.master_command()  # a reconnect never prompts
 
 
 @needs_openssh
