@@ -162,12 +162,13 @@ class PositionPolicy:
         stop_guess, invalid = self.stop_levels(d, price)
         if self.stop_rules and not np.isfinite(stop_guess):
             # no entry without a protective stop in place from its fill
-            return Action.NONE, [f"stop: no valid protective stop for a "
-                                 f"{'long' if d > 0 else 'short'} at {price:.2f} "
-                                 f"({'; '.join(invalid)})"], intents
+            # (a reversal still closes: then the action is the exit)
+            return (Action.EXIT if intents else Action.NONE), [
+                f"stop: no valid protective stop for a {'long' if d > 0 else 'short'} at "
+                f"{price:.2f} ({'; '.join(invalid)})"], intents
         qty, problem = entry_quantity(self.template.sizing, self.inst, price, equity, stop_guess)
         if qty <= 0:
-            return Action.NONE, [problem], intents
+            return (Action.EXIT if intents else Action.NONE), [problem], intents
         cid = self.next_id("entry")
         side = Side.BUY if d > 0 else Side.SELL
         why = "entry" if not invalid else f"entry ({'; '.join(invalid)})"
