@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from plutarc.exchanges.bitmex_sim.listing import Listing
 from plutarc.exchanges.bitmex_sim.rows import TERMINAL, execution_row, minor, new_id, order_row
-from plutarc.models import Fill
+from plutarc.models import Fill, FillKind
 
 if TYPE_CHECKING:
     from plutarc.exchanges.bitmex_sim.exchange import SimExchange
@@ -28,7 +28,7 @@ CANCEL_REASON = "Position in liquidation"  # [V] support.bitmex.com cancel texts
 
 
 def is_liquidation(fill: Fill) -> bool:
-    return fill.extra.get("liquidation") == "true"
+    return fill.kind is FillKind.LIQUIDATION
 
 
 def cancel_open_orders(ex: SimExchange, venue: Listing) -> list[str]:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.ledger import SimPosition
 from plutarc.exchanges.sim.working import WorkingOrder
-from plutarc.models import Fill, Instrument, Liquidity, OrderStatus, Side, TimeInForce
+from plutarc.models import Fill, FillKind, Instrument, Liquidity, OrderStatus, Side, TimeInForce
 from plutarc.models import contract_math as cm
 
 ZERO = Decimal(0)
@@ -158,6 +158,7 @@ class Executor:
                 ts_ms,
                 "liquidation",
                 {"liquidation": "true", "clearance_fee": str(clearance)},
+                FillKind.LIQUIDATION,  # the venue's engine, not an order of ours
             )
         )
         self._sweep_reduce_only(ts_ms)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from plutarc.daemon.lifecycle import BotState
 from plutarc.exchanges.bitmex_sim.liquidation import mark_print, on_liquidation
-from plutarc.models import Fill, Liquidity, Side
+from plutarc.models import Fill, FillKind, Liquidity, Side
 from plutarc.models.events import EventKind
 from tests.daemon.live.conftest import LiveRig, until
 from tests.daemon.live.test_live_worker import _events, _until_in_position
@@ -90,7 +90,7 @@ async def test_what_a_partial_liquidation_leaves_is_protected_again(rig: LiveRig
     price = Decimal(str(venue.market.last_close)).quantize(Decimal(1))
     fill = Fill("liq-half", "liquidation-1", "", "BTCUSD", Side.SELL if held > 0 else Side.BUY,
                 half, price, Decimal("0.00001"), "BTC", Liquidity.TAKER, ex.now_ms,
-                "liquidation", {"liquidation": "true"})
+                "liquidation", {"liquidation": "true"}, FillKind.LIQUIDATION)
     on_liquidation(ex, venue, fill)
     await until(lambda: rig.service.get_bot(bot_id).needs_operator)
     assert rig.store.positions.get(bot_id, "BTCUSD").qty == held - half * (1 if held > 0 else -1)
