@@ -61,3 +61,33 @@ def test_an_entry_no_stop_rule_can_protect_is_skipped_and_says_why():
     reasons = [r for rs in outcome.overrides.values() for r in rs if r.startswith("stop:")]
     assert reasons and all("chandelier_exit level" in r for r in reasons)
     assert outcome.trades and not [t for t in outcome.trades if t.hold_ms <= MINUTE]
+
+
+def test_an_entry_filled_past_every_stop_level_is_closed_at_once():
+    """A gap between the decision's close and the fill can leave the chandelier line past
+    the fill price: the position is never held without a stop, it is closed."""
+    import numpy as np
+
+    from plutarc.models import Fill, Liquidity, Side
+    from plutarc.strategy.engine import StrategyEngine
+    from plutarc.strategy.intents import Cancel
+    from plutarc.strategy.policy import PositionPolicy
+
+    raw = load_template("trend_following").model_dump(mode="json")
+    raw["components"] = [c for c in raw["components"] if c["id"] != "hard_stop_loss"]
+    engine = StrategyEngine(parse_template(raw, "t.toml"), MINUTE)
+    policy = PositionPolicy(engine, generic_instrument("BTCUSDT"), "t")
+    exits = engine.update(real_bars(3 * 1440)).exits
+    row = len(exits) - 1
+    policy.see_exit_row(exits, row)
+    line = float(exits.extras["chandelier_exit"].value[row])  # the long stop line
+    assert np.isfinite(line)
+    below = Decimal(repr(round(line * 0.999, 2)))  # a long filled under its stop line
+    fill = Fill("f1", "t-0000001-entry", "v1", "BTCUSDT", Side.BUY, Decimal("0.1"), below,
+                Decimal(0), "USDT", Liquidity.TAKER, 1, tag="entry")
+    intents, _ = policy.on_fill(fill)
+    assert [type(i) for i in intents] == [Place]
+    exit_order = intents[0].request
+    assert exit_order.tag == "exit" and exit_order.reduce_only and exit_order.side is Side.SELL
+    assert policy.exit_reason == "no_valid_stop" and policy.stop_id is None
+    assert not [i for i in intents if isinstance(i, Cancel)]
