@@ -21,6 +21,7 @@ from plutarc.daemon.api.routes import ServerInfo
 from plutarc.daemon.events import EventBus, EventSink
 from plutarc.daemon.hardening import harden_process
 from plutarc.daemon.process import PidLock
+from plutarc.daemon.recording import PENDING
 from plutarc.daemon.runtime.registry import WorkerRegistry, default_registry
 from plutarc.daemon.runtime.supervisor import Supervisor
 from plutarc.daemon.service import DaemonService
@@ -86,6 +87,7 @@ class Daemon:
         retention = JournalRetention(store.db, daemon_settings.events_keep,
                                      daemon_settings.decisions_keep_per_bot)
         retention.start(daemon_settings.retention_interval_s)
+        PENDING.start()  # writes a full disk refused, retried until it has room
         sink = EventSink(store, EventBus(), self.clock)
         supervisor = Supervisor(
             store, sink, self.registry, self.clock, self.settings.daemon.heartbeat_interval_s,
@@ -121,6 +123,7 @@ class Daemon:
         finally:
             await runner.cleanup()
             await retention.stop()
+            await PENDING.stop()
             await checkpointer.stop()
             store.close()
             if self.paths.socket.is_socket():

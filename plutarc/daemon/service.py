@@ -99,12 +99,13 @@ class DaemonService:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "pause", bot.state)
         notes: list[str] = []
-        after = bot
-        with if_recordable(notes, f"{bot.name}: state paused"):
-            after = self.supervisor.transition(bot.id, BotState.PAUSED,
-                                               reason or f"paused by {who}")
+        after, why, now = bot, reason or f"paused by {who}", self.clock.now_ms()
+        with if_recordable(notes, f"{bot.name}: state paused",
+                           lambda: self.late_transition(bot.id, BotState.PAUSED, why, now)):
+            after = self.supervisor.transition(bot.id, BotState.PAUSED, why)
         self.supervisor.deliver(bot.id, PauseChanged(True), refresh_config=False)
-        with if_recordable(notes, f"{bot.name}: audit row bot.pause"):
+        with if_recordable(notes, f"{bot.name}: audit row bot.pause",
+                           lambda: self.late_audit(who, "bot.pause", bot)):
             self._audit(who, "bot.pause", bot, after)
         if notes:  # the bot is paused all the same: say what the journal lacks
             raise DiskFull(not_recorded_message(f"pause of {bot.name}", notes))
@@ -124,8 +125,16 @@ class DaemonService:
         bot = self.store.bots.resolve(ref)
         check_action(bot.name, "stop", bot.state)
         await self.supervisor.stop_worker(bot.id)
-        after = self.supervisor.transition(bot.id, BotState.STOPPED, f"stopped by {who}")
-        self._audit(who, "bot.stop", bot, after)
+        notes: list[str] = []
+        after, why, now = bot, f"stopped by {who}", self.clock.now_ms()
+        with if_recordable(notes, f"{bot.name}: state stopped",
+                           lambda: self.late_transition(bot.id, BotState.STOPPED, why, now)):
+            after = self.supervisor.transition(bot.id, BotState.STOPPED, why)
+        with if_recordable(notes, f"{bot.name}: audit row bot.stop",
+                           lambda: self.late_audit(who, "bot.stop", bot)):
+            self._audit(who, "bot.stop", bot, after)
+        if notes:  # the worker is stopped all the same: say what the journal lacks
+            raise DiskFull(not_recorded_message(f"stop of {bot.name}", notes))
         return after
 
     def flatten_bot(self, ref: str, who: str) -> BotRecord:
@@ -135,12 +144,14 @@ class DaemonService:
         after = bot
         notes: list[str] = []
         if bot.state is not BotState.PAUSED:
-            with if_recordable(notes, f"{bot.name}: state paused"):
-                after = self.supervisor.transition(
-                    bot.id, BotState.PAUSED, f"flattened by {who}: no new entries until resumed")
+            why, now = f"flattened by {who}: no new entries until resumed", self.clock.now_ms()
+            with if_recordable(notes, f"{bot.name}: state paused",
+                               lambda: self.late_transition(bot.id, BotState.PAUSED, why, now)):
+                after = self.supervisor.transition(bot.id, BotState.PAUSED, why)
             self.supervisor.deliver(bot.id, PauseChanged(True), refresh_config=False)
         self.supervisor.deliver(bot.id, FlattenRequested(who), refresh_config=False)
-        with if_recordable(notes, f"{bot.name}: audit row bot.flatten"):
+        with if_recordable(notes, f"{bot.name}: audit row bot.flatten",
+                           lambda: self.late_audit(who, "bot.flatten", bot)):
             self._audit(who, "bot.flatten", bot, after)
         if notes:  # the flatten was requested all the same: say what the journal lacks
             raise DiskFull(not_recorded_message(f"flatten of {bot.name}", notes))
@@ -307,6 +318,18 @@ class DaemonService:
         return Event(EventKind.BOT_STATE, bot.updated_ms, f"{bot.name}: {reason} ({bot.state})",
                      bot.id, Severity.INFO, {"from": None, "to": bot.state.value,
                                              "reason": reason})
+
+    def late_transition(self, bot_id: str, target: BotState, reason: str, when_ms: int) -> None:
+        """A state change a full disk kept out of the journal, written once it has room;
+        skipped when the bot has changed since (a later action wins)."""
+        current = self.store.bots.resolve(bot_id)
+        if current.updated_ms > when_ms or current.state is target:
+            return
+        self.supervisor.transition(bot_id, target, reason, checked=False)
+
+    def late_audit(self, who: str, action: str, before: BotRecord) -> None:
+        """An audit row a full disk kept out, written once it has room (after: the bot now)."""
+        self._audit(who, f"{action}", before, self.store.bots.resolve(before.id))
 
     def _audit(self, who: str, action: str, before: BotRecord, after: BotRecord) -> None:
         self.store.audit.append(who, self.clock.now_ms(), action, before.id, _dump(before),

@@ -71,12 +71,22 @@ def test_the_kill_switch_flatten_and_pause_work_with_a_full_disk(full_disk_daemo
             assert "full-a: state paused (kill switch)" in report.not_recorded
             assert "audit row kill_switch" in report.not_recorded
             assert (await client.status()).pid == daemon.proc.pid  # still serving
-            flag.unlink()  # space is back: the journal records again
+            with pytest.raises(DiskFull, match="could not be written, so it was not done"):
+                await client.put_template(TEMPLATE_NAME, TEMPLATE + "\n")  # others: refused
+            assert {b.state.value for b in await client.list_bots()} == {"online"}
+            flag.unlink()  # space is back: what was not recorded is written now
+            while {b.state.value for b in await client.list_bots()} != {"paused"}:
+                await asyncio.sleep(0.1)
+            bots = {b.name: b for b in await client.list_bots()}
+            assert bots["full-a"].state_reason == "kill switch"
+            assert bots["full-b"].state_reason.startswith("flattened by")
+            assert bots["full-c"].state_reason.startswith("paused by")
+            while not any(r.action == "kill_switch" for r in await client.audit(target="*")):
+                await asyncio.sleep(0.1)
+            actions = {r.action for r in await client.audit(limit=1000)}
+            assert {"bot.flatten", "bot.pause", "bot.kill_switch"} <= actions
             report = await client.panic("after the drill")
             assert report.not_recorded == []
-            bots = {b.name: b for b in await client.list_bots()}
-            assert all(b.state.value == "paused" for b in bots.values())
-            assert all(b.state_reason == "kill switch" for b in bots.values())
 
     asyncio.run(scenario())
     assert "not recorded, the disk is full" in daemon.output

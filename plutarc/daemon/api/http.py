@@ -15,6 +15,7 @@ from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION, mismatch_m
 from plutarc.daemon.api.schemas import ErrorBody, ErrorResponse
 from plutarc.daemon.errors import ApiVersionMismatch, DaemonShuttingDown, wire_error
 from plutarc.errors import PlutarcError, UsageError
+from plutarc.storage.sqlite import is_disk_full
 from plutarc.untrusted import load_json
 from plutarc.validation import describe_validation_error
 
@@ -75,6 +76,11 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException:
         raise
     except Exception as exc:  # a bug must answer 500 and keep the daemon serving
+        if is_disk_full(exc):
+            log.critical("disk full: %s %s could not be written", request.method, request.path)
+            return error_response("disk_full", f"the disk is full: {request.method} "
+                                  f"{request.path} could not be written, so it was not done; "
+                                  "the kill switch, flatten, pause and stop still work", 507)
         log.exception("internal error on %s %s", request.method, request.path)
         return error_response("internal_error", f"internal error: {type(exc).__name__}: {exc}",
                               500)
