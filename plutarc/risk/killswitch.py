@@ -35,8 +35,6 @@ class PanicReport(BaseModel):
     halted: list[str]  # bot names now paused with reason 'kill switch', flattening
     left_open: list[LeftOpen]  # positions of bots without a worker: close them by hand
     not_recorded: list[str] = []  # what a full disk kept out of the journal; the acts stand
-    verified: bool = False  # the venues, asked afresh afterwards, show nothing open
-    remaining: list[str] = []  # what is still open (or could not be checked), one line each
 
 
 def panic(service: DaemonService, who: str, note: str = "") -> PanicReport:
@@ -59,20 +57,27 @@ def panic(service: DaemonService, who: str, note: str = "") -> PanicReport:
                      for p in store.positions.query(bot_id=bot.id)]
             continue
         after = bot
-        with if_recordable(notes, f"{bot.name}: state paused ({KILL_SWITCH_REASON})"):
+        with if_recordable(notes, f"{bot.name}: state paused ({KILL_SWITCH_REASON})",
+                           lambda b=bot: service.late_transition(
+                               b.id, BotState.PAUSED, KILL_SWITCH_REASON, now)):
             # PAUSED -> PAUSED only changes the reason: not a lifecycle move, so unchecked.
             after = sup.transition(bot.id, BotState.PAUSED, KILL_SWITCH_REASON,
                                    checked=bot.state is not BotState.PAUSED)
         sup.deliver(bot.id, PauseChanged(True), refresh_config=False)
         sup.deliver(bot.id, FlattenRequested(f"{who} (kill switch)"), refresh_config=False)
-        with if_recordable(notes, f"{bot.name}: audit row bot.kill_switch"):
+        with if_recordable(notes, f"{bot.name}: audit row bot.kill_switch",
+                           lambda b=bot: service.late_audit(
+                               who, "bot.kill_switch", b)):
             store.audit.append(who, now, "bot.kill_switch", bot.id, bot.model_dump(mode="json"),
                                after.model_dump(mode="json"))
         halted.append(bot.name)
     report = PanicReport(ts_ms=now, by=who, halted=halted, left_open=left)
-    with if_recordable(notes, "audit row kill_switch"):
+    def audit_switch() -> None:
         store.audit.append(who, now, "kill_switch", "*", {"note": note} if note else None,
                            report.model_dump(mode="json"))
+
+    with if_recordable(notes, "audit row kill_switch", audit_switch):
+        audit_switch()
     with if_recordable(notes, "the kill switch alert event"):
         service.sink.emit(
             EventKind.ALERT, f"KILL SWITCH by {who}: {len(halted)} bots paused, cancelling and "
