@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,6 +104,8 @@ class SshTunnel:
         self._errors: IO[bytes] | None = None
         self._forwarding = False
         self._was_up = False
+        self._closed = False
+        self._lock = threading.Lock()  # close() (the CLI) against a reconnect (a worker thread)
         self.last_error = ""
         """The end of what ssh said when the connection last failed or dropped."""
 
@@ -148,12 +151,16 @@ class SshTunnel:
     def _start_master(self) -> None:
         self._stop_master()
         self.control_socket.unlink(missing_ok=True)
-        self._errors = errors = open(self._dir / "ssh.err", "w+b")  # noqa: SIM115 - read later
-        try:
-            self._proc = proc = subprocess.Popen(self.master_command(), stdin=subprocess.DEVNULL,
-                                                 stdout=subprocess.DEVNULL, stderr=errors)
-        except FileNotFoundError:
-            raise PlutarcError(f"cannot run {self.ssh!r}: is OpenSSH installed?") from None
+        with self._lock:  # never a master started after close(): it would outlive the TUI
+            if self._closed:
+                raise PlutarcError(f"the ssh tunnel to {self.target} is closed")
+            self._errors = errors = open(self._dir / "ssh.err", "w+b")  # noqa: SIM115
+            try:
+                self._proc = proc = subprocess.Popen(
+                    self.master_command(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=errors)
+            except FileNotFoundError:
+                raise PlutarcError(f"cannot run {self.ssh!r}: is OpenSSH installed?") from None
         deadline = time.monotonic() + self.timeout_s
         while not self.control_socket.exists():  # made once logged in
             if proc.poll() is not None:
@@ -244,7 +251,9 @@ class SshTunnel:
         self._forwarding = False
 
     def close(self) -> None:
-        self._stop_master()
+        with self._lock:
+            self._closed = True
+            self._stop_master()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> SshTunnel:

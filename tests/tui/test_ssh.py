@@ -46,6 +46,14 @@ def test_the_master_command_keeps_our_options_first_and_lets_the_user_tune_the_r
         tunnel.close()
 
 
+def test_a_closed_tunnel_never_starts_ssh_again() -> None:
+    # The link worker may try to reconnect while the TUI quits: no ssh may outlive it.
+    tunnel = SshTunnel("me@box", ssh="/nonexistent/ssh")
+    tunnel.close()
+    with pytest.raises(PlutarcError, match="tunnel to me@box is closed"):
+        tunnel.ensure()
+
+
 @pytest.mark.parametrize("options", [["-p", "2222", "-i", "key"], ["-p2222", "-4v"],
                                      ["-vp", "22", "-o", "A=b", "-A"]])
 def test_ssh_options_pass_through(options: list[str]) -> None:
