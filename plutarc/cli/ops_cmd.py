@@ -23,7 +23,8 @@ def _dust_rows(rows: list[Any]) -> list[dict[str, Any]]:
 
 @app.command("health")
 def health(as_json: bool = JSON) -> None:
-    """Check the ledger now: positions vs fills, retired bots flat, fees, journal.
+    """Check the ledger now: positions vs fills, retired bots flat, fees, journal, and the
+    journal against what each running bot's venue says is open.
 
     Exits 1 when anything does not add up (the daemon also runs these checks every minute
     and reports changes on the activity feed)."""

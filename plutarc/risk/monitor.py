@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.accounts import evaluate_accounts
 from plutarc.risk.health import Finding, run_checks
+from plutarc.risk.venue_check import venue_findings
 
 if TYPE_CHECKING:
     from plutarc.daemon.service import DaemonService
@@ -32,15 +33,17 @@ class RiskMonitor:
         self._known: dict[tuple[str, str | None, str], Finding] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    def health_once(self) -> list[Finding]:
-        """Run every check; say what is new and what has cleared since the last run."""
+    def health_once(self, venue: list[Finding] | None = None) -> list[Finding]:
+        """Run every check; say what is new and what has cleared since the last run.
+        ``venue``: the journal-against-venue findings, asked of the workers beforehand."""
         sink = self.service.sink
-        findings = run_checks(self.service.store, self.service.clock.now_ms())
+        findings = run_checks(self.service.store, self.service.clock.now_ms()) + (venue or [])
         current = {f.key: f for f in findings}
         previous = self._known
         if previous is None and not findings:
             sink.emit(EventKind.HEALTH, "health checks passed: positions match fills, retired "
-                      "bots are flat, fees plausible, journal consistent")
+                      "bots are flat, fees plausible, journal consistent and as the venues "
+                      "say")
         for key, finding in current.items():
             if previous is None or key not in previous:
                 sink.emit(EventKind.HEALTH, f"health: {finding.message}", bot_id=finding.bot_id,
@@ -61,7 +64,7 @@ class RiskMonitor:
             try:
                 await evaluate_accounts(self.service)
                 if loop.time() >= next_health:
-                    self.health_once()
+                    self.health_once(await venue_findings(self.service))
                     next_health = loop.time() + self.health_interval_s
             except Exception:  # one bad sample must not end the monitoring
                 log.exception("risk monitor pass failed")

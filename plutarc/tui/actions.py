@@ -155,4 +155,8 @@ async def panic(app: PlutarcApp) -> None:
     if report.left_open:
         text += (f"; {len(report.left_open)} position(s) of bots without a worker are still "
                  "open: close them by hand")
-    app.notify(text, severity="warning" if report.left_open else "information", timeout=15)
+    if report.verified:  # the venues, asked again afterwards
+        text += "; verified: no open orders, no positions"
+    else:
+        text += "; NOT verified, still open: " + "; ".join(report.remaining)
+    app.notify(text, severity="information" if report.verified else "error", timeout=30)
