@@ -42,8 +42,7 @@ class RiskMonitor:
         previous = self._known
         if previous is None and not findings:
             sink.emit(EventKind.HEALTH, "health checks passed: positions match fills, retired "
-                      "bots are flat, fees plausible, journal consistent and as the venues "
-                      "say")
+                      "bots are flat, fees plausible, journal consistent")
         for key, finding in current.items():
             if previous is None or key not in previous:
                 sink.emit(EventKind.HEALTH, f"health: {finding.message}", bot_id=finding.bot_id,
