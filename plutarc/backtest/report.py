@@ -101,7 +101,9 @@ def render_report(store: ResultsStore, run_id: int) -> str:
     if refused:
         ruined = m.get("ruined_at_ms")
         counts = ", ".join(f"{n} for {k}" for k, n in refused.items())
-        ruin = f"; account ruined at {_day(ruined)} (no position opened after it)" if ruined else ""
+        when = datetime.fromtimestamp(ruined / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC") if (
+            ruined) else ""
+        ruin = f"; account ruined at {when} (no position opened after it)" if ruined else ""
         open_note += f"<p><b>Orders refused:</b> {html.escape(counts)}{ruin}.</p>"
     if "risk_limits" in m:  # runs stored before the gate came to backtests have no such key
         limits = m["risk_limits"]
