@@ -149,7 +149,10 @@ async def test_the_tunnel_comes_back_by_itself_after_the_connection_drops(
             await until(pilot, lambda: "reconnecting" in app.link, timeout_s=20, what="banner")
             assert f"ssh to {ssh_server.target} is down" in app.link
             assert str(daemon.paths.socket) in app.link  # names the remote socket
-            assert not app.screen.query_one(ConnectionBanner).has_class("-hidden")
+            banner = app.screen.query_one(ConnectionBanner)
+            assert not banner.has_class("-hidden")
+            await until(pilot, lambda: str(daemon.paths.socket) in str(banner.content),
+                        what="the banner on screen names the remote socket")
             async with daemon.client() as api:  # the daemon is fine meanwhile
                 late = await api.create_bot(spec("during-drop"), start=True)
 
