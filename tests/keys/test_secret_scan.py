@@ -13,15 +13,17 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
+import aiohttp.web
 import pytest
 
 from plutarc.exchanges.bitmex_sim import SimServer, SimServerConfig
-from tests.daemon.conftest import REPO, DaemonProcess, short_home
+from tests.daemon.conftest import REPO, TEMPLATE, TEMPLATE_NAME, DaemonProcess, short_home
 
 KEY_ID = "SCANKEY" + secrets.token_hex(8).upper()
 SECRET = "scan-secret-" + secrets.token_urlsafe(24)
@@ -29,7 +31,10 @@ WRONG_SECRET = "scan-wrong-" + secrets.token_urlsafe(24)
 OKX_SECRET = "scan-okx-secret-" + secrets.token_urlsafe(24)
 OKX_PASSPHRASE = "scan-okx-pass-" + secrets.token_urlsafe(12)
 FILE_PASSPHRASE = "scan-file-pass-" + secrets.token_urlsafe(12)
-SECRETS = (KEY_ID, SECRET, WRONG_SECRET, OKX_SECRET, OKX_PASSPHRASE, FILE_PASSPHRASE)
+NOTIFY_TOKEN = "scan-notify-token-" + secrets.token_urlsafe(16)
+NOTIFY_PASS = "scan-notify-pass-" + secrets.token_urlsafe(12)
+SECRETS = (KEY_ID, SECRET, WRONG_SECRET, OKX_SECRET, OKX_PASSPHRASE, FILE_PASSPHRASE,
+           NOTIFY_TOKEN, NOTIFY_PASS)
 
 
 def forms(secret: str) -> list[bytes]:
@@ -82,6 +87,52 @@ async def cli(home: Path, *argv: str, stdin: str = "") -> str:
     return out.decode() + err.decode()
 
 
+async def notify_scenario(home: Path, rec: Recorder) -> list[str]:
+    """Channels whose URLs carry secrets: added, listed, tested, routed, one that fails."""
+    heard: list[str] = []
+
+    async def hook(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        heard.append(request.path)
+        return aiohttp.web.Response(text="ok")
+
+    app = aiohttp.web.Application()
+    app.router.add_post("/{tail:.*}", hook)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    good = f"json://scan:{NOTIFY_PASS}@127.0.0.1:{port}/hook/{NOTIFY_TOKEN}"
+    with socket.socket() as probe:  # a port nobody listens on: the channel fails
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    bad = f"json://127.0.0.1:{closed}/{NOTIFY_TOKEN}?token={NOTIFY_PASS}"
+    printed = [await cli(home, "notify", "add", "scanphone", stdin=good + "\n"),
+               await cli(home, "notify", "add", "scandown", stdin=bad + "\n")]
+    assert (await rec.call("POST", "/v1/notify/channels", {"name": "Bad Name", "url": good}
+                           ))[0] == 400
+    assert (await rec.call("POST", "/v1/notify/channels", {"name": "x", "url": [good]}))[0] == 400
+    assert (await rec.call("POST", "/v1/notify/channels/scanphone/test"))[0] == 200
+    status, failed = await rec.call("POST", "/v1/notify/channels/scandown/test")
+    assert status == 200 and not failed["ok"], failed
+    assert (await rec.call("PUT", "/v1/notify/routes", {"channel": "*", "kind": "*",
+                                                        "level": "info"}))[0] == 200
+    assert (await rec.call("PUT", f"/v1/templates/{TEMPLATE_NAME}", {"toml": TEMPLATE}))[0] == 200
+    assert (await rec.call("POST", "/v1/bots", {  # it errors: a message for both channels
+        "name": "scanboom", "template": TEMPLATE_NAME, "venue": "crashy", "mode": "paper",
+        "symbols": ["BTCUSDT"], "start": True}))[0] == 201
+    printed += [await cli(home, "notify", "list", "--json"), await cli(home, "notify", "list")]
+    for _ in range(300):  # the bot's message reaches the webhook; the other channel fails
+        status, got = await rec.call("GET", "/v1/notify")
+        if len(heard) >= 2 and any(c["failing"] for c in got["channels"]):
+            break
+        await asyncio.sleep(0.1)
+    assert any(c["failing"] for c in got["channels"]), got
+    assert len(heard) >= 2 and all(h == f"/hook/{NOTIFY_TOKEN}" for h in heard), heard
+    await runner.cleanup()
+    return printed
+
+
 async def scenario(home: Path, rec: Recorder) -> list[str]:
     printed: list[str] = []
     stop = asyncio.Event()
@@ -119,6 +170,7 @@ async def scenario(home: Path, rec: Recorder) -> list[str]:
                      "/v1/events?limit=1000", "/v1/status", "/v1/access/tokens"):
             assert (await rec.call("GET", path))[0] == 200
         assert (await rec.call("DELETE", "/v1/keys/scan-bad"))[0] == 200
+        printed += await notify_scenario(home, rec)
         printed += await asyncio.gather(cli(home, "keys", "list"),
                                         cli(home, "audit", "--json", "--limit", "1000"))
     await asyncio.sleep(0.3)  # let the last events reach the stream

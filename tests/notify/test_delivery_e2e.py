@@ -1,0 +1,119 @@
+"""Through a real daemon: e-mail over a local SMTP server, a flapping outage folded into a
+few messages, and a failing channel that warns once and keeps its queue across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from plutarc.models.events import EventKind
+from tests.daemon.conftest import DaemonProcess
+from tests.notify.conftest import Webhook, add_channel, overview, settings, start_bot
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.mails: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        self.mails.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as probe:  # aiosmtpd's controller needs its port up front
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+async def until(predicate, timeout_s: float = 30.0) -> None:  # noqa: ANN001
+    async def poll() -> None:
+        while not await predicate():
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(poll(), timeout_s)
+
+
+async def test_an_errored_bot_arrives_by_email(daemon: DaemonProcess,
+                                               smtp: tuple[Inbox, int]):
+    inbox, port = smtp
+    async with daemon.client() as client:
+        await add_channel(client, "mail", f"mailto://127.0.0.1:{port}?from=plutarc@example.com"
+                          "&to=trader@example.com&mode=insecure")
+        await start_bot(client, "mailboom", "crashy")
+
+        async def arrived() -> bool:
+            return bool(inbox.mails)
+
+        await until(arrived)
+    mail = message_from_bytes(inbox.mails[0])
+    assert "mailboom" in mail["Subject"] and "errored" in mail["Subject"]
+    assert mail["To"] == "trader@example.com"
+    text = inbox.mails[0].decode(errors="replace")
+    assert "plutarc bot show mailboom" in text
+
+
+def _repeats(message: str) -> int:
+    found = re.search(r"repeated: (\d+) more", message)
+    return int(found[1]) if found else 0
+
+
+async def test_a_flapping_outage_sends_a_few_messages_with_counts(daemon: DaemonProcess,
+                                                                   webhook: Webhook):
+    async with daemon.client() as client:
+        await settings(client, dedup_window_s=5, max_per_hour=3)
+        await add_channel(client, "phone", webhook.url())
+        await start_bot(client, "flapper", "flappy")  # 100 outages, 100 recoveries
+
+        async def all_counted() -> bool:  # the first message + the repeats folded
+            flaps = [m for m in webhook.received if "flapper" in m["title"]]
+            return len(flaps) + sum(_repeats(m["message"]) for m in flaps) >= 200
+
+        await until(all_counted, 60)
+    flaps = [m for m in webhook.received if "flapper" in m["title"]]
+    assert 2 <= len(flaps) <= 3  # the configured max_per_hour
+    assert "venue unreachable" in flaps[0]["title"]
+    assert "'plutarc ops health'" in flaps[0]["message"]
+    assert "x venue recovered" in flaps[-1]["message"]
+
+
+async def test_a_failing_channel_warns_once_and_its_queue_survives_a_restart(
+        daemon: DaemonProcess, webhook: Webhook):
+    webhook.status = 500
+    async with daemon.client() as client:
+        await add_channel(client, "down", webhook.url())
+        await start_bot(client, "lost", "crashy")
+        await webhook.wait(2, timeout_s=60)  # the first attempt and one retry, both refused
+
+        warnings = [e for e in await client.events(kinds=[EventKind.HEALTH], limit=100)
+                    if e.data.get("notify_channel") == "down"]
+        assert len(warnings) == 1, warnings
+        assert warnings[0].severity == "warning"
+        assert "messages wait in its queue" in warnings[0].message
+        status = (await overview(client)).channels[0]
+        assert status.pending == 1 and status.failing
+    assert await asyncio.to_thread(daemon.signal, signal.SIGTERM) == 0
+
+    webhook.status = 200
+    await asyncio.to_thread(daemon.start)  # its own event loop, in a thread
+    delivered = len(webhook.received) + 1
+    got = await webhook.wait(delivered, timeout_s=60)
+    assert "lost" in got[-1]["title"] and "errored" in got[-1]["title"]
+    async with daemon.client() as client:
+        async def drained() -> bool:
+            return (await overview(client)).channels[0].pending == 0
+
+        await until(drained)
