@@ -20,6 +20,7 @@ from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.screens.help import HelpScreen
+from plutarc.tui.screens.notify import NotifyScreen
 from plutarc.tui.screens.positions import PositionsScreen
 from plutarc.tui.screens.templates import TemplatesScreen
 from plutarc.tui.settings import TuiSettings
@@ -43,6 +44,7 @@ class PlutarcApp(App[None]):
         Binding("e", "switch_mode('templates')", "Templates", group=SCREENS),
         Binding("b", "switch_mode('backtests')", "Backtests", group=SCREENS),
         Binding("ctrl+k", "panic", "Kill switch", show=False),  # the fleet's footer shows it
+        Binding("w", "notifications", "Notify", show=False),  # listed in the help
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -95,6 +97,10 @@ class PlutarcApp(App[None]):
 
     def action_panic(self) -> None:
         self.run_worker(actions.panic(self), group="actions")
+
+    def action_notifications(self) -> None:
+        if not isinstance(self.screen, NotifyScreen):
+            self.push_screen(NotifyScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -26,6 +26,7 @@ live through its event stream. Closing the TUI never stops a bot.
 | `b` | backtests: run one in the daemon, read its results |
 | `ctrl+p` | command palette (open a bot, pause, resume, mode, switch screens) |
 | `ctrl+k` | KILL SWITCH: every bot paused, orders cancelled, positions closed (type `panic`) |
+| `w` | notifications: channels, queues and what goes where (`enter` changes a level, `t` tests) |
 | `?` | this help |
 | `q` | quit |
 
