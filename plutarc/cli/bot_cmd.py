@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from plutarc.cli.api_client import call
-from plutarc.cli.output import console, emit_rows, fmt_ts, print_json, print_table
+from plutarc.cli.output import console, fmt_ts, print_json, print_table
 from plutarc.errors import OperationTimeout, UsageError
 
 if TYPE_CHECKING:
@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True)
 
 WAIT_S = 10.0  # how long start waits for a deploying bot to come online
-
-LIST_COLUMNS = ["name", "id", "state", "template", "venue", "mode", "symbols", "heartbeat",
-                "reason"]
-
 
 def _age(ts_ms: int | None) -> str:
     if ts_ms is None:
@@ -104,12 +100,18 @@ def _replay_account(venue: str, account: str, speed: str | None, file: Path | No
 
 @app.command("list")
 def list_bots(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")):
-    """Every bot with its state and last heartbeat."""
-    bots = call(lambda c: c.list_bots())
+    """Every bot with its state and why, position, PnL and last heartbeat."""
+    from plutarc.cli.bot_listing import listing_rows, listing_table, with_book
+
+    async def fetch(c: Any) -> tuple[Any, Any, Any]:
+        return await c.list_bots(), await c.positions(), await c.pnl()
+
+    bots, positions, pnl = call(fetch)
+    rows = with_book(bots, positions, pnl)
     if as_json:
-        print_json(bots)
+        print_json(listing_rows(rows))
     else:
-        emit_rows([_row(b) for b in bots], LIST_COLUMNS, False, title="Bots")
+        listing_table(rows)
 
 
 @app.command("show")

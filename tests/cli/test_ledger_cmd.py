@@ -101,3 +101,33 @@ def test_events_follow_tails_new_events_as_json_lines(home: Path) -> None:
         follower.send_signal(signal.SIGINT)
         follower.wait(10)
         daemon.signal(signal.SIGTERM)
+
+
+def test_bot_list_carries_position_pnl_and_state_reason(
+        home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PLUTARC_HOME", str(home))
+    daemon = DaemonProcess(home).start()
+    try:
+        async def trade() -> None:
+            async with daemon.client() as c:
+                ids = await create_paper_bots(c, ["scalp_1m"], "speed=max;bars=900")
+                await wait_replayed(c, list(ids.values()), 180)
+                await c.bot_action("scalp-1m", "pause")
+
+        asyncio.run(trade())
+        trades = _json(capsys, ["trades", "--limit", "10000", "--json"])
+        positions = _json(capsys, ["positions", "--json"])
+        [row] = _json(capsys, ["bot", "list", "--json"])
+        assert row["name"] == "scalp-1m" and row["state"] == "paused"
+        assert "state_reason" in row
+        [money] = row["pnl"]
+        assert money["currency"] == "USDT" and money["trades"] == len(trades)
+        assert Decimal(money["realised"]) == sum(Decimal(t["net_pnl"]) for t in trades)
+        assert [(p["symbol"], p["qty"]) for p in row["positions"]] == [
+            (p["symbol"], p["qty"]) for p in positions]
+        assert run(["bot", "list"]) == 0
+        table = capsys.readouterr().out
+        assert all(len(line) <= 80 for line in table.splitlines())
+        assert "scalp-1m" in table and "paused" in table and "USDT" in table
+    finally:
+        daemon.signal(signal.SIGTERM)
