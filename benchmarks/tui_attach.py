@@ -3,7 +3,10 @@
 Builds a daemon database through the store's own APIs (50 bots, 100k trades, equity, decisions,
 events), starts a real daemon on it, then runs the TUI headless against it and measures:
 attach -> first full fleet frame (target < 300 ms), keypress -> repaint (target < 50 ms) for a
-cursor move, and the screen switches that read from the daemon. Prints figures and peak RSS.
+cursor move, the screen switches that read from the daemon, and opening a stored backtest run
+of 36,000 trades (target < 1 s to its first paint: metrics and charts; then the trades' first
+page).
+Prints figures and peak RSS.
 
 Times come from hooks, not from Pilot (whose idle waits add ~80 ms to any key): a key is sent
 as the terminal driver sends it, and the time taken is until the first frame the compositor
@@ -89,6 +92,51 @@ def build_store(database: Path, bots: int, trades: int, seed: int = 7) -> float:
     return time.perf_counter() - started
 
 
+def build_backtest_run(results_db: Path, trades: int, seed: int = 11) -> int:
+    """A stored run of ``trades`` trades over about two years of 1m bars, through the results
+    store's own save (as a real run stores it); returns its id."""
+    import numpy as np
+
+    from plutarc.backtest.store import ResultsStore
+
+    rng = random.Random(seed)
+    bars = 2 * 365 * 1440
+    ts = START_MS + np.arange(bars, dtype=np.int64) * MIN
+    close = 40_000 + np.cumsum(np.random.default_rng(seed).normal(0, 20, bars))
+    made = []
+    step = bars // trades
+    for i in range(trades):
+        entry = START_MS + i * step * MIN
+        price = Decimal(f"{close[i * step]:.1f}")
+        exit_price = price + Decimal(rng.randint(-300, 300))
+        direction = Direction.LONG if rng.random() < 0.5 else Direction.SHORT
+        made.append(Trade("BTCUSDT", direction, Decimal("0.01"), entry, price,
+                          entry + rng.randint(1, step - 1) * MIN, exit_price,
+                          (exit_price - price) * direction.sign / 100, Decimal("0.6"),
+                          Decimal(0), rng.choice(["signal", "stop", "target", "time"]),
+                          0.001, -0.001, {"ema_cross": 0.5}))
+    every = max(1, bars // 4000)
+    equity = 10_000 + np.cumsum(np.random.default_rng(seed + 1).normal(0, 5, bars))
+    metrics = {"trades": trades, "net_pnl": float(equity[-1] - 10_000),
+               "skip_reasons": {"threshold": 400_000, "cooldown": 20_000, "session": 900},
+               "hold_minutes": {"min": 1.0, "median": 14.0, "mean": 15.0, "p90": 26.0,
+                                "max": 28.0}}
+    store = ResultsStore(results_db)
+    try:
+        return store.save(
+            {"template_name": TEMPLATE, "template_toml": "", "symbol": "BTCUSDT",
+             "data_source": "/data/BTCUSDT-1m-2024-2025.csv.gz", "data_fingerprint": "bench",
+             "interval": "1m", "start_ms": START_MS, "end_ms": int(ts[-1]) + MIN, "bars": bars,
+             "settings": {}, "starting_cash": Decimal(10_000),
+             "final_equity": Decimal(f"{equity[-1]:.2f}"), "metrics": metrics,
+             "duration_s": 1.0},
+            made, [("up", "high")] * trades,
+            {"equity": {"ts_ms": ts[::every], "equity": equity[::every]},
+             "price": {"ts_ms": ts[::every], "close": close[::every]}})
+    finally:
+        store.close()
+
+
 def start_daemon(home: Path) -> tuple[subprocess.Popen[bytes], Path]:
     paths = resolve_paths({"PLUTARC_HOME": str(home)})
     env = {"PLUTARC_HOME": str(home), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
@@ -154,11 +202,12 @@ class FrameClock:
         return sent
 
 
-async def measure(socket: Path, bots: int) -> dict[str, float]:
+async def measure(socket: Path, bots: int, run_id: int, run_trades: int) -> dict[str, float]:
     from textual.widgets import DataTable
 
     from plutarc.tui.app import make_app
     from plutarc.tui.screens.activity import ActivityScreen
+    from plutarc.tui.screens.backtests import TRADE_PAGE, BacktestsScreen
     from plutarc.tui.screens.bot_detail import BotDetailScreen
     from plutarc.tui.screens.fleet import FleetScreen
     from plutarc.tui.settings import TuiSettings
@@ -204,6 +253,23 @@ async def measure(socket: Path, bots: int) -> dict[str, float]:
                                                                           FleetScreen))
         times["open_bot_ms"] = await switch("enter", lambda: isinstance(
             app.screen, BotDetailScreen) and rows("#trades") == 20)
+
+        # A stored backtest run of 36k trades, opened from the Runs tab.
+        await switch("b", lambda: isinstance(app.screen, BacktestsScreen)
+                     and rows("#bt-runs") >= 1)
+        screen = app.screen
+        assert isinstance(screen, BacktestsScreen)
+        waiting = asyncio.ensure_future(clock.shown(
+            lambda: screen.result is not None and screen.result.get("id") == run_id
+            and screen.shown_run == run_id))
+        await asyncio.sleep(0)
+        sent = time.perf_counter()
+        screen.open_run(run_id)
+        times["open_run_first_paint_ms"] = (await waiting - sent) * 1000
+        page = min(run_trades, TRADE_PAGE)  # the table holds one page; ] and [ turn them
+        times["open_run_trades_ms"] = (await clock.shown(
+            lambda: screen.trades_loaded and rows("#bt-trades") == page, timeout_s=120)
+            - sent) * 1000
     return times
 
 
@@ -232,6 +298,8 @@ def main() -> None:
     parser.add_argument("--bots", type=int, default=50)
     parser.add_argument("--trades", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--run-trades", type=int, default=36_000,
+                        help="trades of the stored backtest run that is opened")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="ptuib", dir="/tmp"))  # short: socket path limit
     proc = None
@@ -242,9 +310,14 @@ def main() -> None:
         print(f"store: {args.bots} bots, {args.trades} trades, {args.bots * 1000} equity rows, "
               f"20000 events in {built:.1f} s ({database.stat().st_size / 1e6:.0f} MB)")
         t = time.perf_counter()
+        run_id = build_backtest_run(database.with_name("backtests.db"), args.run_trades)
+        print(f"backtest run #{run_id}: {args.run_trades} trades in "
+              f"{time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
         proc, socket = start_daemon(home)
         print(f"daemon answering after {time.perf_counter() - t:.2f} s")
-        runs = [asyncio.run(measure(socket, args.bots)) for _ in range(args.repeat)]
+        runs = [asyncio.run(measure(socket, args.bots, run_id, args.run_trades))
+                for _ in range(args.repeat)]
         api = asyncio.run(api_times(socket))
         for key in runs[0]:
             values = sorted(r[key] for r in runs)

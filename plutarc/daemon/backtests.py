@@ -174,30 +174,27 @@ class BacktestJobs:
         return self.jobs[job_id]
 
     def stored_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        from plutarc.backtest.run_views import run_row
         from plutarc.backtest.store import ResultsStore
 
         store = ResultsStore(self.results_db)
         try:
-            return [{"id": r.id, "template": r.row["template_name"], "symbol": r.row["symbol"],
-                     "start_ms": r.row["start_ms"], "end_ms": r.row["end_ms"],
-                     "metrics": r.metrics} for r in store.list(limit)]
+            return [run_row(r) for r in store.list(limit)]
         finally:
             store.close()
 
-    def stored_run(self, run_id: int) -> dict[str, Any]:
+    def stored_run(self, run_id: int, trades: bool = True) -> dict[str, Any]:
+        """The run's summary (metrics, series, hold times) and, unless ``trades`` is False,
+        every trade: a client paints the summary first and reads the trades after."""
+        from plutarc.backtest.run_views import run_summary
         from plutarc.backtest.store import ResultsStore
 
         store = ResultsStore(self.results_db)
         try:
-            run = store.get(run_id)
-            equity = store.series(run_id, "equity")
-            return {"id": run.id, "template": run.row["template_name"],
-                    "template_toml": run.row["template_toml"],
-                    "data_source": run.row["data_source"],
-                    "symbol": run.row["symbol"], "metrics": run.metrics,
-                    "trades": store.trades(run_id),
-                    "equity": {"ts_ms": equity["ts_ms"].tolist(),
-                               "equity": equity["equity"].tolist()}}
+            run = run_summary(store, run_id)
+            if trades:
+                run["trades"] = store.trades(run_id)
+            return run
         finally:
             store.close()
 

@@ -229,10 +229,13 @@ class DaemonClient:
         got = await self.request("GET", "/v1/backtests", BacktestRunsResponse)
         return got.runs, got.jobs
 
-    async def backtest_run(self, run_id: int) -> dict[str, Any]:
+    async def backtest_run(self, run_id: int, trades: bool = True) -> dict[str, Any]:
+        """A stored run; ``trades=False``: its summary only (quick, for a first paint)."""
         from plutarc.daemon.api.backtest_routes import BacktestRunResponse
 
-        return (await self.request("GET", f"/v1/backtests/{run_id}", BacktestRunResponse)).run
+        q = [] if trades else [("trades", "false")]
+        return (await self.request("GET", f"/v1/backtests/{run_id}", BacktestRunResponse,
+                                   params=q)).run
 
     async def audit(self, target: str | None = None, limit: int = 100, who: str | None = None,
                     since_ms: int | None = None) -> list[AuditRecord]:

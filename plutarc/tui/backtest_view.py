@@ -75,6 +75,47 @@ def regime_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str, str, st
             for name, g in (metrics.get("regimes") or {}).items()]
 
 
+def fmt_day(ts_ms: int | None) -> str:
+    return "-" if ts_ms is None else datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d")
+
+
+RUN_COLUMNS = ("Run", "Template", "Data", "Symbol", "From", "To", "Trades", "Net PnL")
+
+
+def run_cells(run: Mapping[str, Any]) -> tuple[str, ...]:
+    """A Runs list row: which data file, symbol and dates, and the headline result."""
+    metrics = run.get("metrics") or {}
+    data = run.get("data_file") or Path(str(run.get("data_source", ""))).name or "-"
+    return (f"#{run['id']}", str(run["template"]), data, str(run["symbol"]),
+            fmt_day(run.get("start_ms")), fmt_day(run.get("end_ms")),
+            str(metrics.get("trades", "-")), fmt_metric(metrics.get("net_pnl", 0), "money"))
+
+
+def skip_rows(metrics: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(reason, candles, share) of why the strategy did not act, most frequent first."""
+    skips = metrics.get("skip_reasons") or {}
+    total = sum(skips.values()) or 1
+    ordered = sorted(skips.items(), key=lambda kv: -kv[1])
+    return [(reason, f"{count:,}", f"{100 * count / total:.1f} %") for reason, count in ordered]
+
+
+def hold_rows(holds: Sequence[Mapping[str, Any]], width: int = 20) -> list[tuple[str, ...]]:
+    """(hold time, trades, bar, win rate, net PnL) per bucket: the hold-time distribution."""
+    most = max((h["trades"] for h in holds), default=0) or 1
+    return [(h["bucket"], f"{h['trades']:,}", "█" * round(width * h["trades"] / most),
+             fmt_metric(h["wins"] / h["trades"], "ratio") if h["trades"] else "-",
+             fmt_metric(float(h["net_pnl"]), "money")) for h in holds]
+
+
+def hold_summary(metrics: Mapping[str, Any]) -> str:
+    hold = metrics.get("hold_minutes") or {}
+    if not hold:
+        return "no trades"
+    return ("hold minutes: " + ", ".join(f"{k} {hold[k]:,.0f}"
+                                         for k in ("min", "median", "mean", "p90", "max")
+                                         if k in hold))
+
+
 def _short_time(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%m-%d %H:%M")
 

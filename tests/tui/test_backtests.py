@@ -11,7 +11,7 @@ from plutarc.tui.app import PlutarcApp
 from plutarc.tui.screens.backtests import BacktestsScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.screens.templates import TemplatesScreen
-from plutarc.tui.widgets.series_chart import SeriesChart
+from plutarc.tui.widgets.run_charts import EquityDates
 from tests.tui.conftest import Daemon
 from tests.tui.test_fleet import app_for, until
 
@@ -58,7 +58,7 @@ async def test_a_backtest_runs_from_the_form_to_its_metrics_and_exports_sorted_t
         trades = run["metrics"]["trades"]
         assert trades > 0 and shown["Trades"] == str(trades)
         assert shown["Net PnL"] == f"{run['metrics']['net_pnl']:,.2f}"
-        assert screen.query_one("#bt-equity", SeriesChart).points == len(run["equity"]["equity"])
+        assert screen.query_one("#bt-equity", EquityDates).points == len(run["equity"]["equity"])
         assert screen.query_one("#bt-regimes", DataTable).row_count >= 1
         table = screen.query_one("#bt-trades", DataTable)
         assert table.row_count == trades
@@ -167,3 +167,51 @@ async def test_the_form_runs_without_margin_checks_like_the_clis_no_margin(
     jobs = (await daemon.client().backtests())[1]
     assert sorted(j["request"]["enforce_margin"] for j in jobs
                   if j["request"].get("starting_cash") == 20000) == [False, True]
+
+
+async def test_a_stored_run_opens_summary_first_with_its_charts_skips_and_hold_times(
+        daemon: Daemon) -> None:
+    import asyncio
+
+    from plutarc.tui.backtest_view import fmt_day
+    from plutarc.tui.widgets.run_charts import RunPriceChart
+
+    async with daemon.client() as api:
+        data = next(f for f in await api.data_files() if "BTCUSDT" in f.name)
+        job = await api.start_backtest({"template": "reference_ema_cross", "data": data.path,
+                                        "start": "2024-01-03", "end": "2024-01-05",
+                                        "starting_cash": 100000})
+        while job["state"] == "running":
+            await asyncio.sleep(0.2)
+            job = await api.backtest_job(job["job_id"])
+        assert job["state"] == "done", job
+        summary = await api.backtest_run(job["run_id"], trades=False)
+        full = await api.backtest_run(job["run_id"])
+    assert "trades" not in summary and len(full["trades"]) == summary["metrics"]["trades"] > 0
+    assert sum(h["trades"] for h in summary["holds"]) == len(full["trades"])
+    assert summary["markers"]["every"] == 1 and len(summary["price"]["close"]) > 0
+
+    app = app_for(daemon, heartbeat_refresh_s=60.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_form(app, pilot)
+        runs = screen.query_one("#bt-runs", DataTable)
+        key = str(job["run_id"])
+        await until(pilot, lambda: key in runs.rows, what="the run in the Runs list")
+        cells = [str(c) for c in runs.get_row(key)]
+        assert cells[2] == summary["data_file"] and cells[2].endswith((".csv", ".gz", ".parquet"))
+        assert cells[3] == "BTCUSDT" and cells[4] == "2024-01-03" == fmt_day(summary["start_ms"])
+        assert cells[5] == fmt_day(summary["end_ms"])
+
+        screen.open_run(job["run_id"])
+        await until(pilot, lambda: status(app).startswith("run #"), what="the run shown")
+        price = screen.query_one("#bt-price", RunPriceChart)
+        trades = len(full["trades"])
+        assert price.points == len(summary["price"]["close"])
+        assert price.markers_drawn == 2 * trades  # an entry and an exit each
+        skips = screen.query_one("#bt-skips", DataTable)
+        assert skips.row_count == len(summary["metrics"]["skip_reasons"]) > 0
+        holds = screen.query_one("#bt-holds", DataTable)
+        assert holds.row_count == 7
+        assert sum(int(str(holds.get_row_at(i)[1]).replace(",", ""))
+                   for i in range(7)) == trades
+        assert screen.query_one("#bt-trades", DataTable).row_count == trades

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 
-from plutarc.daemon.api.http import parse_body, respond
+from plutarc.daemon.api.http import parse_body, parse_query, respond
 from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import Envelope, RequestModel
 from plutarc.daemon.backtests import BacktestJobs, check_sources
@@ -101,7 +102,15 @@ async def get_job(request: web.Request) -> web.Response:
     return respond(BacktestJobResponse(job=job.view()))
 
 
+class RunQuery(RequestModel):
+    trades: bool = Field(True, description="false: the summary only (metrics, series, hold "
+                                           "times), for a quick first paint.")
+
+
 @routes.get("/v1/backtests/{run_id:\\d+}")
 async def get_run(request: web.Request) -> web.Response:
-    run = request.app[BACKTESTS].stored_run(int(request.match_info["run_id"]))
+    q = parse_query(request, RunQuery)
+    # Off the event loop: 36k trades take a while to read, and bots must not wait for it.
+    run = await asyncio.to_thread(request.app[BACKTESTS].stored_run,
+                                  int(request.match_info["run_id"]), q.trades)
     return respond(BacktestRunResponse(run=run))
