@@ -73,8 +73,9 @@ def list_keys(as_json: bool = typer.Option(False, "--json", help="Machine-readab
 @app.command("test")
 def test(
     label: str = typer.Argument(..., help="The key's label."),
-    url: str | None = typer.Option(None, "--url", help="REST base to test against, e.g. a "
-                                   "local simulator's http://127.0.0.1:8787/api/v1."),
+    url: str | None = typer.Option(None, "--url", help="REST base to test against: the "
+                                   "venue's own, or one listed in [daemon] venue_urls (e.g. "
+                                   "a local simulator's http://127.0.0.1:8787/api/v1)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """One authenticated read at the venue with this key (exit 1 when it fails)."""

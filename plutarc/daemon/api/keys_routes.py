@@ -40,8 +40,9 @@ class KeyAddRequest(ApiModel):
 
 
 class KeyProbeRequest(ApiModel):
-    url: str | None = Field(None, description="Venue REST base to test against (a local "
-                            "simulator); default: the key's live or testnet endpoint.")
+    url: str | None = Field(None, description="Venue REST base to test against: the venue's "
+                            "own or one in [daemon] venue_urls (a local simulator); default: "
+                            "the key's live or testnet endpoint.")
 
 
 class UnlockRequest(ApiModel):
