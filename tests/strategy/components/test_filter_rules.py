@@ -29,6 +29,26 @@ def test_choppiness_regime_rule_and_reason(build, bars):
     assert "warming up" in default.explain(float("nan"), None)
 
 
+
+def test_choppiness_range_mode_wants_consolidation(build, bars):
+    """Range mode passes exactly where CI >= min, the mirror of trend mode at one level."""
+    ranging = build("choppiness_regime", period=14, mode="range", min=55.0).update(bars, EMPTY)
+    trend = build("choppiness_regime", period=14, max=55.0).update(bars, EMPTY)
+    ci = Choppiness(14).update(bars.high, bars.low, bars.close)
+    np.testing.assert_array_equal(ranging.value, ci)
+    np.testing.assert_array_equal(ranging.allow_long, ci >= 55.0)
+    np.testing.assert_array_equal(ranging.allow_short, ci >= 55.0)
+    defined = ~np.isnan(ci)
+    assert not ranging.allow_long[~defined].any()
+    off_level = defined & (ci != 55.0)
+    np.testing.assert_array_equal(ranging.allow_long[off_level], ~trend.allow_long[off_level])
+    assert ranging.allow_long.any() and not ranging.allow_long[14:].all()
+    default_range = build("choppiness_regime", mode="range")
+    assert default_range.explain(55.04, None) == "CI=55.0 < 61.8"
+    assert default_range.explain(70.0, None) == "CI=70.0 >= 61.8"
+    # Trend mode ignores min; range mode ignores max.
+    assert build("choppiness_regime", min=90.0).explain(50.0, None) == "CI=50.0 <= 61.8"
+
 def test_adx_regime_modes_are_opposites(build, bars):
     trend = build("adx_regime", mode="trend", level=25.0).update(bars, EMPTY)
     ranging = build("adx_regime", mode="range", level=25.0).update(bars, EMPTY)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from plutarc.errors import TemplateError
 from plutarc.models import Direction
 from plutarc.strategy.context import MarketContext, TimeSeries
-from plutarc.strategy.indicators import ATR, EMA, RSI, Stochastic, Supertrend, ZScore
+from plutarc.strategy.indicators import ADX, ATR, EMA, RSI, Stochastic, Supertrend, ZScore
 from plutarc.strategy.series import Bars
 
 EMPTY = MarketContext()
@@ -53,6 +54,74 @@ def test_counter_trend_veto_in_a_steady_fall(build, path_bars):
     assert not out.allow_long[15:].any() and out.allow_short[15:].all()
     assert "trend down" in build("counter_trend_veto").explain(float(out.value[-1]), LONG)
 
+
+
+def _slope_atr(bars: Bars, period: int, slope_bars: int, atr: int) -> np.ndarray:
+    ema = EMA(period).update(bars.close)
+    then = np.r_[np.full(slope_bars, np.nan), ema[:-slope_bars]]
+    return (ema - then) / ATR(atr).update(bars.high, bars.low, bars.close) / slope_bars
+
+
+def test_counter_trend_veto_only_a_hard_slope_in_atrs_vetoes(build, bars_at):
+    hourly = bars_at("1h")
+    any_trend = build("counter_trend_veto", period=20).update(hourly, EMPTY)
+    guard = build("counter_trend_veto", period=20, strength="slope_atr", min_slope_atr=0.1)
+    out = guard.update(hourly, EMPTY)
+    slope = _slope_atr(hourly, 20, 3, 14)
+    np.testing.assert_allclose(out.value, slope, rtol=1e-12)
+    defined = ~np.isnan(slope)
+    hard = np.abs(slope) >= 0.1
+    np.testing.assert_array_equal(out.allow_long[defined], ~((slope < 0) & hard)[defined])
+    np.testing.assert_array_equal(out.allow_short[defined], ~((slope > 0) & hard)[defined])
+    assert not out.allow_long[~defined].any() and not out.allow_short[~defined].any()
+    # On these 14 days some mild down-slopes no longer veto longs, the hard ones still do.
+    assert (out.allow_long & ~any_trend.allow_long).any()
+    assert (~out.allow_long & defined).any() and (~out.allow_short & defined).any()
+    # A zero threshold is the plain rule: every adverse slope vetoes, a flat one nothing.
+    zero = build("counter_trend_veto", period=20, strength="slope_atr", min_slope_atr=0.0)
+    zero_out = zero.update(hourly, EMPTY)
+    both = defined & ~np.isnan(any_trend.value)
+    np.testing.assert_array_equal(zero_out.allow_long[both], any_trend.allow_long[both])
+    assert "trend down, hard: min_slope_atr 0.100" in guard.explain(-0.1234, LONG)
+    assert "HTF EMA slope=-0.123 ATR/bar" in guard.explain(-0.1234, LONG)
+    assert "not hard" in guard.explain(0.05, SHORT)
+
+
+def test_counter_trend_veto_only_a_strong_adx_vetoes(build, bars_at):
+    four_hourly = bars_at("4h")
+    guard = build("counter_trend_veto", period=10, mode="price", strength="adx", adx_level=25.0)
+    out = guard.update(four_hourly, EMPTY)
+    ema = EMA(10).update(four_hourly.close)
+    adx, _, _ = ADX(14).update(four_hourly.high, four_hourly.low, four_hourly.close)
+    trend = four_hourly.close - ema
+    defined = ~np.isnan(trend) & ~np.isnan(adx)
+    strong = adx >= 25.0
+    np.testing.assert_array_equal(out.allow_long[defined], ~((trend < 0) & strong)[defined])
+    np.testing.assert_array_equal(out.allow_short[defined], ~((trend > 0) & strong)[defined])
+    np.testing.assert_array_equal(np.abs(out.value[defined]), adx[defined])
+    assert not out.allow_long[~defined].any()
+    # Some adverse closes under a weak ADX pass, some under a strong one are vetoed.
+    assert ((trend < 0) & ~strong & out.allow_long)[defined].any()
+    assert ((trend < 0) & strong & ~out.allow_long)[defined].any()
+    assert guard.explain(-31.25, LONG) == "HTF ADX=31.2 (trend down, hard: adx_level 25.0)"
+
+
+@pytest.mark.parametrize("strength", ["slope_atr", "adx"])
+def test_counter_trend_veto_strength_streams_bar_by_bar(build, bars_at, strength):
+    hourly = bars_at("1h").slice(0, 200)
+    batch = build("counter_trend_veto", period=20, strength=strength).update(hourly, EMPTY)
+    stepper = build("counter_trend_veto", period=20, strength=strength)
+    steps = [stepper.update(hourly.slice(i, i + 1), EMPTY) for i in range(len(hourly))]
+    for name in ("value", "allow_long", "allow_short"):
+        got = np.concatenate([getattr(s, name) for s in steps])
+        np.testing.assert_array_equal(got, getattr(batch, name), err_msg=name)
+    warm = stepper.spec.warmup(stepper.params)
+    assert not np.isnan(batch.value[warm:]).any()
+
+
+def test_counter_trend_veto_refuses_slope_strength_on_price_mode(build):
+    with pytest.raises(TemplateError, match='needs mode = "slope"'):
+        build("counter_trend_veto", mode="price", strength="slope_atr")
 
 def test_rsi_exhaustion_vetoes_chasing(build, bars):
     guard = build("rsi_exhaustion")
