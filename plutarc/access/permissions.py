@@ -100,6 +100,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/ops/dust"): READ,
     ("POST", "/v1/ops/close-dust"): Rule(P.TRADE),
     ("GET", "/v1/ops/health"): READ,
+    ("GET", "/v1/ops/reconcile"): READ,
     # notifications (plutarc/daemon/api/notify_routes.py): channel URLs are secrets
     ("GET", "/v1/notify"): READ,
     ("POST", "/v1/notify/channels"): Rule(P.MANAGE_ACCESS),

@@ -41,6 +41,30 @@ def health(as_json: bool = JSON) -> None:
         raise typer.Exit(1)
 
 
+@app.command("reconcile")
+def reconcile(bot: str | None = typer.Argument(None, help="One bot (name or id); default: "
+                                              "every running bot."),
+              as_json: bool = JSON) -> None:
+    """Compare the journal with what each running bot's venue says now: open orders and
+    positions. Disagreements are listed with both sides, never "fixed"; exits 1 if any."""
+    from plutarc.daemon.api.risk_routes import ReconcileResponse
+    from plutarc.daemon.client import _params
+
+    result = call(lambda c: c.request("GET", "/v1/ops/reconcile", ReconcileResponse,
+                                      params=_params(bot=bot)))
+    if as_json:
+        print_json(result)
+    elif not result.checked:
+        console.print("reconcile: no running bot can ask its venue (start one first)")
+    elif result.ok:
+        console.print(f"reconcile: journal and venue agree for {', '.join(result.checked)}")
+    else:
+        emit_rows([{"bot": f.bot_id, "finding": f.message} for f in result.findings],
+                  ["bot", "finding"], False, title="Journal and venue disagree")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 @app.command("dust")
 def dust(bot: str | None = typer.Option(None, "--bot", help="Only this bot (name or id)."),
          as_json: bool = JSON) -> None:

@@ -25,15 +25,36 @@ if TYPE_CHECKING:
 
 
 async def venue_findings(service: DaemonService) -> list[Finding]:
-    out: list[Finding] = []
-    for bot in service.store.bots.all():
+    return (await reconcile_bots(service, None))[1]
+
+
+async def reconcile_bots(service: DaemonService, ref: str | None
+                         ) -> tuple[list[str], list[Finding]]:
+    """(names of the bots compared, what disagrees) for one bot or every running bot.
+
+    A named bot that is not running has no worker to ask the venue: refused with a reason."""
+    from plutarc.errors import InvalidTransition
+
+    if ref is not None:
+        bot = service.get_bot(ref)
         if not service.supervisor.is_running(bot.id):
-            continue
+            raise InvalidTransition(f"bot {bot.name!r} is {bot.state}: no worker to ask "
+                                    f"{bot.venue}; start it, or see 'plutarc ops health' for "
+                                    "stopped bots' ledgers")
+        bots = [bot]
+    else:
+        bots = [b for b in service.store.bots.all() if service.supervisor.is_running(b.id)]
+    checked: list[str] = []
+    out: list[Finding] = []
+    for bot in bots:
+        if await service.supervisor.venue_view(bot.id) is None:
+            continue  # a worker that cannot ask its venue (idle, deploying)
+        checked.append(bot.name)
         found = await _compare(service, bot)
         if found:
             found = [f for f in await _compare(service, bot) if f.key in {g.key for g in found}]
         out += found
-    return out
+    return checked, out
 
 
 async def _compare(service: DaemonService, bot: BotRecord) -> list[Finding]:

@@ -139,3 +139,28 @@ async def _holding(c: DaemonClient, bot_id: str, timeout_s: float = 60.0) -> Non
     while not any(p.qty != 0 for p in await c.positions(bot=bot_id)):
         assert loop.time() < deadline, "the paced bot never opened a position"
         await asyncio.sleep(0.1)
+
+
+async def test_ops_reconcile_compares_one_or_every_running_bot_with_its_venue(
+        daemon: DaemonProcess, replayed: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PLUTARC_HOME", str(daemon.home))
+    assert await asyncio.to_thread(run, ["ops", "reconcile"]) == 0
+    assert "journal and venue agree for follower" in capsys.readouterr().out
+    async with daemon.client() as c:
+        ghost = next(o for o in await c.orders(bot=replayed, limit=5000)
+                     if o.status == "canceled" and o.tag == "stop")
+        await c.create_bot(spec("parked", "speed=max;bars=10"))  # created, never started
+    _set_status(daemon.paths.database, ghost.client_id, "new")
+    try:
+        assert await asyncio.to_thread(run, ["ops", "reconcile", "follower", "--json"]) == 1
+        import json
+
+        answer = json.loads(capsys.readouterr().out)
+        assert answer["checked"] == ["follower"] and not answer["ok"]
+        assert [f["data"]["client_id"] for f in answer["findings"]] == [ghost.client_id]
+        assert await asyncio.to_thread(run, ["ops", "reconcile", "parked"]) == 2
+        assert "no worker to ask sim" in capsys.readouterr().err
+        assert await asyncio.to_thread(run, ["ops", "reconcile", "nosuch"]) == 2
+    finally:
+        _set_status(daemon.paths.database, ghost.client_id, "canceled")

@@ -60,6 +60,12 @@ class HealthResponse(Envelope):
     findings: list[health.Finding]
 
 
+class ReconcileResponse(Envelope):
+    ok: bool
+    checked: list[str]  # the bots whose journal was compared with their venue
+    findings: list[health.Finding]
+
+
 def _service(request: web.Request) -> DaemonService:
     return request.app[SERVICE]
 
@@ -121,6 +127,13 @@ async def run_health(request: web.Request) -> web.Response:
     findings = health.run_checks(svc.store, svc.clock.now_ms())
     findings += await venue_check.venue_findings(svc)
     return respond(HealthResponse(ok=not findings, findings=findings))
+
+
+@routes.get("/v1/ops/reconcile")
+async def reconcile(request: web.Request) -> web.Response:
+    q = parse_query(request, BotFilter)
+    checked, findings = await venue_check.reconcile_bots(_service(request), q.bot)
+    return respond(ReconcileResponse(ok=not findings, checked=checked, findings=findings))
 
 
 # ----- wiring -----------------------------------------------------------------------------
