@@ -43,7 +43,7 @@ def _run(results_db: Path, request_data: dict[str, Any], stdout: TextIO) -> None
     from plutarc.backtest.service import run_request
     from plutarc.backtest.store import ResultsStore
 
-    request = BacktestRequest.model_validate(request_data)
+    request = _owner_allowed(BacktestRequest.model_validate(request_data))
     last = -1.0
 
     def progress(done: int, total: int) -> None:
@@ -59,6 +59,17 @@ def _run(results_db: Path, request_data: dict[str, Any], stdout: TextIO) -> None
     finally:
         store.close()
     _say(stdout, {"summary": summary})
+
+
+def _owner_allowed(request):  # noqa: ANN001, ANN202 - BacktestRequest
+    """The daemon's caller names the funding and open-interest files: only files in the
+    directories the owner allows are read (the candle file is checked by the daemon)."""
+    from plutarc.access.allowlist import allowed_data_file
+
+    changes = {name: str(allowed_data_file(value, f"{name.replace('_', '-')} file"))
+               for name in ("funding", "open_interest")
+               if (value := getattr(request, name))}
+    return request.model_copy(update=changes) if changes else request
 
 
 def _say(stdout: TextIO, message: dict[str, Any]) -> None:

@@ -61,6 +61,8 @@ class Metrics:
     ruined_at_ms: int | None = None  # the first margin refusal after which nothing opened
     risk_limits: dict[str, Any] | None = None  # the bot's risk gate the run applied; None: off
     risk_refusals: dict[str, int] = field(default_factory=dict)  # gate rule -> entries refused
+    funding_payments: int = 0  # funding times at which a held position paid or received
+    funding_note: str | None = None  # where the funding came from, or that none was charged
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -113,6 +113,8 @@ def render_report(store: ResultsStore, run_id: int) -> str:
         open_note += (f"<p><b>Risk gate:</b> {html.escape(gate)}"
                       f"{'; orders refused or cut: ' + html.escape(blocked) if blocked else ''}"
                       ".</p>")
+    if m.get("funding_note"):  # runs stored before funding came to backtests have none
+        open_note += f"<p><b>Funding:</b> {html.escape(m['funding_note'])}.</p>"
     title = f"plutarc backtest #{run_id}: {row['template_name']} on {row['symbol']}"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}}

@@ -29,6 +29,11 @@ class BacktestRequest(CheckedModel):
     symbol: str | None = Field(None, description="Symbol; default: from the file name.")
     start: str | None = Field(None, description="ISO date/time (UTC) or epoch ms.")
     end: str | None = Field(None, description="Exclusive end.")
+    funding: str | None = Field(None, description="Funding-rate file (gravestone CSV, freqtrade "
+                                                  "feather, ...): charged at its funding times "
+                                                  "and given to strategies.")
+    open_interest: str | None = Field(None, description="Open-interest file, given to "
+                                                        "strategies.")
     interval: str | None = Field(None, description="Matching timeline interval (default: the "
                                                    "file's); finer resolves intrabar order.")
     fee_maker: float | None = Field(None, ge=-0.01, le=0.01)

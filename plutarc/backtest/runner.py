@@ -21,6 +21,7 @@ from plutarc.errors import FinalVenueError, InsufficientFunds
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.exchanges.sim.funding import FundingFeed
 from plutarc.exchanges.sim.intents import execute_intent, fill_completes_order
 from plutarc.models import Fill, Instrument, Trade
 from plutarc.risk.gate import GateLimits, RiskGate
@@ -68,6 +69,8 @@ class BacktestOutcome:
     risk_refusals: dict[str, int] = field(default_factory=dict)  # gate rule -> entries refused
     last_entry_ms: int | None = None  # the last entry order the venue accepted
     notes: list[str] = field(default_factory=list)
+    funding_payments: int = 0  # funding times at which the position paid or received
+    funding_missing: int = 0  # funding times in a position that the series had no rate for
 
 
 @dataclass(frozen=True)
@@ -162,17 +165,14 @@ class BacktestRun:
         self.exec = _Executor(self.sim, self.policy, RiskGate(risk) if risk else None)
         self.trades: list[Trade] = []
         self.fills: list[Fill] = []
-        self._funding_seen = 0
+        self._funding = FundingFeed(self.sim.funding_payments)
 
     # ------------------------------------------------------------------ helpers
     def _equity(self) -> float:
         return float(self.account.equity(self.inst.settle))
 
     def _handle_fills(self, fills: list[Fill], now_ms: int) -> None:
-        new_funding = self.sim.funding_payments[self._funding_seen:]
-        self._funding_seen = len(self.sim.funding_payments)
-        for payment in new_funding:
-            self.policy.tracker.add_funding(payment.amount)
+        self._funding.pass_to(self.policy.tracker.add_funding)
         for fill in fills:
             self.fills.append(fill)
             intents, trade = self.policy.on_fill(fill, fill_completes_order(self.sim, fill))
@@ -274,7 +274,9 @@ class BacktestRun:
             sum((p.amount for p in self.sim.funding_payments), Decimal(0)),
             sum((f.fee for f in self.fills), Decimal(0)), self.exec.orders_sent,
             open_trade=self._open_trade(), refusals=self.exec.refusals,
-            last_entry_ms=self.exec.last_entry_ms, risk_refusals=self.exec.risk_refusals)
+            last_entry_ms=self.exec.last_entry_ms, risk_refusals=self.exec.risk_refusals,
+            funding_payments=len(self.sim.funding_payments),
+            funding_missing=self.sim.funding.missing)
 
     def _open_trade(self) -> Trade | None:
         """The position still open after the last bar, marked to its close."""

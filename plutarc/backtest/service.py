@@ -15,6 +15,7 @@ import numpy as np
 from plutarc.backtest.data import describe_gaps, load_candles
 from plutarc.backtest.equity import equity_curve
 from plutarc.backtest.instruments import generic_instrument
+from plutarc.backtest.market_inputs import NO_FUNDING_NOTE, MarketInputs, load_inputs
 from plutarc.backtest.metrics import Metrics, compute_metrics
 from plutarc.backtest.regimes import classify_entries
 from plutarc.backtest.request import BacktestRequest
@@ -91,6 +92,22 @@ def refusal_summary(outcome: BacktestOutcome) -> tuple[dict[str, int], int | Non
     return counts, ruined, notes
 
 
+def funding_note(inputs: MarketInputs, outcome: BacktestOutcome, source: str | None,
+                 config: SimConfig) -> str:
+    """Where the funding came from and what it came to, or that none was charged."""
+    if inputs.funding is None:
+        return NO_FUNDING_NOTE
+    times = ", ".join(f"{h:02d}:00" for h in range(config.funding_offset_h, 24,
+                                                 config.funding_interval_h))
+    said = (f"funding from {Path(source or '').name} charged at {times} UTC on the position "
+            f"held: {outcome.funding_payments} payments, {outcome.funding_total:.6f} "
+            f"{outcome.instrument.settle} paid (negative: received)")
+    if outcome.funding_missing:
+        said += (f"; {outcome.funding_missing} funding times in a position had no rate in the "
+                 "series and were not charged")
+    return said
+
+
 def risk_note(limits: RiskLimits | None, refused: dict[str, int]) -> str:
     """The risk gate the run applied, and what it refused, in one line."""
     if limits is None:
@@ -137,14 +154,17 @@ def run_request(request: BacktestRequest, store: ResultsStore,
         symbol,
         fee_maker=request.fee_maker if request.fee_maker is not None else 0.0002,
         fee_taker=request.fee_taker if request.fee_taker is not None else 0.00075)
-    config = SimConfig(slippage_bps=request.slippage_bps, enforce_margin=request.enforce_margin)
+    inputs = load_inputs(request.funding, request.open_interest)
+    config = inputs.sim_config(SimConfig(slippage_bps=request.slippage_bps,
+                                         enforce_margin=request.enforce_margin))
     cash = Decimal(repr(request.starting_cash))
     limits = request.risk_limits
     if limits is not None and limits.max_daily_loss is not None:
         raise UsageError("risk limit max_daily_loss: backtests do not model the daily-loss "
                          "pause yet; leave it unset")
     run = BacktestRun(template, bars, inst, config, cash, start_index=loaded.warmup_start_index,
-                      progress=progress, risk=GateLimits.from_risk(limits) if limits else None)
+                      ctx=inputs.context(), progress=progress,
+                      risk=GateLimits.from_risk(limits) if limits else None)
     outcome = run.run()
     start = loaded.warmup_start_index
     window = bars.slice(start, len(bars))
@@ -169,6 +189,9 @@ def run_request(request: BacktestRequest, store: ResultsStore,
                               int(in_pos), skip, regimes)
     metrics.orders_refused, metrics.ruined_at_ms, refusal_notes = refusal_summary(outcome)
     notes += refusal_notes
+    metrics.funding_payments = outcome.funding_payments
+    metrics.funding_note = funding_note(inputs, outcome, request.funding, config)
+    notes.append(metrics.funding_note)
     metrics.risk_limits = None if limits is None else limits.model_dump(mode="json")
     metrics.risk_refusals = dict(outcome.risk_refusals)
     notes.append(risk_note(limits, outcome.risk_refusals))

@@ -76,6 +76,9 @@ def run(
     symbol: str = typer.Option(None, "--symbol", help="Symbol (default: from the file name)."),
     start: str = typer.Option(None, "--from", help="Start (ISO date/time UTC or epoch ms)."),
     end: str = typer.Option(None, "--to", help="End, exclusive."),
+    funding: Path = typer.Option(None, "--funding", help="Funding-rate file: charged at its "
+                                 "funding times on the position held, and given to strategies."),
+    oi: Path = typer.Option(None, "--oi", help="Open-interest file, given to strategies."),
     interval: str = typer.Option(None, "--interval", "--detail",
                                  help="Matching interval (e.g. 1m under a 1h strategy)."),
     fee_maker: float = typer.Option(None, "--fee-maker", help="Maker fee, fraction."),
@@ -103,6 +106,7 @@ def run(
         request = BacktestRequest(
             template=template, data=str(data) if data else None, venue=venue,
             venue_url=venue_url, symbol=symbol, start=start, end=end,
+            funding=str(funding) if funding else None, open_interest=str(oi) if oi else None,
             interval=interval, fee_maker=fee_maker, fee_taker=fee_taker, slippage_bps=slippage,
             starting_cash=cash, enforce_margin=not no_margin,
             risk_limits=_risk_limits(risk or [], no_risk_limits))

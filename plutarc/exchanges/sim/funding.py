@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -92,3 +93,18 @@ class FundingSchedule:
             self.missing += 1
             return None
         return rate
+
+
+class FundingFeed:
+    """Hands each funding payment of a sim engine to the bot's trade tracker once, before the
+    bar's fills: the backtester and paper bots call this same code, so funding lands on the
+    same trade in both (a position closed at a bar's open paid that bar's funding first)."""
+
+    def __init__(self, payments: list[FundingPayment]) -> None:
+        self.payments = payments  # the engine's own list, appended to as it pays
+        self.seen = 0
+
+    def pass_to(self, add: Callable[[Decimal], None]) -> None:
+        for payment in self.payments[self.seen:]:
+            add(payment.amount)
+        self.seen = len(self.payments)
