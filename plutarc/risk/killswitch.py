@@ -35,6 +35,8 @@ class PanicReport(BaseModel):
     halted: list[str]  # bot names now paused with reason 'kill switch', flattening
     left_open: list[LeftOpen]  # positions of bots without a worker: close them by hand
     not_recorded: list[str] = []  # what a full disk kept out of the journal; the acts stand
+    verified: bool = False  # the venues, asked afresh afterwards, show nothing open
+    remaining: list[str] = []  # what is still open (or could not be checked), one line each
 
 
 def panic(service: DaemonService, who: str, note: str = "") -> PanicReport:
