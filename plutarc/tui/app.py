@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -11,10 +11,12 @@ from textual.reactive import reactive
 
 from plutarc.daemon.client import DaemonClient
 from plutarc.tui import actions
+from plutarc.tui.alerts import AlertDesk
 from plutarc.tui.commands import PlutarcCommands
 from plutarc.tui.link import follow_daemon
 from plutarc.tui.messages import DaemonDown, DaemonEvent, DaemonUp
 from plutarc.tui.screens.activity import ActivityScreen
+from plutarc.tui.screens.audit import AuditScreen
 from plutarc.tui.screens.backtests import BacktestsScreen
 from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.screens.bot_detail import BotDetailScreen
@@ -23,7 +25,9 @@ from plutarc.tui.screens.help import HelpScreen
 from plutarc.tui.screens.notify import NotifyScreen
 from plutarc.tui.screens.positions import PositionsScreen
 from plutarc.tui.screens.templates import TemplatesScreen
+from plutarc.tui.screens.trades import TradesScreen
 from plutarc.tui.settings import TuiSettings
+from plutarc.tui.specs import SpecBook
 
 SCREENS = Binding.Group("screens", compact=True)
 
@@ -34,7 +38,8 @@ class PlutarcApp(App[None]):
     COMMANDS = App.COMMANDS | {PlutarcCommands}
     MODES: ClassVar[dict[str, type[LiveScreen]]] = {
         "fleet": FleetScreen, "activity": ActivityScreen, "positions": PositionsScreen,
-        "templates": TemplatesScreen, "backtests": BacktestsScreen,
+        "templates": TemplatesScreen, "backtests": BacktestsScreen, "audit": AuditScreen,
+        "trades": TradesScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         # One footer entry for the five screens, so a screen's own keys still fit in 80 columns
@@ -43,6 +48,8 @@ class PlutarcApp(App[None]):
         Binding("o", "switch_mode('positions')", "Orders", group=SCREENS),
         Binding("e", "switch_mode('templates')", "Templates", group=SCREENS),
         Binding("b", "switch_mode('backtests')", "Backtests", group=SCREENS),
+        Binding("u", "switch_mode('audit')", "Audit", group=SCREENS),
+        Binding("h", "switch_mode('trades')", "Trades", group=SCREENS),
         Binding("ctrl+k", "panic", "Kill switch", show=False),  # the fleet's footer shows it
         Binding("w", "notifications", "Notify", show=False),  # listed in the help
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -58,6 +65,9 @@ class PlutarcApp(App[None]):
         self.client = client
         self.link = f"connecting to the daemon at {settings.socket_path} ..."
         self.daemon_version = ""
+        self.daemon_host = ""
+        self.specs = SpecBook()  # each bot's tick, lot and currency, for every screen
+        self.alerts = AlertDesk(self)  # toasts and the status bar's PnL and alert count
 
     def on_mount(self) -> None:
         if self.settings.where:
@@ -73,13 +83,20 @@ class PlutarcApp(App[None]):
     def on_daemon_up(self, message: DaemonUp) -> None:
         self.link = ""
         self.daemon_version = message.status.plutarc_version
+        self.daemon_host = message.status.host
+        self.alerts.refresh_pnl()
         self._to_screen(DaemonUp(message.status))
 
     def on_daemon_down(self, message: DaemonDown) -> None:
         self.link = f"{message.reason} - retrying in {message.retry_in_s:g} s"
 
     def on_daemon_event(self, message: DaemonEvent) -> None:
+        self.alerts.event_arrived(message.record)
         self._to_screen(DaemonEvent(message.record))
+
+    async def load_pnl(self) -> list[Any]:
+        """PnL rows per bot and symbol (GET /v1/pnl); the status bar's total follows."""
+        return await self.alerts.load_pnl()
 
     def _to_screen(self, message: DaemonUp | DaemonEvent) -> None:
         if self.screen_stack:  # empty while the app shuts down

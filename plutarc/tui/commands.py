@@ -11,7 +11,9 @@ from plutarc.errors import PlutarcError
 SCREENS = (("fleet", "Fleet: every bot"), ("activity", "Activity: the event feed"),
            ("positions", "Positions and open orders"),
            ("templates", "Templates: edit the stored strategy templates"),
-           ("backtests", "Backtests: run one in the daemon, read the results"))
+           ("backtests", "Backtests: run one in the daemon, read the results"),
+           ("trades", "Trades: the closed trades of every bot"),
+           ("audit", "Audit: who changed what, when"))
 BOT_VERBS = ("open", "pause", "resume", "start", "stop", "flatten")
 
 

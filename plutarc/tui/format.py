@@ -1,16 +1,64 @@
-"""How the TUI writes times, ages, quantities and money: one place, so every screen agrees."""
+"""How the TUI writes times, ages, quantities and money: one place, so every screen agrees.
+
+Prices are written to the instrument's tick, quantities to its lot, money to the usual
+decimals of its currency (cents; satoshis for BTC) with the currency named. Times are UTC
+with the date; the screens say "UTC" in their column headers and status bar.
+"""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+# How many decimals a trader reads for money in a currency; 2 (cents) for the rest.
+MONEY_DECIMALS = {"BTC": 8, "XBT": 8, "XBt": 8, "ETH": 6}
+UNKNOWN_CURRENCY = "?"
 
 
 def fmt_time(ts_ms: int | None) -> str:
+    """'2026-12-07 14:02:05' in UTC."""
     if ts_ms is None:
         return "-"
-    return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def places(step: Decimal | None) -> int | None:
+    """The decimals a tick or lot size has (0.5 -> 1, 1 -> 0, 1E-8 -> 8); None for no step."""
+    if step is None or step <= 0:
+        return None
+    exponent = step.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else None
+
+
+def _fixed(value: Decimal, decimals: int, grouped: bool = False) -> str:
+    try:
+        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more digits than the context holds: write it as it is
+        return fmt_dec(value)
+    text = format(value, ",f" if grouped else "f")
+    return text[1:] if text.startswith("-") and not value else text  # no '-0.00'
+
+
+def fmt_step(value: Decimal | None, step: Decimal | None) -> str:
+    """A price to its tick or a quantity to its lot; exact when the step is not known."""
+    if value is None:
+        return "-"
+    decimals = places(step)
+    return fmt_dec(value) if decimals is None else _fixed(value, decimals)
+
+
+def money_decimals(currency: str) -> int:
+    return MONEY_DECIMALS.get(currency, MONEY_DECIMALS.get(currency.upper(), 2))
+
+
+def fmt_money(value: Decimal, currency: str = UNKNOWN_CURRENCY, exact: bool = False,
+              signed: bool = True) -> str:
+    """'+1,234.57 USDT', '-0.00012345 BTC'; ``exact`` writes every digit the ledger holds."""
+    text = fmt_dec(value) if exact else _fixed(value, money_decimals(currency), grouped=True)
+    if signed and value > 0:
+        text = "+" + text
+    return text if currency in ("", UNKNOWN_CURRENCY) else f"{text} {currency}"
 
 
 def fmt_age(ts_ms: int | None, now_ms: int | None = None) -> str:

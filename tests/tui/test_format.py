@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from plutarc.daemon.api.desk_routes import InstrumentView, PnlRow
 from plutarc.daemon.bot_config import RiskLimits
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.store import (
@@ -20,6 +21,7 @@ from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl
 from plutarc.tui.screens.activity import EventFilter
 from plutarc.tui.screens.bot_detail import decision_summary
 from plutarc.tui.screens.fleet import fleet_rows
+from plutarc.tui.specs import SpecBook
 from plutarc.tui.widgets.equity_chart import equity_series
 
 
@@ -37,14 +39,21 @@ def position(bot_id: str, symbol: str, qty: str, realised: str, unrealised: str)
                           unrealised_pnl=Decimal(unrealised), ts_ms=0)
 
 
-def test_fleet_rows_sum_pnl_per_bot_and_show_only_held_positions() -> None:
+def test_fleet_rows_sum_pnl_per_bot_and_currency_and_show_only_held_positions() -> None:
     bots = [bot("b1", "alpha", BotState.ONLINE, 95_000), bot("b2", "beta", BotState.STOPPED, None)]
     positions = [position("b1", "BTCUSDT", "0.010", "12.5", "-2.25"),
                  position("b1", "ETHUSDT", "0", "-1", "0")]
-    rows = fleet_rows(bots, positions, now_ms=100_000)
-    assert [(key, [str(c) for c in cells]) for key, cells in rows] == [
-        ("b1", ["alpha", "online", "sim", "BTCUSDT ETHUSDT", "paper", "BTCUSDT 0.01", "+9.25",
-                "5s ago"]),
+    pnl = [PnlRow(bot_id="b1", symbol="BTCUSDT", currency="USDT", trades=3,
+                  realised=Decimal("12.5"), unrealised=Decimal("-2.25")),
+           PnlRow(bot_id="b1", symbol="ETHUSDT", currency="USDT", trades=1,
+                  realised=Decimal("-1"), unrealised=Decimal(0))]
+    specs = SpecBook()
+    specs.fill([InstrumentView(bot_id="b1", symbol="BTCUSDT", known=True, tick=Decimal("0.5"),
+                               lot=Decimal("0.001"), quote="USDT", settle="USDT")])
+    rows = fleet_rows(bots, positions, pnl, specs, now_ms=100_000)
+    assert [(row.key, [str(c) for c in row.cells]) for row in rows] == [
+        ("b1", ["alpha", "online", "sim", "BTCUSDT ETHUSDT", "paper", "BTCUSDT 0.010",
+                "+9.25 USDT", "5s ago"]),
         ("b2", ["beta", "stopped", "sim", "BTCUSDT ETHUSDT", "paper", "flat", "0", "-"]),
     ]
 
@@ -67,7 +76,7 @@ def test_decision_summary_lists_skip_reasons() -> None:
     decision = DecisionRecord(id=1, bot_id="b1", symbol="BTCUSDT", ts_ms=0, action="skip",
                               score=0.41234, components={"ema_cross": 1.0},
                               skip_reasons=("session closed", "spread too wide"))
-    assert decision_summary(decision) == ("01-01 00:00:00 BTCUSDT: skip, score 0.4123\n"
+    assert decision_summary(decision) == ("1970-01-01 00:00:00 UTC BTCUSDT: skip, score 0.4123\n"
                                           "skipped: session closed; spread too wide")
     assert decision_summary(None) == "No decision yet."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
@@ -13,9 +14,18 @@ from plutarc.tui.screens.backtests import BacktestsScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.screens.template_editor import TemplateEditorScreen
 from plutarc.tui.settings import TuiSettings
+from plutarc.tui.widgets import status_bar
 from plutarc.tui.widgets.field_row import FieldRow
 from tests.tui.conftest import Daemon, spec
 from tests.tui.test_fleet import until
+
+SNAPSHOT_MS = 1_765_000_000_000  # the status bar's clock, so that a snapshot is the same each run
+
+
+@pytest.fixture(autouse=True)
+def _fixed_status_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_bar, "now_ms", lambda: SNAPSHOT_MS)
+    monkeypatch.setattr(status_bar, "host_of", lambda _app: "vps")
 
 
 def test_fleet_at_80x24(fresh_daemon: Daemon, snap_compare: Callable[..., bool]) -> None:
@@ -32,6 +42,7 @@ def test_fleet_at_80x24(fresh_daemon: Daemon, snap_compare: Callable[..., bool])
     async def loaded(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
                     and app.screen.query_one("#fleet", DataTable).row_count == 2)
+        await pilot.pause(0.2)  # the table measures its new rows when idle
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select
 
@@ -39,6 +41,12 @@ class EventFilter:
 
 class ActivityScreen(LiveScreen):
     AUTO_FOCUS = "#events"  # single-key bindings must not land in the filter box
+    LOADING_ON = "#events"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("escape", "leave_filter", "Back to the feed", show=False),
+    ]
+
     def __init__(self) -> None:
         super().__init__()
         self.filter = EventFilter()
@@ -56,15 +64,23 @@ class ActivityScreen(LiveScreen):
             yield Select([(s.value, s) for s in Severity], prompt="any severity",
                          id="severity-filter")
         table: DataTable[object] = DataTable(id="events", cursor_type="row")
-        table.add_columns("Time", "Severity", "Kind", "Bot", "Message")
+        table.add_columns("Time UTC", "Severity", "Kind", "Bot", "Message")
         yield table
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Activity"
 
+    def action_filter(self) -> None:
+        self.query_one("#bot-filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        """Esc in a filter box: back to the feed, the filter kept (Enter applies a bot)."""
+        self.query_one("#events", DataTable).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._set_filter(bot=event.value.strip())
+        self.query_one("#events", DataTable).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         value = None if event.value is Select.NULL else event.value

@@ -14,6 +14,7 @@ from plutarc.daemon.store import EventRecord
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
 from plutarc.tui.messages import DaemonEvent, DaemonUp
+from plutarc.tui.widgets.status_bar import StatusBar
 
 # The keys that act on one bot, on every screen that shows one (fleet row, bot detail).
 BOT_CONTROLS = [
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from plutarc.tui.app import PlutarcApp
 
 COALESCE_S = 0.2
+LOADING_AFTER_S = 0.3  # a read slower than this shows a loading indicator until it is done
 
 
 class PlutarcScreen(Screen[None]):
@@ -48,6 +50,11 @@ class PlutarcScreen(Screen[None]):
     def client(self) -> DaemonClient:
         return self.plutarc.client
 
+    def on_mount(self) -> None:
+        # Every screen's top line, in place of the header (hidden in plutarc.tcss); mounted
+        # here so that each screen has it without composing it.
+        self.mount(StatusBar(id="status-bar"))
+
 
 class LiveScreen(PlutarcScreen):
     """Subclasses say which event kinds make them re-read (``RELOAD_ON``) and implement load().
@@ -57,6 +64,8 @@ class LiveScreen(PlutarcScreen):
     """
 
     RELOAD_ON: ClassVar[frozenset[EventKind]] = frozenset()
+    LOADING_ON: ClassVar[str] = ""
+    """Selector of the widgets that show a loading indicator while a slow read runs."""
     _loading = False
     _stale = False
 
@@ -88,7 +97,13 @@ class LiveScreen(PlutarcScreen):
         self._loading = True
         self.run_worker(self._load_until_fresh, group="load")
 
+    def _show_loading(self, shown: bool) -> None:
+        if self.LOADING_ON:
+            for widget in self.query(self.LOADING_ON):
+                widget.loading = shown
+
     async def _load_until_fresh(self) -> None:
+        slow = self.set_timer(LOADING_AFTER_S, lambda: self._show_loading(True))
         try:
             while True:
                 self._stale = False
@@ -101,6 +116,8 @@ class LiveScreen(PlutarcScreen):
                 await asyncio.sleep(COALESCE_S)
         finally:
             self._loading = False
+            slow.stop()
+            self._show_loading(False)
 
     async def load(self) -> None:
         raise NotImplementedError

@@ -4,6 +4,7 @@ with entries, exits and stop, and its equity."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import ClassVar
 
 from rich.text import Text
@@ -23,7 +24,7 @@ from plutarc.daemon.store import (
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
 from plutarc.tui import bot_workflow
-from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl, fmt_score, fmt_time
+from plutarc.tui.format import fmt_age, fmt_score, fmt_time
 from plutarc.tui.screens.base import BOT_CONTROLS, LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.candle_chart import CandleChart, candle_view
@@ -33,10 +34,11 @@ from plutarc.tui.widgets.tables import refill, selected_key
 TABLES = {
     "components": ("Component", "Output"),
     "positions": ("Symbol", "Qty", "Entry", "Liq.", "Realised", "Unrealised"),
-    "orders": ("Time", "Symbol", "Side", "Type", "Qty", "Price", "Filled", "Status"),
-    "trades": ("Exit", "Symbol", "Dir", "Qty", "Entry", "Exit px", "Net PnL", "Reason"),
+    "orders": ("Time UTC", "Symbol", "Side", "Type", "Qty", "Price", "Filled", "Status"),
+    "trades": ("Exit UTC", "Symbol", "Dir", "Qty", "Entry", "Exit px", "Net PnL", "Reason"),
 }
 CANDLES_SHOWN = 60  # about one text column each in 80 columns
+_Ledger = tuple[list[PositionRecord], list[OrderRecord], list[TradeRecord]]
 
 
 def bot_summary(bot: BotRecord) -> Text:
@@ -51,7 +53,7 @@ def bot_summary(bot: BotRecord) -> Text:
 def decision_summary(decision: DecisionRecord | None) -> str:
     if decision is None:
         return "No decision yet."
-    line = (f"{fmt_time(decision.ts_ms)} {decision.symbol}: {decision.action}, "
+    line = (f"{fmt_time(decision.ts_ms)} UTC {decision.symbol}: {decision.action}, "
             f"score {fmt_score(decision.score)}")
     if decision.skip_reasons:
         line += "\nskipped: " + "; ".join(decision.skip_reasons)
@@ -61,10 +63,12 @@ def decision_summary(decision: DecisionRecord | None) -> str:
 class BotDetailScreen(LiveScreen):
     RELOAD_ON = frozenset({EventKind.BOT_STATE, EventKind.DECISION, EventKind.ORDER,
                            EventKind.FILL, EventKind.POSITION, EventKind.TRADE})
+    LOADING_ON = "#detail"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         *BOT_CONTROLS,
         Binding("c", "next_symbol", "Chart symbol", show=False),
+        Binding("full_stop", "exact", "Exact digits", key_display=".", show=False),
         Binding("d", "cancel_order", "Cancel order", show=False),
         Binding("q", "app.quit", "Quit", show=False),  # no room in 80 columns; see help
     ]
@@ -74,6 +78,8 @@ class BotDetailScreen(LiveScreen):
         self.bot_ref = bot_ref
         self.bot: BotRecord | None = None
         self.chart_symbol: str | None = None
+        self.exact = False  # '.': every digit the ledger holds instead of tick, lot and cents
+        self._ledger: _Ledger | None = None
         self.open_orders: dict[str, OrderRecord] = {}
 
     def compose(self) -> ComposeResult:
@@ -108,6 +114,8 @@ class BotDetailScreen(LiveScreen):
             c.orders(bot=ref, open_only=True), c.trades(bot=ref, limit=20),
             c.equity(bot=ref, limit=2000))
         self.bot = bot
+        await self.plutarc.specs.ensure(c, {(bot.id, s) for s in bot.symbols}
+                                        | {(bot.id, p.symbol) for p in positions})
         self.open_orders = {o.client_id: o for o in orders}
         decision = decisions[-1] if decisions else None
         self.query_one("#bot-info", Static).update(bot_summary(bot))
@@ -115,22 +123,42 @@ class BotDetailScreen(LiveScreen):
         refill(self.query_one("#components", DataTable), [
             (name, (name, fmt_score(value)))
             for name, value in (decision.components.items() if decision else ())])
-        refill(self.query_one("#positions", DataTable), [
-            (p.symbol, (p.symbol, fmt_dec(p.qty), fmt_dec(p.entry_price),
-                        fmt_dec(p.liquidation_price), fmt_pnl(p.realised_pnl),
-                        fmt_pnl(p.unrealised_pnl))) for p in positions])
-        refill(self.query_one("#orders", DataTable), [
-            (o.client_id, (fmt_time(o.journaled_ms), o.symbol, o.side.value, o.type.value,
-                           fmt_dec(o.qty), fmt_dec(o.price), fmt_dec(o.filled_qty),
-                           o.status.value)) for o in orders])
-        refill(self.query_one("#trades", DataTable), [
-            (str(t.id), (fmt_time(t.exit_ts_ms), t.symbol, t.direction.value, fmt_dec(t.qty),
-                         fmt_dec(t.entry_price), fmt_dec(t.exit_price), fmt_pnl(t.net_pnl),
-                         t.exit_reason)) for t in reversed(trades)])
+        self._fill_ledger(positions, orders, trades)
         self.query_one(EquityChart).show(equity)
         if self.chart_symbol not in bot.symbols:
             self.chart_symbol = bot.symbols[0]
         await self._chart(self.chart_symbol, trades, positions, orders)
+
+    def _fill_ledger(self, positions: list[PositionRecord], orders: list[OrderRecord],
+                     trades: list[TradeRecord]) -> None:
+        if self.bot is None:
+            return
+        self._ledger = (positions, orders, trades)
+        x, spec = self.exact, functools.partial(self.plutarc.specs.get, self.bot.id)
+        refill(self.query_one("#positions", DataTable), [
+            (p.symbol, (p.symbol, spec(p.symbol).qty(p.qty, x), spec(p.symbol).price(
+                p.entry_price, x), spec(p.symbol).price(p.liquidation_price, x),
+                spec(p.symbol).money(p.realised_pnl, x),
+                spec(p.symbol).money(p.unrealised_pnl, x))) for p in positions])
+        refill(self.query_one("#orders", DataTable), [
+            (o.client_id, (fmt_time(o.journaled_ms), o.symbol, o.side.value, o.type.value,
+                           spec(o.symbol).qty(o.qty, x), spec(o.symbol).order_price(o, x),
+                           spec(o.symbol).qty(o.filled_qty, x), o.status.value))
+            for o in orders])
+        refill(self.query_one("#trades", DataTable), [
+            (str(t.id), (fmt_time(t.exit_ts_ms), t.symbol, t.direction.value,
+                         spec(t.symbol).qty(t.qty, x), spec(t.symbol).price(t.entry_price, x),
+                         spec(t.symbol).price(t.exit_price, x),
+                         spec(t.symbol).money(t.net_pnl, x), t.exit_reason))
+            for t in reversed(trades)])
+
+    def action_exact(self) -> None:
+        """Toggle every digit the ledger holds / prices to the tick, quantities to the lot,
+        money to its currency's cents."""
+        self.exact = not self.exact
+        if self._ledger is not None:
+            self._fill_ledger(*self._ledger)
+        self.notify("exact digits" if self.exact else "to tick, lot and cents", timeout=2)
 
     async def _chart(self, symbol: str, trades: list[TradeRecord],
                      positions: list[PositionRecord], orders: list[OrderRecord]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,47 +14,67 @@ from textual.widgets import DataTable, Footer, Header, Static
 from plutarc.daemon.store import BotRecord, PositionRecord
 from plutarc.models.events import EventKind
 from plutarc.tui import bot_workflow
-from plutarc.tui.format import fmt_age, fmt_dec, fmt_pnl
-from plutarc.tui.screens.base import BOT_CONTROLS, LiveScreen
+from plutarc.tui.format import fmt_age, fmt_money
+from plutarc.tui.screens.base import BOT_CONTROLS
+from plutarc.tui.screens.table_screen import FilterBox, TableScreen, table_keys
+from plutarc.tui.specs import SpecBook
 from plutarc.tui.widgets.banner import ConnectionBanner
-from plutarc.tui.widgets.tables import refill, selected_key, state_text
+from plutarc.tui.widgets.table_view import Row
+from plutarc.tui.widgets.tables import selected_key, state_text
 
 COLUMNS = ("Bot", "State", "Venue", "Symbols", "Mode", "Position", "PnL", "Heartbeat")
 
 
-def position_cell(positions: list[PositionRecord]) -> str:
+def position_cell(positions: list[PositionRecord], specs: SpecBook) -> str:
     held = [p for p in positions if p.qty != 0]
     if not held:
         return "flat"
-    return ", ".join(f"{p.symbol} {fmt_dec(p.qty)}" for p in held)
+    return ", ".join(f"{p.symbol} {specs.get(p.bot_id, p.symbol).qty(p.qty)}" for p in held)
 
 
-def pnl_cell(positions: list[PositionRecord]) -> str:
-    total = sum((p.realised_pnl + p.unrealised_pnl for p in positions), Decimal(0))
-    return fmt_pnl(total)
+def pnl_by_currency(rows: list[Any]) -> dict[str, Decimal]:
+    """Realised (closed trades) + unrealised, summed per currency (PnlRow from /v1/pnl)."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row.currency] += row.realised + row.unrealised
+    return dict(sorted(totals.items()))
 
 
-def fleet_rows(bots: list[BotRecord], positions: list[PositionRecord],
-               now_ms: int | None = None) -> list[tuple[str, tuple[object, ...]]]:
+def pnl_cell(totals: dict[str, Decimal]) -> str:
+    return ", ".join(fmt_money(v, c) for c, v in totals.items()) or "0"
+
+
+def fleet_rows(bots: list[BotRecord], positions: list[PositionRecord], pnl: list[Any],
+               specs: SpecBook, now_ms: int | None = None) -> list[Row]:
     by_bot: dict[str, list[PositionRecord]] = defaultdict(list)
     for position in positions:
         by_bot[position.bot_id].append(position)
-    return [
-        (bot.id, (bot.name, state_text(bot.state.value), bot.venue, " ".join(bot.symbols),
-                  bot.mode, position_cell(by_bot[bot.id]), pnl_cell(by_bot[bot.id]),
-                  fmt_age(bot.last_heartbeat_ms, now_ms)))
-        for bot in bots
-    ]
+    pnl_of: dict[str, list[Any]] = defaultdict(list)
+    for row in pnl:
+        pnl_of[row.bot_id].append(row)
+    rows = []
+    for bot in bots:
+        totals = pnl_by_currency(pnl_of[bot.id])
+        cells = (bot.name, state_text(bot.state.value), bot.venue, " ".join(bot.symbols),
+                 bot.mode, position_cell(by_bot[bot.id], specs), pnl_cell(totals),
+                 fmt_age(bot.last_heartbeat_ms, now_ms))
+        # sort by money and by heartbeat time, not by their text ('9s ago' after '10s ago')
+        sort = (*cells[:6], next(iter(totals.values()), Decimal(0)),
+                -(bot.last_heartbeat_ms or 0) if bot.last_heartbeat_ms else "")
+        rows.append(Row(bot.id, cells, sort))
+    return rows
 
 
-class FleetScreen(LiveScreen):
+class FleetScreen(TableScreen):
     RELOAD_ON = frozenset({EventKind.BOT_STATE, EventKind.POSITION, EventKind.FILL,
                            EventKind.TRADE})
+    LOADING_ON = "#fleet"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_bot", "Open"),
         Binding("n", "new_bot", "New bot", show=False),
         *BOT_CONTROLS,
         Binding("ctrl+k", "app.panic", "Kill"),
+        *table_keys(show=False),  # no room in 80 columns: the help lists them
         # 80 columns hold the keys above but not 'q Quit' too: q still quits (see help)
         Binding("q", "app.quit", "Quit", show=False),
     ]
@@ -66,14 +86,14 @@ class FleetScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ConnectionBanner()
-        table: DataTable[object] = DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield FilterBox("fleet")
+        yield DataTable(id="fleet", cursor_type="row", zebra_stripes=True)
         yield Static("", id="fleet-summary")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Fleet"
+        self.view = self.view_of("fleet", COLUMNS)
         self.set_interval(self.plutarc.settings.heartbeat_refresh_s, self._heartbeat_tick)
 
     def _heartbeat_tick(self) -> None:
@@ -81,17 +101,25 @@ class FleetScreen(LiveScreen):
             self.reload()
 
     async def load(self) -> None:
-        bots, positions = await asyncio.gather(self.client.list_bots(), self.client.positions())
+        bots, positions, pnl = await asyncio.gather(
+            self.client.list_bots(), self.client.positions(), self.plutarc.load_pnl())
+        specs = self.plutarc.specs
+        await specs.ensure(self.client, {(p.bot_id, p.symbol) for p in positions}
+                           | {(b.id, s) for b in bots for s in b.symbols})
         self.bots = {bot.id: bot for bot in bots}
-        table = self.query_one("#fleet", DataTable)
-        refill(table, fleet_rows(bots, positions))
+        self.view.set_rows(fleet_rows(bots, positions, pnl, specs))
         counts: dict[str, int] = defaultdict(int)
         for bot in bots:
             counts[bot.state.value] += 1
         summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        if self.view.status:
+            summary += f"; {self.view.status}"
         self.query_one("#fleet-summary", Static).update(
             f"{len(bots)} bots: {summary}" if bots else
             "No bots yet: press n to create one")
+
+    def filtered(self) -> None:
+        self.reload()  # the summary line counts the rows the filter shows
 
     def selected_bot(self) -> BotRecord | None:
         key = selected_key(self.query_one("#fleet", DataTable))

@@ -29,6 +29,20 @@ live through its event stream. Closing the TUI never stops a bot.
 | `w` | notifications: channels, queues and what goes where (`enter` changes a level, `t` tests) |
 | `?` | this help |
 | `q` | quit |
+| `h` | trades: the closed trades of every bot (`enter` opens the bot) |
+| `u` | audit: who changed what, when, with the whole before and after |
+
+The top line shows the screen, the daemon's host and version, whether it answers,
+the desk's PnL (closed trades plus open positions, per currency), the alerts since you
+attached and the UTC clock. ALERT and ERROR events and risk halts also pop up as toasts
+on whatever screen you are on. Times are UTC; prices are written to the instrument's
+tick, quantities to its lot and money to its currency's cents (satoshis for BTC).
+
+## Tables (fleet, positions, trades, audit)
+| key | does |
+|---|---|
+| `/` | filter: rows holding every word typed; `enter` or `escape` back to the table |
+| `1`-`9` | sort by that column (or click its header); again: reverse |
 
 ## Fleet and bot detail
 | key | does |
@@ -43,6 +57,7 @@ live through its event stream. Closing the TUI never stops a bot.
 | `y` | symbols: add or remove (a removed one with a position is exited first) |
 | `n` | (fleet) new bot: name, template, venue, mode, account, symbols, start now |
 | `d` | (bot detail) cancel the open order under the cursor; its protective stop is kept |
+| `.` | (bot detail) every digit the ledger holds / back to tick, lot and cents |
 | `escape` | back |
 
 ## Templates
@@ -66,7 +81,7 @@ bundled candles, a file on the daemon's machine, or a venue's candles (give symb
 and to; the path field then takes the venue's URL, empty for its live API).
 
 A value out of bounds is marked at its field, and nothing is saved until it is fixed.
-The footer's `faoeb screens` are the five screen keys above.
+The footer's `faoebuh screens` are the seven screen keys above.
 
 When the daemon goes away a red banner says so and the TUI reconnects by itself,
 waiting a little longer after each failed attempt; missed events are replayed.

@@ -1,52 +1,85 @@
-"""PositionsScreen: every bot's positions and open orders, re-read when they change."""
+"""PositionsScreen: every bot's positions and open orders, re-read when they change; prices to
+the tick, quantities to the lot, money in its currency; stops show their trigger."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import DataTable, Footer, Header, Label
 
+from plutarc.daemon.store import OrderRecord, PositionRecord
 from plutarc.models.events import EventKind
-from plutarc.tui.format import fmt_dec, fmt_pnl, fmt_time
-from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.format import fmt_time
+from plutarc.tui.screens.table_screen import TABLE_KEYS, FilterBox, TableScreen
+from plutarc.tui.specs import SpecBook
 from plutarc.tui.widgets.banner import ConnectionBanner
-from plutarc.tui.widgets.tables import refill
+from plutarc.tui.widgets.table_view import Row
 
 OPEN_ORDERS_LIMIT = 500
+POSITION_COLUMNS = ("Bot", "Symbol", "Qty", "Entry", "Liq.", "Realised", "Unrealised")
+ORDER_COLUMNS = ("Time UTC", "Bot", "Symbol", "Side", "Type", "Qty", "Price", "Status")
 
 
-class PositionsScreen(LiveScreen):
+def position_rows(positions: list[PositionRecord], names: dict[str, str],
+                  specs: SpecBook) -> list[Row]:
+    rows = []
+    for p in positions:
+        if p.qty == 0:
+            continue
+        spec = specs.get(p.bot_id, p.symbol)
+        rows.append(Row(f"{p.bot_id}/{p.symbol}", (
+            names.get(p.bot_id, p.bot_id), p.symbol, spec.qty(p.qty), spec.price(p.entry_price),
+            spec.price(p.liquidation_price), spec.money(p.realised_pnl),
+            spec.money(p.unrealised_pnl))))
+    return rows
+
+
+def order_rows(orders: list[OrderRecord], names: dict[str, str], specs: SpecBook) -> list[Row]:
+    rows = []
+    for o in orders:
+        spec = specs.get(o.bot_id, o.symbol)
+        cells = (fmt_time(o.journaled_ms), names.get(o.bot_id, o.bot_id), o.symbol,
+                 o.side.value, o.type.value, spec.qty(o.qty), spec.order_price(o),
+                 o.status.value)
+        # a stop sorts by its trigger ('stop 41000' is not a number)
+        trigger = o.price if o.price is not None else o.stop_price
+        rows.append(Row(o.client_id, cells, (*cells[:6], trigger if trigger is not None
+                                             else "", cells[7])))
+    return rows
+
+
+class PositionsScreen(TableScreen):
     RELOAD_ON = frozenset({EventKind.POSITION, EventKind.ORDER, EventKind.FILL,
                            EventKind.BOT_STATE})
+    LOADING_ON = "#all-positions, #open-orders"
+    BINDINGS: ClassVar[list[BindingType]] = [*TABLE_KEYS]
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield ConnectionBanner()
         yield Label("Positions", classes="section")
-        positions: DataTable[object] = DataTable(id="all-positions", cursor_type="row")
-        positions.add_columns("Bot", "Symbol", "Qty", "Entry", "Liq.", "Realised", "Unrealised")
-        yield positions
+        yield FilterBox("all-positions")
+        yield DataTable(id="all-positions", cursor_type="row")
         yield Label("Open orders", classes="section")
-        orders: DataTable[object] = DataTable(id="open-orders", cursor_type="row")
-        orders.add_columns("Time", "Bot", "Symbol", "Side", "Type", "Qty", "Price", "Status")
-        yield orders
+        yield FilterBox("open-orders")
+        yield DataTable(id="open-orders", cursor_type="row")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "Positions and orders"
+        self.positions = self.view_of("all-positions", POSITION_COLUMNS)
+        self.orders = self.view_of("open-orders", ORDER_COLUMNS)
 
     async def load(self) -> None:
         bots, positions, orders = await asyncio.gather(
             self.client.list_bots(), self.client.positions(),
             self.client.orders(open_only=True, limit=OPEN_ORDERS_LIMIT))
+        specs = self.plutarc.specs
+        await specs.ensure(self.client, {(p.bot_id, p.symbol) for p in positions}
+                           | {(o.bot_id, o.symbol) for o in orders})
         names = {bot.id: bot.name for bot in bots}
-        refill(self.query_one("#all-positions", DataTable), [
-            (f"{p.bot_id}/{p.symbol}",
-             (names.get(p.bot_id, p.bot_id), p.symbol, fmt_dec(p.qty), fmt_dec(p.entry_price),
-              fmt_dec(p.liquidation_price), fmt_pnl(p.realised_pnl), fmt_pnl(p.unrealised_pnl)))
-            for p in positions if p.qty != 0])
-        refill(self.query_one("#open-orders", DataTable), [
-            (o.client_id, (fmt_time(o.journaled_ms), names.get(o.bot_id, o.bot_id), o.symbol,
-                           o.side.value, o.type.value, fmt_dec(o.qty), fmt_dec(o.price),
-                           o.status.value)) for o in orders])
+        self.positions.set_rows(position_rows(positions, names, specs))
+        self.orders.set_rows(order_rows(orders, names, specs))
