@@ -13,7 +13,8 @@ disarms it for everybody. So the switch is owned per account, not per daemon:
   seen by every member: while any exists, every member sends ``timeout=0``. A hold survives
   its daemon's crash on purpose (the stop must outlive it); the bot releases it when flat.
 
-The files live in ``state_dir`` (default ``$TMPDIR/plutarc-<uid>``, mode 0700). They carry
+The files live in ``state_dir`` (default ``$XDG_RUNTIME_DIR`` or ``$TMPDIR``, then
+``plutarc-<uid>``, mode 0700). They carry
 no secret: the account key (URL and API key) appears only as a sha256 prefix. Daemons on
 other machines, or with other state dirs, do not see each other: give each its own account
 (or sub-account) there.
@@ -31,7 +32,10 @@ from typing import IO
 
 
 def default_state_dir() -> Path:
-    return Path(tempfile.gettempdir()) / f"plutarc-{os.getuid()}"
+    """The user's runtime directory (shared by all of the user's daemons), else the temp dir."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) if runtime else Path(tempfile.gettempdir())
+    return base / f"plutarc-{os.getuid()}"
 
 
 def _digest(text: str) -> str:

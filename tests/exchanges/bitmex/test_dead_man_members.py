@@ -89,7 +89,8 @@ async def test_another_daemons_hold_keeps_our_switch_off(server):
         finish(other)
         await venue.close()
     members = AccountMembers(account)
-    assert members.holds() == ["bot-b:XBTUSD"]  # a hold outlives its daemon on purpose
+    # A hold outlives its daemon on purpose (other tests' holds on this server may be there).
+    assert "bot-b:XBTUSD" in members.holds()
     assert members.remove_hold("bot-b:XBTUSD")
 
 
