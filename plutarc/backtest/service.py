@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from plutarc.backtest.data import describe_gaps, load_candles
+from plutarc.backtest.data.loader import LoadedCandles
 from plutarc.backtest.equity import equity_curve
 from plutarc.backtest.instruments import generic_instrument
 from plutarc.backtest.market_inputs import NO_FUNDING_NOTE, MarketInputs, load_inputs
@@ -25,11 +26,13 @@ from plutarc.backtest.venue_data import fetch_venue_candles
 from plutarc.errors import UsageError
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.intervals import interval_ms
+from plutarc.models import Instrument, Trade
 from plutarc.paths import resolve_paths
 from plutarc.risk.gate import GateLimits
 from plutarc.risk.limits import RiskLimits
 from plutarc.strategy.engine import StrategyEngine
-from plutarc.strategy.template import template_to_toml
+from plutarc.strategy.series import Bars
+from plutarc.strategy.template import Template, template_to_toml
 from plutarc.strategy.template_catalog import load_template
 from plutarc.strategy.template_validation import validate_template
 
@@ -121,9 +124,40 @@ def risk_note(limits: RiskLimits | None, refused: dict[str, int]) -> str:
     return said
 
 
-def run_request(request: BacktestRequest, store: ResultsStore,
-                progress: Callable[[int, int], None] | None = None) -> BacktestResult:
-    started = time.perf_counter()
+@dataclass
+class Prepared:
+    """A request's data, contract and venue settings, loaded once: a sweep runs many template
+    variants over one Prepared (``execute``), exactly as ``run_request`` runs one."""
+
+    request: BacktestRequest
+    template: Template
+    path: Path
+    loaded: LoadedCandles
+    symbol: str
+    inst: Instrument
+    inputs: MarketInputs
+    config: SimConfig
+    cash: Decimal
+    limits: RiskLimits | None
+
+
+@dataclass
+class Executed:
+    """One template run over a Prepared, measured: what ``run_request`` stores."""
+
+    template: Template
+    outcome: BacktestOutcome
+    metrics: Metrics
+    window: Bars
+    equity: np.ndarray
+    trades: list[Trade]
+    regimes: list[tuple[str, str]]
+    notes: list[str]
+
+
+def prepare(request: BacktestRequest, warmup_bars: int | None = None) -> Prepared:
+    """Load what ``request`` names. ``warmup_bars`` overrides the template's own warm-up (a
+    sweep loads the largest warm-up of its variants so that all score the same window)."""
     template = load_template(request.template)
     resolved = validate_template(template)
     venue_inst = None
@@ -133,21 +167,18 @@ def run_request(request: BacktestRequest, store: ResultsStore,
         warmup = StrategyEngine(template, 60_000, resolved).warmup_base_bars
         path, venue_inst = fetch_venue_candles(
             request.venue, request.venue_url, request.symbol, request.start, request.end,
-            warmup * 60_000, resolve_paths().data_dir / "cache" / "venue")
+            max(warmup, warmup_bars or 0) * 60_000, resolve_paths().data_dir / "cache" / "venue")
     elif request.data:
         path = Path(request.data)
     else:
         raise UsageError("give the candles with --data FILE, or --venue V --symbol S")
-    probe = load_candles(path, end=None) if request.interval is None else None
-    base_ms = probe.bars.interval_ms if probe else interval_ms(request.interval or "1m")
-    warmup = StrategyEngine(template, base_ms, resolved).warmup_base_bars
+    if warmup_bars is None:
+        probe = load_candles(path, end=None) if request.interval is None else None
+        base_ms = probe.bars.interval_ms if probe else interval_ms(request.interval or "1m")
+        warmup_bars = StrategyEngine(template, base_ms, resolved).warmup_base_bars
     loaded = load_candles(path, interval=request.interval, start=request.start, end=request.end,
-                          warmup_bars=warmup)
-    bars = loaded.bars
-    notes = list(loaded.notes)
-    if loaded.gaps:
-        notes.append(describe_gaps(loaded.gaps))
-    if len(bars) - loaded.warmup_start_index <= 0:
+                          warmup_bars=warmup_bars)
+    if len(loaded.bars) - loaded.warmup_start_index <= 0:
         raise UsageError(f"{path}: no bars in the requested range")
     symbol = request.symbol or _symbol_from(path)
     inst = venue_inst or generic_instrument(
@@ -157,14 +188,26 @@ def run_request(request: BacktestRequest, store: ResultsStore,
     inputs = load_inputs(request.funding, request.open_interest)
     config = inputs.sim_config(SimConfig(slippage_bps=request.slippage_bps,
                                          enforce_margin=request.enforce_margin))
-    cash = Decimal(repr(request.starting_cash))
     limits = request.risk_limits
     if limits is not None and limits.max_daily_loss is not None:
         raise UsageError("risk limit max_daily_loss: backtests do not model the daily-loss "
                          "pause yet; leave it unset")
-    run = BacktestRun(template, bars, inst, config, cash, start_index=loaded.warmup_start_index,
-                      ctx=inputs.context(), progress=progress,
-                      risk=GateLimits.from_risk(limits) if limits else None)
+    return Prepared(request, template, path, loaded, symbol, inst, inputs, config,
+                    Decimal(repr(request.starting_cash)), limits)
+
+
+def execute(prep: Prepared, template: Template | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Executed:
+    """Run ``template`` (default: the request's) over the prepared data and measure it."""
+    template = template or prep.template
+    loaded, inst, cash, limits = prep.loaded, prep.inst, prep.cash, prep.limits
+    bars = loaded.bars
+    notes = list(loaded.notes)
+    if loaded.gaps:
+        notes.append(describe_gaps(loaded.gaps))
+    run = BacktestRun(template, bars, inst, prep.config, cash,
+                      start_index=loaded.warmup_start_index, ctx=prep.inputs.context(),
+                      progress=progress, risk=GateLimits.from_risk(limits) if limits else None)
     outcome = run.run()
     start = loaded.warmup_start_index
     window = bars.slice(start, len(bars))
@@ -190,27 +233,37 @@ def run_request(request: BacktestRequest, store: ResultsStore,
     metrics.orders_refused, metrics.ruined_at_ms, refusal_notes = refusal_summary(outcome)
     notes += refusal_notes
     metrics.funding_payments = outcome.funding_payments
-    metrics.funding_note = funding_note(inputs, outcome, request.funding, config)
+    metrics.funding_note = funding_note(prep.inputs, outcome, prep.request.funding, prep.config)
     notes.append(metrics.funding_note)
     metrics.risk_limits = None if limits is None else limits.model_dump(mode="json")
     metrics.risk_refusals = dict(outcome.risk_refusals)
     notes.append(risk_note(limits, outcome.risk_refusals))
+    return Executed(template, outcome, metrics, window, equity, trades, regimes, notes)
+
+
+def run_request(request: BacktestRequest, store: ResultsStore,
+                progress: Callable[[int, int], None] | None = None) -> BacktestResult:
+    started = time.perf_counter()
+    prep = prepare(request)
+    done = execute(prep, progress=progress)
+    template, outcome, window, equity = done.template, done.outcome, done.window, done.equity
     duration = time.perf_counter() - started
     step = max(1, len(equity) // 4000)
     dec = outcome.decisions
     run_id = store.save(
         {"template_name": template.name, "template_toml": template_to_toml(template),
-         "symbol": symbol, "data_source": str(path.resolve()),
-         "data_fingerprint": loaded.fingerprint,
-         "interval": f"{bars.interval_ms // 60_000}m", "start_ms": int(window.ts_ms[0]),
-         "end_ms": int(window.ts_ms[-1]) + bars.interval_ms, "bars": len(window),
-         "settings": request.model_dump(mode="json"), "starting_cash": cash,
-         "final_equity": outcome.final_equity, "metrics": metrics.to_dict(),
+         "symbol": prep.symbol, "data_source": str(prep.path.resolve()),
+         "data_fingerprint": prep.loaded.fingerprint,
+         "interval": f"{prep.loaded.bars.interval_ms // 60_000}m",
+         "start_ms": int(window.ts_ms[0]),
+         "end_ms": int(window.ts_ms[-1]) + prep.loaded.bars.interval_ms, "bars": len(window),
+         "settings": request.model_dump(mode="json"), "starting_cash": prep.cash,
+         "final_equity": outcome.final_equity, "metrics": done.metrics.to_dict(),
          "duration_s": duration},
-        trades, regimes,
+        done.trades, done.regimes,
         {"equity": {"ts_ms": window.ts_ms[::step], "equity": equity[::step]},
          "price": {"ts_ms": window.ts_ms[::step], "close": window.close[::step]},
          "decisions": {"ts_ms": dec.ts_ms, "score": dec.score.astype(np.float32),
                        "direction": dec.direction, "allowed": dec.allowed,
                        "acted": outcome.actions}})
-    return BacktestResult(run_id, outcome, metrics, duration, notes)
+    return BacktestResult(run_id, outcome, done.metrics, duration, done.notes)
