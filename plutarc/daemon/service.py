@@ -12,6 +12,7 @@ from plutarc.daemon.bot_config import BotSpec, ConfigPatch, Mode, RiskLimits
 from plutarc.daemon.errors import AlreadyExists, InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_action
+from plutarc.daemon.ops.operator import refuse_if_held
 from plutarc.daemon.paper.replay import check_replay
 from plutarc.daemon.recording import if_recordable, not_recorded_message
 from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
@@ -32,7 +33,6 @@ from plutarc.daemon.store import (
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
 from plutarc.errors import ConfigError, DiskFull, PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
-from plutarc.risk.operator import refuse_if_held
 
 PAPER_ONLY_VENUES = frozenset({"sim"})
 

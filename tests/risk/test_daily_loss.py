@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from plutarc.backtest.instruments import generic_instrument
+from plutarc.daemon.ops.daily_loss import DayPnl, breached, to_quote
 from plutarc.models import ContractKind
-from plutarc.risk.daily_loss import DayPnl, breached, to_quote
 
 D = Decimal
 JAN_1 = 1_704_067_200_000  # 2024-01-01 00:00 UTC

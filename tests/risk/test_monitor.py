@@ -10,10 +10,10 @@ from plutarc.clock import ManualClock
 from plutarc.daemon.bot_config import RiskLimits
 from plutarc.daemon.events import EventBus, EventSink
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.ops.monitor import RiskMonitor
 from plutarc.daemon.store import BotRecord, DaemonStore
 from plutarc.models import Position
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.monitor import RiskMonitor
 
 
 @dataclass

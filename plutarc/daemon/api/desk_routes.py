@@ -11,9 +11,9 @@ from aiohttp import web
 from plutarc.daemon.api.http import parse_query, respond
 from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import ApiModel, Empty, Envelope
+from plutarc.daemon.ops.dust import instrument_for
 from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import BotRecord
-from plutarc.risk.dust import instrument_for
 
 routes = web.RouteTableDef()
 UNKNOWN_CURRENCY = "?"

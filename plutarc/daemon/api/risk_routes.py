@@ -10,11 +10,19 @@ from plutarc.daemon.api.http import parse_body, parse_query, peer, respond
 from plutarc.daemon.api.routes import SERVICE
 from plutarc.daemon.api.schemas import BotFilter, BotResponse, Empty, Envelope, RequestModel
 from plutarc.daemon.bot_config import VENUE_PATTERN
+from plutarc.daemon.ops import (
+    dust,
+    health,
+    killswitch,
+    operator,
+    panic_verify,
+    stopping,
+    venue_check,
+)
+from plutarc.daemon.ops.accounts import AccountRisk, get_all, put_limits
+from plutarc.daemon.ops.monitor import RiskMonitor
 from plutarc.daemon.service import DaemonService
-from plutarc.risk import dust, health, killswitch, operator, panic_verify, stopping, venue_check
 from plutarc.risk.account import AccountLimits
-from plutarc.risk.accounts import AccountRisk, get_all, put_limits
-from plutarc.risk.monitor import RiskMonitor
 
 MONITOR = web.AppKey("risk_monitor", RiskMonitor)
 

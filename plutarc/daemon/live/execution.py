@@ -21,12 +21,12 @@ from decimal import Decimal
 from plutarc.daemon.chaos import failpoint
 from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.kernel_state import forget_order
+from plutarc.daemon.ops.operator import hold_from_worker
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import FinalVenueError, OrderRejected, VenueError
 from plutarc.exchanges.base import Venue
 from plutarc.models import Order, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.operator import hold_from_worker
 from plutarc.risk.order_calls import ExecutionCounters, cancel_order, place_order
 from plutarc.risk.policy import Backoff, retry_transient
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place

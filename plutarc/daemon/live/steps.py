@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from plutarc.daemon.live.leg import LiveLeg
+from plutarc.daemon.ops.daily_loss import enforce_daily_loss
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.daemon.store import NewDecision
 from plutarc.errors import ConfigError, UsageError, VenueError
@@ -14,7 +15,6 @@ from plutarc.exchanges.base import Venue
 from plutarc.models import Candle
 from plutarc.models import contract_math as cm
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.daily_loss import enforce_daily_loss
 from plutarc.risk.gate_events import note_refusals
 from plutarc.strategy.series import Bars
 

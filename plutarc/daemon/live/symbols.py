@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from plutarc.daemon.live.reconcile import reconcile
 from plutarc.daemon.live.sleep import symbol_flat
 from plutarc.daemon.live.switch import guard_stop
+from plutarc.daemon.ops.dust import remember_instruments
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import UsageError, VenueError
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.dust import remember_instruments
 
 if TYPE_CHECKING:
     from plutarc.daemon.live.worker import LiveWorker

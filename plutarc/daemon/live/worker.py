@@ -43,6 +43,7 @@ from plutarc.daemon.live.steps import act_on_close, set_leverage
 from plutarc.daemon.live.switch import SwitchWatch, guard_stop, report_switch
 from plutarc.daemon.live.symbols import change_symbols, drop_retired
 from plutarc.daemon.live.venue_alerts import pump_venue_alerts
+from plutarc.daemon.ops.dust import remember_instruments
 from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
     AccountView,
@@ -61,7 +62,6 @@ from plutarc.exchanges.base import Venue
 from plutarc.intervals import interval_name
 from plutarc.models import Candle, Fill, Instrument
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.dust import remember_instruments
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.strategy.kernel import SymbolKernel
 

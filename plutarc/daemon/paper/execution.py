@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from plutarc.daemon.chaos import failpoint
+from plutarc.daemon.ops.operator import hold_from_worker
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import FinalVenueError
 from plutarc.exchanges.sim.engine import SimMatchingEngine
@@ -15,7 +16,6 @@ from plutarc.models import Fill, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate, Verdict
 from plutarc.risk.gate_events import announce
-from plutarc.risk.operator import hold_from_worker
 from plutarc.risk.sim_view import sim_market_view
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel

@@ -10,6 +10,7 @@ import numpy as np
 
 from plutarc.daemon import order_cancel
 from plutarc.daemon.errors import NotFound
+from plutarc.daemon.ops.daily_loss import enforce_daily_loss
 from plutarc.daemon.paper.execution import PaperExecution
 from plutarc.daemon.paper.follow import JournalFollower
 from plutarc.daemon.paper.legs import (
@@ -40,7 +41,6 @@ from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.daily_loss import enforce_daily_loss
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.risk.gate_events import note_refusals
 from plutarc.strategy.kernel import SymbolKernel

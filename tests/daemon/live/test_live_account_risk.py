@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.ops.account_sample import sample
+from plutarc.daemon.ops.accounts import evaluate_accounts, get_all, put_limits
 from plutarc.risk.account import AccountLimits
-from plutarc.risk.account_sample import sample
-from plutarc.risk.accounts import evaluate_accounts, get_all, put_limits
 from tests.daemon.live.conftest import LiveRig, until
 from tests.exchanges.bitmex.conftest import adapter_for
 

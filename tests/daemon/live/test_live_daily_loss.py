@@ -11,8 +11,8 @@ import pytest
 from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
 from plutarc.daemon.errors import InvalidTransition
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.ops.operator import clear_bot
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.operator import clear_bot
 from tests.daemon.live.conftest import LiveRig, until
 
 

@@ -11,9 +11,9 @@ from plutarc.daemon.bot_config import BotSpec, RiskLimits
 from plutarc.daemon.errors import InvalidTransition
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.live import LiveWorker
+from plutarc.daemon.ops.operator import clear_bot
 from plutarc.models import OrderRequest, OrderType, Side
 from plutarc.models.events import EventKind
-from plutarc.risk.operator import clear_bot
 from tests.daemon.live.conftest import LiveRig, until
 from tests.daemon.live.test_live_worker import _events, _until_in_position
 from tests.exchanges.bitmex.conftest import adapter_for

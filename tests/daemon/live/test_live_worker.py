@@ -150,8 +150,8 @@ async def test_a_template_needing_candles_the_venue_cannot_serve_stays_online_an
 
 
 async def test_dust_on_the_venue_is_measured_by_the_specs_the_bot_loaded(rig: LiveRig) -> None:
+    from plutarc.daemon.ops.dust import find_dust, instrument_for
     from plutarc.models import Position
-    from plutarc.risk.dust import find_dust, instrument_for
 
     bot_id = await rig.bot("quick")
     await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)

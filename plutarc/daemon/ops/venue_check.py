@@ -14,9 +14,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from plutarc.daemon.ops.health import Finding
 from plutarc.models.enums import OrderStatus
 from plutarc.models.events import Severity
-from plutarc.risk.health import Finding
 
 if TYPE_CHECKING:
     from plutarc.daemon.runtime.protocol import VenueView

@@ -7,10 +7,10 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from plutarc.daemon.ops.accounts import evaluate_accounts
+from plutarc.daemon.ops.health import Finding, run_checks
+from plutarc.daemon.ops.venue_check import venue_findings
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.accounts import evaluate_accounts
-from plutarc.risk.health import Finding, run_checks
-from plutarc.risk.venue_check import venue_findings
 
 if TYPE_CHECKING:
     from plutarc.daemon.service import DaemonService

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.ops.account_sample import sample
 from plutarc.daemon.runtime.protocol import PauseChanged
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.account import AccountLimits, AccountState, Change, drawdown_pct, evaluate
-from plutarc.risk.account_sample import sample
 
 if TYPE_CHECKING:
     from plutarc.daemon.service import DaemonService

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from plutarc.daemon.ops.operator import hold_from_worker
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.models import ContractKind, Instrument
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.account import utc_day
-from plutarc.risk.operator import hold_from_worker
 
 DAY_MS = 86_400_000
 RULE = "max_daily_loss"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from plutarc.daemon.ops.killswitch import PanicReport
 from plutarc.models.events import EventKind, Severity
-from plutarc.risk.killswitch import PanicReport
 
 if TYPE_CHECKING:
     from plutarc.daemon.service import DaemonService
