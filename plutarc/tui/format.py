@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # How many decimals a trader reads for money in a currency; 2 (cents) for the rest.
 MONEY_DECIMALS = {"BTC": 8, "XBT": 8, "XBt": 8, "ETH": 6}
@@ -33,7 +33,7 @@ def places(step: Decimal | None) -> int | None:
 
 def _fixed(value: Decimal, decimals: int, grouped: bool = False) -> str:
     try:
-        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     except InvalidOperation:  # more digits than the context holds: write it as it is
         return fmt_dec(value)
     text = format(value, ",f" if grouped else "f")

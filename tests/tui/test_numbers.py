@@ -67,7 +67,7 @@ def test_a_stop_order_shows_its_trigger_price() -> None:
     assert spec.order_price(order(OrderType.STOP_MARKET, None, "41000")) == "stop 41000.0"
     assert spec.order_price(order(OrderType.STOP_LIMIT, "40990", "41000")) == (
         "40990.0 stop 41000.0")
-    assert spec.order_price(order(OrderType.LIMIT, "41000.25", None)) == "41000.2"
+    assert spec.order_price(order(OrderType.LIMIT, "41000.25", None)) == "41000.3"
     assert spec.order_price(order(OrderType.MARKET, None, None)) == "market"
 
 

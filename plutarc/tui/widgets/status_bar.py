@@ -63,6 +63,9 @@ def status_line(app: PlutarcApp, screen_name: str, width: int, ms: int) -> Text:
 class StatusBar(Static):
     """Mounted on every plutarc screen (PlutarcScreen does it) in place of the header."""
 
+    text = Text()
+    """What the bar shows now (for tests and the tmux check)."""
+
     def on_mount(self) -> None:
         self.show()
         self.set_interval(1.0, self.show)
@@ -75,4 +78,5 @@ class StatusBar(Static):
         if not isinstance(app, PlutarcApp) or not self.screen.is_current:
             return  # a screen under another one catches up when shown again (1 s)
         name = self.screen.sub_title or self.screen.title or ""
-        self.update(status_line(app, name, self.size.width or app.size.width, now_ms()))
+        self.text = status_line(app, name, self.size.width or app.size.width, now_ms())
+        self.update(self.text)
