@@ -42,7 +42,7 @@ def test_nothing_below_the_daemon_imports_the_daemon_cli_or_tui():
 def test_strategy_depends_on_nothing_of_ours_but_models_and_the_foundation():
     """The foundation: the top-level modules every layer may use (errors, intervals, checks)."""
     allowed = ("plutarc.strategy", "plutarc.models", "plutarc.errors", "plutarc.intervals",
-               "plutarc.validation", "plutarc.untrusted", "plutarc.clock")
+               "plutarc.validation", "plutarc.untrusted", "plutarc.clock", "plutarc.paths")
     for path in sorted((PACKAGE / "strategy").rglob("*.py")):
         ours = {m for m in imports_of(path) if m.startswith("plutarc.")}
         assert all(m.startswith(allowed) for m in ours), (path, sorted(ours))
