@@ -9,20 +9,33 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
+from pydantic_core import PydanticUndefined
 
 from plutarc.daemon.api.catalog_routes import ComponentView, ParamView
-from plutarc.strategy.template import Sizing, Template, parse_template, template_to_toml
+from plutarc.strategy.template import (
+    WEEKDAYS,
+    ComponentUse,
+    Session,
+    Sizing,
+    Template,
+    parse_template,
+    template_to_toml,
+)
 
-FieldKind = Literal["int", "float", "bool", "str"]
+FieldKind = Literal["int", "float", "bool", "str", "words"]
 Path = tuple[str | int, ...]
 
-TEMPLATE_SETTINGS = ("trigger_interval", "exit_interval", "combination", "threshold", "direction",
-                     "on_opposite_signal", "entry_cooldown_min", "leverage")
+TEMPLATE_SETTINGS = ("description", "trigger_interval", "exit_interval", "exit_atr_interval",
+                     "combination", "threshold", "direction", "on_opposite_signal",
+                     "entry_cooldown_min", "leverage")
+COMPONENT_SETTINGS = ("enabled", "weight")
+SESSION_SETTINGS = ("days", "start", "end", "timezone")
 SIZING_SETTINGS = ("mode", "value")
 SANITY_CAP = 1e12
 
@@ -46,6 +59,9 @@ class FieldSpec:
     choices: tuple[str, ...] | None = None
     optional: bool = False
     """Blank means 'not set' (a component's interval then follows the template)."""
+    pattern: str | None = None
+    """A 'str' value must match this (e.g. HH:MM); ``pattern_hint`` says how it should look."""
+    pattern_hint: str = ""
 
     @property
     def key(self) -> str:
@@ -54,9 +70,11 @@ class FieldSpec:
     @property
     def bounds(self) -> str:
         if self.choices:
-            return "one of " + ", ".join(self.choices)
+            return ("any of " if self.kind == "words" else "one of ") + ", ".join(self.choices)
         if self.kind == "bool":
             return "true or false"
+        if self.pattern_hint:
+            return self.pattern_hint
         # A sanity cap (MAX_AMOUNT, 1e12) only refuses nonsense: not worth the line's room.
         high = self.max if self.max is not None and self.max < SANITY_CAP else None
         if self.min is not None and high is not None:
@@ -79,10 +97,8 @@ class FieldSpec:
             if text.lower() not in ("true", "false"):
                 raise FieldError(f"{text!r} is not true or false")
             return text.lower() == "true"
-        if self.kind == "str":
-            if self.choices and text not in self.choices:
-                raise FieldError(f"{text!r} is not {self.bounds}")
-            return text
+        if self.kind in ("words", "str"):
+            return self._parse_text(text)
         try:
             number = float(text)
         except ValueError:
@@ -97,6 +113,19 @@ class FieldSpec:
             raise FieldError(f"{_num(number)} is out of bounds {self.bounds}")
         return number
 
+    def _parse_text(self, text: str) -> Any:
+        if self.kind == "words":  # e.g. session days: "mon tue wed"
+            words = [w for w in text.replace(",", " ").split() if w]
+            wrong = [w for w in words if self.choices and w not in self.choices]
+            if wrong:
+                raise FieldError(f"{wrong[0]!r} is not {self.bounds}")
+            return words
+        if self.choices and text not in self.choices:
+            raise FieldError(f"{text!r} is not {self.bounds}")
+        if self.pattern and not re.fullmatch(self.pattern, text):
+            raise FieldError(f"{text!r} must look like {self.pattern_hint or self.pattern}")
+        return text
+
     def _within(self, number: float) -> bool:
         if self.min is not None and (number <= self.min if self.min_exclusive
                                      else number < self.min):
@@ -108,6 +137,8 @@ class FieldSpec:
         """The text an Input shows for ``value``."""
         if value is None:
             return ""
+        if isinstance(value, list | tuple):
+            return " ".join(str(v) for v in value)
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, float):
@@ -132,7 +163,12 @@ def interval_field(index: int, component: ComponentView, follows: str) -> FieldS
 
 
 def schema_field(path: Path, info: Any) -> FieldSpec:
+    """A field from a pydantic model field: bounds, choices, optional (``X | None``)."""
     annotation = info.annotation
+    args = get_args(annotation)
+    optional = type(None) in args
+    if optional:  # X | None: the field may be left blank
+        annotation = next(a for a in args if a is not type(None))
     low = high = None
     low_x = high_x = False
     for rule in info.metadata:
@@ -141,17 +177,46 @@ def schema_field(path: Path, info: Any) -> FieldSpec:
         if isinstance(rule, Le | Lt):
             high, high_x = float(rule.le if isinstance(rule, Le) else rule.lt), isinstance(rule,
                                                                                          Lt)
+    default = None if info.default is PydanticUndefined else info.default
     if get_origin(annotation) is Literal:
-        return FieldSpec(path, str(path[-1]), "str", info.default, info.description or "",
-                         choices=tuple(str(a) for a in get_args(annotation)))
+        return FieldSpec(path, str(path[-1]), "str", default, info.description or "",
+                         choices=tuple(str(a) for a in get_args(annotation)), optional=optional)
+    if annotation is bool:
+        return FieldSpec(path, str(path[-1]), "bool", default, info.description or "")
+    if annotation is str:
+        return FieldSpec(path, str(path[-1]), "str", default, info.description or "",
+                         optional=optional)
     kind: FieldKind = "int" if annotation is int else "float"
-    return FieldSpec(path, str(path[-1]), kind, info.default, info.description or "", low, high,
-                     low_x, high_x)
+    return FieldSpec(path, str(path[-1]), kind, default, info.description or "", low, high,
+                     low_x, high_x, optional=optional)
+
+
+def component_fields(index: int) -> list[FieldSpec]:
+    """A component's own switches: enabled, and its weight in a weighted sum."""
+    return [replace(schema_field(("components", index, name), ComponentUse.model_fields[name]))
+            for name in COMPONENT_SETTINGS]
+
+
+def session_fields(index: int) -> list[FieldSpec]:
+    """A trading session's days, start, end (HH:MM, end exclusive) and timezone."""
+    info = Session.model_fields
+    hhmm = r"([01]\d|2[0-3]):[0-5]\d|24:00"
+    return [
+        FieldSpec(("sessions", index, "days"), "days", "words", tuple(WEEKDAYS),
+                  "weekdays it trades", choices=tuple(WEEKDAYS)),
+        FieldSpec(("sessions", index, "start"), "start", "str", "00:00",
+                  info["start"].description or "", pattern=hhmm, pattern_hint="HH:MM"),
+        FieldSpec(("sessions", index, "end"), "end", "str", "24:00", "HH:MM, exclusive",
+                  pattern=hhmm, pattern_hint="HH:MM"),
+        FieldSpec(("sessions", index, "timezone"), "timezone", "str", "UTC",
+                  info["timezone"].description or ""),
+    ]
 
 
 def template_fields() -> list[FieldSpec]:
     """The template's own settings (trigger, combination, threshold, sizing ...)."""
     fields = [schema_field((name,), Template.model_fields[name]) for name in TEMPLATE_SETTINGS]
+    fields[0] = replace(fields[0], optional=True)  # description: blank is fine
     fields += [replace(schema_field(("sizing", name), Sizing.model_fields[name]),
                        label=f"sizing.{name}") for name in SIZING_SETTINGS]
     return fields

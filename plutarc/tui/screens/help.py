@@ -65,6 +65,8 @@ tick, quantities to its lot and money to its currency's cents (satoshis for BTC)
 |---|---|
 | `enter` | edit the selected template: one line per setting and parameter |
 | `n` | new template, copied from one the daemon ships |
+| `ctrl+n` | add a component (pick it from the catalog, then `add`); each component has `up`, `down`, `remove` and its `enabled` and `weight` lines |
+| (buttons) | `add a session` / `remove`: days, start and end (HH:MM, UTC unless a timezone is given) |
 | `ctrl+s` | save; bots on the template reload it (live ones: type its name first) |
 | `ctrl+r` / `escape` | revert to the stored version / back |
 
@@ -81,6 +83,9 @@ bundled candles, a file on the daemon's machine, or a venue's candles (give symb
 and to; the path field then takes the venue's URL, empty for its live API).
 
 A value out of bounds is marked at its field, and nothing is saved until it is fixed.
+The line under the editor's title checks the template's rules as you type: a template
+without a protective stop from the entry (hard_stop_loss, chandelier_exit,
+atr_trailing_stop, or trailing_stop with activation 0) is refused by the daemon.
 The footer's `faoebuh screens` are the seven screen keys above.
 
 When the daemon goes away a red banner says so and the TUI reconnects by itself,

@@ -1,26 +1,31 @@
 """TemplateEditorScreen: a stored template as forms, validated at each field, saved with a PUT.
 
-Saving hot-reloads every bot on the template (the daemon delivers the change); a bot trading
-live money makes the editor ask for the template's name first. The reload reports of those
-bots are shown under the form as they arrive.
+It builds as well as tunes: components are added (ctrl+n), removed, moved, switched on and off
+and weighted; sessions are added and removed; every template setting has a line. The rules
+(the protective stop above all) are checked as you type, on this machine's catalog; the
+daemon judges on save. Saving hot-reloads every bot on the template (the daemon delivers the
+change); a bot trading live money makes the editor ask for the template's name first. The
+reload reports of those bots are shown under the form as they arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import copy
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widget import Widget
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Button, Footer, Header, Select, Static
 
 from plutarc.daemon.api.catalog_routes import ComponentView
 from plutarc.daemon.store import BotRecord, TemplateRecord
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
+from plutarc.strategy.template_validation import NO_STOP_MESSAGE
+from plutarc.tui import template_builder as build
 from plutarc.tui.dialogs.ask import Ask
 from plutarc.tui.dialogs.confirm import TypedConfirm
 from plutarc.tui.messages import DaemonEvent
@@ -28,25 +33,13 @@ from plutarc.tui.screens.base import PlutarcScreen
 from plutarc.tui.template_form import (
     FieldError,
     TemplateDoc,
-    interval_field,
-    param_field,
-    template_fields,
 )
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.field_row import FieldRow
+from plutarc.tui.widgets.template_sections import form_widgets
 
-_PROBLEM_SPLIT = re.compile(r"; (?!did you mean)")  # problems are joined by '; ' on the wire
-
-
-def component_problems(message: str, ids: list[str]) -> tuple[dict[str, list[str]], list[str]]:
-    """The daemon's refusal split into what belongs to each component id, and the rest."""
-    by_id: dict[str, list[str]] = {}
-    rest: list[str] = []
-    for part in _PROBLEM_SPLIT.split(message):
-        owner = next((cid for cid in ids if part.startswith(f"component {cid}:")
-                      or f"component {cid}:" in part), None)
-        (by_id.setdefault(owner, []) if owner else rest).append(part)
-    return by_id, rest
+component_problems = build.split_problems  # the daemon's refusal, split by component
+CHECK_DELAY_S = 0.3  # the rules are checked this long after the last keystroke
 
 
 class TemplateEditorScreen(PlutarcScreen):
@@ -54,6 +47,7 @@ class TemplateEditorScreen(PlutarcScreen):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+r", "revert", "Revert"),
         Binding("escape", "back", "Back"),
+        Binding("ctrl+n", "pick_component", "Add component"),
     ]
 
     def __init__(self, name: str) -> None:
@@ -65,11 +59,19 @@ class TemplateEditorScreen(PlutarcScreen):
         """Bot id -> name of the bots whose reload reports the editor is waiting for."""
         self.status_text = ""
         self.reload_log: list[str] = []
+        self.work: TemplateDoc | None = None
+        """The template as built so far (components and sessions added or removed)."""
+        self.catalog: dict[str, ComponentView] = {}
+        self.rules_text = ""
+        self._check_timer: Any = None
+        self.rebuilding = False
+        """True while the form is laid out again: no field is read meanwhile."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield ConnectionBanner()
         yield Static("loading ...", id="editor-title")
+        yield Static("", id="rules", markup=False)
         yield VerticalScroll(id="editor")
         yield Static("", id="save-status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -87,13 +89,36 @@ class TemplateEditorScreen(PlutarcScreen):
             self._status(str(exc), error=True)
             return
         self.record, self.doc = record, TemplateDoc(record.name, record.toml)
+        self.work = self._copy(self.doc)
+        self.catalog = {c.id: c for c in components}
         self._title(bots)
-        editor = self.query_one("#editor", VerticalScroll)
-        await editor.remove_children()
-        await editor.mount_all(self._form(self.doc, {c.id: c for c in components}))
-        first = editor.query(".field-editor")
+        await self._rebuild()
+        first = self.query_one("#editor", VerticalScroll).query(".field-editor")
         if first:
             first.first().focus()
+
+    @staticmethod
+    def _copy(doc: TemplateDoc) -> TemplateDoc:
+        work = TemplateDoc(doc.name, "")
+        work.raw = copy.deepcopy(doc.raw)
+        return work
+
+    async def _rebuild(self, focus: str | None = None) -> None:
+        """Lay the form out again from ``self.work`` (after a component or session moved)."""
+        assert self.work is not None
+        self.rebuilding = True
+        try:
+            editor = self.query_one("#editor", VerticalScroll)
+            await editor.remove_children()
+            await editor.mount_all(form_widgets(self.work, self.catalog))
+            if focus is not None:
+                found = editor.query(focus)
+                if found:
+                    found.first().focus()
+                    editor.scroll_to_widget(found.first(), animate=False)
+        finally:
+            self.rebuilding = False
+        self._check_rules()
 
     def _title(self, bots: list[BotRecord]) -> None:
         assert self.record is not None
@@ -102,25 +127,100 @@ class TemplateEditorScreen(PlutarcScreen):
         self.query_one("#editor-title", Static).update(
             f"[b]{self.record.name}[/b] v{self.record.version}  used by {used}")
 
-    def _form(self, doc: TemplateDoc, catalog: dict[str, ComponentView]) -> list[Widget]:
-        widgets: list[Widget] = [Label("Template settings", classes="section")]
-        widgets += [FieldRow(spec, doc.value(spec)) for spec in template_fields()]
-        for index, use in enumerate(doc.components):
-            cid = str(use.get("id", "?"))
-            component = catalog.get(cid)
-            if component is None:
-                widgets.append(Label(f"#{index + 1} {cid}: not in the daemon's catalog, kept "
-                                     "as it is", classes="section"))
-                continue
-            widgets.append(Label(f"#{index + 1} {cid} ({component.kind}): {component.name}",
-                                 classes="section"))
-            widgets.append(Static("", id=f"problem-{index}", classes="component-problem",
-                                  markup=False))
-            follows = "exit_interval" if component.kind == "exit" else "trigger_interval"
-            specs = [interval_field(index, component, follows)]
-            specs += [param_field(index, p) for p in component.params]
-            widgets += [FieldRow(spec, doc.value(spec)) for spec in specs]
-        return widgets
+    # ----- building: components and sessions ------------------------------------------
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button.id or ""
+        kind, _, rest = button.rpartition("-")
+        if button == "comp-add":
+            self.action_add_component()
+        elif button == "session-add":
+            self._restructure(build.add_session, "add a session",
+                              lambda i: f"#session-rm-{i}")
+        elif kind in ("comp-up", "comp-down", "comp-rm", "session-rm"):
+            self._structural(kind, int(rest))
+
+    def _structural(self, kind: str, index: int) -> None:
+        if kind == "comp-rm":
+            self._restructure(lambda raw: build.remove_component(raw, index),
+                              f"remove component #{index + 1}")
+        elif kind == "session-rm":
+            self._restructure(lambda raw: build.remove_session(raw, index),
+                              f"remove session {index + 1}")
+        else:
+            step = -1 if kind == "comp-up" else 1
+            self._restructure(lambda raw: build.move_component(raw, index, step),
+                              f"move component #{index + 1}", lambda i: f"#{kind}-{i}")
+
+    def action_pick_component(self) -> None:
+        picker = self.query("#add-component")
+        if picker:
+            picker.first().focus()
+            self.query_one("#editor", VerticalScroll).scroll_end(animate=False)
+
+    def action_add_component(self) -> None:
+        picker = self.query_one("#add-component", Select)
+        if picker.value is Select.NULL:
+            self._status("pick the component to add first (ctrl+n goes to the list)",
+                         error=True)
+            picker.focus()
+            return
+        cid = str(picker.value)
+        self._restructure(lambda raw: build.add_component(raw, cid), f"add {cid}",
+                          lambda i: f"#comp-rm-{i}")
+
+    def _restructure(self, change: Callable[[dict[str, Any]], Any], what: str,
+                     focus: Callable[[int], str] | None = None) -> None:
+        """Apply ``change`` to the template as the form stands, then lay the form out
+        again; refused while a field holds a value it cannot keep (nothing changes)."""
+        if self.work is None or self.rebuilding:
+            return
+        values, bad = self.collect()
+        if bad:
+            self._status(f"{what}: fix {bad[0].spec.label} first ({bad[0].error}); nothing "
+                         "was changed", error=True)
+            return
+        raw = self.work.with_values(values)
+        result = change(raw)
+        self.work.raw = raw
+        target = focus(result) if focus is not None and isinstance(result, int) else None
+        self._status(f"{what}: done, not saved yet (ctrl+s saves)")
+        self.rebuilding = True  # from now: the old rows are on their way out
+        self.run_worker(self._rebuild(target), group="rebuild", exclusive=True)
+
+    # ----- the rules, checked as you go -----------------------------------------------
+    def on_field_row_edited(self, _message: FieldRow.Edited) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        self._check_timer = self.set_timer(CHECK_DELAY_S, self._check_rules)
+
+    def _check_rules(self) -> None:
+        if self.work is None or self.rebuilding:
+            return
+        values, bad = self.collect()
+        if bad:
+            self._rules(f"{len(bad)} field(s) to fix before the rules can be checked", True)
+            return
+        raw = self.work.with_values(values)
+        check = build.check_rules(raw, self.template_name)
+        ids = [str(c.get("id")) for c in raw.get("components", [])]
+        for index, cid in enumerate(ids):
+            for problem in self.query(f"#problem-{index}").results(Static):
+                problem.update("\n".join(check.by_component.get(cid, [])))
+                problem.display = cid in check.by_component
+        if check.no_stop:
+            self._rules(f"NO PROTECTIVE STOP: {NO_STOP_MESSAGE}", True)
+        elif check.rest or check.by_component:
+            self._rules("rules: " + ("; ".join(check.rest) or "see the marked components"),
+                        True)
+        else:
+            self._rules("rules: ok (protective stop in place, a signal enabled)", False)
+
+    def _rules(self, text: str, error: bool) -> None:
+        self.rules_text = text
+        line = self.query_one("#rules", Static)
+        line.update(text)
+        line.set_class(error, "-invalid")
 
     def _status(self, text: str, error: bool = False) -> None:
         self.status_text = text
@@ -144,7 +244,7 @@ class TemplateEditorScreen(PlutarcScreen):
         return values, bad
 
     async def _save(self) -> None:
-        if self.doc is None or self.record is None:
+        if self.doc is None or self.record is None or self.work is None or self.rebuilding:
             return
         values, bad = self.collect()
         if bad:
@@ -153,7 +253,7 @@ class TemplateEditorScreen(PlutarcScreen):
             bad[0].query_one(".field-editor").focus()
             return
         try:
-            new_toml = self.doc.to_toml(self.doc.with_values(values))
+            new_toml = self.work.to_toml(self.work.with_values(values))
             if new_toml == self.doc.to_toml():
                 self._status("nothing changed: not saved")
                 return
@@ -192,9 +292,11 @@ class TemplateEditorScreen(PlutarcScreen):
     async def _saved(self, saved: TemplateRecord, bots: list[BotRecord]) -> None:
         before = self.record
         self.record, self.doc = saved, TemplateDoc(saved.name, saved.toml)
+        self.work = self._copy(self.doc)
         for problem in self.query(".component-problem").results(Static):
             problem.update("")
             problem.display = False
+        await self._rebuild()  # the stored text decides what the form shows from now on
         self._title(bots)
         users = [b.name for b in bots
                  if b.template == self.template_name and b.state.value != "stopped"]
@@ -206,8 +308,8 @@ class TemplateEditorScreen(PlutarcScreen):
         self._status(f"saved {self.template_name} {version}{waiting}{reports}")
 
     def _refused(self, message: str) -> None:
-        assert self.doc is not None
-        ids = [str(c.get("id")) for c in self.doc.components]
+        assert self.work is not None
+        ids = [str(c.get("id")) for c in self.work.components]
         by_id, rest = component_problems(message, ids)
         for index, cid in enumerate(ids):
             for problem in self.query(f"#problem-{index}").results(Static):
@@ -232,15 +334,22 @@ class TemplateEditorScreen(PlutarcScreen):
     def action_revert(self) -> None:
         if self.doc is None:
             return
-        for row in self.query(FieldRow):
-            row.set_text(row.spec.show(self.doc.value(row.spec)))
+        self.work = self._copy(self.doc)
+        self.run_worker(self._rebuild(), group="rebuild", exclusive=True)
         self._status("reverted to the stored version")
 
     def changed(self) -> bool:
-        """True when some field no longer shows what the stored version says."""
-        doc = self.doc
-        return doc is not None and any(row.text != row.spec.show(doc.value(row.spec))
-                                       for row in self.query(FieldRow))
+        """True when the form no longer says what the stored version says."""
+        doc, work = self.doc, self.work
+        if doc is None or work is None:
+            return False
+        values, bad = self.collect()
+        if bad:
+            return True
+        try:
+            return work.to_toml(work.with_values(values)) != doc.to_toml()
+        except PlutarcError:
+            return True
 
     def action_back(self) -> None:
         if not self.changed():
@@ -253,3 +362,4 @@ class TemplateEditorScreen(PlutarcScreen):
 
         self.app.push_screen(Ask("Leave the editor and drop the changes not saved?", "Drop"),
                              leave)
+

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from plutarc.tui.template_form import FieldError, FieldSpec
@@ -24,7 +25,7 @@ class FieldRow(Horizontal):
     def compose(self) -> ComposeResult:
         spec = self.spec
         yield Label(spec.label, classes="field-label")
-        if spec.choices or spec.kind == "bool":
+        if (spec.choices and spec.kind != "words") or spec.kind == "bool":
             options = spec.choices or ("true", "false")
             shown = spec.show(self.initial)
             known = shown in options
@@ -41,7 +42,7 @@ class FieldRow(Horizontal):
     def hint(self) -> str:
         """Shown while the value is fine: its bounds (a list shows its choices) and meaning."""
         spec = self.spec
-        if spec.choices or spec.kind == "bool":
+        if (spec.choices and spec.kind != "words") or spec.kind == "bool":
             return spec.description or spec.bounds
         return f"{spec.bounds}  {spec.description}".rstrip()
 
@@ -93,3 +94,11 @@ class FieldRow(Horizontal):
     def _check(self) -> None:
         with contextlib.suppress(FieldError):  # shown at the field; saving refuses meanwhile
             self.value()
+        self.post_message(self.Edited(self))
+
+    class Edited(Message):
+        """The operator changed the value (valid or not): the form may check its rules."""
+
+        def __init__(self, row: FieldRow) -> None:
+            super().__init__()
+            self.row = row
