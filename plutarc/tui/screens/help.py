@@ -65,8 +65,8 @@ tick, quantities to its lot and money to its currency's cents (satoshis for BTC)
 |---|---|
 | `enter` | edit the selected template: one line per setting and parameter |
 | `n` | new template, copied from one the daemon ships |
-| `ctrl+n` | add a component (pick it from the catalog, then `add`); each component has `up`, `down`, `remove` and its `enabled` and `weight` lines |
-| (buttons) | `add a session` / `remove`: days, start and end (HH:MM, UTC unless a timezone is given) |
+| `ctrl+n` | add a component: pick it from the catalog, then `add` |
+| (buttons) | a component's `up` / `down` / `remove`; `add a session` / `remove` |
 | `ctrl+s` | save; bots on the template reload it (live ones: type its name first) |
 | `ctrl+r` / `escape` | revert to the stored version / back |
 
