@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable
@@ -18,6 +19,7 @@ from plutarc.tui.dialogs.bot_forms import CreateBotForm, RiskForm, SymbolsForm
 from plutarc.tui.dialogs.form import FormDialog
 from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
+from plutarc.tui.screens.positions import PositionsScreen
 from plutarc.tui.widgets.field_row import FieldRow
 from tests.tui.conftest import TEMPLATE, Daemon, spec
 from tests.tui.test_fleet import app_for, cell, select, until
@@ -101,11 +103,12 @@ TARGETED = TEMPLATE.replace('name = "reference_ema_cross"', 'name = "ema_with_ta
     '\n[[components]]\nid = "take_profit"\n[components.params]\ntarget_pct = 30.0\n')
 
 
-async def test_cancel_an_order_from_the_bot_screen(daemon: Daemon) -> None:
+async def replayed_bot_with_target(daemon: Daemon, name: str) -> tuple[Any, list[Any]]:
+    """A paper bot whose replay ended holding a position with a stop and a target."""
     async with daemon.client() as api:
         await api.put_template("ema_with_target", TARGETED)
         bot = await api.create_bot(BotSpec(
-            name="cancelling", template="ema_with_target", venue="sim", mode="paper",
+            name=name, template="ema_with_target", venue="sim", mode="paper",
             symbols=("BTCUSDT",), account="speed=max;bars=400",
             risk=RiskLimits(max_leverage=Decimal(10))), start=True)
         for _ in range(300):
@@ -113,7 +116,35 @@ async def test_cancel_an_order_from_the_bot_screen(daemon: Daemon) -> None:
                     bot=bot.id, kinds=[EventKind.ACTIVITY], limit=1000)):
                 break
             await asyncio.sleep(0.1)
-        orders = await api.orders(bot=bot.id, open_only=True)
+        return bot, await api.orders(bot=bot.id, open_only=True)
+
+
+async def test_cancel_an_order_from_the_orders_screen(daemon: Daemon) -> None:
+    bot, orders = await replayed_bot_with_target(daemon, "ordered")
+    target = next(o for o in orders if o.stop_price is None)
+    app = app_for(daemon, heartbeat_refresh_s=60.0)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen))
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, PositionsScreen)
+                    and target.client_id in app.screen.open_orders, what="the open orders")
+        table = app.screen.query_one("#open-orders", DataTable)
+        await until(pilot, lambda: target.client_id in table.rows, what="the order's row")
+        table.focus()
+        table.move_cursor(row=table.get_row_index(target.client_id), animate=False)
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, Ask), what="the question")
+        assert "ordered" in app.screen.question and target.client_id in app.screen.question
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, PositionsScreen)
+                    and target.client_id not in app.screen.open_orders, what="cancelled")
+    async with daemon.client() as api:
+        assert target.client_id not in {o.client_id for o in
+                                         await api.orders(bot=bot.id, open_only=True)}
+
+
+async def test_cancel_an_order_from_the_bot_screen(daemon: Daemon) -> None:
+    bot, orders = await replayed_bot_with_target(daemon, "cancelling")
     stop = next(o for o in orders if o.stop_price is not None)
     target = next(o for o in orders if o.stop_price is None)
     app = app_for(daemon, heartbeat_refresh_s=60.0)

@@ -56,7 +56,7 @@ tick, quantities to its lot and money to its currency's cents (satoshis for BTC)
 | `l` | risk limits: every limit on one line, checked as you type (live: type the name) |
 | `y` | symbols: add or remove (a removed one with a position is exited first) |
 | `n` | (fleet) new bot: name, template, venue, mode, account, symbols, start now |
-| `d` | (bot detail) cancel the open order under the cursor; its protective stop is kept |
+| `d` | (bot detail, orders) cancel the open order under the cursor; a protective stop stays |
 | `.` | (bot detail) every digit the ledger holds / back to tick, lot and cents |
 | `escape` | back |
 

@@ -7,16 +7,18 @@ import asyncio
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Label
 
-from plutarc.daemon.store import OrderRecord, PositionRecord
+from plutarc.daemon.store import BotRecord, OrderRecord, PositionRecord
 from plutarc.models.events import EventKind
+from plutarc.tui import bot_workflow
 from plutarc.tui.format import fmt_time
 from plutarc.tui.screens.table_screen import TABLE_KEYS, FilterBox, TableScreen
 from plutarc.tui.specs import SpecBook
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.table_view import Row
+from plutarc.tui.widgets.tables import selected_key
 
 OPEN_ORDERS_LIMIT = 500
 POSITION_COLUMNS = ("Bot", "Symbol", "Qty", "Entry", "Liq.", "Realised", "Unrealised")
@@ -55,7 +57,8 @@ class PositionsScreen(TableScreen):
     RELOAD_ON = frozenset({EventKind.POSITION, EventKind.ORDER, EventKind.FILL,
                            EventKind.BOT_STATE})
     LOADING_ON = "#all-positions, #open-orders"
-    BINDINGS: ClassVar[list[BindingType]] = [*TABLE_KEYS]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *TABLE_KEYS, Binding("d", "cancel_order", "Cancel order")]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,6 +70,23 @@ class PositionsScreen(TableScreen):
         yield FilterBox("open-orders")
         yield DataTable(id="open-orders", cursor_type="row")
         yield Footer(compact=True, show_command_palette=False)
+
+    def action_cancel_order(self) -> None:
+        """Cancel the open order under the cursor (through its bot's worker)."""
+        key = selected_key(self.query_one("#open-orders", DataTable))
+        order = self.open_orders.get(key) if key is not None else None
+        bot = self.bots.get(order.bot_id) if order is not None else None
+        if order is None or bot is None:
+            self.notify("no open order selected: move to the open orders table first",
+                        severity="warning", timeout=4)
+            return
+        self.plutarc.run_worker(bot_workflow.cancel_order(self.plutarc, bot.name, bot.mode,
+                                                          order), group="actions")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bots: dict[str, BotRecord] = {}
+        self.open_orders: dict[str, OrderRecord] = {}
 
     def on_mount(self) -> None:
         self.sub_title = "Positions and orders"
@@ -81,5 +101,7 @@ class PositionsScreen(TableScreen):
         await specs.ensure(self.client, {(p.bot_id, p.symbol) for p in positions}
                            | {(o.bot_id, o.symbol) for o in orders})
         names = {bot.id: bot.name for bot in bots}
+        self.bots = {bot.id: bot for bot in bots}
+        self.open_orders = {o.client_id: o for o in orders}
         self.positions.set_rows(position_rows(positions, names, specs))
         self.orders.set_rows(order_rows(orders, names, specs))
