@@ -1,0 +1,230 @@
+"""CcxtVenue: our ``Venue`` interface over any ccxt exchange described by a ``CcxtProfile``.
+
+Parts: the ccxt exchange object (transport, signing, parsing; see ``client``), a market
+table (our symbol = the venue's market id <-> ccxt's unified symbol), a client-id book
+(client id -> symbol and venue id, for venues and restarts that drop the link), the clock
+offset and the error table. Orders always carry our deterministic client id; a network
+failure while placing is ``OrderStatusUnknown`` and the caller asks ``order_by_client_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+from plutarc.errors import OrderRejected, UsageError
+from plutarc.exchanges.base import FundingRate, OpenInterest
+from plutarc.exchanges.ccxt import parse
+from plutarc.exchanges.ccxt.candles import fetch_candles
+from plutarc.exchanges.ccxt.client import CcxtCredentials, build_exchange
+from plutarc.exchanges.ccxt.errors import is_order_not_found, map_error
+from plutarc.exchanges.ccxt.orders import OrderBook, OrderPath
+from plutarc.exchanges.ccxt.profile import CcxtProfile, ClockSource
+from plutarc.intervals import interval_ms
+from plutarc.models import Balance, Candle, Fill, Instrument, Order, OrderRequest, Position
+
+
+class CcxtVenue:
+    """A ccxt venue; ``credentials`` None = public market data only (paper bots)."""
+
+    def __init__(self, profile: CcxtProfile, *, testnet: bool = False,
+                 credentials: CcxtCredentials | None = None, base_url: str | None = None,
+                 timeout_s: float = 10.0, poll_s: float = 2.0) -> None:
+        self.profile = profile
+        self.name = profile.name
+        self.capabilities = profile.capabilities
+        self.testnet = testnet
+        self.poll_s = poll_s
+        self._credentials = credentials
+        self._base_url = base_url
+        self._timeout_s = timeout_s
+        self._ex: Any = None
+        self._by_id: dict[str, dict[str, Any]] = {}  # our symbol -> ccxt market
+        self._by_unified: dict[str, str] = {}  # ccxt symbol -> our symbol
+        self._offset_ms = 0  # local clock minus the venue's
+        self._synced_at = 0.0
+        self.book = OrderBook()
+        self.orders = OrderPath(self)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def exchange(self) -> Any:
+        if self._ex is None:
+            self._ex = build_exchange(self.profile, testnet=self.testnet,
+                                      credentials=self._credentials, base_url=self._base_url,
+                                      timeout_s=self._timeout_s)
+        return self._ex
+
+    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """One ccxt call with its errors mapped through the table."""
+        try:
+            return await getattr(self.exchange, method)(*args, **kwargs)
+        except Exception as exc:  # ccxt raises its own tree; mapped once
+            if is_order_not_found(exc):
+                raise
+            raise map_error(self.name, exc, ban_is_final=self.profile.ban_is_final) from None
+
+    async def start(self) -> None:
+        await self._markets()
+        if self._credentials is not None:
+            await self.sync_clock()
+
+    async def _markets(self) -> dict[str, dict[str, Any]]:
+        if not self._by_id:
+            markets = await self.call("load_markets")
+            for market in markets.values():
+                tradable = market.get("active", True) is not False
+                if market.get("type") in self.profile.market_types and tradable:
+                    self._by_id[str(market["id"])] = market
+                    self._by_unified[str(market["symbol"])] = str(market["id"])
+        return self._by_id
+
+    async def market(self, symbol: str) -> dict[str, Any]:
+        markets = await self._markets()
+        found = markets.get(symbol)
+        if found is None:
+            raise UsageError(f"{self.name} has no {symbol!r} contract; e.g. "
+                             f"{', '.join(sorted(markets)[:5])}")
+        self.book.seen_symbols.add(symbol)
+        return found
+
+    def our_symbol(self, unified: str) -> str:
+        return self._by_unified.get(unified, unified)
+
+    async def unified(self, symbol: str) -> str:
+        return str((await self.market(symbol))["symbol"])
+
+    # -- time -------------------------------------------------------------------------------
+    async def sync_clock(self) -> int:
+        """Offset = median of N (local midpoint - server time) samples; signing uses it."""
+        if self.profile.clock is ClockSource.LOCAL:
+            return 0
+        samples = []
+        for _ in range(self.profile.clock_samples):
+            before = time.time() * 1000
+            server = await self.call("fetch_time")
+            samples.append((before + time.time() * 1000) / 2 - float(server))
+        self._offset_ms = int(statistics.median(samples))
+        self._synced_at = time.monotonic()
+        self.exchange.options["adjustForTimeDifference"] = True
+        self.exchange.options["timeDifference"] = self._offset_ms
+        return self._offset_ms
+
+    @property
+    def clock_offset_ms(self) -> int:
+        return self._offset_ms
+
+    async def server_time_ms(self) -> int:
+        if self.profile.clock is ClockSource.LOCAL:
+            return int(time.time() * 1000)
+        if self._credentials is not None and (
+                time.monotonic() - self._synced_at > self.profile.clock_resync_s):
+            await self.sync_clock()
+        return int(await self.call("fetch_time"))
+
+    # -- market data ------------------------------------------------------------------------
+    async def instruments(self) -> list[Instrument]:
+        return [parse.instrument(self.name, m) for _, m in sorted((await self._markets()).items())]
+
+    async def candles(self, symbol: str, interval: str, start_ms: int,
+                      end_ms: int) -> list[Candle]:
+        unified = await self.unified(symbol)
+        now = await self.server_time_ms()
+
+        async def page(tf: str, since: int, limit: int) -> list[list[Any]]:
+            return await self.call("fetch_ohlcv", unified, tf, since, limit)
+
+        return await fetch_candles(page, interval, self.capabilities.native_intervals,
+                                   start_ms, end_ms, now, self.profile.candle_limit)
+
+    async def stream_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
+        """Closed candles by polling REST just after each close (every venue has REST)."""
+        step = interval_ms(interval)
+        now = await self.server_time_ms()
+        last = now - now % step - step  # the newest closed bar at the start is history
+        while True:
+            now = await self.server_time_ms()
+            due = last + 2 * step
+            if now < due:
+                await asyncio.sleep(min(self.poll_s, (due - now) / 1000 + 0.05))
+                continue
+            for candle in await self.candles(symbol, interval, last + step, now):
+                last = candle.ts_ms
+                yield candle
+            await asyncio.sleep(self.poll_s / 4)
+
+    async def funding_rates(self, symbol: str, start_ms: int, end_ms: int) -> list[FundingRate]:
+        if not self.exchange.has.get("fetchFundingRateHistory"):
+            return []
+        rows = await self.call("fetch_funding_rate_history", await self.unified(symbol),
+                               start_ms, None)
+        return [FundingRate(symbol, int(r["timestamp"]), float(r["fundingRate"]))
+                for r in rows if start_ms <= int(r["timestamp"]) < end_ms]
+
+    async def open_interest(self, symbol: str, start_ms: int,
+                            end_ms: int) -> list[OpenInterest]:
+        if not self.exchange.has.get("fetchOpenInterestHistory"):
+            return []
+        rows = await self.call("fetch_open_interest_history", await self.unified(symbol), "1h",
+                               start_ms, None)
+        return [OpenInterest(symbol, int(r["timestamp"]),
+                             float(r.get("openInterestAmount") or r.get("openInterestValue")
+                                   or 0.0))
+                for r in rows if start_ms <= int(r["timestamp"]) < end_ms]
+
+    # -- orders (see orders.py) -------------------------------------------------------------
+    async def place_order(self, request: OrderRequest) -> Order:
+        return await self.orders.place(request)
+
+    async def amend_order(self, client_id: str, *, qty: Decimal | None = None,
+                          price: Decimal | None = None,
+                          stop_price: Decimal | None = None) -> Order:
+        return await self.orders.amend(client_id, qty=qty, price=price, stop_price=stop_price)
+
+    async def cancel_order(self, client_id: str) -> Order:
+        return await self.orders.cancel(client_id)
+
+    async def cancel_all(self, symbol: str | None = None) -> list[Order]:
+        return await self.orders.cancel_all(symbol)
+
+    async def order_by_client_id(self, client_id: str) -> Order | None:
+        return await self.orders.lookup(client_id)
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return await self.orders.open(symbol)
+
+    async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
+        return await self.orders.fills_since(since_ms, symbol)
+
+    # -- account ----------------------------------------------------------------------------
+    async def positions(self) -> list[Position]:
+        await self._markets()
+        rows = await self.call("fetch_positions", None)
+        out = []
+        for row in rows:
+            symbol = self.our_symbol(str(row.get("symbol")))
+            if symbol in self._by_id and (pos := parse.position(row, symbol)) is not None:
+                out.append(pos)
+        return out
+
+    async def balances(self) -> list[Balance]:
+        return parse.balances(await self.call("fetch_balance"), int(time.time() * 1000))
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
+        try:
+            await self.call("set_leverage", float(leverage), await self.unified(symbol))
+        except OrderRejected as exc:
+            if "no need to change" not in str(exc).lower():  # already set: success
+                raise
+
+    def stream_fills(self) -> AsyncIterator[Fill]:
+        return self.orders.stream_fills()
+
+    async def close(self) -> None:
+        if self._ex is not None:
+            await self._ex.close()
+            self._ex = None

@@ -1,0 +1,79 @@
+"""Building the ccxt exchange object for a profile: lazy import, sandbox, local URLs, keys.
+
+ccxt is imported here only, when a ccxt venue is first used, so ``plutarc --help``, the TUI
+and bots on other venues never load it. ``base_url`` points every REST endpoint of the
+venue at one server (a local replay server in tests): the scheme and host of each URL in
+ccxt's ``urls['api']`` are replaced and the path is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from plutarc.errors import ConfigError
+from plutarc.exchanges.ccxt.profile import CcxtProfile
+
+_ORIGIN = re.compile(r"^(https?|wss?)://[^/]+")
+
+
+@dataclass(frozen=True)
+class CcxtCredentials:
+    """An API key; ``passphrase`` for venues that sign with three parts (OKX, KuCoin)."""
+
+    key: str
+    secret: str
+    passphrase: str = ""
+
+    def __repr__(self) -> str:  # never show a secret, even in a traceback
+        return f"CcxtCredentials(key={self.key[:4]}…)"
+
+
+def rewrite_urls(obj: Any, base: str) -> Any:
+    """Every http(s) URL in ccxt's nested ``urls['api']`` moved onto ``base``."""
+    if isinstance(obj, str):
+        return _ORIGIN.sub(base, obj) if obj.startswith("http") else obj
+    if isinstance(obj, dict):
+        return {k: rewrite_urls(v, base) for k, v in obj.items()}
+    return obj
+
+
+def check_base_url(base: str) -> str:
+    base = base.strip().rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+        raise ConfigError(f"venue URL {base!r} must look like https://host[:port]")
+    return base
+
+
+def build_exchange(profile: CcxtProfile, *, testnet: bool, credentials: CcxtCredentials | None,
+                   base_url: str | None, timeout_s: float) -> Any:
+    """A ccxt async exchange for ``profile`` (ccxt.async_support, imported now)."""
+    import ccxt.async_support as ccxt_async  # lazy: only ccxt venues pay for it
+
+    cls = getattr(ccxt_async, profile.ccxt_id, None)
+    if cls is None:
+        raise ConfigError(f"the installed ccxt has no exchange {profile.ccxt_id!r}")
+    config: dict[str, Any] = {
+        "enableRateLimit": True,
+        "timeout": int(timeout_s * 1000),
+        "options": {k: v for k, v in profile.options.items()},
+    }
+    if credentials is not None:
+        config.update(apiKey=credentials.key, secret=credentials.secret)
+        if credentials.passphrase:
+            config["password"] = credentials.passphrase
+    exchange = cls(config)
+    exchange.has["fetchCurrencies"] = False  # wallets' coin lists: private calls we never need
+    if testnet:
+        if not profile.sandbox:
+            raise ConfigError(f"{profile.name} has no testnet")
+        exchange.set_sandbox_mode(True)
+    if base_url:
+        exchange.urls["api"] = rewrite_urls(exchange.urls["api"], check_base_url(base_url))
+    missing = [m for m in profile.required_methods if not exchange.has.get(m)]
+    if missing:
+        raise ConfigError(f"ccxt's {profile.ccxt_id} lacks {', '.join(missing)}")
+    return exchange

@@ -1,0 +1,236 @@
+"""The order path of a ccxt venue: place, amend, cancel, look up by client id, fills.
+
+Every order carries our client id (ccxt's unified ``clientOrderId`` param). The book keeps
+client id -> (symbol, venue id, request) for what this process sent or saw; after a restart
+the symbols the bot uses (seen through ``market``) are searched. Amending follows the
+profile: in place, or cancel-then-place under the same client id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from plutarc.errors import OrderRejected
+from plutarc.exchanges.ccxt import parse
+from plutarc.exchanges.ccxt.errors import is_order_not_found, map_placement_error
+from plutarc.exchanges.ccxt.profile import AmendStyle, MarketOrderStyle
+from plutarc.models import Fill, Order, OrderRequest, OrderStatus, OrderType, Side
+from plutarc.models.enums import TimeInForce
+
+if TYPE_CHECKING:
+    from plutarc.exchanges.ccxt.adapter import CcxtVenue
+
+
+@dataclass
+class OrderBook:
+    """What we know links a client id to a venue order (kept for the process's life)."""
+
+    requests: dict[str, OrderRequest] = field(default_factory=dict)
+    venue_ids: dict[str, str] = field(default_factory=dict)  # client id -> venue id
+    client_ids: dict[str, str] = field(default_factory=dict)  # venue id -> client id
+    seen_symbols: set[str] = field(default_factory=set)
+
+    def link(self, order: Order) -> None:
+        self.requests[order.client_id] = order.request
+        self.venue_ids[order.client_id] = order.venue_id
+        self.client_ids[order.venue_id] = order.client_id
+
+
+class OrderPath:
+    def __init__(self, venue: CcxtVenue) -> None:
+        self.v = venue
+        self.book = venue.book
+
+    def _ccxt_args(self, request: OrderRequest, price: Decimal | None) -> tuple[str, dict]:
+        profile = self.v.profile
+        params: dict[str, Any] = {**profile.order_params, "clientOrderId": request.client_id}
+        if request.reduce_only:
+            params["reduceOnly"] = True
+        if request.post_only:
+            params["postOnly"] = True
+        if request.time_in_force is not TimeInForce.GTC:
+            params["timeInForce"] = request.time_in_force.value.upper()
+        if request.type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT):
+            params[profile.stop_param] = float(request.stop_price)  # type: ignore[arg-type]
+        if request.type is OrderType.TRAILING_STOP:
+            raise OrderRejected(f"{self.v.name}: trailing stops are software-managed here; "
+                                "send a stop and move it")
+        kind = "limit" if request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) or (
+            price is not None) else "market"
+        return kind, params
+
+    async def _reference_price(self, unified: str, side: Side) -> Decimal:
+        ticker = await self.v.call("fetch_ticker", unified)
+        last = ticker.get("ask" if side is Side.BUY else "bid") or ticker.get("last")
+        return parse.dec(last, "ticker price")
+
+    async def place(self, request: OrderRequest) -> Order:
+        market = await self.v.market(request.symbol)
+        inst = parse.instrument(self.v.name, market)
+        qty = inst.round_qty(request.qty)
+        if qty <= 0:
+            raise OrderRejected(f"{request.client_id}: {request.qty} rounds to no contracts")
+        price = None if request.price is None else inst.round_price(request.price)
+        if request.type is OrderType.MARKET and (
+                self.v.profile.market_orders is MarketOrderStyle.IOC_LIMIT):
+            ref = await self._reference_price(str(market["symbol"]), request.side)
+            slip = Decimal(str(1 + request.side.sign * self.v.profile.ioc_slippage))
+            price = inst.round_price(ref * slip, "up" if request.side is Side.BUY else "down")
+            request = OrderRequest(**{**_fields(request), "time_in_force": TimeInForce.IOC})
+        kind, params = self._ccxt_args(request, price)
+        self.book.requests[request.client_id] = request
+        try:
+            raw = await self.v.exchange.create_order(
+                market["symbol"], kind, request.side.value, float(qty),
+                None if price is None else float(price), params)
+        except Exception as exc:
+            raise map_placement_error(self.v.name, exc, request.client_id,
+                                      ban_is_final=self.v.profile.ban_is_final) from None
+        order = parse.order({**raw, "status": raw.get("status") or "open"}, request.symbol,
+                            request)
+        self.book.link(order)
+        return order
+
+    def _param_sets(self, request: OrderRequest | None) -> list[dict[str, Any]]:
+        """Where to look for an order: stops may rest on the venue's own trigger endpoints."""
+        trigger = dict(self.v.profile.trigger_params)
+        if request is None:
+            return [{}, trigger] if trigger else [{}]
+        return [trigger] if trigger and _is_stop(request) else [{}]
+
+    async def _fetch(self, client_id: str, symbol: str,
+                     request: OrderRequest | None) -> dict[str, Any] | None:
+        unified = await self.v.unified(symbol)
+        for extra in self._param_sets(request):
+            if self.v.profile.lookup_by_client_id:
+                try:
+                    return await self.v.call("fetch_order", None, unified,
+                                             {**extra, "clientOrderId": client_id})
+                except Exception as exc:
+                    if not is_order_not_found(exc):
+                        raise
+                continue
+            for method in ("fetch_open_orders", "fetch_closed_orders", "fetch_canceled_orders"):
+                if not self.v.exchange.has.get(_camel(method)):
+                    continue
+                for row in await self.v.call(method, unified, None, None, dict(extra)):
+                    if row.get("clientOrderId") == client_id:
+                        return row
+        return None
+
+    async def lookup(self, client_id: str) -> Order | None:
+        """The venue's answer to 'did my order reach you?' (None: it never arrived)."""
+        known = self.book.requests.get(client_id)
+        symbols = [known.symbol] if known else sorted(self.book.seen_symbols)
+        for symbol in symbols:
+            raw = await self._fetch(client_id, symbol, known)
+            if raw is not None:
+                order = parse.order(raw, symbol, known)
+                self.book.link(order)
+                return order
+        return None
+
+    async def cancel(self, client_id: str) -> Order:
+        order = await self.lookup(client_id)
+        if order is None:
+            raise OrderRejected(f"{self.v.name}: no order {client_id} to cancel")
+        if not order.status.is_open:
+            return order
+        try:
+            unified = await self.v.unified(order.request.symbol)
+            await self.v.call("cancel_order", order.venue_id, unified,
+                              self._param_sets(order.request)[0])
+        except Exception as exc:
+            if not is_order_not_found(exc):
+                raise
+        after = await self.lookup(client_id)
+        return after if after is not None else order.evolve(status=OrderStatus.CANCELED)
+
+    async def cancel_all(self, symbol: str | None) -> list[Order]:
+        return [await self.cancel(o.client_id) for o in await self.open(symbol)]
+
+    async def amend(self, client_id: str, *, qty: Decimal | None, price: Decimal | None,
+                    stop_price: Decimal | None) -> Order:
+        order = await self.lookup(client_id)
+        if order is None or not order.status.is_open:
+            raise OrderRejected(f"{self.v.name}: order {client_id} is not open to amend")
+        old = order.request
+        new = OrderRequest(**{**_fields(old), "qty": qty if qty is not None else old.qty,
+                              "price": price if price is not None else old.price,
+                              "stop_price": stop_price if stop_price is not None
+                              else old.stop_price})
+        if self.v.profile.amend is AmendStyle.NATIVE:
+            market = await self.v.market(old.symbol)
+            inst = parse.instrument(self.v.name, market)
+            kind, params = self._ccxt_args(new, new.price)
+            params.pop("clientOrderId", None)
+            raw = await self.v.call(
+                "edit_order", order.venue_id, market["symbol"], kind, old.side.value,
+                float(inst.round_qty(new.qty)),
+                None if new.price is None else float(inst.round_price(new.price)), params)
+            amended = parse.order({**raw, "status": raw.get("status") or "open"}, old.symbol,
+                                  new)
+            self.book.link(amended)
+            return amended
+        if self.v.profile.amend is AmendStyle.CANCEL_THEN_PLACE:
+            await self.cancel(client_id)
+            return await self.place(new)
+        raise OrderRejected(f"{self.v.name}: place-then-cancel amends need a second client "
+                            "id, which the journal does not track yet")
+
+    async def open(self, symbol: str | None) -> list[Order]:
+        symbols = [symbol] if symbol else sorted(self.book.seen_symbols)
+        out: list[Order] = []
+        for sym in symbols:
+            unified = await self.v.unified(sym)
+            for extra in self.v.profile.open_order_queries:
+                for raw in await self.v.call("fetch_open_orders", unified, None, None,
+                                             dict(extra)):
+                    cid = raw.get("clientOrderId") or self.book.client_ids.get(str(raw["id"]))
+                    order = parse.order({**raw, "clientOrderId": cid}, sym,
+                                        self.book.requests.get(str(cid)))
+                    self.book.link(order)
+                    out.append(order)
+        return out
+
+    async def fills_since(self, since_ms: int, symbol: str | None) -> list[Fill]:
+        symbols = [symbol] if symbol else sorted(self.book.seen_symbols)
+        out: list[Fill] = []
+        for sym in symbols:
+            market = await self.v.market(sym)
+            for raw in await self.v.call("fetch_my_trades", market["symbol"], since_ms):
+                cid = self.book.client_ids.get(str(raw.get("order")), "")
+                out.append(parse.fill(raw, sym, cid, str(market.get("settle") or "")))
+        return sorted(out, key=lambda f: (f.ts_ms, f.fill_id))
+
+    async def stream_fills(self) -> AsyncIterator[Fill]:
+        """Fills by polling ``fills_since`` (deduplicated by fill id, a bounded set)."""
+        seen: dict[str, None] = {}
+        since = int(await self.v.server_time_ms())
+        while True:
+            for f in await self.fills_since(since, None):
+                if f.fill_id in seen:
+                    continue
+                seen[f.fill_id] = None
+                if len(seen) > 10_000:
+                    seen.pop(next(iter(seen)))
+                since = max(since, f.ts_ms)
+                yield f
+            await asyncio.sleep(self.v.poll_s)
+
+
+def _fields(request: OrderRequest) -> dict[str, Any]:
+    return {name: getattr(request, name) for name in request.__dataclass_fields__}
+
+
+def _is_stop(request: OrderRequest) -> bool:
+    return request.type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.capitalize() for p in rest)

@@ -1,0 +1,78 @@
+"""CcxtProfile: everything that differs between ccxt venues, as typed data.
+
+One frozen record per venue (in ``plutarc/exchanges/<venue>/``) says which ccxt class
+carries it, what it can do (``Capabilities``) and the few parameters ccxt does not unify.
+The generic ``CcxtVenue`` reads only these fields: no venue name is tested in shared code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from plutarc.exchanges.base import Capabilities
+
+
+class AmendStyle(StrEnum):
+    """How an open order's price or size is changed."""
+
+    NATIVE = "native"  # ccxt edit_order amends in place
+    PLACE_THEN_CANCEL = "place_then_cancel"  # new order first, then cancel the old (Binance)
+    CANCEL_THEN_PLACE = "cancel_then_place"  # cancel first, then place (KuCoin)
+
+
+class MarketOrderStyle(StrEnum):
+    NATIVE = "native"
+    IOC_LIMIT = "ioc_limit"  # no market orders: an IOC limit through the price stands in
+
+
+class ClockSource(StrEnum):
+    SERVER = "server"  # a server-time endpoint (ccxt fetch_time)
+    LOCAL = "local"  # no dedicated endpoint: the local clock
+
+
+def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class CcxtProfile:
+    """One ccxt venue. ``name`` is plutarc's venue name (bots, keys, env variables)."""
+
+    name: str
+    ccxt_id: str
+    capabilities: Capabilities
+    market_types: tuple[str, ...] = ("swap",)  # ccxt market types a bot may trade
+    stop_param: str = "triggerPrice"  # the create_order param carrying a stop's trigger
+    candle_limit: int = 1000  # most candles one fetch_ohlcv call returns
+    amend: AmendStyle = AmendStyle.NATIVE
+    market_orders: MarketOrderStyle = MarketOrderStyle.NATIVE
+    ioc_slippage: float = 0.005  # how far through the price an IOC stand-in is placed
+    clock: ClockSource = ClockSource.SERVER
+    clock_samples: int = 5  # offset = median of this many server-time samples
+    clock_resync_s: float = 1800.0
+    needs_passphrase: bool = False
+    sandbox: bool = True  # ccxt has testnet/demo URLs for it
+    ban_is_final: bool = False  # a rate-limit ban is never retried (Binance)
+    lookup_by_client_id: bool = True  # fetch_order takes our client id; else scan the lists
+    open_order_queries: tuple[Mapping[str, Any], ...] = ({},)  # params per open-order list
+    trigger_params: Mapping[str, Any] = field(default_factory=_frozen)  # stops' own endpoints
+    numeric_client_ids: bool = False  # client ids must be numbers: ours are mapped
+    client_id_max_len: int = 36
+    options: Mapping[str, Any] = field(default_factory=_frozen)  # ccxt constructor options
+    order_params: Mapping[str, Any] = field(default_factory=_frozen)  # sent with every order
+    required_methods: tuple[str, ...] = (
+        "fetchMarkets", "fetchOHLCV", "createOrder", "cancelOrder", "fetchOpenOrders",
+        "fetchPositions", "fetchBalance",
+    )
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.ccxt_id:
+            raise ValueError("a ccxt profile needs a venue name and a ccxt id")
+        if self.candle_limit <= 0:
+            raise ValueError(f"{self.name}: candle_limit must be positive")
+        for attr in ("options", "order_params", "trigger_params"):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))

@@ -1,0 +1,29 @@
+"""KuCoin Futures (XBTUSDTM style symbols) through ccxt (``kucoinfutures``): its profile.
+
+Facts: no 3m candles over REST (left out, grouped from 1m); at most 200 candles per
+call; keys have a passphrase; no amend: cancel first, then place; the success code is the
+string '200000' (ccxt reads it).
+"""
+
+from __future__ import annotations
+
+from plutarc.exchanges.base import Capabilities
+from plutarc.exchanges.ccxt.profile import AmendStyle, CcxtProfile
+from plutarc.models import OrderType
+
+ORDER_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET,
+                         OrderType.STOP_LIMIT})
+
+PROFILE = CcxtProfile(
+    name="kucoin",
+    ccxt_id="kucoinfutures",
+    capabilities=Capabilities(
+        native_intervals=("1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"),
+        order_types=ORDER_TYPES,
+        max_candles_per_request=200,
+    ),
+    candle_limit=200,
+    amend=AmendStyle.CANCEL_THEN_PLACE,
+    needs_passphrase=True,
+    options={"defaultType": "swap"},
+)

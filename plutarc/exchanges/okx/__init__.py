@@ -1,0 +1,30 @@
+"""OKX perpetual swaps through ccxt (``okx``): its profile.
+
+Facts: keys have a passphrase; REST signs with ISO-8601 times (ccxt); at most 300
+candles per call; trigger (algo) orders are listed apart from plain ones; net position mode
+is needed on the account.
+"""
+
+from __future__ import annotations
+
+from plutarc.exchanges.base import Capabilities
+from plutarc.exchanges.ccxt.profile import CcxtProfile
+from plutarc.models import OrderType
+
+ORDER_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET,
+                         OrderType.STOP_LIMIT})
+
+PROFILE = CcxtProfile(
+    name="okx",
+    ccxt_id="okx",
+    capabilities=Capabilities(
+        native_intervals=("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"),
+        order_types=ORDER_TYPES,
+        max_candles_per_request=300,
+    ),
+    candle_limit=300,
+    needs_passphrase=True,
+    open_order_queries=({}, {"trigger": True}),
+    trigger_params={"trigger": True},
+    options={"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},
+)

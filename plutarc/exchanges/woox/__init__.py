@@ -1,0 +1,27 @@
+"""WOO X perpetuals (PERP_BTC_USDT) through ccxt (``woo``): its profile.
+
+Facts: client ids must be numbers (ours mapped to monotonic numbers kept 24 h: not done
+yet, so no bot runs here); no 3m/2h candles (grouped); local clock; leverage per symbol.
+"""
+
+from __future__ import annotations
+
+from plutarc.exchanges.base import Capabilities
+from plutarc.exchanges.ccxt.profile import CcxtProfile, ClockSource
+from plutarc.models import OrderType
+
+ORDER_TYPES = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP_MARKET,
+                         OrderType.STOP_LIMIT})
+
+PROFILE = CcxtProfile(
+    name="woox",
+    ccxt_id="woo",
+    capabilities=Capabilities(
+        native_intervals=("1m", "5m", "15m", "30m", "1h", "4h", "1d"),
+        order_types=ORDER_TYPES,
+    ),
+    candle_limit=1000,
+    clock=ClockSource.LOCAL,
+    numeric_client_ids=True,
+    lookup_by_client_id=False,
+)
