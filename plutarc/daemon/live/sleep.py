@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
+from plutarc.daemon.bot_strategy import WARMUP_FACTOR, build_template
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.live.leg import LiveLeg
-from plutarc.daemon.paper.legs import build_template
-from plutarc.daemon.paper.worker import WARMUP_FACTOR
 from plutarc.daemon.runtime.protocol import (
     BotCommand,
     BotContext,

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from plutarc.daemon import order_cancel
+from plutarc.daemon.bot_strategy import build_template
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.live.board import LATENCY
 from plutarc.daemon.live.equity import EquityCache, EquitySnapshots
@@ -44,7 +45,6 @@ from plutarc.daemon.live.switch import SwitchWatch, guard_stop, report_switch
 from plutarc.daemon.live.symbols import change_symbols, drop_retired
 from plutarc.daemon.live.venue_alerts import pump_venue_alerts
 from plutarc.daemon.ops.dust import remember_instruments
-from plutarc.daemon.paper.legs import build_template
 from plutarc.daemon.runtime.protocol import (
     AccountView,
     BotCommand,

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from plutarc.daemon.bot_strategy import build_template
 from plutarc.daemon.live.kernel_state import symbol_fills, symbol_orders
 from plutarc.daemon.live.leg import LiveLeg, base_interval_ms
 from plutarc.daemon.live.worker import LiveWorker
-from plutarc.daemon.paper.legs import PAPER_SIM_CONFIG, build_template
+from plutarc.daemon.paper.legs import PAPER_SIM_CONFIG
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.daemon.store import BotRecord, OrderRecord
 from plutarc.errors import FinalVenueError

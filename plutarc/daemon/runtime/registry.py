@@ -92,6 +92,9 @@ def default_registry(env: Mapping[str, str] | None = None) -> WorkerRegistry:
     from plutarc.daemon.live import register_workers as register_live  # bitmex live/testnet
 
     register_live(registry)
+    from plutarc.daemon.paper_venue import register_workers as register_paper_venue  # bitmex
+
+    register_paper_venue(registry)  # paper bots on a real venue's public data
     plugins = [m.strip() for m in env.get(PLUGIN_ENV, "").split(",") if m.strip()]
     registry.load_plugins(plugins)
     return registry

@@ -28,7 +28,7 @@ from tests.exchanges.bitmex.conftest import adapter_for
 
 
 def test_bitmex_paper_bots_get_the_paper_on_venue_worker() -> None:
-    from plutarc.daemon.paper.on_venue import PaperOnVenueWorker
+    from plutarc.daemon.paper_venue import PaperOnVenueWorker
 
     bot = BotRecord(id="b1", name="p", template="t", venue="bitmex", account="", mode="paper",
                     symbols=("BTCUSD",), state=BotState.STOPPED, state_reason="",

@@ -10,7 +10,7 @@ from plutarc.clock import ManualClock
 from plutarc.daemon.bot_config import BotSpec
 from plutarc.daemon.events import EventBus, EventSink
 from plutarc.daemon.lifecycle import BotState
-from plutarc.daemon.paper.on_venue import PaperOnVenueWorker
+from plutarc.daemon.paper_venue import PaperOnVenueWorker
 from plutarc.daemon.runtime import Supervisor, WorkerRegistry
 from plutarc.daemon.service import DaemonService
 from plutarc.daemon.store import DaemonStore
