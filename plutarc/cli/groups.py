@@ -29,6 +29,7 @@ GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("plutarc.cli.panic_cmd", "panic", "panic",
      "Kill switch: pause every bot, cancel every order, close every position."),
     ("plutarc.cli.venue_cmd", "app", "venue", "Local venue simulators (bitmex-sim)."),
+    ("plutarc.cli.research_cmd", "app", "research", "Sweeps, walk-forward, compare-live."),
 )
 
 

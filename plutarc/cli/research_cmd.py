@@ -1,0 +1,186 @@
+"""``plutarc research``: parameter sweeps, walk-forward, convergence and backtest-vs-live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from plutarc.cli.backtest_cmd import _risk_limits
+from plutarc.cli.output import console, emit_rows, print_json
+from plutarc.errors import UsageError
+from plutarc.paths import resolve_paths
+
+app = typer.Typer(no_args_is_help=True, help="Sweeps, walk-forward, convergence, compare-live.")
+
+# Options every research run shares with 'backtest run', defaulting the same way (a bot's
+# risk gate and margin on unless told otherwise).
+DATA = typer.Option(None, "--data", help="Candle file to run on.")
+VENUE = typer.Option(None, "--venue", help="Fetch candles from a venue instead.")
+VENUE_URL = typer.Option(None, "--venue-url", help="The venue's REST base URL.")
+SYMBOL = typer.Option(None, "--symbol", help="Symbol (default: from the file name).")
+START = typer.Option(None, "--from", help="Start (ISO date/time UTC or epoch ms).")
+END = typer.Option(None, "--to", help="End, exclusive.")
+FUNDING = typer.Option(None, "--funding", help="Funding-rate file.")
+OI = typer.Option(None, "--oi", help="Open-interest file.")
+INTERVAL = typer.Option(None, "--interval", help="Matching interval (e.g. 1m).")
+FEE_MAKER = typer.Option(None, "--fee-maker", help="Maker fee, fraction.")
+FEE_TAKER = typer.Option(None, "--fee-taker", help="Taker fee, fraction.")
+SLIPPAGE = typer.Option(0.0, "--slippage", help="Market-order slippage, bps.")
+CASH = typer.Option(10_000.0, "--cash", help="Starting equity.")
+NO_MARGIN = typer.Option(False, "--no-margin", help="No margin checks nor liquidation.")
+RISK = typer.Option(None, "--risk", help="A bot risk limit, KEY=VALUE (as in backtest run).")
+NO_RISK = typer.Option(False, "--no-risk-limits", help="No risk gate (a bot always has one).")
+PARAM = typer.Option(..., "--param", help="NAME=LO:HI:STEP, NAME=A,B,C or NAME=VALUE; NAME is "
+                     "COMPONENT.PARAM (a unique part of either will do) or threshold, "
+                     "entry_cooldown_min, leverage, sizing.value. Repeatable.")
+RANDOM = typer.Option(None, "--random", help="Try N grid points drawn at random.")
+OPTUNA = typer.Option(None, "--optuna", help="Try N variants chosen by Optuna's TPE.")
+SEED = typer.Option(0, "--seed", help="Seed of --random and --optuna.")
+OBJECTIVE = typer.Option("sharpe", "--objective", help="sharpe, pf, expectancy or net.")
+MIN_TRADES = typer.Option(10, "--min-trades", help="Variants with fewer trades are not ranked.")
+WORKERS = typer.Option(None, "--workers", help="Local processes (default: every core).")
+CLUSTER = typer.Option(None, "--cluster", help="Dask scheduler address (plutarc[cluster]).")
+JSON = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+def _store():
+    from plutarc.research.store import ResearchStore
+
+    return ResearchStore(resolve_paths().ensure().data_dir / "research.db")
+
+
+def _request(template: str, data: Path | None, venue: str | None, **kw: Any):
+    from plutarc.backtest.request import BacktestRequest
+
+    if (data is None) == (venue is None):
+        raise UsageError("give the candles with --data FILE, or --venue V --symbol S "
+                         "--from --to (not both)")
+    risk, no_risk = kw.pop("risk"), kw.pop("no_risk_limits")
+    try:
+        return BacktestRequest(template=template, data=str(data) if data else None,
+                               venue=venue, risk_limits=_risk_limits(risk or [], no_risk), **kw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise UsageError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
+
+
+def _method(random_n: int | None, optuna_n: int | None) -> tuple[str, int | None]:
+    if random_n is not None and optuna_n is not None:
+        raise UsageError("--random and --optuna: give one or the other")
+    if random_n is not None:
+        return "random", random_n
+    if optuna_n is not None:
+        return "optuna", optuna_n
+    return "grid", None
+
+
+def with_progress(label: str, as_json: bool, fn):
+    """Call ``fn(progress)`` with a progress bar (ETA) on a terminal, silently otherwise."""
+    if as_json or not console.is_terminal:
+        return fn(None)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int, _eta: float | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return fn(report)
+
+
+def _fmt(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def variant_rows(rows, objective: str, limit: int) -> list[dict[str, Any]]:
+    from plutarc.research.objective import OBJECTIVES
+
+    out = []
+    for row in rows[:limit]:
+        m = row.metrics
+        out.append({"seq": row.seq, **{k: _fmt(v) for k, v in row.params.items()},
+                    "score": _fmt(row.score), "trades": m.get("trades"),
+                    "net_pnl": _fmt(m.get("net_pnl")), "win_rate": _fmt(m.get("win_rate")),
+                    OBJECTIVES[objective]: _fmt(m.get(OBJECTIVES[objective])),
+                    "max_dd_pct": _fmt(m.get("max_drawdown_pct"))})
+    return out
+
+
+@app.command("sweep")
+def sweep(
+    template: str = typer.Argument(..., help="Template name or TOML file."),
+    param: list[str] = PARAM, random_n: int = RANDOM, optuna_n: int = OPTUNA, seed: int = SEED,
+    objective: str = OBJECTIVE, min_trades: int = MIN_TRADES, workers: int = WORKERS,
+    cluster: str = CLUSTER, data: Path = DATA, venue: str = VENUE, venue_url: str = VENUE_URL,
+    symbol: str = SYMBOL, start: str = START, end: str = END, funding: Path = FUNDING,
+    oi: Path = OI, interval: str = INTERVAL, fee_maker: float = FEE_MAKER,
+    fee_taker: float = FEE_TAKER, slippage: float = SLIPPAGE, cash: float = CASH,
+    no_margin: bool = NO_MARGIN, risk: list[str] = RISK, no_risk_limits: bool = NO_RISK,
+    top: int = typer.Option(10, "--top", help="Variants to list, best first."),
+    as_json: bool = JSON,
+) -> None:
+    """Sweep TEMPLATE's parameters; the same command again resumes a stopped sweep."""
+    from plutarc.research.sweep import SweepSpec, run_sweep
+
+    method, n = _method(random_n, optuna_n)
+    request = _request(template, data, venue, venue_url=venue_url, symbol=symbol, start=start,
+                       end=end, funding=str(funding) if funding else None,
+                       open_interest=str(oi) if oi else None, interval=interval,
+                       fee_maker=fee_maker, fee_taker=fee_taker, slippage_bps=slippage,
+                       starting_cash=cash, enforce_margin=not no_margin, risk=risk,
+                       no_risk_limits=no_risk_limits)
+    spec = SweepSpec(request, tuple(param), method, n, seed, objective, min_trades)
+    store = _store()
+    report = with_progress("sweep", as_json, lambda p: run_sweep(
+        spec, store, workers=workers, cluster=cluster, progress=p))
+    rows = variant_rows(report.ranked(), objective, top)
+    if as_json:
+        print_json({"sweep_id": report.sweep_id, "resumed": report.resumed,
+                    "total": report.total, "computed": report.computed,
+                    "best": None if report.best is None else report.best.params,
+                    "variants": rows, "notes": report.notes})
+        return
+    verb = "resumed" if report.resumed else "ran"
+    console.print(f"[bold]sweep #{report.sweep_id}[/bold] {verb}: {report.computed} variants "
+                  f"computed now, {len(report.rows)} of {report.total} stored")
+    emit_rows(rows, list(rows[0]) if rows else ["seq"], False)
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+
+
+@app.command("list")
+def list_sweeps(as_json: bool = JSON) -> None:
+    """Stored sweeps and walk-forwards, newest first."""
+    store = _store()
+    rows = [{"id": s["id"], "kind": s["kind"], "template": s["template_name"],
+             "method": s["spec"].get("method"), "objective": s["spec"].get("objective"),
+             "stored": store.count(s["id"]), "total": s["total"],
+             "data": os.path.basename(s["data_source"])} for s in store.sweeps()]
+    emit_rows(rows, ["id", "kind", "template", "method", "objective", "stored", "total",
+                     "data"], as_json)
+
+
+@app.command("show")
+def show(sweep_id: int = typer.Argument(..., help="Sweep id (research list)."),
+         top: int = typer.Option(20, "--top"), as_json: bool = JSON) -> None:
+    """A stored sweep's variants, best first; invalid ones with the template's message."""
+    store = _store()
+    info = store.sweep(sweep_id)
+    rows = store.variants(sweep_id)
+    objective = info["spec"].get("objective", "sharpe")
+    ranked = sorted((r for r in rows if r.status == "ok"),
+                    key=lambda r: (r.score is None, -(r.score or 0.0), r.seq))
+    table = variant_rows(ranked, objective, top)
+    skipped = [{"seq": r.seq, "params": r.params, "status": r.status, "message": r.message}
+               for r in rows if r.status != "ok"]
+    if as_json:
+        print_json({"sweep": info, "variants": table, "skipped": skipped})
+        return
+    emit_rows(table, list(table[0]) if table else ["seq"], False)
+    for s in skipped:
+        console.print(f"[yellow]{s['status']}[/yellow] {s['params']}: {s['message']}")
