@@ -22,7 +22,7 @@ HOLD_BUCKETS: tuple[tuple[str, int], ...] = (
 )
 """(label, exclusive upper bound of the hold in ms) of the hold-time distribution."""
 
-MAX_MARKERS = 400
+MAX_MARKERS = 60
 """Entries and exits drawn on the run's price chart at most (evenly thinned beyond)."""
 
 

@@ -116,6 +116,29 @@ def hold_summary(metrics: Mapping[str, Any]) -> str:
                                          if k in hold))
 
 
+def zoom_on(run: Mapping[str, Any], trades: Sequence[Mapping[str, Any]],
+            trade: Mapping[str, Any]) -> tuple[dict[str, list[Any]], dict[str, Any], str]:
+    """The run's price around ``trade`` (three holds either side, at least an hour) with
+    every trade in that window marked; and the chart's title."""
+    entry, exit_ = int(trade["entry_ts_ms"]), int(trade["exit_ts_ms"])
+    pad = max(3 * (exit_ - entry), 3_600_000)
+    start, end = entry - pad, exit_ + pad
+    price = run.get("price") or {}
+    points = [(t, c) for t, c in zip(price.get("ts_ms", []), price.get("close", []),
+                                     strict=True) if start <= t <= end]
+    near = [t for t in trades if start <= int(t["entry_ts_ms"]) <= end
+            or start <= int(t["exit_ts_ms"]) <= end]
+    marks = {"every": 1, "trades": len(near),
+             "entries": [(t["direction"], int(t["entry_ts_ms"]), float(t["entry_price"]))
+                         for t in near if start <= int(t["entry_ts_ms"]) <= end],
+             "exits": [(int(t["exit_ts_ms"]), float(t["exit_price"])) for t in near
+                       if start <= int(t["exit_ts_ms"]) <= end]}
+    title = (f"trade #{trade['seq']} {trade['direction']} {_short_time(entry)} -> "
+             f"{_short_time(exit_)}, net {float(trade['net_pnl']):,.2f} ({trade['exit_reason']}); "
+             "z: whole run")
+    return ({"ts_ms": [t for t, _ in points], "close": [c for _, c in points]}, marks, title)
+
+
 def _short_time(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, UTC).strftime("%m-%d %H:%M")
 

@@ -189,7 +189,10 @@ async def test_a_stored_run_opens_summary_first_with_its_charts_skips_and_hold_t
         full = await api.backtest_run(job["run_id"])
     assert "trades" not in summary and len(full["trades"]) == summary["metrics"]["trades"] > 0
     assert sum(h["trades"] for h in summary["holds"]) == len(full["trades"])
-    assert summary["markers"]["every"] == 1 and len(summary["price"]["close"]) > 0
+    marks = summary["markers"]
+    assert marks["trades"] == len(full["trades"]) and len(summary["price"]["close"]) > 0
+    assert len(marks["entries"]) == len(marks["exits"]) == -(-len(full["trades"])
+                                                             // marks["every"])
 
     app = app_for(daemon, heartbeat_refresh_s=60.0)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -207,11 +210,25 @@ async def test_a_stored_run_opens_summary_first_with_its_charts_skips_and_hold_t
         price = screen.query_one("#bt-price", RunPriceChart)
         trades = len(full["trades"])
         assert price.points == len(summary["price"]["close"])
-        assert price.markers_drawn == 2 * trades  # an entry and an exit each
+        assert price.markers_drawn == len(marks["entries"]) + len(marks["exits"])
         skips = screen.query_one("#bt-skips", DataTable)
         assert skips.row_count == len(summary["metrics"]["skip_reasons"]) > 0
         holds = screen.query_one("#bt-holds", DataTable)
         assert holds.row_count == 7
         assert sum(int(str(holds.get_row_at(i)[1]).replace(",", ""))
                    for i in range(7)) == trades
-        assert screen.query_one("#bt-trades", DataTable).row_count == trades
+        table = screen.query_one("#bt-trades", DataTable)
+        assert table.row_count == trades
+
+        screen.query_one(TabbedContent).active = "tab-trades"
+        table.focus()
+        table.move_cursor(row=1, column=0, animate=False)
+        await pilot.press("enter")  # the price chart zooms to that trade
+        await until(pilot, lambda: screen.query_one(TabbedContent).active == "tab-price",
+                    what="zoomed")
+        second = full["trades"][1]
+        assert 0 < price.points < len(summary["price"]["close"])
+        assert price.markers_drawn >= 2  # its entry and exit at least
+        assert price.title_text.startswith(f"trade #{second['seq']} {second['direction']}")
+        await pilot.press("z")
+        assert price.points == len(summary["price"]["close"])

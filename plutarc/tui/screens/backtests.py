@@ -45,6 +45,7 @@ from plutarc.tui.backtest_view import (
     sort_trades,
     trade_cells,
     write_trades_csv,
+    zoom_on,
 )
 from plutarc.tui.screens.base import LiveScreen
 from plutarc.tui.widgets.banner import ConnectionBanner
@@ -66,6 +67,7 @@ class BacktestsScreen(LiveScreen):
         Binding("ctrl+e", "export", "Export CSV"),
         Binding("right_square_bracket", "page(1)", "Next trades", show=False),
         Binding("left_square_bracket", "page(-1)", "Previous trades", show=False),
+        Binding("z", "whole_run", "Whole run", show=False),
     ]
 
     def __init__(self) -> None:
@@ -317,6 +319,25 @@ class BacktestsScreen(LiveScreen):
         if event.data_table.id == "bt-trades":
             event.stop()
             self.sort_by(str(event.column_key.value))
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        """Enter on a trade: the price chart zooms to it, with its neighbours marked."""
+        if event.data_table.id != "bt-trades" or self.result is None:
+            return
+        event.stop()
+        index = self.page * TRADE_PAGE + event.coordinate.row
+        if index >= len(self._ordered):
+            return
+        price, marks, title = zoom_on(self.result, self.trades, self._ordered[index])
+        self.query_one("#bt-price", RunPriceChart).show(price, marks, self.result["symbol"],
+                                                        title)
+        self.query_one(TabbedContent).active = "tab-price"
+
+    def action_whole_run(self) -> None:
+        if self.result is not None:
+            self.query_one("#bt-price", RunPriceChart).show(
+                self.result.get("price") or {}, self.result.get("markers") or {},
+                self.result["symbol"])
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "bt-runs" and event.row_key.value is not None:

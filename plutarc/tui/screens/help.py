@@ -76,7 +76,9 @@ tick, quantities to its lot and money to its currency's cents (satoshis for BTC)
 | `ctrl+r` | run the form's backtest in the daemon (see below for what it can run) |
 | `s` | sort the trades by the column under the cursor (again: reverse) |
 | `ctrl+e` | export the trades, as sorted, to the CSV file named below |
-| `enter` | on the Runs tab: show a stored run |
+| `enter` | on the Runs tab: show a stored run (metrics and charts first, then its trades) |
+| `]` / `[` | next / previous page of 500 trades (sorting and export use every trade) |
+| `enter` | on a trade: the Price tab zooms to it, its neighbours marked; `z` whole run |
 
 The form runs a stored template (as the editor last saved it) or a template file, on
 bundled candles, a file on the daemon's machine, or a venue's candles (give symbol, from

@@ -65,9 +65,11 @@ class RunPriceChart(DatedChart):
     """The run's close price with long entries ▲, short entries ▼ and exits x."""
 
     markers_drawn = 0
+    title_text = ""
+    """The chart's title as drawn (which trades, or which trade it is zoomed on)."""
 
     def show(self, price: Mapping[str, Sequence[Any]], marks: Mapping[str, Any],
-             symbol: str) -> None:
+             symbol: str, title: str | None = None) -> None:
         ts_ms, close = list(price.get("ts_ms", ())), list(price.get("close", ()))
         if not self.line(ts_ms, close, symbol, empty=f"{symbol}: no price stored with this "
                          "run (runs from before the price series was kept)"):
@@ -89,5 +91,7 @@ class RunPriceChart(DatedChart):
         every = int(marks.get("every", 1))
         shown = (f"every {every}th trade of {marks.get('trades', 0):,} marked" if every > 1
                  else f"{marks.get('trades', 0):,} trades")
-        plt.title(f"{symbol}: ▲ long ▼ short x exit ({shown})")
+        self.title_text = title or (f"{symbol}: ▲ long ▼ short x exit ({shown}); enter on a "
+                                    "trade zooms to it")
+        plt.title(self.title_text)
         self.refresh()
