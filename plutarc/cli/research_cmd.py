@@ -184,3 +184,68 @@ def show(sweep_id: int = typer.Argument(..., help="Sweep id (research list)."),
     emit_rows(table, list(table[0]) if table else ["seq"], False)
     for s in skipped:
         console.print(f"[yellow]{s['status']}[/yellow] {s['params']}: {s['message']}")
+
+
+@app.command("walkforward")
+def walkforward(
+    template: str = typer.Argument(..., help="Template name or TOML file."),
+    param: list[str] = PARAM,
+    train: str = typer.Option(..., "--train", help="In-sample span, e.g. 90d."),
+    test: str = typer.Option(..., "--test", help="Out-of-sample span, e.g. 30d."),
+    gap: str = typer.Option("1d", "--gap", help="Purge/embargo between in- and out-of-sample."),
+    step: str = typer.Option(None, "--step", help="Window step (default: --test)."),
+    anchored: bool = typer.Option(False, "--anchored", help="In-sample always from the start."),
+    random_n: int = RANDOM, optuna_n: int = OPTUNA, seed: int = SEED,
+    objective: str = OBJECTIVE, min_trades: int = MIN_TRADES, workers: int = WORKERS,
+    cluster: str = CLUSTER, data: Path = DATA, venue: str = VENUE, venue_url: str = VENUE_URL,
+    symbol: str = SYMBOL, start: str = START, end: str = END, funding: Path = FUNDING,
+    oi: Path = OI, interval: str = INTERVAL, fee_maker: float = FEE_MAKER,
+    fee_taker: float = FEE_TAKER, slippage: float = SLIPPAGE, cash: float = CASH,
+    no_margin: bool = NO_MARGIN, risk: list[str] = RISK, no_risk_limits: bool = NO_RISK,
+    as_json: bool = JSON,
+) -> None:
+    """Optimise in-sample, score out-of-sample, window after window."""
+    from plutarc.research.sweep import SweepSpec
+    from plutarc.research.walkforward import run_walkforward
+    from plutarc.research.windows import duration_ms
+
+    method, n = _method(random_n, optuna_n)
+    request = _request(template, data, venue, venue_url=venue_url, symbol=symbol, start=start,
+                       end=end, funding=str(funding) if funding else None,
+                       open_interest=str(oi) if oi else None, interval=interval,
+                       fee_maker=fee_maker, fee_taker=fee_taker, slippage_bps=slippage,
+                       starting_cash=cash, enforce_margin=not no_margin, risk=risk,
+                       no_risk_limits=no_risk_limits)
+    spec = SweepSpec(request, tuple(param), method, n, seed, objective, min_trades)
+    report = with_progress("walk-forward", as_json, lambda p: run_walkforward(
+        spec, _store(), train_ms=duration_ms(train, "train"), test_ms=duration_ms(test, "test"),
+        gap_ms=duration_ms(gap, "gap"), step_ms=duration_ms(step, "step") if step else None,
+        anchored=anchored, workers=workers, cluster=cluster, progress=p))
+    if as_json:
+        print_json(report.to_dict())
+        return
+    from datetime import UTC, datetime
+
+    def fmt_utc(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%y-%m-%d %H:%M")
+
+    rows = []
+    for r in report.windows:
+        w = r.window
+        rows.append({"win": w.index, "in-sample": f"{fmt_utc(w.is_start)}-{fmt_utc(w.is_end)}",
+                     "OOS (UTC)": f"{fmt_utc(w.oos_start)}-{fmt_utc(w.oos_end)}",
+                     "chosen": ", ".join(f"{k}={v}" for k, v in (r.chosen or {}).items()),
+                     "IS": _fmt(r.is_score), "OOS": _fmt(r.oos_score),
+                     "OOS trades": r.oos_metrics.get("trades"),
+                     "OOS net": _fmt(r.oos_metrics.get("net_pnl"))})
+    console.print(f"[bold]walk-forward #{report.run_id}[/bold] {objective}")
+    emit_rows(rows, list(rows[0]) if rows else ["win"], False)
+    for name, s in report.stability.items():
+        verdict = "stable" if s["stable"] else "unstable"
+        console.print(f"{name}: chosen {s['values']} ({verdict})")
+    if report.stitched:
+        first, last = report.stitched[0][1], report.stitched[-1][1]
+        console.print(f"stitched out-of-sample equity: {first:,.2f} -> {last:,.2f} "
+                      f"({(last / first - 1) * 100:+.2f}%)")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")

@@ -39,7 +39,16 @@ MIGRATIONS = [
         score REAL,
         duration_s REAL NOT NULL,
         created_ms INTEGER NOT NULL,
+        data_first_ms INTEGER NOT NULL,
+        data_last_ms INTEGER NOT NULL,
         PRIMARY KEY (sweep_id, params_key)
+    );
+    CREATE TABLE walkforwards (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_ms INTEGER NOT NULL,
+        template_name TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        report_json TEXT NOT NULL
     );
     """),
 ]
@@ -58,6 +67,8 @@ class VariantRow:
     metrics: dict[str, Any]
     score: float | None
     duration_s: float
+    first_ms: int = 0  # open time of the first and last bar the variant's run loaded
+    last_ms: int = 0
 
     @property
     def key(self) -> str:
@@ -90,19 +101,19 @@ class ResearchStore:
         """Store a finished variant; False if it was already stored (never overwritten)."""
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "INSERT OR IGNORE INTO variants VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR IGNORE INTO variants VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (sweep_id, row.seq, row.key, row.status, row.message, row.template_hash,
                  row.data_fingerprint, json.dumps(row.metrics, default=str), row.score,
-                 row.duration_s, int(time.time() * 1000)))
+                 row.duration_s, int(time.time() * 1000), row.first_ms, row.last_ms))
             return cur.rowcount == 1
 
     def variants(self, sweep_id: int) -> list[VariantRow]:
         cur = self.db.execute(
             "SELECT seq, params_key, status, message, template_hash, data_fingerprint,"
-            " metrics_json, score, duration_s FROM variants WHERE sweep_id = ? ORDER BY seq",
-            (sweep_id,))
+            " metrics_json, score, duration_s, data_first_ms, data_last_ms FROM variants"
+            " WHERE sweep_id = ? ORDER BY seq", (sweep_id,))
         return [VariantRow(r[0], json.loads(r[1]), r[2], r[3], r[4], r[5], json.loads(r[6]),
-                           r[7], r[8]) for r in cur.fetchall()]
+                           r[7], r[8], r[9], r[10]) for r in cur.fetchall()]
 
     def sweep(self, sweep_id: int) -> dict[str, Any]:
         cur = self.db.execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,))
@@ -121,3 +132,20 @@ class ResearchStore:
     def count(self, sweep_id: int) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM variants WHERE sweep_id = ?",
                                    (sweep_id,)).fetchone()[0])
+
+    def save_walkforward(self, template_name: str, spec: dict[str, Any],
+                         report: dict[str, Any]) -> int:
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO walkforwards (created_ms, template_name, spec_json, report_json)"
+                " VALUES (?,?,?,?)", (int(time.time() * 1000), template_name,
+                                      json.dumps(spec, default=str),
+                                      json.dumps(report, default=str)))
+            return int(cur.lastrowid)
+
+    def walkforward(self, run_id: int) -> dict[str, Any]:
+        row = self.db.execute("SELECT template_name, spec_json, report_json FROM walkforwards"
+                              " WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"no walk-forward with id {run_id}")
+        return {"template": row[0], "spec": json.loads(row[1]), "report": json.loads(row[2])}

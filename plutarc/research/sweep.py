@@ -145,7 +145,7 @@ class Recorder:
             row = VariantRow(cand.seq, cand.variant, OK, "", template_hash(cand.template),
                              result["fingerprint"], result["metrics"],
                              score(result["metrics"], self.spec.objective, self.spec.min_trades),
-                             result["duration_s"])
+                             result["duration_s"], result["first_ms"], result["last_ms"])
         if self.store.record(self.sweep_id, row):
             self._tick(computed=True)
         return row
