@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from plutarc.backtest.store import ResultsStore, StoredRun
+from plutarc.backtest.store import TRADE_COLUMNS, ResultsStore, StoredRun
 
 MIN_MS = 60_000
 HOLD_BUCKETS: tuple[tuple[str, int], ...] = (
@@ -22,6 +22,8 @@ HOLD_BUCKETS: tuple[tuple[str, int], ...] = (
 )
 """(label, exclusive upper bound of the hold in ms) of the hold-time distribution."""
 
+FIRST_TRADES = 500
+"""Trades sent with the summary (in order): a screen shows them at once, before the rest."""
 MAX_MARKERS = 60
 """Entries and exits drawn on the run's price chart at most (evenly thinned beyond)."""
 
@@ -81,4 +83,12 @@ def run_summary(store: ResultsStore, run_id: int) -> dict[str, Any]:
             "equity": {"ts_ms": equity["ts_ms"].tolist(), "equity": equity["equity"].tolist()},
             "price": {"ts_ms": price["ts_ms"].tolist() if price else [],
                       "close": price["close"].tolist() if price else []},
-            "markers": markers(store, run_id), "holds": hold_distribution(store, run_id)}
+            "markers": markers(store, run_id), "holds": hold_distribution(store, run_id),
+            "first_trades": first_trades(store, run_id)}
+
+
+def first_trades(store: ResultsStore, run_id: int, limit: int = FIRST_TRADES) -> list[dict]:
+    """The first ``limit`` trades in order, as ResultsStore.trades gives them."""
+    cur = store.db.execute(f"SELECT {', '.join(TRADE_COLUMNS)} FROM run_trades WHERE "
+                           "run_id = ? ORDER BY seq LIMIT ?", (run_id, limit))
+    return [dict(zip(TRADE_COLUMNS, r, strict=True)) for r in cur.fetchall()]

@@ -192,7 +192,8 @@ class BacktestJobs:
         store = ResultsStore(self.results_db)
         try:
             run = run_summary(store, run_id)
-            if trades:
+            if trades:  # every trade: the first ones need not come twice
+                run.pop("first_trades")
                 run["trades"] = store.trades(run_id)
             return run
         finally:

@@ -188,6 +188,7 @@ async def test_a_stored_run_opens_summary_first_with_its_charts_skips_and_hold_t
         summary = await api.backtest_run(job["run_id"], trades=False)
         full = await api.backtest_run(job["run_id"])
     assert "trades" not in summary and len(full["trades"]) == summary["metrics"]["trades"] > 0
+    assert summary["first_trades"] == full["trades"][:500] and "first_trades" not in full
     assert sum(h["trades"] for h in summary["holds"]) == len(full["trades"])
     marks = summary["markers"]
     assert marks["trades"] == len(full["trades"]) and len(summary["price"]["close"]) > 0

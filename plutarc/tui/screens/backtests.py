@@ -222,29 +222,28 @@ class BacktestsScreen(LiveScreen):
         except PlutarcError as exc:
             self._status(str(exc), error=True)
             return
-        self.result, self.trades = run, []
+        self.result, self.trades = run, list(run.get("first_trades") or [])
         self.trades_loaded = False
         self._paint_summary(run)
-        table = self.query_one("#bt-trades", DataTable)
-        table.clear()
-        table.loading = True
+        self.sort_field, self.sort_reverse, self.page = "seq", False, 0
+        self._fill_trades()  # the first page came with the summary
         self.query_one(TabbedContent).active = "tab-metrics"
         self.shown_run = run_id
         count = run["metrics"].get("trades", 0)
+        if count > len(self.trades):
+            self.query_one("#bt-page", Static).update(
+                f"first {len(self.trades):,} of {count:,} trades; reading the rest ...")
         self._status(f"loading run #{run_id}: metrics shown, reading {count:,} trades ...")
         try:
             full = await self.client.backtest_run(run_id)
         except PlutarcError as exc:
-            table.loading = False
             self._status(f"run #{run_id}: its trades could not be read: {exc}", error=True)
             return
         if self.shown_run != run_id:
             return  # another run was opened meanwhile
         self.result, self.trades = full, list(full["trades"])
-        self.sort_field, self.sort_reverse, self.page = "seq", False, 0
-        self._fill_trades()
-        table.loading = False
         self.trades_loaded = True
+        self._fill_trades()  # same sort and page: every trade from now on
         self.query_one("#bt-progress", ProgressBar).update(total=1.0, progress=1.0)
         csv_input = self.query_one("#bt-csv", Input)
         if not csv_input.value:
@@ -297,6 +296,9 @@ class BacktestsScreen(LiveScreen):
     def action_page(self, step: int) -> None:
         if not self._ordered:
             return
+        if not self.trades_loaded:
+            self._status("the run's trades are still loading", error=True)
+            return
         self.page += step
         self._fill_trades()
         self.query_one(TabbedContent).active = "tab-trades"
@@ -304,6 +306,10 @@ class BacktestsScreen(LiveScreen):
     # ----- sorting and export ---------------------------------------------------------
     def sort_by(self, field: str) -> None:
         """Sort the trades by ``field``; the same field again reverses the order."""
+        if self.result is not None and not self.trades_loaded:
+            self._status("the run's trades are still loading: sort once they are all read",
+                         error=True)
+            return
         self.sort_reverse = not self.sort_reverse if field == self.sort_field else False
         self.sort_field = field
         self.page = 0
