@@ -54,6 +54,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bots/{ref}/latency"): READ,
     ("DELETE", "/v1/bots/{ref}/orders/{client_id}"): Rule(P.TRADE),  # order.cancel
     ("GET", "/v1/bots/{ref}/instruments"): READ,
+    ("GET", "/v1/bots/{ref}/history"): READ,
+    ("POST", "/v1/bots/{ref}/template"): Rule(P.MANAGE_BOTS),  # move to a template version
     # templates
     ("GET", "/v1/templates"): READ,
     ("GET", "/v1/templates/{name}"): READ,

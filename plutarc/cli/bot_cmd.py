@@ -103,11 +103,11 @@ def list_bots(as_json: bool = typer.Option(False, "--json", help="Machine-readab
     """Every bot with its state and why, position, PnL and last heartbeat."""
     from plutarc.cli.bot_listing import listing_rows, listing_table, with_book
 
-    async def fetch(c: Any) -> tuple[Any, Any, Any]:
-        return await c.list_bots(), await c.positions(), await c.pnl()
+    async def fetch(c: Any) -> tuple[Any, Any, Any, Any]:
+        return await c.list_bots(), await c.positions(), await c.pnl(), await c.list_templates()
 
-    bots, positions, pnl = call(fetch)
-    rows = with_book(bots, positions, pnl)
+    bots, positions, pnl, templates = call(fetch)
+    rows = with_book(bots, positions, pnl, templates)
     if as_json:
         print_json(listing_rows(rows))
     else:
@@ -119,17 +119,25 @@ def show(
     ref: str = typer.Argument(..., help="Bot name or id."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """One bot in full: configuration, risk limits, state."""
-    bot = call(lambda c: c.get_bot(ref))
+    """One bot in full: configuration, risk limits, state, uptime and state history."""
+    from plutarc.cli.bot_detail import detail_fields, print_history
+
+    async def fetch(c: Any) -> tuple[Any, Any]:
+        bot = await c.get_bot(ref)
+        return bot, await c.bot_history(bot.id)
+
+    bot, detail = call(fetch)
     if as_json:
-        print_json(bot)
+        print_json({**bot.model_dump(mode="json"), "detail": detail.model_dump(mode="json")})
         return
-    fields = {**_row(bot), "account": bot.account or "-", "config version": bot.config_version,
+    fields = {**_row(bot), **detail_fields(detail), "account": bot.account or "-",
+              "config version": bot.config_version,
               "plutarc": bot.plutarc_version, "created": fmt_ts(bot.created_ms),
               "updated": fmt_ts(bot.updated_ms),
               **{f"risk.{k}": v for k, v in bot.risk.model_dump(mode="json").items()}}
     print_table([{"field": k, "value": v} for k, v in fields.items()], ["field", "value"],
                 title=f"Bot {bot.name}")
+    print_history(detail)
 
 
 async def _settled(c: Any, bot: BotRecord, wait_s: float) -> BotRecord:
@@ -236,5 +244,7 @@ def delete(ref: str = REF, yes: bool = typer.Option(False, "--yes", "-y", help="
 
 
 from plutarc.cli.bot_set import bot_set  # noqa: E402 - the command lives in its own module
+from plutarc.cli.bot_update import bot_update  # noqa: E402 - likewise
 
 app.command("set")(bot_set)
+app.command("update")(bot_update)

@@ -118,6 +118,8 @@ async def _set(client: Any, ref: str, risk: list[str], symbols: list[str] | None
         record = await client.put_template(own, template_to_toml(template))
         if bot.template != own:
             patch["template"] = own
+        else:  # template updates are opt-in: this bot opts in to its own copy's new version
+            bot = await client.update_bot_template(bot.id, record.version)
         done.append(f"template {own} v{record.version} ({', '.join(params)})")
     if symbols is not None:
         patch["symbols"] = tuple(symbols)

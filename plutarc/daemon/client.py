@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from plutarc.daemon.api import schemas as s
 from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION
 from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
+from plutarc.daemon.bot_history import BotHistory
 from plutarc.daemon.errors import ApiVersionMismatch, error_class
 from plutarc.daemon.store import (
     AuditRecord,
@@ -148,6 +149,20 @@ class DaemonClient:
         """Switch a stopped bot to live, testnet or paper."""
         return (await self.request("PUT", f"/v1/bots/{ref}/mode", s.BotResponse,
                                    body={"mode": mode})).bot
+
+    async def update_bot_template(self, ref: str, to_version: int | None = None) -> BotRecord:
+        """Move the bot to ``to_version`` of its template (the latest when None); the new
+        rules apply once the bot is flat."""
+        body = {} if to_version is None else {"to_version": to_version}
+        return (await self.request("POST", f"/v1/bots/{ref}/template", s.BotResponse,
+                                   body=body)).bot
+
+    async def bot_history(self, ref: str, limit: int = 50) -> BotHistory:
+        """Uptime since the last start, heartbeat, template version and state history."""
+        from plutarc.daemon.api.fleet_routes import BotHistoryResponse
+
+        return (await self.request("GET", f"/v1/bots/{ref}/history", BotHistoryResponse,
+                                   params=_params(limit=limit))).detail
 
     async def get_risk(self, ref: str) -> RiskLimits:
         return (await self.request("GET", f"/v1/bots/{ref}/risk", s.RiskResponse)).risk

@@ -8,6 +8,7 @@ from typing import Any
 
 from plutarc import __version__
 from plutarc.clock import Clock
+from plutarc.daemon import template_pins
 from plutarc.daemon.bot_config import BotSpec, ConfigPatch, Mode, RiskLimits
 from plutarc.daemon.errors import AlreadyExists, InvalidTransition
 from plutarc.daemon.events import EventSink
@@ -77,6 +78,7 @@ class DaemonService:
             risk=spec.risk, state=BotState.STOPPED, state_reason=f"created by {who}",
             plutarc_version=__version__, created_ms=now, updated_ms=now,
             last_heartbeat_ms=None, config_version=1,
+            template_version=self.store.templates.require(spec.template).version,
         )
         with self.store.transaction():
             self.store.bots.insert(bot)
@@ -182,7 +184,11 @@ class DaemonService:
             self.refuse_config(bot.id, str(exc))
             raise
         with self.store.transaction():
-            self.store.bots.update_config(bot.id, template, symbols, risk, self.clock.now_ms())
+            # Switching templates pins the new one's latest version; otherwise the pin stays.
+            pin = (self.store.templates.require(template).version
+                   if template != bot.template else None)
+            self.store.bots.update_config(bot.id, template, symbols, risk, self.clock.now_ms(),
+                                          template_version=pin)
             after = self.store.bots.resolve(bot.id)
             self.store.audit.append(who, after.updated_ms, "bot.config", bot.id, _dump(bot),
                                     _dump(after))
@@ -254,13 +260,13 @@ class DaemonService:
             if before is None or before.version != after.version:
                 self.store.audit.append(who, after.updated_ms, "template.put", name,
                                         _dump(before), _dump(after))
-        if before is not None and before.version != after.version:
-            for bot in users:
-                old = config_of(self.store, bot).model_copy(
-                    update={"template_version": before.version, "template_toml": before.toml})
-                self.supervisor.deliver(bot.id, ConfigChanged(old, config_of(self.store, bot)),
-                                        refresh_config=True)
+        # Opt-in updates: no bot moves; those on an older version are told so.
+        template_pins.announce_new_version(self, before, after)
         return after
+
+    def update_bot_template(self, ref: str, to_version: int | None, who: str) -> BotRecord:
+        """Move a bot to another stored version of its template (the latest when None)."""
+        return template_pins.move_bot(self, ref, to_version, who)
 
     # ----- reads: a bot filter takes a name or an id ------------------------------------
     def _bot_id(self, ref: str | None) -> str | None:

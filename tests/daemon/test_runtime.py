@@ -213,12 +213,19 @@ async def test_a_refused_config_keeps_the_last_good_one_and_says_so(rig: Rig):
     assert note.message.endswith("keeping configuration v1")
 
 
-async def test_editing_a_template_reaches_running_bots_and_bad_templates_are_refused(rig: Rig):
+async def test_a_template_update_reaches_a_bot_only_when_moved_and_bad_ones_are_refused(
+        rig: Rig):
     bot_id = await rig.bot("tpl")
     await until(lambda: rig.state(bot_id) is BotState.ONLINE)
 
     edited = TEMPLATE.replace("threshold = 1.0", "threshold = 0.9")
     rig.service.put_template(TEMPLATE_NAME, edited, "alice")
+    # Opt-in (issue 24): saving moves no bot; it is told a newer version waits.
+    assert rig.service.get_bot(bot_id).template_version == 1
+    assert rig.workers["tpl"].seen == []
+    [note] = rig.service.events(bot=bot_id, kinds=[EventKind.ACTIVITY])
+    assert "v2 saved; this bot keeps running v1" in note.message
+    rig.service.update_bot_template(bot_id, None, "alice")
     await until(lambda: rig.workers["tpl"].seen)
     command = rig.workers["tpl"].seen[0][1]
     assert isinstance(command, ConfigChanged)
@@ -228,14 +235,15 @@ async def test_editing_a_template_reaches_running_bots_and_bad_templates_are_ref
     with pytest.raises(TemplateError, match="not valid TOML"):
         rig.service.put_template(TEMPLATE_NAME, "this is [not toml", "alice")
     no_stop = edited.split("[[components]]\nid = \"hard_stop_loss\"")[0]
-    with pytest.raises(TemplateError, match="needs at least one protective stop"):
+    with pytest.raises(TemplateError, match="needs a protective stop"):
         rig.service.put_template(TEMPLATE_NAME, no_stop, "alice")
     with pytest.raises(TemplateError, match="names itself 'reference_ema_cross' but is stored"):
         rig.service.put_template("other_name", edited, "alice")
     assert rig.service.get_template(TEMPLATE_NAME).version == 2
     assert rig.workers["tpl"].seen[1:] == []  # refused templates never reach the bot
-    refusals = [e.message for e in rig.service.events(bot=bot_id, kinds=[EventKind.ACTIVITY])]
-    assert len(refusals) == 2 and all("keeping configuration v1" in m for m in refusals)
+    refusals = [e.message for e in rig.service.events(bot=bot_id, kinds=[EventKind.ACTIVITY])
+                if "refused" in e.message]
+    assert len(refusals) == 2 and all("keeping configuration v2" in m for m in refusals)
 
 
 async def test_flatten_pauses_the_bot_and_asks_the_worker_to_close(rig: Rig):

@@ -12,6 +12,7 @@ from plutarc.daemon.api import (
     backtest_routes,
     catalog_routes,
     desk_routes,
+    fleet_routes,
     live_routes,
     notify_routes,
     order_routes,
@@ -49,6 +50,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app.add_routes(live_routes.routes)
     app.add_routes(order_routes.routes)
     app.add_routes(catalog_routes.routes)
+    app.add_routes(fleet_routes.routes)
     desk_routes.install(app)
     risk_routes.install(app)
     app.add_routes([web.get("/v1/stream", stream)])

@@ -11,7 +11,7 @@ from typing import Any
 from plutarc import __version__
 from plutarc.clock import Clock
 from plutarc.daemon.bot_config import BotConfig
-from plutarc.daemon.errors import InvalidTransition
+from plutarc.daemon.errors import InvalidTransition, NotFound
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_transition
 from plutarc.daemon.runtime.protocol import (
@@ -35,8 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def config_of(store: DaemonStore, bot: BotRecord) -> BotConfig:
-    """The hot configuration a worker sees: the bot's fields plus its template's text."""
+    """The hot configuration a worker sees: the bot's fields plus the text of the template
+    version it is pinned to (the latest for a bot from before pinning)."""
     template = store.templates.require(bot.template)
+    if bot.template_version is not None and bot.template_version != template.version:
+        pinned = store.templates.version(bot.template, bot.template_version)
+        if pinned is None:
+            raise NotFound(f"bot {bot.name!r} is pinned to template {bot.template!r} "
+                           f"v{bot.template_version}, which is not stored")
+        template = pinned
     return BotConfig(version=bot.config_version, template=bot.template,
                      template_version=template.version, template_toml=template.toml,
                      symbols=bot.symbols, risk=bot.risk)

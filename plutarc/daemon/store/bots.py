@@ -14,7 +14,8 @@ from plutarc.storage.sqlite import Database, is_disk_full
 
 _BOT_COLUMNS = (
     "id, name, template, venue, account, mode, symbols, risk, state, state_reason, "
-    "plutarc_version, created_ms, updated_ms, last_heartbeat_ms, config_version, needs_operator"
+    "plutarc_version, created_ms, updated_ms, last_heartbeat_ms, config_version, needs_operator, "
+    "template_version"
 )
 
 
@@ -26,7 +27,7 @@ def _bot(row: sqlite3.Row) -> BotRecord:
         state_reason=row["state_reason"], plutarc_version=row["plutarc_version"],
         created_ms=row["created_ms"], updated_ms=row["updated_ms"],
         last_heartbeat_ms=row["last_heartbeat_ms"], config_version=row["config_version"],
-        needs_operator=row["needs_operator"],
+        needs_operator=row["needs_operator"], template_version=row["template_version"],
     )
 
 
@@ -37,11 +38,12 @@ class BotTable:
     def insert(self, bot: BotRecord) -> BotRecord:
         with self._db.transaction():
             self._db.execute(
-                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 17)})",
                 (bot.id, bot.name, bot.template, bot.venue, bot.account, bot.mode,
                  json_text(list(bot.symbols)), bot.risk.model_dump_json(), bot.state.value,
                  bot.state_reason, bot.plutarc_version, bot.created_ms, bot.updated_ms,
-                 bot.last_heartbeat_ms, bot.config_version, bot.needs_operator),
+                 bot.last_heartbeat_ms, bot.config_version, bot.needs_operator,
+                 bot.template_version),
             )
         return bot
 
@@ -77,14 +79,22 @@ class BotTable:
                      (state.value, reason, ts_ms))
 
     def update_config(
-        self, bot_id: str, template: str, symbols: tuple[str, ...], risk: RiskLimits, ts_ms: int
+        self, bot_id: str, template: str, symbols: tuple[str, ...], risk: RiskLimits, ts_ms: int,
+        template_version: int | None = None,
     ) -> None:
+        """Replace the hot configuration; ``template_version`` None keeps the pinned one."""
         self._update(
             bot_id,
-            "template = ?, symbols = ?, risk = ?, config_version = config_version + 1, "
-            "updated_ms = ?",
-            (template, json_text(list(symbols)), risk.model_dump_json(), ts_ms),
+            "template = ?, template_version = COALESCE(?, template_version), symbols = ?, "
+            "risk = ?, config_version = config_version + 1, updated_ms = ?",
+            (template, template_version, json_text(list(symbols)), risk.model_dump_json(),
+             ts_ms),
         )
+
+    def pin_template(self, bot_id: str, version: int, ts_ms: int) -> None:
+        """Move the bot to another version of its template (a configuration change)."""
+        self._update(bot_id, "template_version = ?, config_version = config_version + 1, "
+                     "updated_ms = ?", (version, ts_ms))
 
     def set_mode(self, bot_id: str, mode: str, ts_ms: int) -> None:
         self._update(bot_id, "mode = ?, config_version = config_version + 1, updated_ms = ?",
@@ -144,7 +154,26 @@ class TemplateTable:
                 "version = excluded.version, updated_ms = excluded.updated_ms",
                 (name, toml, version, ts_ms),
             )
+            # Every version is kept: bots pinned to an older one still run it.
+            self._db.execute(
+                "INSERT OR REPLACE INTO template_versions (name, version, toml, saved_ms) "
+                "VALUES (?, ?, ?, ?)", (name, version, toml, ts_ms),
+            )
         return TemplateRecord(name=name, toml=toml, version=version, updated_ms=ts_ms)
+
+    def version(self, name: str, version: int) -> TemplateRecord | None:
+        """One stored version of a template (None when it was never saved)."""
+        row = self._db.execute(
+            "SELECT name, toml, version, saved_ms AS updated_ms FROM template_versions "
+            "WHERE name = ? AND version = ?", (name, version),
+        ).fetchone()
+        return _template(row) if row else None
+
+    def versions(self, name: str) -> list[int]:
+        rows = self._db.execute(
+            "SELECT version FROM template_versions WHERE name = ? ORDER BY version", (name,)
+        )
+        return [int(r["version"]) for r in rows]
 
     def get(self, name: str) -> TemplateRecord | None:
         row = self._db.execute(

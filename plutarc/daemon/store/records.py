@@ -34,6 +34,7 @@ class BotRecord(Record):
     last_heartbeat_ms: int | None
     config_version: int
     needs_operator: str | None = None  # why a final error paused it; cleared by an operator
+    template_version: int | None = None  # the pinned version; None: the latest (older rows)
 
 
 class TemplateRecord(Record):

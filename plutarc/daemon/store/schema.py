@@ -262,5 +262,21 @@ CREATE TABLE notify_outbox (
 CREATE INDEX notify_outbox_channel ON notify_outbox (channel, id);
 """
 
+# 8: template updates are opt-in per bot (issue 24): every saved version of a template is
+# kept, and a bot pins the version it runs (NULL: a row from before, runs the latest).
+_V8 = """
+CREATE TABLE template_versions (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    toml TEXT NOT NULL,
+    saved_ms INTEGER NOT NULL,
+    PRIMARY KEY (name, version)
+) WITHOUT ROWID;
+INSERT INTO template_versions (name, version, toml, saved_ms)
+    SELECT name, version, toml, updated_ms FROM templates;
+ALTER TABLE bots ADD COLUMN template_version INTEGER;
+UPDATE bots SET template_version = (SELECT version FROM templates WHERE name = bots.template);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
-                                     (6, _V6), (7, _V7))
+                                     (6, _V6), (7, _V7), (8, _V8))
