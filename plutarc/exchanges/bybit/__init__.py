@@ -21,6 +21,7 @@ PROFILE = CcxtProfile(
         native_intervals=("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"),
         order_types=ORDER_TYPES,
     ),
+    stop_direction_param="triggerDirection",
     candle_limit=1000,
     lookup_by_client_id=False,
     options={"defaultType": "swap", "fetchMarkets": {"types": ["linear"]}},

@@ -45,9 +45,21 @@ class OrderPath:
         self.v = venue
         self.book = venue.book
 
+    def wire(self, client_id: str) -> str:
+        """Our client id as the venue accepts it (escaped where only a-z0-9 may pass)."""
+        return escape_alnum(client_id) if self.v.profile.alnum_client_ids else client_id
+
+    def ours(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """A ccxt order with its client id turned back into ours."""
+        cid = raw.get("clientOrderId")
+        if cid and self.v.profile.alnum_client_ids:
+            return {**raw, "clientOrderId": unescape_alnum(str(cid))}
+        return raw
+
     def _ccxt_args(self, request: OrderRequest, price: Decimal | None) -> tuple[str, dict]:
         profile = self.v.profile
-        params: dict[str, Any] = {**profile.order_params, "clientOrderId": request.client_id}
+        params: dict[str, Any] = {**profile.order_params,
+                                  "clientOrderId": self.wire(request.client_id)}
         if request.reduce_only:
             params["reduceOnly"] = True
         if request.post_only:
@@ -56,6 +68,11 @@ class OrderPath:
             params["timeInForce"] = request.time_in_force.value.upper()
         if request.type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT):
             params[profile.stop_param] = float(request.stop_price)  # type: ignore[arg-type]
+            if profile.trigger_client_id_param:
+                params[profile.trigger_client_id_param] = params["clientOrderId"]
+            if profile.stop_direction_param:  # a stop triggers as price moves through it
+                params[profile.stop_direction_param] = (
+                    "ascending" if request.side is Side.BUY else "descending")
         if request.type is OrderType.TRAILING_STOP:
             raise OrderRejected(f"{self.v.name}: trailing stops are software-managed here; "
                                 "send a stop and move it")
@@ -81,6 +98,7 @@ class OrderPath:
             slip = Decimal(str(1 + request.side.sign * self.v.profile.ioc_slippage))
             price = inst.round_price(ref * slip, "up" if request.side is Side.BUY else "down")
             request = OrderRequest(**{**_fields(request), "time_in_force": TimeInForce.IOC})
+        request = OrderRequest(**{**_fields(request), "qty": qty, "price": price})  # as sent
         kind, params = self._ccxt_args(request, price)
         self.book.requests[request.client_id] = request
         try:
@@ -90,8 +108,8 @@ class OrderPath:
         except Exception as exc:
             raise map_placement_error(self.v.name, exc, request.client_id,
                                       ban_is_final=self.v.profile.ban_is_final) from None
-        order = parse.order({**raw, "status": raw.get("status") or "open"}, request.symbol,
-                            request)
+        order = parse.order({**self.ours(raw), "status": raw.get("status") or "open"},
+                            request.symbol, request)
         self.book.link(order)
         return order
 
@@ -108,8 +126,9 @@ class OrderPath:
         for extra in self._param_sets(request):
             if self.v.profile.lookup_by_client_id:
                 try:
-                    return await self.v.call("fetch_order", None, unified,
-                                             {**extra, "clientOrderId": client_id})
+                    return self.ours(await self.v.call(
+                        "fetch_order", None, unified,
+                        {**extra, "clientOrderId": self.wire(client_id)}))
                 except Exception as exc:
                     if not is_order_not_found(exc):
                         raise
@@ -118,8 +137,8 @@ class OrderPath:
                 if not self.v.exchange.has.get(_camel(method)):
                     continue
                 for row in await self.v.call(method, unified, None, None, dict(extra)):
-                    if row.get("clientOrderId") == client_id:
-                        return row
+                    if self.ours(row).get("clientOrderId") == client_id:
+                        return self.ours(row)
         return None
 
     async def lookup(self, client_id: str) -> Order | None:
@@ -166,8 +185,13 @@ class OrderPath:
         if self.v.profile.amend is AmendStyle.NATIVE:
             market = await self.v.market(old.symbol)
             inst = parse.instrument(self.v.name, market)
-            kind, params = self._ccxt_args(new, new.price)
-            params.pop("clientOrderId", None)
+            profile = self.v.profile
+            kind, _ = self._ccxt_args(new, new.price)
+            params: dict[str, Any] = dict(self._param_sets(old)[0])
+            if _is_stop(new):  # only what changes: the venue keeps the order's other flags
+                stop = float(new.stop_price)  # type: ignore[arg-type]
+                params[profile.trigger_amend_param or profile.stop_param] = stop
+                kind = profile.trigger_amend_type or kind
             raw = await self.v.call(
                 "edit_order", order.venue_id, market["symbol"], kind, old.side.value,
                 float(inst.round_qty(new.qty)),
@@ -188,8 +212,9 @@ class OrderPath:
         for sym in symbols:
             unified = await self.v.unified(sym)
             for extra in self.v.profile.open_order_queries:
-                for raw in await self.v.call("fetch_open_orders", unified, None, None,
-                                             dict(extra)):
+                for wire in await self.v.call("fetch_open_orders", unified, None, None,
+                                              dict(extra)):
+                    raw = self.ours(wire)
                     cid = raw.get("clientOrderId") or self.book.client_ids.get(str(raw["id"]))
                     order = parse.order({**raw, "clientOrderId": cid}, sym,
                                         self.book.requests.get(str(cid)))
@@ -225,6 +250,35 @@ class OrderPath:
 
 def _fields(request: OrderRequest) -> dict[str, Any]:
     return {name: getattr(request, name) for name in request.__dataclass_fields__}
+
+
+_ESCAPES = {"z": "zz", "-": "zh", "_": "zu", ".": "zd", ":": "zc", "/": "zs"}
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+
+
+def escape_alnum(client_id: str) -> str:
+    """A reversible letters-and-digits form of a client id ('-' -> 'zh', 'z' -> 'zz')."""
+    out = []
+    for ch in client_id:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch)
+        else:
+            raise OrderRejected(f"client id {client_id!r} has {ch!r}, which the venue refuses")
+    return "".join(out)
+
+
+def unescape_alnum(wire: str) -> str:
+    out, i = [], 0
+    while i < len(wire):
+        if wire[i] == "z" and i + 1 < len(wire) and wire[i + 1] in _UNESCAPES:
+            out.append(_UNESCAPES[wire[i + 1]])
+            i += 2
+        else:
+            out.append(wire[i])
+            i += 1
+    return "".join(out)
 
 
 def _is_stop(request: OrderRequest) -> bool:

@@ -47,6 +47,7 @@ class CcxtProfile:
     capabilities: Capabilities
     market_types: tuple[str, ...] = ("swap",)  # ccxt market types a bot may trade
     stop_param: str = "triggerPrice"  # the create_order param carrying a stop's trigger
+    stop_direction_param: str = ""  # param saying a buy stop rises / a sell stop falls to it
     candle_limit: int = 1000  # most candles one fetch_ohlcv call returns
     amend: AmendStyle = AmendStyle.NATIVE
     market_orders: MarketOrderStyle = MarketOrderStyle.NATIVE
@@ -60,6 +61,10 @@ class CcxtProfile:
     lookup_by_client_id: bool = True  # fetch_order takes our client id; else scan the lists
     open_order_queries: tuple[Mapping[str, Any], ...] = ({},)  # params per open-order list
     trigger_params: Mapping[str, Any] = field(default_factory=_frozen)  # stops' own endpoints
+    trigger_client_id_param: str = ""  # where a stop's client id goes, if not clientOrderId
+    trigger_amend_type: str = ""  # the ccxt order type edit_order wants for a stop, if special
+    trigger_amend_param: str = ""  # the amend param naming a stop's new trigger, if special
+    alnum_client_ids: bool = False  # client ids letters and digits only: ours are escaped
     numeric_client_ids: bool = False  # client ids must be numbers: ours are mapped
     client_id_max_len: int = 36
     options: Mapping[str, Any] = field(default_factory=_frozen)  # ccxt constructor options

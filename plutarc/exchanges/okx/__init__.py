@@ -24,7 +24,11 @@ PROFILE = CcxtProfile(
     ),
     candle_limit=300,
     needs_passphrase=True,
+    alnum_client_ids=True,  # clOrdId: letters and digits, up to 32
     open_order_queries=({}, {"trigger": True}),
     trigger_params={"trigger": True},
+    trigger_client_id_param="algoClOrdId",  # algo orders carry their own client id field
+    trigger_amend_type="trigger",  # ccxt amends algo orders (amend-algos) for this type
+    trigger_amend_param="newTriggerPx",
     options={"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},
 )

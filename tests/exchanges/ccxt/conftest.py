@@ -1,19 +1,60 @@
-"""Local venue servers (one per test module) and a CcxtVenue pointed at them."""
+"""Local venue servers and a CcxtVenue pointed at them, one server per venue and module.
+
+``served`` is parametrised over the venues whose local server exists; each case carries
+the venue's key, a symbol and an order size in its own contracts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
+from plutarc.exchanges.ccxt.venues import PROFILES
+from tests.exchanges.ccxt.replay import binance, bybit, okx
 from tests.exchanges.ccxt.replay.core import ServerThread
 
 
-@pytest.fixture(scope="module")
-def binance_server() -> Iterator[tuple[ServerThread, object]]:
-    from tests.exchanges.ccxt.replay.binance import BinanceServer
+@dataclass
+class Served:
+    name: str
+    thread: ServerThread
+    server: Any  # BinanceServer | BybitServer | OkxServer
+    credentials: CcxtCredentials
+    symbol: str
+    qty: Decimal  # one small order, in the venue's contracts
 
-    venue = BinanceServer()
-    thread = ServerThread(venue.app).start()
-    yield thread, venue
+    def run(self, body: Callable[[CcxtVenue], Awaitable[Any]],
+            credentials: CcxtCredentials | None = None) -> Any:
+        async def go() -> Any:
+            venue = CcxtVenue(PROFILES[self.name], credentials=credentials or self.credentials,
+                              base_url=self.thread.url, timeout_s=5)
+            try:
+                await venue.start()
+                return await body(venue)
+            finally:
+                await venue.close()
+        return asyncio.run(go())
+
+
+CASES = {
+    "binance": (binance.BinanceServer, CcxtCredentials(binance.KEY, binance.SECRET), "BTCUSDT",
+                Decimal("0.01")),
+    "bybit": (bybit.BybitServer, CcxtCredentials(bybit.KEY, bybit.SECRET), "BTCUSDT",
+              Decimal("0.01")),
+    "okx": (okx.OkxServer, CcxtCredentials(okx.KEY, okx.SECRET, okx.PASSPHRASE),
+            "BTC-USDT-SWAP", Decimal("1")),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def served(request: pytest.FixtureRequest) -> Iterator[Served]:
+    make, credentials, symbol, qty = CASES[request.param]
+    server = make()
+    thread = ServerThread(server.app).start()
+    yield Served(request.param, thread, server, credentials, symbol, qty)
     thread.stop()

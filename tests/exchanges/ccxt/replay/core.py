@@ -111,6 +111,7 @@ class Book:
     positions: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)  # qty, entry
     ids: itertools.count = field(default_factory=lambda: itertools.count(830_000_001))
     matched_to: int = 0
+    sizes: dict[str, Decimal] = field(default_factory=dict)  # contract size per symbol
 
     def by_client(self, client_id: str) -> Resting | None:
         for order in reversed(self.orders.values()):  # the latest under a reused client id
@@ -161,13 +162,14 @@ class Book:
         if order.reduce_only and (held == 0 or (held > 0) == (signed > 0)):
             order.status, order.updated_ms = "canceled", now_ms()  # nothing to reduce
             return
-        fee = qty * price * self.fee_rate
+        size = self.sizes.get(order.symbol, Decimal(1))
+        fee = qty * size * price * self.fee_rate
         new = held + signed
         if held == 0 or (held > 0) == (signed > 0):
             entry = (abs(held) * entry + qty * price) / abs(new)
         else:
             closed = min(abs(held), qty)
-            self.wallet += closed * (price - entry) * (1 if held > 0 else -1)
+            self.wallet += closed * size * (price - entry) * (1 if held > 0 else -1)
             if new != 0 and (new > 0) != (held > 0):
                 entry = price
         self.wallet -= fee
