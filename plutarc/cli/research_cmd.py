@@ -249,3 +249,61 @@ def walkforward(
                       f"({(last / first - 1) * 100:+.2f}%)")
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+
+
+@app.command("compare-live")
+def compare_live_cmd(
+    bot: str = typer.Argument(..., help="Bot name or id."),
+    data: Path = typer.Option(..., "--data", help="Candle file of the bot's market and span "
+                              "(the daemon records decisions, not candles)."),
+    start: str = typer.Option(None, "--from", help="Start (ISO date/time UTC or epoch ms); "
+                              "default: the bot's first recorded decision."),
+    end: str = typer.Option(None, "--to", help="End (default: its last decision)."),
+    symbol: str = typer.Option(None, "--symbol", help="The bot's symbol (default: its first)."),
+    as_json: bool = JSON,
+) -> None:
+    """Replay the bot's span through the backtester and diff it decision by decision."""
+    from dataclasses import asdict
+
+    from plutarc.backtest.data.timestamps import parse_time_arg
+    from plutarc.backtest.request import BacktestRequest
+    from plutarc.cli.api_client import call
+    from plutarc.research.compare_live import LiveDecision, TemplateChange, compare_live
+    from plutarc.strategy.template import load_template_file
+
+    record = call(lambda c: c.get_bot(bot))
+    sym = symbol or record.symbols[0]
+    since = parse_time_arg(start, "from") if start else None
+    rows = call(lambda c: c.decisions(bot=record.id, symbol=sym, since_ms=since, limit=100_000))
+    if not rows:
+        raise UsageError(f"bot {record.name} recorded no decision on {sym} in that span")
+    tpl = call(lambda c: c.get_template(record.template))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{record.template}.toml"
+        path.write_text(tpl.toml)
+        template = load_template_file(path)
+    live = [LiveDecision(r.ts_ms, r.action, r.score, tuple(r.skip_reasons)) for r in rows]
+    lo = since if since is not None else min(d.ts_ms for d in live)
+    hi = parse_time_arg(end, "to") if end else max(d.ts_ms for d in live)
+    request = BacktestRequest(template=record.template, data=str(data), symbol=sym,
+                              risk_limits=record.risk)
+    report = compare_live(request, [TemplateChange(0, template)], live, lo, hi)
+    report.notes.append("template history: the bot's current template version only")
+    if as_json:
+        print_json({"identical": report.identical, "compared": report.compared,
+                    "matched": report.matched,
+                    "divergences": [asdict(d) for d in report.divergences[:50]],
+                    "notes": report.notes})
+        return
+    console.print(f"[bold]{record.name}[/bold] vs backtest: {report.matched} of "
+                  f"{report.compared} trigger closes match")
+    first = report.first
+    if first is None:
+        console.print("identical: the backtest reproduces every recorded decision")
+    else:
+        console.print(f"first divergence at {first.ts_ms}: [bold]{first.cause}[/bold]: "
+                      f"{first.detail}\n  bot: {first.live}\n  backtest: {first.backtest}")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
