@@ -281,7 +281,8 @@ async def api_times(socket: Path) -> dict[str, float]:
              "positions": lambda c: c.positions(),
              "events(500)": lambda c: c.events(limit=500),
              "trades(bot, 20)": lambda c: c.trades(bot="bot-00", limit=20),
-             "equity(bot, 2000)": lambda c: c.equity(bot="bot-00", limit=2000)}
+             "equity(bot, 2000)": lambda c: c.equity(bot="bot-00", limit=2000),
+             "pnl": lambda c: c.pnl(), "instruments": lambda c: c.all_instruments()}
     out = {}
     async with DaemonClient(socket) as client:
         for name, call in calls.items():

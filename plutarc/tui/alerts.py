@@ -14,10 +14,13 @@ from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind, Severity
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from plutarc.tui.app import PlutarcApp
 
 PNL_ON = frozenset({EventKind.TRADE, EventKind.POSITION, EventKind.FILL})
 PNL_COALESCE_S = 1.0
+PNL_REFRESH_S = 15.0  # unrealised PnL moves with prices, not only with events
 # A storm of alerts (a venue outage hits every bot) must not bury the screen in toasts:
 # beyond TOAST_BURST in TOAST_WINDOW_S, one toast counts the rest.
 TOAST_BURST = 4
@@ -51,6 +54,7 @@ class AlertDesk:
         self._recent: deque[float] = deque()
         self._held_back = 0
         self._pnl_pending = False
+        self._pnl_timer: Timer | None = None
 
     # ----- alerts ---------------------------------------------------------------------
     def event_arrived(self, record: EventRecord) -> None:
@@ -95,6 +99,10 @@ class AlertDesk:
     # ----- PnL ------------------------------------------------------------------------
     def refresh_pnl(self) -> None:
         self._pnl_pending = False
+        if self._pnl_timer is None:  # attaching: the first screen reads first, the bar soon
+            self._pnl_timer = self.app.set_interval(PNL_REFRESH_S, self.refresh_pnl)
+            self.app.set_timer(PNL_COALESCE_S, self.refresh_pnl)
+            return
         if not self.app.link:
             self.app.run_worker(self._refresh_quietly(), group="pnl", exclusive=True)
 

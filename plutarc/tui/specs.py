@@ -57,6 +57,7 @@ class SpecBook:
     def __init__(self) -> None:
         self._specs: dict[tuple[str, str], Spec] = {}
         self._unknown_since: float | None = None
+        self._filled = False
 
     def get(self, bot_id: str, symbol: str) -> Spec:
         return self._specs.get((bot_id, symbol), UNKNOWN)
@@ -65,18 +66,21 @@ class SpecBook:
         return {spec.currency for (bot, _), spec in self._specs.items() if bot == bot_id}
 
     def fill(self, views: list[Any]) -> None:
+        self._filled = True
         self._specs = {(v.bot_id, v.symbol): Spec(v.tick, v.lot, v.settle) for v in views}
         unknown = any(not v.known for v in views)
         self._unknown_since = time.monotonic() if unknown else None
 
     def wants(self, pairs: set[tuple[str, str]]) -> bool:
-        if not pairs <= self._specs.keys():
+        if not self._filled or not pairs <= self._specs.keys():
             return True
         return (self._unknown_since is not None
                 and time.monotonic() - self._unknown_since > UNKNOWN_RETRY_S)
 
     async def ensure(self, client: DaemonClient, pairs: set[tuple[str, str]]) -> None:
-        """Ask the daemon once when any of ``pairs`` (bot id, symbol) is new to the book."""
+        """Ask the daemon once when any of ``pairs`` (bot id, symbol) is new to the book, or
+        when the book was never filled (``pairs`` may then be empty: a first read alongside
+        the others)."""
         if not self.wants(pairs):
             return
         self.fill(await client.all_instruments())

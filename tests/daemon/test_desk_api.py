@@ -70,3 +70,12 @@ async def test_pnl_sums_closed_trades_exactly_and_adds_the_open_position(
         store.close()
     [row] = [r for r in await client.pnl() if r.bot_id == bot.id]
     assert (row.trades, row.realised) == (4, Decimal("0.26"))
+
+    store = DaemonStore.open(daemon.paths.database)  # retention drops the oldest trade
+    try:
+        with store.transaction():
+            store.db.execute("DELETE FROM trades WHERE id = (SELECT MIN(id) FROM trades)")
+    finally:
+        store.close()
+    [row] = [r for r in await client.pnl() if r.bot_id == bot.id]
+    assert (row.trades, row.realised) == (3, Decimal("0.16"))

@@ -181,3 +181,4 @@ async def test_a_slow_read_shows_a_loading_indicator_until_done(fresh_daemon: Da
         SlowScreen.release.set()
         await until(pilot, lambda: not app.screen.query_one("#slow").loading,
                     what="indicator gone")
+        assert app.focused is app.screen.query_one("#slow")  # keys reach the table again

@@ -51,13 +51,24 @@ class PnlResponse(Envelope):
     rows: list[PnlRow]
 
 
+# A bot's money currency from its equity rows, once known (it changes only with its venue and
+# symbols, which are known from the spec when there is one): bot id -> currency.
+_EQUITY_CURRENCY: dict[str, str] = {}
+
+
 def _equity_currency(svc: DaemonService, bot_id: str) -> str:
+    if bot_id in _EQUITY_CURRENCY:
+        return _EQUITY_CURRENCY[bot_id]
     latest = svc.store.equity.query(bot_id, limit=1)
-    return latest[-1].currency if latest else UNKNOWN_CURRENCY
+    if not latest:
+        return UNKNOWN_CURRENCY  # asked again next time: the first snapshot may come
+    _EQUITY_CURRENCY[bot_id] = latest[-1].currency
+    return latest[-1].currency
 
 
 def instrument_views(svc: DaemonService, bot: BotRecord) -> list[InstrumentView]:
-    views, fallback = [], None
+    views: list[InstrumentView] = []
+    fallback: str | None = None
     for symbol in bot.symbols:
         inst = instrument_for(bot.venue, symbol)
         if inst is not None:
@@ -89,29 +100,31 @@ async def all_instruments(request: web.Request) -> web.Response:
 
 class RealisedSums:
     """Closed trades' net PnL summed per (bot, symbol) as Decimal (SQLite would sum floats).
-    Trades are only appended, so each read adds the rows past the last one seen; fewer rows
-    than before (a store pruned or replaced) starts the sums again."""
+    Trades are only appended, so each read adds the rows past the last one seen; when the
+    oldest row is gone or the newest is older than before (the store pruned or replaced),
+    the sums start again."""
 
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
+        self.first_id = 0
         self.last_id = 0
-        self.count = 0
         self.sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.counts: dict[tuple[str, str], int] = defaultdict(int)
 
     def update(self, svc: DaemonService) -> None:
-        count, last_id = svc.store.db.execute("SELECT COUNT(*), MAX(id) FROM trades").fetchone()
-        if count < self.count or (last_id or 0) < self.last_id:
+        # MIN and MAX of the rowid are O(1); COUNT(*) would read 100k rows on every call
+        first, last = svc.store.db.execute("SELECT MIN(id), MAX(id) FROM trades").fetchone()
+        if (first or 0) != self.first_id or (last or 0) < self.last_id:
             self.reset()
+            self.first_id = first or 0
         for row_id, bot_id, symbol, net in svc.store.db.execute(
                 "SELECT id, bot_id, symbol, net_pnl FROM trades WHERE id > ? ORDER BY id",
                 (self.last_id,)):
             self.sums[(bot_id, symbol)] += Decimal(net)
             self.counts[(bot_id, symbol)] += 1
             self.last_id = row_id
-        self.count = count
 
 
 REALISED = web.AppKey("realised_sums", RealisedSums)
@@ -128,7 +141,9 @@ def pnl_rows(svc: DaemonService, realised: RealisedSums) -> list[PnlRow]:
             currency[(bot.id, view.symbol)] = view.settle
     rows = []
     for key in sorted(set(realised.sums) | set(unrealised)):
-        cur = currency.get(key) or _equity_currency(svc, key[0])
+        if key not in currency:  # a symbol the bot no longer trades, or a deleted bot
+            currency[key] = _equity_currency(svc, key[0])
+        cur = currency[key]
         rows.append(PnlRow(bot_id=key[0], symbol=key[1], currency=cur,
                            trades=realised.counts.get(key, 0),
                            realised=realised.sums.get(key, Decimal(0)),
@@ -142,6 +157,12 @@ async def pnl(request: web.Request) -> web.Response:
     return respond(PnlResponse(rows=pnl_rows(request.app[SERVICE], request.app[REALISED])))
 
 
+async def _warm(app: web.Application) -> None:
+    """Sum the stored trades at start, so the first TUI to attach does not wait for it."""
+    app[REALISED].update(app[SERVICE])
+
+
 def install(app: web.Application) -> None:
     app[REALISED] = RealisedSums()
     app.add_routes(routes)
+    app.on_startup.append(_warm)

@@ -68,6 +68,7 @@ class LiveScreen(PlutarcScreen):
     """Selector of the widgets that show a loading indicator while a slow read runs."""
     _loading = False
     _stale = False
+    _loaded_once = False
 
     def on_mount(self) -> None:
         self.reload()
@@ -98,17 +99,24 @@ class LiveScreen(PlutarcScreen):
         self.run_worker(self._load_until_fresh, group="load")
 
     def _show_loading(self, shown: bool) -> None:
-        if self.LOADING_ON:
-            for widget in self.query(self.LOADING_ON):
-                widget.loading = shown
+        if not self.LOADING_ON:
+            return
+        for widget in self.query(self.LOADING_ON):
+            widget.loading = shown
+        if not shown and self.focused is None:
+            self.focus_next()  # a loading widget gave its focus up: give it back
 
     async def _load_until_fresh(self) -> None:
-        slow = self.set_timer(LOADING_AFTER_S, lambda: self._show_loading(True))
+        # Only the first read of a screen shows it: later ones refresh data already shown
+        # (a loading widget takes no keys, so an indicator on each refresh would eat them).
+        slow = None if self._loaded_once else self.set_timer(
+            LOADING_AFTER_S, lambda: self._show_loading(True))
         try:
             while True:
                 self._stale = False
                 try:
                     await self.load()
+                    self._loaded_once = True
                 except PlutarcError as exc:
                     self.notify(str(exc), title="daemon", severity="error", timeout=6)
                 if not self._stale:
@@ -116,8 +124,9 @@ class LiveScreen(PlutarcScreen):
                 await asyncio.sleep(COALESCE_S)
         finally:
             self._loading = False
-            slow.stop()
-            self._show_loading(False)
+            if slow is not None:
+                slow.stop()
+                self._show_loading(False)
 
     async def load(self) -> None:
         raise NotImplementedError

@@ -101,9 +101,10 @@ class FleetScreen(TableScreen):
             self.reload()
 
     async def load(self) -> None:
-        bots, positions, pnl = await asyncio.gather(
-            self.client.list_bots(), self.client.positions(), self.plutarc.load_pnl())
         specs = self.plutarc.specs
+        bots, positions, pnl, _ = await asyncio.gather(
+            self.client.list_bots(), self.client.positions(), self.plutarc.load_pnl(),
+            specs.ensure(self.client, set()))  # the first time: every bot's specs at once
         await specs.ensure(self.client, {(p.bot_id, p.symbol) for p in positions}
                            | {(b.id, s) for b in bots for s in b.symbols})
         self.bots = {bot.id: bot for bot in bots}

@@ -55,6 +55,7 @@ class TableView:
         self.sort_column: int | None = None
         self.reverse = False
         self.column_keys = table.add_columns(*labels)
+        self._arrows: tuple[int | None, bool] = (None, False)  # as the headers show it
 
     def set_rows(self, rows: Sequence[Row] | Sequence[tuple[str, Sequence[object]]]) -> None:
         self.rows = [r if isinstance(r, Row) else Row(r[0], tuple(r[1])) for r in rows]
@@ -95,9 +96,15 @@ class TableView:
 
     def show(self) -> None:
         refill(self.table, ((r.key, r.cells) for r in self.visible()))
+        arrows = (self.sort_column, self.reverse)
+        if arrows == self._arrows:
+            return
+        self._arrows = arrows
         for index, (key, label) in enumerate(zip(self.column_keys, self.labels, strict=True)):
             arrow = ARROWS[self.reverse] if index == self.sort_column else ""
-            self.table.columns[key].label = Text(label + arrow)
+            column = self.table.columns[key]
+            column.label = Text(label + arrow)
+            column.content_width = max(column.content_width, column.label.cell_len)
         self.table.refresh()
 
     @property
