@@ -95,6 +95,9 @@ def default_registry(env: Mapping[str, str] | None = None) -> WorkerRegistry:
     from plutarc.daemon.paper_venue import register_workers as register_paper_venue  # bitmex
 
     register_paper_venue(registry)  # paper bots on a real venue's public data
+    from plutarc.daemon.ccxt_venues import register_workers as register_ccxt  # binance, ...
+
+    register_ccxt(registry)  # bybit, okx: paper, testnet and live (ccxt loads on first use)
     plugins = [m.strip() for m in env.get(PLUGIN_ENV, "").split(",") if m.strip()]
     registry.load_plugins(plugins)
     return registry
