@@ -4,19 +4,25 @@ Flatten (the kill switch and ``bot flatten``): every open order of the bot is ca
 resting stops included, and every position the bot holds is closed with a reduce-only
 market order. Positions the bot does not know are never touched.
 
-Position watch: every ``every_s`` and after every reconnect of the venue's streams, missed
-fills are fetched and applied once each, then the venue's positions are compared with the
-bot's own. A mismatch is an ALERT (once per distinct mismatch), never an automatic close.
+Position watch (the reconcile while connected): every ``every_s`` (5 minutes by default,
+jittered so bots sharing an account do not ask the venue in step; its reads go through the
+adapter's paced lane, which leaves the rate budget's reserve to cancels and stops) and after
+every reconnect of the venue's streams, missed fills are fetched and applied once each,
+orders the venue closed are followed, then the venue's positions and open orders are
+compared with the bot's own. A mismatch is an ALERT showing both sides (once per distinct
+mismatch), never an automatic close or cancel.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from decimal import Decimal
 
 from plutarc.daemon.live.kernel_state import forget_order
 from plutarc.daemon.live.leg import LiveLeg
+from plutarc.daemon.live.order_watch import OrderWatch, order_mismatches
 from plutarc.daemon.live.reconcile import catch_up_fills, follow_orders
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.errors import VenueError
@@ -25,6 +31,8 @@ from plutarc.models.events import EventKind, Severity
 from plutarc.strategy.intents import Cancel
 
 Mismatch = tuple[Decimal, Decimal]  # (venue qty, bot qty)
+RECONCILE_EVERY_S = 300.0
+RECONCILE_JITTER = 0.2  # each interval is every_s times a uniform draw in [0.8, 1.2]
 
 
 def _open_ids(ctx: BotContext, symbol: str) -> list[str]:
@@ -69,12 +77,20 @@ def link_epoch(venue: Venue) -> int:
 
 
 class PositionWatch:
-    def __init__(self, every_s: float = 60.0) -> None:
+    def __init__(self, every_s: float = RECONCILE_EVERY_S, jitter: float = RECONCILE_JITTER,
+                 rng: random.Random | None = None) -> None:
         self.every_s = every_s
-        self._next = time.monotonic() + every_s
+        self.jitter = jitter
+        self._rng = rng or random.Random()
+        self._next = time.monotonic() + self.interval_s()
         self._epoch: int | None = None
         self._alerted: dict[str, Mismatch] = {}
+        self._orders = OrderWatch()
         self.checks = 0
+
+    def interval_s(self) -> float:
+        """The wait until the next periodic check: ``every_s``, jittered."""
+        return self.every_s * self._rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)
 
     def due(self, venue: Venue) -> str | None:
         """Why a check is due now ('periodic', 'reconnect'), or None."""
@@ -89,7 +105,7 @@ class PositionWatch:
     async def check(self, ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg],
                     why: str) -> dict[str, Mismatch]:
         """Catch up on fills, compare, and alert on mismatches that are new."""
-        self._next = time.monotonic() + self.every_s
+        self._next = time.monotonic() + self.interval_s()
         self.checks += 1
         try:
             await catch_up_fills(ctx, venue, legs)
@@ -98,6 +114,7 @@ class PositionWatch:
             if found:  # a fill may have landed between the two reads: read both again
                 await catch_up_fills(ctx, venue, legs)
                 found = await _mismatches(ctx, venue, legs)
+            strays = await order_mismatches(ctx, venue, legs)
         except VenueError as exc:
             ctx.emit(EventKind.ACTIVITY, f"position check ({why}) skipped: {venue.name} did "
                      f"not answer ({exc})", severity=Severity.WARNING)
@@ -114,6 +131,7 @@ class PositionWatch:
             ctx.activity(f"{symbol}: the venue's position agrees with the bot's again",
                          symbol=symbol)
         self._alerted = dict(found)
+        self._orders.report(ctx, venue.name, strays, why)
         return found
 
 

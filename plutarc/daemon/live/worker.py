@@ -29,7 +29,7 @@ from plutarc.daemon.live.leg import CandleRow, LiveLeg
 from plutarc.daemon.live.probe import live_account_view, live_venue_view
 from plutarc.daemon.live.reconcile import apply_follow_ups
 from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
-from plutarc.daemon.live.safety import PositionWatch
+from plutarc.daemon.live.safety import RECONCILE_EVERY_S, PositionWatch
 from plutarc.daemon.live.sleep import announce, decide_at_start, fall_asleep, flat_everywhere
 from plutarc.daemon.live.steps import act_on_close, set_leverage
 from plutarc.daemon.live.switch import SwitchWatch, guard_stop
@@ -51,7 +51,7 @@ VenueFactory = Callable[[BotRecord], Venue]
 
 class LiveWorker:
     def __init__(self, venue_factory: VenueFactory, *, amend_interval_s: float = 1.0,
-                 give_up_s: float = 30.0, position_check_s: float = 60.0,
+                 give_up_s: float = 30.0, position_check_s: float = RECONCILE_EVERY_S,
                  wake_lead_ms: int = WAKE_LEAD_MS) -> None:
         self.venue_factory = venue_factory
         self.position_check_s = position_check_s
