@@ -21,7 +21,7 @@ from plutarc.models import ContractKind, OrderRequest, OrderType, Side
 from plutarc.strategy.context import TimeSeries
 
 DATA = Path(__file__).resolve().parents[2] / "plutarc" / "data"
-PERP_1H = DATA / "BTCUSDT-PERP_1h_2026-01-12_2026-03-19.csv.gz"
+PERP_1H = DATA / "BTCUSDT-perp1h.csv.gz"
 FUNDING = DATA / "BTCUSDT_funding.csv"
 OI = DATA / "BTCUSDT_oi_4h.csv"
 TEMPLATE = Path(__file__).parent / "templates" / "funding_contrarian.toml"

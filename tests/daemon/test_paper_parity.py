@@ -87,3 +87,42 @@ def test_bad_replay_settings_are_refused_clearly(label: str) -> None:
 
     with pytest.raises(ConfigError, match="speed|bars|one of"):
         ReplaySettings.parse(label)
+
+
+def test_a_funding_signal_bot_trades_like_the_backtester_on_real_funding(home: Path) -> None:
+    """The context path: a template whose only signal is funding_rate_signal, on Binance USD-M
+    BTCUSDT 1h bars with the real 8h funding series (charged and seen by the strategy)."""
+    from plutarc.backtest.data import load_funding
+    from plutarc.backtest.market_inputs import MarketInputs
+    from plutarc.daemon.paper.replay import DATA_DIR
+
+    candles = DATA_DIR / "BTCUSDT-perp1h.csv.gz"
+    funding = DATA_DIR / "BTCUSDT_funding.csv"
+    template = Path(__file__).parents[1] / "backtest" / "templates" / "funding_contrarian.toml"
+    daemon = DaemonProcess(home).start()
+
+    async def scenario() -> list:
+        async with daemon.client() as client:
+            await client.put_template("funding_contrarian", template.read_text())
+            spec = BotSpec(name="funding-bot", template="funding_contrarian", venue="sim",
+                           mode="paper", symbols=("BTCUSDT",),
+                           account=f"speed=max;file={candles.name};funding={funding.name}")
+            bot_id = (await client.create_bot(spec, start=True)).id
+            await wait_replayed(client, [bot_id], 120)
+            return await client.trades(bot=bot_id, limit=1000)
+
+    try:
+        paper = asyncio.run(scenario())
+    finally:
+        daemon.kill()
+    inputs = MarketInputs(load_funding(funding))
+    outcome = run_backtest(load_template(str(template)),
+                           load_candles(candles, use_cache=False).bars,
+                           generic_instrument("BTCUSDT"), inputs.sim_config(PAPER_SIM_CONFIG),
+                           PAPER_CASH, ctx=inputs.context())
+    expected = [trade_key(t) for t in outcome.trades]
+    assert len(expected) > 5 and any(t.funding != 0 for t in outcome.trades)
+    assert [trade_key(t) for t in paper] == expected
+    # without the context the same template has no opinion and never trades
+    assert run_backtest(load_template(str(template)), load_candles(candles).bars,
+                        generic_instrument("BTCUSDT"), PAPER_SIM_CONFIG, PAPER_CASH).trades == []

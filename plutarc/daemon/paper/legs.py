@@ -12,7 +12,9 @@ from plutarc.backtest.instruments import generic_instrument
 from plutarc.daemon.bot_config import BotConfig
 from plutarc.daemon.paper.execution import PaperExecution
 from plutarc.exchanges.sim.config import SimConfig
+from plutarc.exchanges.sim.funding import FundingFeed
 from plutarc.models import Fill, Instrument, Trade
+from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import Decision
 from plutarc.strategy.kernel import SymbolKernel
 from plutarc.strategy.series import Bars
@@ -58,6 +60,8 @@ class Leg:
     appended: int = 0  # bars handed to the sim (its timeline index)
     last_qty: Decimal = Decimal(0)
     retiring: bool = False  # removed from the bot's symbols: exits only, dropped once flat
+    context: MarketContext = field(default_factory=MarketContext)  # funding, OI the bot sees
+    funding_feed: FundingFeed | None = None  # the sim's funding payments, to the trades
 
     @property
     def sim(self):  # noqa: ANN201 - SimMatchingEngine, kept short
@@ -84,7 +88,7 @@ class Leg:
                               self.bars.interval_ms, resolved,
                               first_seq=self.kernel.policy.seq)
         if self.next_index > warm_from:
-            kernel.engine.update(self.bars.slice(warm_from, self.next_index))
+            kernel.engine.update(self.bars.slice(warm_from, self.next_index), self.context)
         self.kernel = kernel
 
 

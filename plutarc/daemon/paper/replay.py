@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from plutarc.backtest.market_inputs import MarketInputs, load_inputs
 from plutarc.errors import ConfigError
 from plutarc.strategy.series import Bars
 
@@ -16,7 +17,7 @@ DEFAULT_FILES = {
     "BTCUSDT": DATA_DIR / "BTCUSDT-1m-2024-01-01_14d.csv.gz",
     "ETHUSDT": DATA_DIR / "ETHUSDT_1m_2024-05_14d.csv.gz",
 }
-KEYS = ("speed", "file", "bars")
+KEYS = ("speed", "file", "bars", "funding", "oi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +28,16 @@ class ReplaySettings:
     ``speed=600``, ``speed=60;bars=5760;file=/data/btc.csv.gz``: ``speed`` is ``max`` (as fast
     as the machine goes) or a multiple of real time (default 60); ``file`` is a candle file for a
     one-symbol bot (default: the bundled real data for BTCUSDT and ETHUSDT); ``bars`` replays
-    only the first N candles of each file.
+    only the first N candles of each file; ``funding`` and ``oi`` name a funding-rate and an
+    open-interest file for a one-symbol bot: funding is charged and both reach the strategy,
+    exactly as ``backtest run --funding --oi`` does.
     """
 
     speed: float = 60.0  # math.inf = max
     file: Path | None = None
     bars: int | None = None
+    funding: Path | None = None
+    oi: Path | None = None
 
     @classmethod
     def parse(cls, label: str) -> ReplaySettings:
@@ -44,9 +49,23 @@ class ReplaySettings:
                 raise ConfigError(f"paper replay setting {part!r} is not one of "
                                   f"{', '.join(k + '=...' for k in KEYS)}")
             values[key] = value.strip()
-        return cls(_speed(values.get("speed", "60")),
-                   Path(values["file"]).expanduser() if "file" in values else None,
-                   _bars(values["bars"]) if "bars" in values else None)
+        paths = {k: Path(values[k]).expanduser() if k in values else None
+                 for k in ("file", "funding", "oi")}
+        return cls(_speed(values.get("speed", "60")), paths["file"],
+                   _bars(values["bars"]) if "bars" in values else None,
+                   paths["funding"], paths["oi"])
+
+    def series_files(self, symbols: tuple[str, ...]) -> tuple[Path | None, Path | None]:
+        """The funding and open-interest files, checked against what the owner allows."""
+        if self.funding is None and self.oi is None:
+            return None, None
+        if len(symbols) > 1:
+            raise ConfigError("funding=... and oi=... name one symbol's series: give a "
+                              "one-symbol bot")
+        from plutarc.access.allowlist import allowed_data_file
+
+        return (allowed_data_file(self.funding, "funding file") if self.funding else None,
+                allowed_data_file(self.oi, "open-interest file") if self.oi else None)
 
     def file_for(self, symbol: str, symbols: tuple[str, ...]) -> Path:
         if self.file is not None:
@@ -70,16 +89,29 @@ def check_replay(label: str, symbols: tuple[str, ...]) -> ReplaySettings:
         path = settings.file_for(symbol, symbols)
         if not path.is_file():
             raise ConfigError(f"replay file {path} for {symbol} does not exist")
+    for path in settings.series_files(symbols):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"replay series file {path} does not exist")
     return settings
 
 
-def replay_label(speed: str | None, file: Path | None, bars: int | None) -> str:
+def load_replay_inputs(settings: ReplaySettings, symbols: tuple[str, ...]
+                       ) -> dict[str, MarketInputs]:
+    """Each symbol's funding and open-interest series (empty unless the label names them)."""
+    funding, oi = settings.series_files(symbols)
+    inputs = load_inputs(funding, oi)
+    return {symbol: inputs for symbol in symbols}
+
+
+def replay_label(speed: str | None, file: Path | None, bars: int | None,
+                 funding: Path | None = None, oi: Path | None = None) -> str:
     """The account label of a sim bot from its replay options (what ``parse`` reads)."""
     parts = [f"speed={speed}"] if speed is not None else []
     if bars is not None:
         parts.append(f"bars={bars}")
-    if file is not None:
-        parts.append(f"file={file.expanduser().resolve()}")
+    for key, path in (("file", file), ("funding", funding), ("oi", oi)):
+        if path is not None:
+            parts.append(f"{key}={path.expanduser().resolve()}")
     label = ";".join(parts)
     ReplaySettings.parse(label)
     return label

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from plutarc.backtest.market_inputs import MarketInputs
 from plutarc.daemon import order_cancel
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.ops.daily_loss import enforce_daily_loss
@@ -23,7 +24,12 @@ from plutarc.daemon.paper.legs import (
     make_instrument,
 )
 from plutarc.daemon.paper.records import store_step
-from plutarc.daemon.paper.replay import ReplaySettings, load_replay_bars, timeline
+from plutarc.daemon.paper.replay import (
+    ReplaySettings,
+    load_replay_bars,
+    load_replay_inputs,
+    timeline,
+)
 from plutarc.daemon.runtime.protocol import (
     AccountView,
     BotCommand,
@@ -39,6 +45,7 @@ from plutarc.daemon.runtime.sessions import WAKE_LEAD_MS, Phase, SessionWatch
 from plutarc.errors import ConfigError, PlutarcError
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.exchanges.sim.funding import FundingFeed
 from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate
@@ -74,12 +81,14 @@ class PaperWorker:
     async def run(self, ctx: BotContext) -> None:
         settings = ReplaySettings.parse(ctx.bot.account)
         bars = await load_replay_bars(settings, ctx.config.symbols)
+        inputs = load_replay_inputs(settings, tuple(bars))  # the config may change meanwhile
         template, resolved = build_template(ctx.config)
         settles = {make_instrument(s).settle for s in bars}
         self.account = SimAccount(dict.fromkeys(settles, PAPER_CASH))
         self.gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot
         for symbol, series in bars.items():
-            self.legs.append(self._new_leg(ctx, symbol, series, template, resolved))
+            self.legs.append(self._new_leg(ctx, symbol, series, template, resolved,
+                                           inputs[symbol]))
         latest = ctx.store.equity.query(bot_id=ctx.bot_id, limit=1)
         resume_ms = latest[-1].ts_ms if latest else -1
         paused = self._paused_history(ctx)
@@ -150,14 +159,17 @@ class PaperWorker:
             ctx.heartbeat()
 
     def _new_leg(self, ctx: BotContext, symbol: str, series: Bars, template: Template,
-                 resolved: list[ResolvedComponent]) -> Leg:
+                 resolved: list[ResolvedComponent], inputs: MarketInputs | None = None) -> Leg:
         assert self.account is not None and self.gate is not None
+        inputs = inputs or MarketInputs()
         instrument = make_instrument(symbol)
-        sim = SimMatchingEngine(instrument, PAPER_SIM_CONFIG, self.account)
+        # the funding schedule and series, and the context, as the backtester builds them
+        sim = SimMatchingEngine(instrument, inputs.sim_config(PAPER_SIM_CONFIG), self.account,
+                                funding=inputs.funding)
         kernel = SymbolKernel(template, instrument, client_prefix(ctx.bot_id, symbol),
                               series.interval_ms, resolved)
         leg = Leg(symbol, instrument, series, PaperExecution(ctx, sim, self._probe, self.gate),
-                  kernel)
+                  kernel, context=inputs.context(), funding_feed=FundingFeed(sim.funding_payments))
         leg.execution.kernel_of = lambda: leg.kernel  # the kernel swaps on changes
         return leg
 
@@ -178,7 +190,7 @@ class PaperWorker:
             leg = self._new_leg(ctx, symbol, series, template, resolved)
             leg.next_index = int(np.searchsorted(series.ts_ms, ts, side="left"))
             if leg.next_index:
-                leg.kernel.engine.update(series.slice(0, leg.next_index))
+                leg.kernel.engine.update(series.slice(0, leg.next_index), leg.context)
             self.legs.append(leg)
             ctx.activity(f"now trading {symbol} as well (warmed on {leg.next_index} earlier "
                          "candles)", symbol=symbol)
@@ -264,7 +276,10 @@ class PaperWorker:
             leg.next_index += 1
             out = outcomes[leg.symbol] = BarOutcome()
             i = leg.sim.append_bar(leg.bars.candle(j))
-            for fill in leg.sim.process_bar(i):
+            fills = leg.sim.process_bar(i)
+            if leg.funding_feed is not None:  # funding first, as the backtester books it
+                leg.funding_feed.pass_to(leg.kernel.policy.tracker.add_funding)
+            for fill in fills:
                 intents, trade = leg.kernel.on_fill(
                     fill, fill_completes_order(leg.sim, fill))
                 if live:
@@ -278,7 +293,7 @@ class PaperWorker:
             entries = ctx.entries_allowed if live else (leg.symbol, close_ms) not in paused
             entries = entries and not leg.retiring
             self._close_started = time.perf_counter()
-            result = leg.kernel.on_close(leg.bars.slice(j, j + 1), equity, entries)
+            result = leg.kernel.on_close(leg.bars.slice(j, j + 1), equity, entries, leg.context)
             leg.execution.apply(result.intents, close_ms, live)
             self._close_started = None
             if live:
