@@ -16,6 +16,8 @@ from plutarc.research.evaluate import evaluate_in_worker, evaluate_safely, init_
 from plutarc.strategy.template import Template
 
 Result = tuple[int, dict[str, Any]]
+CONNECT_TIMEOUT_S = 20
+"""How long to wait for a Dask scheduler (a VPS across the internet may be slow to answer)."""
 
 
 class Backend(Protocol):
@@ -76,7 +78,7 @@ class DaskBackend:
             raise UsageError("--cluster needs Dask distributed: pip install 'plutarc[cluster]'"
                              ) from None
         try:
-            self.client = Client(address, timeout="20s")
+            self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
         except OSError as exc:
             raise UsageError(f"--cluster {address}: cannot reach the scheduler: {exc}") from None
         self.workers = max(1, sum(w.get("nthreads", 1) for w in

@@ -18,7 +18,7 @@ def _optuna() -> Any:
     try:
         import optuna
     except ModuleNotFoundError:
-        raise UsageError("--optuna needs Optuna: pip install 'optuna==5.1.0'") from None
+        raise UsageError("--optuna needs Optuna: pip install 'plutarc[research]'") from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
 

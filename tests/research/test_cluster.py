@@ -1,0 +1,35 @@
+"""--cluster: the same sweep on a local Dask cluster (started here) gives the serial results."""
+
+import pytest
+
+from plutarc.backtest.request import BacktestRequest
+from plutarc.errors import UsageError
+from plutarc.research import backends
+from plutarc.research.store import ResearchStore
+from plutarc.research.sweep import SweepSpec, run_sweep
+from tests.helpers import BTC_1M
+
+REQ = BacktestRequest(template="trend_following", data=str(BTC_1M), start="2024-01-05",
+                      end="2024-01-10")
+PARAMS = ("price_vs_ema.period=20:40:20", "stop.stop_pct=1.5,2")
+
+
+def test_local_dask_cluster_matches_serial(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    serial = run_sweep(SweepSpec(REQ, PARAMS, min_trades=1), ResearchStore(tmp_path / "s.db"),
+                       workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = run_sweep(SweepSpec(REQ, PARAMS, min_trades=1),
+                           ResearchStore(tmp_path / "c.db"), cluster=cluster.scheduler_address)
+    assert remote.computed == 4
+    assert [(r.params, r.metrics, r.score) for r in remote.rows] == [
+        (r.params, r.metrics, r.score) for r in serial.rows]
+
+
+def test_unreachable_cluster_is_one_clear_error(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT_S", 1)
+    store = ResearchStore(tmp_path / "r.db")
+    with pytest.raises(UsageError, match="cannot reach the scheduler"):
+        run_sweep(SweepSpec(REQ, PARAMS, min_trades=1), store, cluster="tcp://127.0.0.1:9")
