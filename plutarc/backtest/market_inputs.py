@@ -27,8 +27,15 @@ NO_FUNDING_NOTE = ("no funding data: funding was not charged, so a perpetual's r
 class MarketInputs:
     """What a run knows besides candles. Either series may be absent."""
 
-    funding: TimeSeries | None = None
+    funding: TimeSeries | None = None  # as strategies see it (each value from its stamp on)
     open_interest: TimeSeries | None = None
+    funding_charged: TimeSeries | None = None  # charged, when it differs from ``funding``
+    notes_: tuple[str, ...] = ()
+
+    @property
+    def charged(self) -> TimeSeries | None:
+        """The series the sim venue charges funding from."""
+        return self.funding_charged if self.funding_charged is not None else self.funding
 
     def context(self) -> MarketContext:
         ctx = MarketContext()
@@ -40,14 +47,14 @@ class MarketInputs:
 
     def sim_config(self, base: SimConfig) -> SimConfig:
         """``base`` with the funding schedule of the funding series (unchanged without one)."""
-        if self.funding is None:
+        if self.charged is None:
             return base
-        interval_h, offset_h = funding_schedule(self.funding)
+        interval_h, offset_h = funding_schedule(self.charged)
         return base.model_copy(update={"funding_interval_h": interval_h,
                                        "funding_offset_h": offset_h})
 
     def notes(self) -> list[str]:
-        return [] if self.funding is not None else [NO_FUNDING_NOTE]
+        return list(self.notes_) if self.funding is not None else [NO_FUNDING_NOTE]
 
 
 def funding_schedule(series: TimeSeries) -> tuple[int, int]:
@@ -67,8 +74,16 @@ def funding_schedule(series: TimeSeries) -> tuple[int, int]:
 
 
 def load_inputs(funding: str | Path | None, open_interest: str | Path | None) -> MarketInputs:
-    """The series in the given files (either may be None)."""
+    """The series in the given files (either may be None). A file of daily mean funding is
+    charged at the day's mean at each funding time and seen by strategies the day after."""
     from plutarc.backtest.data import load_funding, load_open_interest
+    from plutarc.backtest.data.market_series import daily_mean_column, load_daily_mean_funding
 
-    return MarketInputs(load_funding(funding) if funding else None,
-                        load_open_interest(open_interest) if open_interest else None)
+    oi = load_open_interest(open_interest) if open_interest else None
+    if funding and daily_mean_column(funding):
+        seen, charged = load_daily_mean_funding(funding)
+        return MarketInputs(seen, oi, charged, (
+            f"{Path(funding).name} holds daily means, not the 8-hourly prints: each funding "
+            "time is charged the day's mean, and strategies see a day's mean from the next "
+            "00:00 UTC",))
+    return MarketInputs(load_funding(funding) if funding else None, oi)

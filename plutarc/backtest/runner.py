@@ -27,7 +27,7 @@ from plutarc.models import Fill, Instrument, Trade
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.risk.limits import RiskLimits
 from plutarc.risk.sim_view import sim_market_view
-from plutarc.strategy.context import MarketContext
+from plutarc.strategy.context import MarketContext, TimeSeries
 from plutarc.strategy.decision import Action, DecisionBatch
 from plutarc.strategy.engine import EngineStep, StrategyEngine
 from plutarc.strategy.intents import Intent, Place
@@ -141,12 +141,13 @@ class _Executor:
 
 class BacktestRun:
     """``risk``: the bot's risk gate limits, by default a bot's defaults (a backtest says what
-    a bot would have done); None runs without the gate."""
+    a bot would have done); None runs without the gate. ``funding``: the series funding is
+    charged from, by default the context's."""
 
     def __init__(self, template: Template, bars: Bars, instrument: Instrument,
                  config: SimConfig, starting_cash: Decimal, *, start_index: int = 0,
                  ctx: MarketContext | None = None, progress: ProgressFn | None = None,
-                 risk: GateLimits | None = BOT_RISK) -> None:
+                 risk: GateLimits | None = BOT_RISK, funding: TimeSeries | None = None) -> None:
         self.template = template
         self.bars = bars
         self.inst = instrument
@@ -156,9 +157,9 @@ class BacktestRun:
         self.engine = StrategyEngine(template, bars.interval_ms)
         self.account = SimAccount({instrument.settle: starting_cash})
         self.starting_cash = starting_cash
-        self.sim = SimMatchingEngine(instrument, config, self.account,
-                                     funding=self.ctx.funding if len(self.ctx.funding.ts_ms)
-                                     else None)
+        if funding is None and len(self.ctx.funding.ts_ms):
+            funding = self.ctx.funding  # charged from what strategies see, unless told
+        self.sim = SimMatchingEngine(instrument, config, self.account, funding=funding)
         self.sim.set_bars(bars)
         self.policy = PositionPolicy(self.engine, instrument, "bt")
         self.risk = risk

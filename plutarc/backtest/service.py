@@ -207,6 +207,7 @@ def execute(prep: Prepared, template: Template | None = None,
         notes.append(describe_gaps(loaded.gaps))
     run = BacktestRun(template, bars, inst, prep.config, cash,
                       start_index=loaded.warmup_start_index, ctx=prep.inputs.context(),
+                      funding=prep.inputs.charged,
                       progress=progress, risk=GateLimits.from_risk(limits) if limits else None)
     outcome = run.run()
     start = loaded.warmup_start_index
@@ -235,6 +236,7 @@ def execute(prep: Prepared, template: Template | None = None,
     metrics.funding_payments = outcome.funding_payments
     metrics.funding_note = funding_note(prep.inputs, outcome, prep.request.funding, prep.config)
     notes.append(metrics.funding_note)
+    notes += prep.inputs.notes() if prep.inputs.funding is not None else []
     metrics.risk_limits = None if limits is None else limits.model_dump(mode="json")
     metrics.risk_refusals = dict(outcome.risk_refusals)
     notes.append(risk_note(limits, outcome.risk_refusals))

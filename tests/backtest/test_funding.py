@@ -110,3 +110,37 @@ def test_without_funding_data_the_notes_say_so_and_nothing_is_charged(tmp_path, 
     assert NO_FUNDING_NOTE in result["notes"]
     assert result["metrics"]["funding"] == 0 and result["metrics"]["funding_payments"] == 0
     assert "no funding data" in html.read_text()
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "market"
+
+
+def test_daily_mean_funding_is_charged_per_funding_time_and_seen_the_day_after():
+    from plutarc.backtest.market_inputs import load_inputs
+
+    inputs = load_inputs(FIXTURES / "lukmol_BTC_funding_daily_2026.csv", None)
+    day = 1768176000000  # 2026-01-12 00:00 UTC
+    # charged: the day's mean at 00:00, 08:00 and 16:00 of the day
+    charged = inputs.charged
+    assert charged is not None and inputs.sim_config(SimConfig()).funding_offset_h == 0
+    assert charged.at(np.array([day, day + 8 * HOUR, day + 16 * HOUR])).tolist() == [
+        pytest.approx(charged.values[charged.ts_ms.tolist().index(day)])] * 3
+    # seen: not before the day is over
+    seen = inputs.context().funding
+    assert seen.at(np.array([day + 23 * HOUR]))[0] != seen.at(np.array([day + 24 * HOUR]))[0]
+    assert "daily means" in inputs.notes()[0]
+
+
+def test_a_backtest_on_daily_mean_and_freqtrade_funding_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PLUTARC_HOME", str(tmp_path / "home"))
+    assert run(["backtest", "run", str(TEMPLATE), "--data", str(PERP_1H), "--to",
+                "2026-02-12", "--funding", str(FIXTURES / "lukmol_BTC_funding_daily_2026.csv"),
+                "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["metrics"]["funding_payments"] > 0
+    assert any("daily means" in n for n in result["notes"])
+    from plutarc.backtest.market_inputs import load_inputs
+
+    xrp = load_inputs(FIXTURES / "XRP_USDT_USDT-8h-funding_rate.feather", None)
+    assert xrp.funding is not None and len(xrp.funding.ts_ms) == 91
+    assert funding_schedule(xrp.funding) == (8, 0)

@@ -22,6 +22,8 @@ from plutarc.errors import DataError
 from plutarc.strategy.context import TimeSeries
 
 MINUTE_MS = 60_000
+DAY_MS = 86_400_000
+DAILY_MEAN_NAMES = ("funding_mean", "mean_funding_rate", "funding_rate_mean")
 
 
 def load_funding(path: str | Path) -> TimeSeries:
@@ -42,6 +44,37 @@ def load_funding(path: str | Path) -> TimeSeries:
     rounded = (ts_ms + MINUTE_MS // 2) // MINUTE_MS * MINUTE_MS
     check_increasing(rounded, label)
     return TimeSeries(rounded, values)
+
+
+def daily_mean_column(path: str | Path) -> str | None:
+    """The daily-mean funding column of a file, if it is a daily aggregate (e.g. lukmol's
+    ``date,funding_mean,funding_abs``) rather than raw prints."""
+    file = Path(path).expanduser()
+    return find_column(open_table(file).names, DAILY_MEAN_NAMES, file.name, "daily mean funding")
+
+
+def load_daily_mean_funding(path: str | Path, per_day: int = 3
+                            ) -> tuple[TimeSeries, TimeSeries]:
+    """A file of daily mean funding rates as (what strategies see, what is charged).
+
+    A day's mean is known only once the day is over, so strategies see it from the next
+    00:00 UTC; the charge spreads it over the day's ``per_day`` funding times (00/08/16 UTC
+    for 3) at the day's mean: the true prints are not in the file."""
+    file = Path(path).expanduser()
+    table = open_table(file)
+    column = daily_mean_column(file)
+    if column is None:
+        raise DataError(f"{file.name}: no daily mean funding column (funding_mean); columns "
+                        f"are {columns_listing(table.names)}")
+    ts_ms, values = _read_series(table, file.name, column)
+    days = ts_ms // DAY_MS * DAY_MS
+    if np.any(days != ts_ms) or np.any(np.diff(days) < DAY_MS):
+        raise DataError(f"{file.name}: daily mean funding must have one row per UTC day "
+                        "stamped at 00:00")
+    step = DAY_MS // per_day
+    charged = (days[:, None] + np.arange(per_day, dtype=np.int64) * step).ravel()
+    return (TimeSeries(days + DAY_MS, values),
+            TimeSeries(charged, np.repeat(values, per_day)))
 
 
 def load_open_interest(path: str | Path) -> TimeSeries:

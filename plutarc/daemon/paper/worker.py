@@ -165,7 +165,7 @@ class PaperWorker:
         instrument = make_instrument(symbol)
         # the funding schedule and series, and the context, as the backtester builds them
         sim = SimMatchingEngine(instrument, inputs.sim_config(PAPER_SIM_CONFIG), self.account,
-                                funding=inputs.funding)
+                                funding=inputs.charged)
         kernel = SymbolKernel(template, instrument, client_prefix(ctx.bot_id, symbol),
                               series.interval_ms, resolved)
         leg = Leg(symbol, instrument, series, PaperExecution(ctx, sim, self._probe, self.gate),
