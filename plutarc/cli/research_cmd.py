@@ -307,3 +307,33 @@ def compare_live_cmd(
                       f"{first.detail}\n  bot: {first.live}\n  backtest: {first.backtest}")
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+
+
+@app.command("converge")
+def converge_cmd(
+    run_id: int = typer.Argument(..., help="Walk-forward id (or a sweep id with --sweep)."),
+    sweep_run: bool = typer.Option(False, "--sweep", help="RUN is a sweep: regimes only."),
+    x: str = typer.Option(None, "--x", help="Heatmap column parameter."),
+    y: str = typer.Option(None, "--y", help="Heatmap row parameter."),
+    html_path: Path = typer.Option(None, "--html", help="Also write the heatmap as HTML."),
+    as_json: bool = JSON,
+) -> None:
+    """Which variants agree across windows and regimes; a stability heatmap and a verdict."""
+    from dataclasses import asdict
+
+    from plutarc.research.converge import converge, load_windows
+    from plutarc.research.heatmap import to_html, to_rich
+
+    windows, objective, min_trades = load_windows(_store(), run_id, sweep_run)
+    result = converge(windows, objective, min_trades)
+    if html_path:
+        html_path.write_text(to_html(result, x, y))
+    if as_json:
+        print_json({"verdict": result.verdict, "plateau": result.plateau,
+                    "variants": [asdict(v) for v in result.variants]})
+        return
+    console.print(to_rich(result, x, y))
+    agree = [v for v in result.variants if v.agrees_windows and v.agrees_regimes]
+    console.print(f"{len(agree)} of {len(result.variants)} variants agree across "
+                  f"{len(windows)} windows and across regimes")
+    console.print(f"[bold]verdict:[/bold] {result.verdict}")
