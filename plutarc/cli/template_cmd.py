@@ -79,7 +79,7 @@ def push(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Store or update a template in the daemon (validated there; each push is a new version).
-    Bots running it reload it at once."""
+    Bots keep the version they run until moved: 'plutarc bot update NAME'."""
     from plutarc.cli.api_client import call
     from plutarc.cli.template_store import push as push_template
 
@@ -90,4 +90,6 @@ def push(
         console.print(f"template {record.name} v{record.version} unchanged ({path} is what "
                       f"the daemon holds)")
     else:
-        console.print(f"stored template {record.name} v{record.version} from {path}")
+        console.print(f"stored template {record.name} v{record.version} from {path}"
+                      + ("" if before is None else "; bots on it keep their version until "
+                         "moved ('plutarc bot update NAME')"))

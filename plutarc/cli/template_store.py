@@ -40,8 +40,8 @@ async def ensure_stored(client: Any, name: str) -> str | None:
     """Make the daemon hold template ``name`` before a bot uses it.
 
     Absent from the daemon: the user's or the shipped file of that name is stored (version 1).
-    Present: the daemon's version is used as it is, since replacing it would hot-reload every
-    bot already running it; a note says so when the local file differs."""
+    Present: the daemon's version is used as it is (a new version there would be one more for
+    the bots on it to opt in to); a note says so when the local file differs."""
     from plutarc.daemon.errors import NotFound
 
     try:
