@@ -10,21 +10,30 @@ from decimal import Decimal
 from typing import Any
 
 from plutarc.errors import UsageError
-from plutarc.exchanges.bitmex.core import AdapterCore
+from plutarc.exchanges.bitmex.config import BitmexConfig
+from plutarc.exchanges.bitmex.core import BitmexRest
+from plutarc.exchanges.bitmex.feed import Feed
+from plutarc.exchanges.bitmex.instruments import InstrumentBook
 from plutarc.exchanges.bitmex.parse import position_from_wire
 from plutarc.exchanges.bitmex.schemas import WirePosition
 from plutarc.exchanges.bitmex.timestamps import ms_to_iso
 from plutarc.models import Balance, Fill, Position
 
 
-class AccountMixin(AdapterCore):
+class BitmexAccount:
     """Positions, balances and executions as BitMEX's ledger of record reports them."""
 
-    # account -----------------------------------------------------------------------------
+    def __init__(self, rest: BitmexRest, feed: Feed, book: InstrumentBook,
+                 config: BitmexConfig) -> None:
+        self.rest = rest
+        self.feed = feed
+        self.book = book
+        self.config = config
+
     async def positions(self) -> list[Position]:
         await self.book.load()
         out = []
-        for row in await self.rest_get("/position", {"count": self.config.page_size}, True):
+        for row in await self.rest.get("/position", {"count": self.config.page_size}, True):
             wire = WirePosition.of(row)
             inst = self.feed.instruments.get(wire.symbol)
             if inst is None:
@@ -36,7 +45,7 @@ class AccountMixin(AdapterCore):
         return out
 
     async def balances(self) -> list[Balance]:
-        rows = await self.rest_get("/user/margin", {"currency": "all"}, signed=True)
+        rows = await self.rest.get("/user/margin", {"currency": "all"}, signed=True)
         rows = rows if isinstance(rows, list) else [rows]
         return [b for b in (self.feed.balance_from_row(r) for r in rows) if b is not None]
 
@@ -48,9 +57,9 @@ class AccountMixin(AdapterCore):
             "reverse": False,
         }
         if symbol:
-            params["symbol"] = (await self.instrument(symbol)).venue_symbol
+            params["symbol"] = (await self.rest.instrument(self.book, symbol)).venue_symbol
         fills = []
-        for row in await self._pages("/execution/tradeHistory", params, signed=True):
+        for row in await self.rest.pages("/execution/tradeHistory", params, signed=True):
             fill = self.feed.fill_from_row(row)
             if fill is not None and fill.ts_ms >= since_ms:
                 fills.append(fill)
@@ -60,11 +69,11 @@ class AccountMixin(AdapterCore):
         """Isolated leverage 0.01-100; 0 switches the position to cross margin."""
         if leverage < 0 or leverage > 100:
             raise UsageError(f"BitMEX leverage must be 0 (cross) to 100, got {leverage}")
-        inst = await self.instrument(symbol)
-        await self._private("POST", "/position/leverage", idempotent=True,
+        inst = await self.rest.instrument(self.book, symbol)
+        await self.rest.private("POST", "/position/leverage", idempotent=True,
                             body={"symbol": inst.venue_symbol, "leverage": float(leverage)})
 
     async def set_margin_mode(self, symbol: str, *, cross: bool) -> None:
-        inst = await self.instrument(symbol)
-        await self._private("POST", "/position/isolate", idempotent=True,
+        inst = await self.rest.instrument(self.book, symbol)
+        await self.rest.private("POST", "/position/isolate", idempotent=True,
                             body={"symbol": inst.venue_symbol, "enabled": not cross})

@@ -26,11 +26,11 @@ log = logging.getLogger("plutarc.exchanges.bitmex.instrument_refresh")
 _STOPS = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
 
-class _Adapter(Protocol):
-    """What the refresher uses of the BitMEX adapter."""
+class _Orders(Protocol):
+    """What the refresher uses: the adapter's orders part (or the adapter itself)."""
 
     book: InstrumentBook
-    _credentials: Any
+    can_trade: bool  # credentials given: there may be orders of ours to re-round
 
     async def open_orders(self, symbol: str | None = None) -> list[Order]: ...
 
@@ -56,8 +56,8 @@ def off_grid(order: Order, inst: Instrument) -> dict[str, Decimal]:
 class InstrumentRefresher:
     """The periodic reload of one adapter's instruments (a task between start and close)."""
 
-    def __init__(self, adapter: _Adapter, interval_s: float) -> None:
-        self._adapter = adapter
+    def __init__(self, orders: _Orders, interval_s: float) -> None:
+        self._orders = orders
         self.interval_s = interval_s
         self.refreshes = 0
         self.last_error: PlutarcError | None = None
@@ -87,16 +87,16 @@ class InstrumentRefresher:
     async def run_once(self) -> list[Order]:
         """Reload the instruments; re-round our working orders where tick or lot changed.
         Returns the orders amended."""
-        book = self._adapter.book
+        book = self._orders.book
         await book.load(refresh=True)
         self.refreshes += 1
         regridded = [new for old, new in book.changed
                      if (old.tick_size, old.lot_size) != (new.tick_size, new.lot_size)]
-        if not regridded or self._adapter._credentials is None:  # no orders to re-round
+        if not regridded or not self._orders.can_trade:  # no orders to re-round
             return []
         amended: list[Order] = []
         for inst in regridded:
-            for order in await self._adapter.open_orders(inst.symbol):
+            for order in await self._orders.open_orders(inst.symbol):
                 changes = off_grid(order, inst)
                 if not changes:
                     continue
@@ -105,7 +105,7 @@ class InstrumentRefresher:
                                 "left as it is", inst.venue_symbol, order.venue_id)
                     continue
                 try:
-                    amended.append(await self._adapter.amend_order(order.client_id, **changes))
+                    amended.append(await self._orders.amend_order(order.client_id, **changes))
                 except PlutarcError as exc:
                     log.warning("BitMEX %s order %s not re-rounded onto the new grid: %s",
                                 inst.venue_symbol, order.client_id, exc)

@@ -12,20 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from plutarc.clock import Clock
 from plutarc.errors import UsageError, VenueError
+from plutarc.exchanges.bitmex.account import BitmexAccount
 from plutarc.exchanges.bitmex.auth import Credentials
 from plutarc.exchanges.bitmex.candles import fetch_native
 from plutarc.exchanges.bitmex.config import BitmexConfig
+from plutarc.exchanges.bitmex.core import BitmexRest
 from plutarc.exchanges.bitmex.feed import Feed
 from plutarc.exchanges.bitmex.tables import TableStore
+from plutarc.exchanges.bitmex.trading import BitmexOrders
 from plutarc.exchanges.bitmex.ws import BitmexSocket, SocketState
-
-if TYPE_CHECKING:
-    from plutarc.exchanges.bitmex.adapter import BitmexAdapter
 
 log = logging.getLogger("plutarc.exchanges.bitmex.live")
 
@@ -33,15 +33,26 @@ PRIVATE_TOPICS = ["order", "execution", "position", "margin"]
 
 
 class LiveStreams:
+    """The streams client: both sockets, and the REST parts (``rest``, ``account``,
+    ``orders``) its catch-up reads; ``resync`` measures the venue clock again when a
+    signature expired."""
+
     def __init__(
         self,
-        adapter: BitmexAdapter,
         config: BitmexConfig,
         feed: Feed,
         clock: Clock,
         credentials: Credentials | None,
+        *,
+        rest: BitmexRest,
+        account: BitmexAccount,
+        orders: BitmexOrders,
+        resync: Callable[[], Awaitable[bool]],
     ) -> None:
-        self._adapter = adapter
+        self._rest = rest
+        self._account = account
+        self._orders = orders
+        self._resync = resync
         self._config = config
         self._feed = feed
         self._clock = clock
@@ -110,7 +121,7 @@ class LiveStreams:
         self._spawn(self.catch_up(name))
 
     async def _resync_clock(self) -> None:
-        await self._adapter.sync_clock()
+        await self._resync()
 
     def _on_fatal(self, error: VenueError) -> None:
         log.error("BitMEX websocket stopped: %s", error)
@@ -136,7 +147,7 @@ class LiveStreams:
             if last_end is None:
                 continue
             missed = await fetch_native(
-                self._adapter.rest_get, venue_symbol, bin_size, last_end, now, now,
+                self._rest.get, venue_symbol, bin_size, last_end, now, now,
                 self._config.bucket_page_size,
             )
             for candle in missed:
@@ -145,13 +156,13 @@ class LiveStreams:
     async def _catch_up_private(self) -> None:
         # executions carry venue time: measure "since" on the venue's clock, not ours
         if self.venue_start_ms is None:
-            self.venue_start_ms = await self._adapter.server_time_ms()
+            self.venue_start_ms = await self._rest.server_time_ms()
         since = max(self.venue_start_ms, self._feed.last_fill_ms - 60_000)
-        for fill in await self._adapter.fills_since(since):
+        for fill in await self._account.fills_since(since):
             self._feed.accept_fill(fill)
-        for position in await self._adapter.positions():
+        for position in await self._account.positions():
             self._feed.position_updates.publish(position)
-        for order in await self._adapter.open_orders():
+        for order in await self._orders.open_orders():
             self._feed.order_updates.publish(order)
 
     def _ensure_poller(self) -> None:

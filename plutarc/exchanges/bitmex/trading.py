@@ -1,4 +1,4 @@
-"""Order operations of the BitMEX adapter: place, close, amend, cancel, look up.
+"""The BitMEX adapter's orders part: place, close, amend, cancel, look up.
 
 Placement is never retried. After a timeout (or a dropped link) the order is looked up by
 clOrdID, first in what the private stream has shown, then over REST; OrderStatusUnknown is
@@ -16,8 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from plutarc.errors import OrderRejected, OrderStatusUnknown, VenueError
-from plutarc.exchanges.bitmex.core import AdapterCore
+from plutarc.exchanges.bitmex.account import BitmexAccount
+from plutarc.exchanges.bitmex.config import BitmexConfig
+from plutarc.exchanges.bitmex.core import BitmexRest
 from plutarc.exchanges.bitmex.errors import DuplicateClientOrderId, RequestOutcomeUnknown
+from plutarc.exchanges.bitmex.feed import Feed
+from plutarc.exchanges.bitmex.instruments import InstrumentBook
+from plutarc.exchanges.bitmex.latency import LatencyStats
 from plutarc.exchanges.bitmex.orders import (
     amend_body,
     close_body,
@@ -40,8 +45,20 @@ def order_lane(request: OrderRequest) -> Lane:
     return Lane.NORMAL
 
 
-class TradingMixin(AdapterCore):
-    """Orders: every one carries our clOrdID, rounded to tick and lot at this boundary."""
+class BitmexOrders:
+    """Orders: every one carries our clOrdID, rounded to tick and lot at this boundary.
+    ``account`` answers close_position's question (is there a position to close?)."""
+
+    def __init__(self, rest: BitmexRest, feed: Feed, book: InstrumentBook,
+                 config: BitmexConfig, account: BitmexAccount, order_rtt: LatencyStats,
+                 *, can_trade: bool) -> None:
+        self.rest = rest
+        self.feed = feed
+        self.book = book
+        self.config = config
+        self.account = account
+        self.order_rtt = order_rtt  # REST placement round trips, answered ones only
+        self.can_trade = can_trade  # credentials given: there are orders of ours
 
     def _order(self, row: dict) -> Order:
         order = self.feed.order_from_row(row)
@@ -50,13 +67,13 @@ class TradingMixin(AdapterCore):
         return order
 
     async def place_order(self, request: OrderRequest) -> Order:
-        inst = await self.instrument(request.symbol)
+        inst = await self.rest.instrument(self.book, request.symbol)
         body = order_body(request, inst, self.config.stop_trigger)
         # the first request sent under an id stays the one we remember (ids are never reused)
         self.feed.requests.setdefault(request.client_id, request)
         started = time.perf_counter()
         try:
-            row = await self._private("POST", "/order", body=body,
+            row = await self.rest.private("POST", "/order", body=body,
                                       timeout_s=self.config.order_timeout_s,
                                       lane=order_lane(request))
         except RequestOutcomeUnknown as exc:
@@ -65,7 +82,7 @@ class TradingMixin(AdapterCore):
             return await self._find_after_doubt(request.client_id)
         except DuplicateClientOrderId:
             return await self._existing_duplicate(request, body)
-        self._order_rtt.record((time.perf_counter() - started) * 1000)
+        self.order_rtt.record((time.perf_counter() - started) * 1000)
         return self._order(row)
 
     async def _find_after_doubt(self, client_id: str) -> Order:
@@ -111,14 +128,14 @@ class TradingMixin(AdapterCore):
     async def close_position(self, client_id: str, symbol: str,
                              price: Decimal | None = None) -> Order | None:
         """Close the whole position with execInst=Close (market unless priced); None if flat."""
-        inst = await self.instrument(symbol)
-        current = next((p for p in await self.positions() if p.symbol == inst.symbol), None)
+        inst = await self.rest.instrument(self.book, symbol)
+        current = next((p for p in await self.account.positions() if p.symbol == inst.symbol), None)
         if current is None or current.is_flat:
             return None
         side = Side.SELL if current.qty > 0 else Side.BUY
         body = close_body(client_id, inst, side, price)
         try:
-            row = await self._private("POST", "/order", body=body,
+            row = await self.rest.private("POST", "/order", body=body,
                                       timeout_s=self.config.order_timeout_s,
                                       lane=Lane.PRIORITY)
         except RequestOutcomeUnknown:
@@ -135,17 +152,17 @@ class TradingMixin(AdapterCore):
             if found is None:
                 raise OrderRejected(f"amend of {client_id}: no such order at BitMEX")
             known = found.request
-        inst = await self.instrument(known.symbol)
+        inst = await self.rest.instrument(self.book, known.symbol)
         body = amend_body(client_id, inst, known.side, qty=qty, price=price,
                           stop_price=stop_price, trail_offset=trail_offset, kind=known.type)
         moving_stop = stop_price is not None or trail_offset is not None
         lane = Lane.PRIORITY if moving_stop else Lane.NORMAL  # a stop trailing
-        return self._order(await self._private("PUT", "/order", body=body, lane=lane))
+        return self._order(await self.rest.private("PUT", "/order", body=body, lane=lane))
 
     async def cancel_order(self, client_id: str) -> Order:
-        rows = await self._private("DELETE", "/order", body={"clOrdID": client_id},
+        rows = await self.rest.private("DELETE", "/order", body={"clOrdID": client_id},
                                    idempotent=True, lane=Lane.PRIORITY)
-        orders = self._cancel_answer(rows, "cancel of " + client_id)
+        orders = self.cancel_answer(rows, "cancel of " + client_id)
         row_error = next((r.get("error") for r in rows or [] if r.get("clOrdID") == client_id
                           and r.get("error")), None)
         if row_error:
@@ -156,12 +173,14 @@ class TradingMixin(AdapterCore):
         return ours
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
-        body = {"symbol": (await self.instrument(symbol)).venue_symbol} if symbol else None
-        rows = await self._private("DELETE", "/order/all", body=body, idempotent=True,
+        body = None
+        if symbol:
+            body = {"symbol": (await self.rest.instrument(self.book, symbol)).venue_symbol}
+        rows = await self.rest.private("DELETE", "/order/all", body=body, idempotent=True,
                                    lane=Lane.PRIORITY)
-        return self._cancel_answer(rows, "cancel-all")
+        return self.cancel_answer(rows, "cancel-all")
 
-    def _cancel_answer(self, rows: Any, what: str) -> list[Order]:
+    def cancel_answer(self, rows: Any, what: str) -> list[Order]:
         """The orders a cancel answer names. BitMEX has already acted when it answers, so a
         row we cannot read (a stub ``{"orderID", "ordStatus": "Rejected", "ordRejReason":
         "Invalid orderID"}`` without symbol/side/clOrdID, or another symbol's order) is logged
@@ -187,7 +206,7 @@ class TradingMixin(AdapterCore):
 
     async def order_by_client_id(self, client_id: str) -> Order | None:
         await self.book.load()
-        rows = await self.rest_get(
+        rows = await self.rest.get(
             "/order", {"filter": {"clOrdID": client_id}, "reverse": True, "count": 1},
             signed=True,
         )
@@ -197,6 +216,6 @@ class TradingMixin(AdapterCore):
         await self.book.load()
         params: dict[str, Any] = {"filter": {"open": True}}
         if symbol:
-            params["symbol"] = (await self.instrument(symbol)).venue_symbol
-        rows = await self._pages("/order", params, signed=True)
+            params["symbol"] = (await self.rest.instrument(self.book, symbol)).venue_symbol
+        rows = await self.rest.pages("/order", params, signed=True)
         return [o for o in (self.feed.guarded_order(r) for r in rows) if o is not None]

@@ -40,5 +40,5 @@ async def test_cancel_with_a_stub_row_beside_ours_returns_ours(adapter, server):
 
 def test_the_recorded_stub_row_is_skipped_by_the_cancel_parser(adapter):
     filled = load("faults/cancel_filled_answer.json")  # recorded, trimmed upstream: no symbol
-    assert adapter._cancel_answer([STUB, *filled], "cancel-all") == []
-    assert adapter._cancel_answer({"not": "a list"}, "cancel-all") == []
+    assert adapter.orders.cancel_answer([STUB, *filled], "cancel-all") == []
+    assert adapter.orders.cancel_answer({"not": "a list"}, "cancel-all") == []
