@@ -202,12 +202,11 @@ class FrameClock:
         return sent
 
 
-async def measure(socket: Path, bots: int, run_id: int, run_trades: int) -> dict[str, float]:
+async def measure(socket: Path, bots: int) -> dict[str, float]:
     from textual.widgets import DataTable
 
     from plutarc.tui.app import make_app
     from plutarc.tui.screens.activity import ActivityScreen
-    from plutarc.tui.screens.backtests import TRADE_PAGE, BacktestsScreen
     from plutarc.tui.screens.bot_detail import BotDetailScreen
     from plutarc.tui.screens.fleet import FleetScreen
     from plutarc.tui.settings import TuiSettings
@@ -253,10 +252,31 @@ async def measure(socket: Path, bots: int, run_id: int, run_trades: int) -> dict
                                                                           FleetScreen))
         times["open_bot_ms"] = await switch("enter", lambda: isinstance(
             app.screen, BotDetailScreen) and rows("#trades") == 20)
+    return times
 
-        # A stored backtest run of 36k trades, opened from the Runs tab.
-        await switch("b", lambda: isinstance(app.screen, BacktestsScreen)
-                     and rows("#bt-runs") >= 1)
+
+async def measure_run(socket: Path, run_id: int, run_trades: int) -> dict[str, float]:
+    """Open a stored backtest run of ``run_trades`` trades from the backtests screen."""
+    from textual.widgets import DataTable
+
+    from plutarc.tui.app import make_app
+    from plutarc.tui.screens.backtest_results import TRADE_PAGE
+    from plutarc.tui.screens.backtests import BacktestsScreen
+    from plutarc.tui.settings import TuiSettings
+
+    app = make_app(TuiSettings(socket_path=socket, heartbeat_refresh_s=60.0))
+    clock = FrameClock(app)
+    times: dict[str, float] = {}
+
+    def rows(selector: str) -> int:
+        found = app.screen.query(selector)
+        return found.first(DataTable).row_count if found else -1
+
+    async with app.run_test(size=(80, 24)):
+        await clock.shown(lambda: not app.link)
+        app.switch_mode("backtests")
+        await clock.shown(lambda: isinstance(app.screen, BacktestsScreen)
+                          and rows("#bt-runs") >= 1)
         screen = app.screen
         assert isinstance(screen, BacktestsScreen)
         waiting = asyncio.ensure_future(clock.shown(
@@ -318,7 +338,8 @@ def main() -> None:
         t = time.perf_counter()
         proc, socket = start_daemon(home)
         print(f"daemon answering after {time.perf_counter() - t:.2f} s")
-        runs = [asyncio.run(measure(socket, args.bots, run_id, args.run_trades))
+        runs = [{**asyncio.run(measure(socket, args.bots)),
+                 **asyncio.run(measure_run(socket, run_id, args.run_trades))}
                 for _ in range(args.repeat)]
         api = asyncio.run(api_times(socket))
         for key in runs[0]:

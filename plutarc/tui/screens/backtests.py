@@ -219,7 +219,8 @@ class BacktestsScreen(RunResults, LiveScreen):
         self.trades_loaded = False
         self._paint_summary(run)
         self.sort_field, self.sort_reverse, self.page = "seq", False, 0
-        self._fill_trades()  # the first page came with the summary
+        # The first page came with the summary: filled once the metrics are on screen.
+        self.call_after_refresh(self._fill_trades)
         self.query_one(TabbedContent).active = "tab-metrics"
         self.shown_run = run_id
         count = run["metrics"].get("trades", 0)
