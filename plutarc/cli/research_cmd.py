@@ -251,11 +251,44 @@ def walkforward(
         console.print(f"[yellow]note:[/yellow] {note}")
 
 
+def _bot_decisions(record, symbol: str, since: int | None) -> list:
+    """Every decision the bot recorded on ``symbol`` from ``since``, page by page."""
+    from plutarc.cli.api_client import call
+
+    out: list = []
+    cursor = since or 0
+    while True:
+        page = call(lambda c, at=cursor: c.decisions(bot=record.id, symbol=symbol,
+                                                      since_ms=at, limit=10_000))
+        out += page
+        if len(page) < 10_000:
+            return out
+        cursor = page[-1].ts_ms + 1
+
+
+def _replay_settings(record, symbol: str, data: Path | None) -> tuple[Path, dict[str, Any]]:
+    """The candle file and sim settings to replay with: a sim-venue paper bot names its own
+    replay file and runs the paper sim settings; any other bot needs --data."""
+    from plutarc.daemon.paper.legs import PAPER_SIM_CONFIG
+    from plutarc.daemon.paper.replay import ReplaySettings
+
+    settings: dict[str, Any] = {}
+    if record.mode == "paper" and record.venue == "sim":
+        settings = {"enforce_margin": PAPER_SIM_CONFIG.enforce_margin,
+                    "slippage_bps": PAPER_SIM_CONFIG.slippage_bps}
+        if data is None:
+            data = ReplaySettings.parse(record.account).file_for(symbol, record.symbols)
+    if data is None:
+        raise UsageError(f"bot {record.name}: give the candles of its market with --data FILE "
+                         "(the daemon records decisions, not candles)")
+    return data, settings
+
+
 @app.command("compare-live")
 def compare_live_cmd(
     bot: str = typer.Argument(..., help="Bot name or id."),
-    data: Path = typer.Option(..., "--data", help="Candle file of the bot's market and span "
-                              "(the daemon records decisions, not candles)."),
+    data: Path = typer.Option(None, "--data", help="Candle file of the bot's market and span "
+                              "(default for a sim paper bot: its replay file)."),
     start: str = typer.Option(None, "--from", help="Start (ISO date/time UTC or epoch ms); "
                               "default: the bot's first recorded decision."),
     end: str = typer.Option(None, "--to", help="End (default: its last decision)."),
@@ -263,6 +296,7 @@ def compare_live_cmd(
     as_json: bool = JSON,
 ) -> None:
     """Replay the bot's span through the backtester and diff it decision by decision."""
+    import tempfile
     from dataclasses import asdict
 
     from plutarc.backtest.data.timestamps import parse_time_arg
@@ -274,23 +308,24 @@ def compare_live_cmd(
     record = call(lambda c: c.get_bot(bot))
     sym = symbol or record.symbols[0]
     since = parse_time_arg(start, "from") if start else None
-    rows = call(lambda c: c.decisions(bot=record.id, symbol=sym, since_ms=since, limit=100_000))
+    until = parse_time_arg(end, "to") if end else None
+    rows = [r for r in _bot_decisions(record, sym, since) if until is None or r.ts_ms <= until]
     if not rows:
         raise UsageError(f"bot {record.name} recorded no decision on {sym} in that span")
+    data, sim = _replay_settings(record, sym, data)
     tpl = call(lambda c: c.get_template(record.template))
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
+    live = [LiveDecision(r.ts_ms, r.action, r.score, tuple(r.skip_reasons)) for r in rows]
+    lo = since if since is not None else min(d.ts_ms for d in live)
+    hi = until if until is not None else max(d.ts_ms for d in live)
+    with tempfile.TemporaryDirectory() as tmp:  # the daemon's copy of the template, as run
         path = Path(tmp) / f"{record.template}.toml"
         path.write_text(tpl.toml)
         template = load_template_file(path)
-    live = [LiveDecision(r.ts_ms, r.action, r.score, tuple(r.skip_reasons)) for r in rows]
-    lo = since if since is not None else min(d.ts_ms for d in live)
-    hi = parse_time_arg(end, "to") if end else max(d.ts_ms for d in live)
-    request = BacktestRequest(template=record.template, data=str(data), symbol=sym,
-                              risk_limits=record.risk)
-    report = compare_live(request, [TemplateChange(0, template)], live, lo, hi)
-    report.notes.append("template history: the bot's current template version only")
+        request = BacktestRequest(template=str(path), data=str(data), symbol=sym,
+                                  risk_limits=record.risk, **sim)
+        report = compare_live(request, [TemplateChange(0, template)], live, lo, hi)
+    report.notes.append(f"template: {record.template} as the daemon holds it now (version "
+                        f"{tpl.version}); earlier versions are not replayed")
     if as_json:
         print_json({"identical": report.identical, "compared": report.compared,
                     "matched": report.matched,
