@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 
 from plutarc.backtest.instruments import generic_instrument
-from plutarc.daemon.bot_config import BotConfig
 from plutarc.daemon.paper.execution import PaperExecution
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.funding import FundingFeed
@@ -18,21 +16,13 @@ from plutarc.strategy.context import MarketContext
 from plutarc.strategy.decision import Decision
 from plutarc.strategy.kernel import SymbolKernel
 from plutarc.strategy.series import Bars
-from plutarc.strategy.template import Template, parse_template
-from plutarc.strategy.template_validation import ResolvedComponent, validate_template
+from plutarc.strategy.template import Template
+from plutarc.strategy.template_validation import ResolvedComponent
 
 PAPER_CASH = Decimal(10_000)
 """Starting balance of a paper bot, per settlement currency."""
 PAPER_SIM_CONFIG = SimConfig(enforce_margin=False)
 """The sim venue's fees, slippage and fill rules for paper bots (the backtester's defaults)."""
-
-
-def build_template(config: BotConfig) -> tuple[Template, list[ResolvedComponent]]:
-    """The bot's stored template text (what the daemon validated), parsed and resolved."""
-    raw = tomllib.loads(config.template_toml)
-    raw.setdefault("name", config.template)
-    template = parse_template(raw, f"template {config.template!r}")
-    return template, validate_template(template)
 
 
 def client_prefix(bot_id: str, symbol: str) -> str:

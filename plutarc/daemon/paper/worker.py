@@ -10,6 +10,7 @@ import numpy as np
 
 from plutarc.backtest.market_inputs import MarketInputs
 from plutarc.daemon import order_cancel
+from plutarc.daemon.bot_strategy import WARMUP_FACTOR, build_template
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.ops.daily_loss import enforce_daily_loss
 from plutarc.daemon.paper.execution import PaperExecution
@@ -19,7 +20,6 @@ from plutarc.daemon.paper.legs import (
     PAPER_SIM_CONFIG,
     BarOutcome,
     Leg,
-    build_template,
     client_prefix,
     make_instrument,
 )
@@ -56,7 +56,6 @@ from plutarc.strategy.template import Template
 from plutarc.strategy.template_validation import ResolvedComponent
 
 PAUSED_REASON = "bot: entries paused"
-WARMUP_FACTOR = 3
 
 
 class PaperWorker:
