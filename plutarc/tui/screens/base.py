@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 
 from plutarc.daemon.client import DaemonClient
 from plutarc.daemon.store import EventRecord
@@ -69,6 +70,7 @@ class LiveScreen(PlutarcScreen):
     _loading = False
     _stale = False
     _loaded_once = False
+    _focus_before: Widget | None = None
 
     def on_mount(self) -> None:
         self.reload()
@@ -101,10 +103,21 @@ class LiveScreen(PlutarcScreen):
     def _show_loading(self, shown: bool) -> None:
         if not self.LOADING_ON:
             return
+        if shown:
+            self._focus_before = self.focused
         for widget in self.query(self.LOADING_ON):
             widget.loading = shown
-        if not shown and self.focused is None:
-            self.focus_next()  # a loading widget gave its focus up: give it back
+        if not shown:  # a covered widget gives its focus up (maybe only on the next idle)
+            self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        before, self._focus_before = self._focus_before, None
+        if self.focused is not None:
+            return
+        if before is not None and before.is_attached and before.focusable:
+            before.focus()
+        else:
+            self.focus_next()
 
     async def _load_until_fresh(self) -> None:
         # Only the first read of a screen shows it: later ones refresh data already shown
