@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from plutarc.cli.backtest_cmd import _risk_limits
 from plutarc.cli.output import console, emit_rows, print_json
@@ -83,12 +83,14 @@ def with_progress(label: str, as_json: bool, fn):
     """Call ``fn(progress)`` with a progress bar (ETA) on a terminal, silently otherwise."""
     if as_json or not console.is_terminal:
         return fn(None)
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("ETA {task.fields[eta]}"), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(label, total=None, eta="-")
 
-        def report(done: int, total: int, _eta: float | None) -> None:
-            bar.update(task, completed=done, total=total)
+        def report(done: int, total: int, eta: float | None) -> None:
+            left = "-" if eta is None else f"{int(eta) // 60}:{int(eta) % 60:02d}"
+            bar.update(task, completed=done, total=total, eta=left)
 
         return fn(report)
 
