@@ -15,6 +15,7 @@ from plutarc.models import Direction, OrderRequest, OrderType, Position, Side, T
 from plutarc.tui.app import PlutarcApp
 from plutarc.tui.screens.audit import AuditScreen
 from plutarc.tui.screens.base import LiveScreen
+from plutarc.tui.screens.bot_detail import BotDetailScreen
 from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.screens.positions import PositionsScreen
 from plutarc.tui.screens.table_screen import FilterBox
@@ -97,6 +98,9 @@ async def test_positions_and_trades_write_prices_to_tick_and_stops_with_trigger(
             "ticker", "BTCUSDT", "0.25000000", "41999.12345679", "-", "0.00 USDT",
             "-1.50 USDT"]]
         assert cell(app, "#open-orders", f"{bot.id}-s1", 6) == "stop 41000.00000000"
+        await pilot.press("enter")  # the position's bot
+        await until(pilot, lambda: isinstance(app.screen, BotDetailScreen))
+        await pilot.press("escape")
 
         await pilot.press("h")
         await until(pilot, lambda: isinstance(app.screen, TradesScreen)

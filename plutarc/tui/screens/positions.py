@@ -58,7 +58,8 @@ class PositionsScreen(TableScreen):
                            EventKind.BOT_STATE})
     LOADING_ON = "#all-positions, #open-orders"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *TABLE_KEYS, Binding("d", "cancel_order", "Cancel order")]
+        *TABLE_KEYS, Binding("d", "cancel_order", "Cancel order"),
+        Binding("enter", "open_bot", "Open bot", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,3 +106,18 @@ class PositionsScreen(TableScreen):
         self.open_orders = {o.client_id: o for o in orders}
         self.positions.set_rows(position_rows(positions, names, specs))
         self.orders.set_rows(order_rows(orders, names, specs))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_bot()
+
+    def action_open_bot(self) -> None:
+        """Open the bot of the position or order under the cursor."""
+        view = self.current_view()
+        key = selected_key(view.table) if view is not None else None
+        if key is None:
+            return
+        order = self.open_orders.get(key)
+        bot = self.bots.get(order.bot_id if order is not None else key.split("/", 1)[0])
+        if bot is not None:
+            self.plutarc.open_bot(bot.name)
