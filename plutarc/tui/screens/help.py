@@ -43,6 +43,7 @@ tick, quantities to its lot and money to its currency's cents (satoshis for BTC)
 |---|---|
 | `/` | filter: rows holding every word typed; `enter` or `escape` back to the table |
 | `1`-`9` | sort by that column (or click its header); again: reverse |
+| `enter` | open the bot of the row (fleet, positions, orders, trades) |
 
 ## Fleet and bot detail
 | key | does |
