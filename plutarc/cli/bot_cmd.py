@@ -51,6 +51,8 @@ def create(
     mode: str = typer.Option("paper", "--mode", help="live, testnet or paper."),
     account: str = typer.Option("", "--account", help="Key/account label at the venue."),
     start: bool = typer.Option(False, "--start", help="Start it right away."),
+    margin: str = typer.Option(None, "--margin", help="cross or isolated margin, set at the "
+                               "venue at start (default: the venue's own setting)."),
     replay_speed: str = typer.Option(None, "--replay-speed",
                                      help="sim: 'max' or a multiple of real time (60)."),
     replay_file: Path = typer.Option(None, "--replay-file",
@@ -70,6 +72,8 @@ def create(
         account = _replay_account(venue, account, replay_speed, replay_file, replay_bars)
     raw = {"name": name, "template": template, "venue": venue, "mode": mode,
            "account": account, "symbols": tuple(symbols)}
+    if margin is not None:
+        raw["margin_mode"] = margin
     try:
         spec = BotSpec.model_validate(raw)
     except ValidationError as exc:  # said here, before bothering the daemon
@@ -131,6 +135,7 @@ def show(
         print_json({**bot.model_dump(mode="json"), "detail": detail.model_dump(mode="json")})
         return
     fields = {**_row(bot), **detail_fields(detail), "account": bot.account or "-",
+              "margin": bot.margin_mode or "the venue's own",
               "config version": bot.config_version,
               "plutarc": bot.plutarc_version, "created": fmt_ts(bot.created_ms),
               "updated": fmt_ts(bot.updated_ms),

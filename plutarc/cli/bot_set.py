@@ -92,7 +92,7 @@ def _validated(model: Any, data: dict[str, Any], option: str) -> Any:
 
 
 async def _set(client: Any, ref: str, risk: list[str], symbols: list[str] | None,
-               params: list[str]) -> tuple[Any, list[str]]:
+               params: list[str], margin: str | None = None) -> tuple[Any, list[str]]:
     from plutarc.daemon.bot_config import ConfigPatch
     from plutarc.risk.limits import RiskLimits
     from plutarc.strategy.template import Template, template_to_toml
@@ -124,6 +124,9 @@ async def _set(client: Any, ref: str, risk: list[str], symbols: list[str] | None
     if symbols is not None:
         patch["symbols"] = tuple(symbols)
         done.append("symbols " + ",".join(symbols))
+    if margin is not None:
+        patch["margin_mode"] = margin
+        done.append(f"margin {margin}")
     if patch:
         bot = await client.update_config(bot.id, _validated(ConfigPatch, patch, "--symbols"))
     return bot, done
@@ -136,14 +139,18 @@ def bot_set(
     symbols: str | None = typer.Option(None, "--symbols", help="Replace the symbols: A,B."),
     param: list[str] = typer.Option([], "--param", help="component.key=value, sizing.value=v "
                                     "or threshold=v (repeat)."),
+    margin: str | None = typer.Option(None, "--margin", help="cross or isolated margin at the "
+                                      "venue; only while the bot is flat."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Change a bot's risk limits, symbols or strategy parameters, at once and audited.
-    Parameters go to the bot's own copy of its template; other bots are untouched."""
-    if not (risk or symbols is not None or param):
-        raise UsageError("nothing to set: give --risk, --symbols or --param")
+    """Change a bot's risk limits, symbols, strategy parameters or margin mode, at once and
+    audited. Parameters go to the bot's own copy of its template; other bots are untouched."""
+    if not (risk or symbols is not None or param or margin is not None):
+        raise UsageError("nothing to set: give --risk, --symbols, --param or --margin")
+    if margin not in (None, "cross", "isolated"):  # before anything is changed
+        raise UsageError(f"--margin must be cross or isolated, got {margin!r}")
     wanted = None if symbols is None else [s.strip() for s in symbols.split(",") if s.strip()]
-    bot, done = call(lambda c: _set(c, ref, risk, wanted, param))
+    bot, done = call(lambda c: _set(c, ref, risk, wanted, param, margin))
     if as_json:
         print_json({"bot": bot, "changed": done})
         return

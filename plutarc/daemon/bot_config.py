@@ -15,6 +15,7 @@ VENUE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_SYMBOLS = 50
 
 Mode = Literal["live", "testnet", "paper"]
+MarginMode = Literal["cross", "isolated"]
 
 
 class Strict(CheckedModel):
@@ -47,6 +48,9 @@ class BotSpec(Strict):
     account: str = Field("", max_length=64, description="Key/account label at the venue ('').")
     symbols: tuple[str, ...] = Field(description="Symbols traded, at least one.")
     risk: RiskLimits = Field(default_factory=RiskLimits, description="Risk limits (defaults).")
+    margin_mode: MarginMode | None = Field(
+        None, description="cross or isolated margin, set at the venue at start (left out: the "
+        "venue's own setting is kept).")
 
     @field_validator("name")
     @classmethod
@@ -80,6 +84,7 @@ class BotConfig(Strict):
     template_toml: str
     symbols: tuple[str, ...]
     risk: RiskLimits
+    margin_mode: MarginMode | None = None  # None: the venue's own setting is kept
 
 
 class ConfigPatch(Strict):
@@ -88,6 +93,8 @@ class ConfigPatch(Strict):
     template: str | None = Field(None, description="Switch to another stored template.")
     symbols: tuple[str, ...] | None = Field(None, description="Replace the symbol list.")
     risk: RiskLimits | None = Field(None, description="Replace the risk limits (whole).")
+    margin_mode: MarginMode | None = Field(
+        None, description="cross or isolated; changed only while the bot is flat.")
 
     @field_validator("template")
     @classmethod

@@ -13,6 +13,7 @@ from plutarc.daemon.bot_config import BotSpec, ConfigPatch, Mode, RiskLimits
 from plutarc.daemon.errors import AlreadyExists, InvalidTransition
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState, check_action
+from plutarc.daemon.margin_mode import refuse_unless_flat
 from plutarc.daemon.ops.operator import refuse_if_held
 from plutarc.daemon.paper.replay import check_replay
 from plutarc.daemon.recording import if_recordable, not_recorded_message
@@ -79,6 +80,7 @@ class DaemonService:
             plutarc_version=__version__, created_ms=now, updated_ms=now,
             last_heartbeat_ms=None, config_version=1,
             template_version=self.store.templates.require(spec.template).version,
+            margin_mode=spec.margin_mode,
         )
         with self.store.transaction():
             self.store.bots.insert(bot)
@@ -176,10 +178,14 @@ class DaemonService:
         template = patch.template or bot.template
         symbols = patch.symbols if patch.symbols is not None else bot.symbols
         risk = patch.risk or bot.risk
-        if (template, symbols, risk) == (bot.template, bot.symbols, bot.risk):
+        margin = patch.margin_mode or bot.margin_mode
+        if (template, symbols, risk, margin) == (bot.template, bot.symbols, bot.risk,
+                                                 bot.margin_mode):
             return bot
         try:
             self._usable_template(template)
+            if margin != bot.margin_mode:
+                refuse_unless_flat(self.store, bot, f"margin mode {margin}")
         except PlutarcError as exc:
             self.refuse_config(bot.id, str(exc))
             raise
@@ -188,7 +194,7 @@ class DaemonService:
             pin = (self.store.templates.require(template).version
                    if template != bot.template else None)
             self.store.bots.update_config(bot.id, template, symbols, risk, self.clock.now_ms(),
-                                          template_version=pin)
+                                          template_version=pin, margin_mode=margin)
             after = self.store.bots.resolve(bot.id)
             self.store.audit.append(who, after.updated_ms, "bot.config", bot.id, _dump(bot),
                                     _dump(after))

@@ -1,7 +1,8 @@
 """Template updates are opt-in per bot (issue 24), through a real daemon and the CLI: saving
 a template moves no bot, ``bot list`` shows who runs an older version, ``bot update`` moves
 one bot (or rolls it back with --to-version), a bad version changes nothing; and ``bot show``
-gives uptime since the last start and the state history."""
+gives uptime since the last start and the state history, and 'bot set --margin' the margin
+mode."""
 
 from __future__ import annotations
 
@@ -115,6 +116,13 @@ def test_bot_show_gives_uptime_and_state_history(
         assert run(["bot", "show", "up"]) == 0
         out = capsys.readouterr().out
         assert "uptime" in out and "State history" in out and "paused" in out
+
+        # Margin mode from the CLI: bad input changes nothing; a flat bot takes it.
+        assert run(["bot", "set", "up", "--margin", "crossed"]) == 2
+        assert "--margin must be cross or isolated" in capsys.readouterr().err
+        assert run(["bot", "set", "up", "--margin", "isolated"]) == 0
+        assert "up: set margin isolated" in capsys.readouterr().out
+        assert _json(capsys, ["bot", "show", "up"])["margin_mode"] == "isolated"
 
         assert run(["bot", "stop", "up"]) == 0
         detail = _json(capsys, ["bot", "show", "up"])["detail"]

@@ -15,6 +15,7 @@ from plutarc.daemon.bot_config import BotConfig
 from plutarc.daemon.bot_strategy import build_template
 from plutarc.daemon.live.kernel_state import client_prefix
 from plutarc.daemon.live.leg import base_interval_ms
+from plutarc.daemon.live.margin import apply_margin_mode
 from plutarc.daemon.live.safety import flatten_legs
 from plutarc.daemon.live.sleep import warmup_ms
 from plutarc.daemon.live.symbols import change_symbols
@@ -46,6 +47,9 @@ async def answer(worker: LiveWorker, ctx: BotContext, command: BotCommand) -> No
     elif isinstance(command, ConfigChanged):
         if command.new.symbols != command.old.symbols:
             await change_symbols(worker, ctx, command.new.symbols)
+        if command.new.margin_mode != command.old.margin_mode and worker.venue is not None:
+            for leg in worker.legs:
+                await apply_margin_mode(ctx, worker.venue, leg.symbol, leg.is_flat())
         if command.new.template_toml == command.old.template_toml:
             return
         if all(leg.is_flat() for leg in worker.legs):

@@ -26,6 +26,7 @@ from plutarc.daemon.live.board import LATENCY
 from plutarc.daemon.live.equity import EquityCache, EquitySnapshots
 from plutarc.daemon.live.inbox import Event, Inbox
 from plutarc.daemon.live.leg import CandleRow, LiveLeg
+from plutarc.daemon.live.margin import apply_margin_mode
 from plutarc.daemon.live.probe import live_account_view, live_venue_view
 from plutarc.daemon.live.reconcile import apply_follow_ups
 from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
@@ -141,8 +142,11 @@ class LiveWorker:
         return await start.open_leg(self, ctx, venue, inst, now_ms)
 
     async def set_leverage(self, ctx: BotContext, venue: Venue, symbol: str) -> None:
+        """The template's leverage, then the bot's margin mode (while the symbol is flat)."""
         assert self.template is not None
         await set_leverage(ctx, venue, symbol, Decimal(str(self.template[0].leverage)))
+        leg = next((g for g in self.legs if g.symbol == symbol), None)
+        await apply_margin_mode(ctx, venue, symbol, leg is None or leg.is_flat())
 
     def start_stream(self, leg: LiveLeg) -> None:
         assert self.venue is not None

@@ -46,7 +46,7 @@ def config_of(store: DaemonStore, bot: BotRecord) -> BotConfig:
         template = pinned
     return BotConfig(version=bot.config_version, template=bot.template,
                      template_version=template.version, template_toml=template.toml,
-                     symbols=bot.symbols, risk=bot.risk)
+                     symbols=bot.symbols, risk=bot.risk, margin_mode=bot.margin_mode)
 
 
 def handle_name(store: DaemonStore, bot_id: str) -> str:

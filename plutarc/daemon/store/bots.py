@@ -15,7 +15,7 @@ from plutarc.storage.sqlite import Database, is_disk_full
 _BOT_COLUMNS = (
     "id, name, template, venue, account, mode, symbols, risk, state, state_reason, "
     "plutarc_version, created_ms, updated_ms, last_heartbeat_ms, config_version, needs_operator, "
-    "template_version"
+    "template_version, margin_mode"
 )
 
 
@@ -28,6 +28,7 @@ def _bot(row: sqlite3.Row) -> BotRecord:
         created_ms=row["created_ms"], updated_ms=row["updated_ms"],
         last_heartbeat_ms=row["last_heartbeat_ms"], config_version=row["config_version"],
         needs_operator=row["needs_operator"], template_version=row["template_version"],
+        margin_mode=row["margin_mode"],
     )
 
 
@@ -38,12 +39,12 @@ class BotTable:
     def insert(self, bot: BotRecord) -> BotRecord:
         with self._db.transaction():
             self._db.execute(
-                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 17)})",
+                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 18)})",
                 (bot.id, bot.name, bot.template, bot.venue, bot.account, bot.mode,
                  json_text(list(bot.symbols)), bot.risk.model_dump_json(), bot.state.value,
                  bot.state_reason, bot.plutarc_version, bot.created_ms, bot.updated_ms,
                  bot.last_heartbeat_ms, bot.config_version, bot.needs_operator,
-                 bot.template_version),
+                 bot.template_version, bot.margin_mode),
             )
         return bot
 
@@ -80,15 +81,17 @@ class BotTable:
 
     def update_config(
         self, bot_id: str, template: str, symbols: tuple[str, ...], risk: RiskLimits, ts_ms: int,
-        template_version: int | None = None,
+        template_version: int | None = None, margin_mode: str | None = None,
     ) -> None:
-        """Replace the hot configuration; ``template_version`` None keeps the pinned one."""
+        """Replace the hot configuration; ``template_version`` and ``margin_mode`` None keep
+        what the bot has."""
         self._update(
             bot_id,
             "template = ?, template_version = COALESCE(?, template_version), symbols = ?, "
-            "risk = ?, config_version = config_version + 1, updated_ms = ?",
+            "risk = ?, margin_mode = COALESCE(?, margin_mode), "
+            "config_version = config_version + 1, updated_ms = ?",
             (template, template_version, json_text(list(symbols)), risk.model_dump_json(),
-             ts_ms),
+             margin_mode, ts_ms),
         )
 
     def pin_template(self, bot_id: str, version: int, ts_ms: int) -> None:

@@ -35,6 +35,7 @@ class BotRecord(Record):
     config_version: int
     needs_operator: str | None = None  # why a final error paused it; cleared by an operator
     template_version: int | None = None  # the pinned version; None: the latest (older rows)
+    margin_mode: str | None = None  # cross or isolated at the venue; None: the venue's own
 
 
 class TemplateRecord(Record):

@@ -278,5 +278,11 @@ ALTER TABLE bots ADD COLUMN template_version INTEGER;
 UPDATE bots SET template_version = (SELECT version FROM templates WHERE name = bots.template);
 """
 
+# 9: margin mode per bot (issue 24): cross or isolated, set at the venue at start and changed
+# only while flat; NULL keeps the venue's own setting (every bot from before).
+_V9 = """
+ALTER TABLE bots ADD COLUMN margin_mode TEXT CHECK (margin_mode IN ('cross', 'isolated'));
+"""
+
 MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
-                                     (6, _V6), (7, _V7), (8, _V8))
+                                     (6, _V6), (7, _V7), (8, _V8), (9, _V9))
