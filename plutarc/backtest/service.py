@@ -22,7 +22,7 @@ from plutarc.backtest.regimes import classify_entries
 from plutarc.backtest.request import BacktestRequest
 from plutarc.backtest.runner import BacktestOutcome, BacktestRun
 from plutarc.backtest.store import ResultsStore
-from plutarc.backtest.venue_data import fetch_venue_candles
+from plutarc.backtest.venue_data import fetch_venue_candles, stored_series
 from plutarc.errors import UsageError
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.intervals import interval_ms
@@ -102,7 +102,8 @@ def funding_note(inputs: MarketInputs, outcome: BacktestOutcome, source: str | N
         return NO_FUNDING_NOTE
     times = ", ".join(f"{h:02d}:00" for h in range(config.funding_offset_h, 24,
                                                  config.funding_interval_h))
-    said = (f"funding from {Path(source or '').name} charged at {times} UTC on the position "
+    origin = Path(source).name if source else "the market-data store"
+    said = (f"funding from {origin} charged at {times} UTC on the position "
             f"held: {outcome.funding_payments} payments, {outcome.funding_total:.6f} "
             f"{outcome.instrument.settle} paid (negative: received)")
     if outcome.funding_missing:
@@ -185,7 +186,14 @@ def prepare(request: BacktestRequest, warmup_bars: int | None = None) -> Prepare
         symbol,
         fee_maker=request.fee_maker if request.fee_maker is not None else 0.0002,
         fee_taker=request.fee_taker if request.fee_taker is not None else 0.00075)
-    inputs = load_inputs(request.funding, request.open_interest)
+    funding, oi = request.funding, request.open_interest
+    if request.venue and request.symbol:  # series downloaded with 'plutarc data download'
+        cache = resolve_paths().data_dir / "cache" / "venue"
+        funding = funding or stored_series(request.venue, request.symbol, "funding",
+                                           request.start, request.end, cache)
+        oi = oi or stored_series(request.venue, request.symbol, "oi", request.start,
+                                 request.end, cache)
+    inputs = load_inputs(funding, oi)
     config = inputs.sim_config(SimConfig(slippage_bps=request.slippage_bps,
                                          enforce_margin=request.enforce_margin))
     limits = request.risk_limits

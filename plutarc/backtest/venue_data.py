@@ -29,14 +29,56 @@ async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
     return inst, candles
 
 
+def from_store(venue: str, symbol: str, start_ms: int, end_ms: int, warmup_ms: int,
+               cache_dir: Path) -> tuple[Path, Instrument] | None:
+    """The 1m candles of [start_ms - warmup_ms, end_ms) from the local market-data store as
+    one Parquet file (the warm-up as far as stored), and the stored contract; None unless the
+    store covers [start_ms, end_ms)."""
+    from plutarc.marketdata.store import default_store
+
+    store = default_store()
+    stored = store.resolve_symbol(venue, symbol)
+    if stored is None or not store.covered_to(venue, stored, "1m", start_ms, end_ms):
+        return None
+    inst = store.instrument(venue, stored)
+    if inst is None:
+        return None
+    path = cache_dir / f"store_{venue}_{stored}_1m_{start_ms - warmup_ms}_{end_ms}.parquet"
+    if store.export(venue, stored, "1m", start_ms - warmup_ms, end_ms, path) == 0:
+        return None
+    return path, inst
+
+
+def stored_series(venue: str, symbol: str, series: str, start: str | None, end: str | None,
+                  cache_dir: Path) -> Path | None:
+    """A stored funding or open-interest series over the run as a Parquet file, if any."""
+    from plutarc.marketdata.store import default_store
+
+    store = default_store()
+    stored = store.resolve_symbol(venue, symbol)
+    if stored is None:
+        return None
+    start_ms, end_ms = to_ms(start, "from"), to_ms(end, "to")
+    path = cache_dir / f"store_{venue}_{stored}_{series}_{start_ms}_{end_ms}.parquet"
+    # a funding time just before the start still pays inside the first bar
+    return path if store.export(venue, stored, series, start_ms - 86_400_000, end_ms,
+                                path) >= 2 else None
+
+
 def fetch_venue_candles(
     venue: str, url: str | None, symbol: str, start: str | None, end: str | None,
     warmup_ms: int, cache_dir: Path,
 ) -> tuple[Path, Instrument]:
-    """1m candles from ``start - warmup`` to ``end`` as a CSV file, and the instrument."""
+    """1m candles from ``start - warmup`` to ``end`` as a file, and the instrument: from the
+    local market-data store when it covers the range (``plutarc data download``), else
+    fetched from the venue."""
     start_ms, end_ms = to_ms(start, "from"), to_ms(end, "to")
     if end_ms <= start_ms:
         raise UsageError("--to must be after --from")
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    found = from_store(venue, symbol, start_ms, end_ms, warmup_ms, cache_dir)
+    if found is not None:
+        return found
     inst, candles = asyncio.run(_fetch(venue, url, symbol, start_ms - warmup_ms, end_ms))
     if not candles:
         raise UsageError(f"{venue} served no {symbol} candles between {start} and {end}")
@@ -50,3 +92,4 @@ def fetch_venue_candles(
             writer.writerow([c.ts_ms, repr(c.open), repr(c.high), repr(c.low), repr(c.close),
                              repr(c.volume)])
     return path, inst
+
