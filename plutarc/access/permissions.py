@@ -77,6 +77,10 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/backtests"): READ,
     ("GET", "/v1/backtests/jobs/{job_id}"): READ,
     ("GET", "/v1/backtests/{run_id}"): READ,
+    ("POST", "/v1/research/sweeps"): Rule(P.EDIT_TEMPLATES, audited_by=AuditedBy.MIDDLEWARE,
+                                          action="research.sweep"),
+    ("GET", "/v1/research/sweeps"): READ,
+    ("GET", "/v1/research/sweeps/{sweep_id}"): READ,
     # read-only catalog for the TUI's forms
     ("GET", "/v1/components"): READ,
     ("GET", "/v1/catalog/templates"): READ,

@@ -16,6 +16,7 @@ from plutarc.daemon.api import (
     live_routes,
     notify_routes,
     order_routes,
+    research_routes,
     risk_routes,
 )
 from plutarc.daemon.api.http import SHUTTING_DOWN, api_middleware
@@ -53,6 +54,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app.add_routes(fleet_routes.routes)
     desk_routes.install(app)
     risk_routes.install(app)
+    research_routes.install(app)
     app.add_routes([web.get("/v1/stream", stream)])
     access_routes.setup(app)
     notify_routes.setup(app)  # after access: channel URLs live in its key store
