@@ -1,21 +1,21 @@
-"""DaemonClient: the async API client the CLI and the TUI use; errors come back as our classes."""
+"""DaemonClient: the async API client the CLI and the TUI use; errors come back as our classes.
+
+One method per endpoint; the connection (session, decoding, the event websocket) is its
+DaemonTransport (client_transport.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-import aiohttp
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from plutarc.daemon.api import schemas as s
-from plutarc.daemon.api.protocol import API_HEADER, PROTOCOL_VERSION
+from plutarc.daemon.api.protocol import PROTOCOL_VERSION
 from plutarc.daemon.bot_config import BotSpec, ConfigPatch, RiskLimits
 from plutarc.daemon.bot_history import BotHistory
-from plutarc.daemon.errors import ApiVersionMismatch, error_class
+from plutarc.daemon.client_transport import DaemonTransport, R, wait_until_answering
+from plutarc.daemon.client_transport import query as _params
 from plutarc.daemon.store import (
     AuditRecord,
     BotRecord,
@@ -28,33 +28,20 @@ from plutarc.daemon.store import (
     TemplateRecord,
     TradeRecord,
 )
-from plutarc.errors import DaemonNotRunning, OperationTimeout, PlutarcError
 from plutarc.models.events import EventKind, Severity
 
-R = TypeVar("R", bound=BaseModel)
-BASE = "http://plutarc"  # the host is ignored on a Unix socket
-
-
-def _params(**values: Any) -> list[tuple[str, str]]:
-    """Query pairs without the Nones; sequences repeat the key."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in values.items():
-        if value is None or value is False or value == ():
-            continue
-        items = value if isinstance(value, list | tuple) else [value]
-        pairs.extend((key, str(v).lower() if isinstance(v, bool) else str(v)) for v in items)
-    return pairs
+__all__ = ["DaemonClient", "_params", "wait_until_answering"]
 
 
 class DaemonClient:
     def __init__(self, socket_path: Path, timeout_s: float = 10.0,
                  api_version: int = PROTOCOL_VERSION, token: str | None = None) -> None:
         """``token``: an access token (the CLI and TUI pass $PLUTARC_TOKEN); None = Unix user."""
-        self.socket_path = socket_path
-        self.timeout_s = timeout_s
-        self.api_version = api_version
-        self._token = token
-        self._session: aiohttp.ClientSession | None = None
+        self.transport = DaemonTransport(socket_path, timeout_s, api_version, token)
+
+    @property
+    def timeout_s(self) -> float:
+        return self.transport.timeout_s
 
     async def __aenter__(self) -> DaemonClient:
         return self
@@ -63,52 +50,11 @@ class DaemonClient:
         await self.close()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.UnixConnector(path=str(self.socket_path)),
-                headers={API_HEADER: str(self.api_version),
-                         **({"Authorization": f"Bearer {self._token}"} if self._token else {})},
-                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-            )
-        return self._session
-
-    def _not_running(self) -> DaemonNotRunning:
-        return DaemonNotRunning(
-            f"no daemon is running at {self.socket_path}: start it with 'plutarc daemon start'"
-        )
+        await self.transport.close()
 
     async def request(self, method: str, path: str, model: type[R], *,
                       params: Sequence[tuple[str, str]] = (), body: Any = None) -> R:
-        try:
-            async with self._http().request(method, BASE + path, params=list(params),
-                                            json=body) as resp:
-                text = await resp.text()
-                status = resp.status
-        except aiohttp.ClientConnectorError as exc:
-            raise self._not_running() from exc
-        except TimeoutError as exc:
-            raise OperationTimeout(
-                f"the daemon did not answer {method} {path} within {self.timeout_s:g} s"
-            ) from exc
-        except aiohttp.ClientError as exc:
-            raise DaemonNotRunning(f"lost the daemon at {self.socket_path}: {exc}") from exc
-        return self._decode(text, status, model)
-
-    @staticmethod
-    def _decode(text: str, status: int, model: type[R]) -> R:
-        try:
-            if status >= 400:
-                err = s.ErrorResponse.model_validate_json(text).error
-                raise error_class(err.type)(err.message)
-            return model.model_validate_json(text)
-        except (ValidationError, json.JSONDecodeError) as exc:
-            raise PlutarcError(f"unexpected answer from the daemon (HTTP {status}): "
-                               f"{text[:200]!r}") from exc
+        return await self.transport.request(method, path, model, params=params, body=body)
 
     # ----- daemon and bots ------------------------------------------------------------
     async def status(self) -> s.StatusResponse:
@@ -257,38 +203,11 @@ class DaemonClient:
         q = _params(target=target, limit=limit, who=who, since_ms=since_ms)
         return (await self.request("GET", "/v1/audit", s.AuditListResponse, params=q)).audit
 
-    async def stream(self, kinds: Sequence[EventKind] = (), bot: str | None = None,
-                     after_id: int | None = None) -> AsyncIterator[EventRecord]:
+    def stream(self, kinds: Sequence[EventKind] = (), bot: str | None = None,
+               after_id: int | None = None) -> AsyncIterator[EventRecord]:
         """Events as they happen (after the stored ones past ``after_id``), until closed."""
-        q = _params(kind=[k.value for k in kinds], bot=bot, after_id=after_id)
-        try:
-            ws = await self._http().ws_connect(BASE + "/v1/stream", params=q,
-                                               timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
-        except aiohttp.ClientConnectorError as exc:
-            raise self._not_running() from exc
-        except aiohttp.WSServerHandshakeError as exc:
-            if exc.status in (401, 403):
-                raise error_class("unauthenticated" if exc.status == 401 else
-                                  "permission_denied")(
-                    f"the daemon refused the event stream (HTTP {exc.status}): check "
-                    "PLUTARC_TOKEN ('plutarc access whoami' says who you are)") from exc
-            if exc.status == 409:
-                raise ApiVersionMismatch(
-                    f"the daemon refused the event stream for API {self.api_version} (HTTP "
-                    "409): 'plutarc daemon status' shows the API version it speaks"
-                ) from exc
-            raise PlutarcError(f"the daemon refused the event stream: HTTP {exc.status} "
-                               f"{exc.message}") from exc
-        async with ws:
-            async for msg in ws:
-                if msg.type is not aiohttp.WSMsgType.TEXT:
-                    break
-                frame = json.loads(msg.data)
-                if frame.get("type") == "event":
-                    yield s.EventFrame.model_validate(frame).event
-                elif frame.get("type") == "error":
-                    err = s.ErrorFrame.model_validate(frame).error
-                    raise error_class(err.type)(err.message)
+        return self.transport.events(_params(kind=[k.value for k in kinds], bot=bot,
+                                             after_id=after_id))
 
     # ----- catalog (TUI forms): components, system templates, bundled data ---------------
     async def components(self) -> list[Any]:
@@ -444,22 +363,3 @@ class DaemonClient:
         from plutarc.daemon.api.risk_routes import HealthResponse
 
         return await self.request("GET", "/v1/ops/health", HealthResponse)
-
-
-async def wait_until_answering(socket_path: Path, timeout_s: float,
-                               alive: Callable[[], bool] | None = None) -> s.StatusResponse:
-    """Poll the socket until the daemon answers; ``alive()`` returning False aborts early."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    async with DaemonClient(socket_path, timeout_s=1.0) as client:
-        while True:
-            try:
-                return await client.status()
-            except (DaemonNotRunning, OperationTimeout):
-                if alive is not None and not alive():
-                    raise
-                if loop.time() >= deadline:
-                    raise OperationTimeout(
-                        f"the daemon did not answer on {socket_path} within {timeout_s:g} s"
-                    ) from None
-                await asyncio.sleep(0.05)
