@@ -24,6 +24,7 @@ from plutarc.tui.screens.fleet import FleetScreen
 from plutarc.tui.screens.help import HelpScreen
 from plutarc.tui.screens.notify import NotifyScreen
 from plutarc.tui.screens.positions import PositionsScreen
+from plutarc.tui.screens.research import ResearchScreen
 from plutarc.tui.screens.templates import TemplatesScreen
 from plutarc.tui.screens.trades import TradesScreen
 from plutarc.tui.settings import TuiSettings
@@ -39,7 +40,7 @@ class PlutarcApp(App[None]):
     MODES: ClassVar[dict[str, type[LiveScreen]]] = {
         "fleet": FleetScreen, "activity": ActivityScreen, "positions": PositionsScreen,
         "templates": TemplatesScreen, "backtests": BacktestsScreen, "audit": AuditScreen,
-        "trades": TradesScreen,
+        "trades": TradesScreen, "research": ResearchScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         # One footer entry for the five screens, so a screen's own keys still fit in 80 columns
@@ -50,6 +51,7 @@ class PlutarcApp(App[None]):
         Binding("b", "switch_mode('backtests')", "Backtests", group=SCREENS),
         Binding("u", "switch_mode('audit')", "Audit", group=SCREENS),
         Binding("h", "switch_mode('trades')", "Trades", group=SCREENS),
+        Binding("g", "switch_mode('research')", "Research", show=False),  # in the help
         Binding("ctrl+k", "panic", "Kill switch", show=False),  # the fleet's footer shows it
         Binding("w", "notifications", "Notify", show=False),  # listed in the help
         Binding("question_mark", "help", "Help", key_display="?"),

@@ -31,6 +31,7 @@ live through its event stream. Closing the TUI never stops a bot.
 | `q` | quit |
 | `h` | trades: the closed trades of every bot (`enter` opens the bot) |
 | `u` | audit: who changed what, when, with the whole before and after |
+| `g` | research: start a parameter sweep in the daemon (`ctrl+r`), watch it, read its variants |
 
 The top line shows the screen, the daemon's host and version, whether it answers,
 the desk's PnL (closed trades plus open positions, per currency), the alerts since you
