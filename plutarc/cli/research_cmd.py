@@ -374,3 +374,28 @@ def converge_cmd(
     console.print(f"{len(agree)} of {len(result.variants)} variants agree across "
                   f"{len(windows)} windows and across regimes")
     console.print(f"[bold]verdict:[/bold] {result.verdict}")
+
+
+@app.command("rerun")
+def rerun(sweep_id: int = typer.Argument(..., help="Sweep id (research list)."),
+          seq: int = typer.Argument(..., help="Variant number (research show)."),
+          as_json: bool = JSON) -> None:
+    """Run one variant alone as a normal backtest (then: backtest show/report ID)."""
+    from plutarc.backtest.store import ResultsStore
+    from plutarc.research.rerun import rerun_variant
+
+    paths = resolve_paths().ensure()
+    done = rerun_variant(_store(), ResultsStore(paths.backtests_db), sweep_id, seq,
+                         paths.data_dir / "research-templates")
+    if as_json:
+        print_json({"run_id": done.result.run_id, "params": done.params,
+                    "template_file": str(done.template_file), "matches_sweep": done.matches,
+                    "metrics": done.result.metrics.to_dict()})
+        return
+    console.print(f"[bold]backtest #{done.result.run_id}[/bold]: variant {seq} of sweep "
+                  f"{sweep_id} ({done.params}), template {done.template_file}")
+    if done.matches:
+        console.print("its metrics equal the sweep's, figure for figure")
+    else:
+        console.print("[red]its metrics differ from the sweep's[/red]: the data file or the "
+                      "template catalog changed since the sweep")

@@ -25,6 +25,15 @@ def test_sweep_then_list_and_show(tmp_path, monkeypatch, capsys):
     shown = json.loads(capsys.readouterr().out)
     assert len(shown["skipped"]) == 2
     assert all("threshold" in s["message"] for s in shown["skipped"])
+    best = out["variants"][0]["seq"]
+    assert run(["research", "rerun", str(out["sweep_id"]), str(best), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["matches_sweep"]
+    assert round(again["metrics"]["net_pnl"], 4) == out["variants"][0]["net_pnl"]
+    assert run(["backtest", "show", str(again["run_id"]), "--json"]) == 0
+    skipped = shown["skipped"][0]["seq"]
+    assert run(["research", "rerun", str(out["sweep_id"]), str(skipped)]) == 2
+    assert "was not run" in capsys.readouterr().err
 
 
 def test_bad_sweep_arguments_exit_with_one_line(tmp_path, monkeypatch, capsys):
