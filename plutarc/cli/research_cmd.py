@@ -328,6 +328,10 @@ def compare_live_cmd(
         report = compare_live(request, [TemplateChange(0, template)], live, lo, hi)
     report.notes.append(f"template: {record.template} as the daemon holds it now (version "
                         f"{tpl.version}); earlier versions are not replayed")
+    pinned = call(lambda c: c.bot_history(record.id, limit=1)).template_version
+    if pinned is not None and pinned != tpl.version:
+        report.notes.append(f"the bot runs version {pinned} of {record.template}, not "
+                            f"{tpl.version}: divergences may be that difference")
     if as_json:
         print_json({"identical": report.identical, "compared": report.compared,
                     "matched": report.matched,
