@@ -1,8 +1,9 @@
 """Sweep throughput: variants per minute for trend_following over one year of 1m candles,
-serially and on the local process pool (both cores), through ``plutarc.research.sweep`` (the
-same path as ``plutarc research sweep``); load time excluded from the pool figure.
+serially and on the local process pool (both cores), and with ``--dask`` on a local Dask
+cluster of 1 then 2 workers, through ``plutarc.research.sweep`` (the same path as
+``plutarc research sweep``); the data is loaded once, before the clocks start.
 
-    python benchmarks/sweep.py [--data FILE] [--variants 24] [--workers 2]
+    python benchmarks/sweep.py [--data FILE] [--variants 24] [--workers 2] [--dask]
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--variants", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dask", action="store_true", help="also a LocalCluster, 1 and 2 "
+                        "workers (needs plutarc[cluster])")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} is absent (one year of BTCUSDT 1m candles)")
@@ -48,6 +51,20 @@ def main() -> int:
         n = report.computed
         print(f"workers={workers}: {n} variants in {took:.1f} s = {n / took * 60:.0f} "
               "variants/min (pool start-up included)")
+    if args.dask:
+        from distributed import LocalCluster
+
+        for workers in (1, 2):
+            with LocalCluster(n_workers=workers, threads_per_worker=1,
+                              dashboard_address=None) as cluster, \
+                    tempfile.TemporaryDirectory() as tmp:
+                started = time.perf_counter()
+                report = run_sweep(SweepSpec(request, params, min_trades=1),
+                                   ResearchStore(Path(tmp) / "r.db"), prep=prep,
+                                   cluster=cluster.scheduler_address)
+                took = time.perf_counter() - started
+            print(f"dask workers={workers}: {report.computed} variants in {took:.1f} s = "
+                  f"{report.computed / took * 60:.0f} variants/min (data scattered once)")
     return 0
 
 
