@@ -209,6 +209,11 @@ class PaperVenue:
                             ) -> list[OpenInterest]:
         return await self.market.open_interest(symbol, start_ms, end_ms)
 
+    async def best_bid_ask(self, symbol: str) -> tuple[float, float] | None:
+        """The real venue's best bid and ask (for the spread strategies see), if it has them."""
+        quote = getattr(self.market, "best_bid_ask", None)
+        return None if quote is None else await quote(symbol)
+
     def stream_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         if interval_ms(interval) != self.interval_ms:
             return self.market.stream_candles(symbol, interval)

@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import reduce
 
+from plutarc.daemon.live.context_feed import ContextFeed, data_needs
 from plutarc.daemon.live.execution import LiveExecution
 from plutarc.daemon.live.fills import FillApplier
 from plutarc.intervals import INTERVAL_MS, MINUTE_MS
@@ -43,6 +44,15 @@ class LiveLeg:
     last_ts: int = -1  # open time of the last candle acted on (or warmed on)
     retiring: bool = False  # removed from the bot's symbols: exits only, dropped once flat
     recent: deque[Candle] = field(default_factory=lambda: deque(maxlen=RECENT_CANDLES))
+    feed: ContextFeed | None = None  # funding, OI and spread the template reads, kept current
+
+    def context_feed(self) -> ContextFeed:
+        """The leg's market-context feed, for what the current template reads (a template
+        swap that reads other series gets a new feed)."""
+        needs = data_needs(self.kernel.engine.resolved)
+        if self.feed is None or self.feed.needs != needs:
+            self.feed = ContextFeed(needs)
+        return self.feed
 
     def warm(self, candles: list[Candle]) -> int:
         """Indicator state from closed history, without decisions; returns bars used."""

@@ -26,7 +26,8 @@ async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: fl
     entries = ctx.entries_allowed and not leg.retiring
     if ctx.config.risk.max_daily_loss is not None and _daily_loss_hit(ctx, leg, candle):
         entries = False
-    result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity, entries)
+    result = leg.kernel.on_close(Bars.from_candles([candle], leg.interval_ms), equity, entries,
+                                 leg.context_feed().context)
     leg.saw([candle])
     await leg.execution.apply(result.intents)
     decisions = note_refusals(result.decisions, leg.execution.guard.take_refusals())

@@ -220,6 +220,9 @@ class LiveWorker:
             missed = await venue.candles(leg.symbol, interval_name(leg.interval_ms),
                                          leg.last_ts + leg.interval_ms, candle.ts_ms)
             batch = [c for c in missed if c.ts_ms > leg.last_ts] + batch
+        # funding, OI and spread as of the newest close (older closes of a catch-up batch
+        # see only what is stamped before them)
+        await leg.context_feed().update(venue, leg.symbol, batch[-1].close_ts_ms)
         for closed in batch:
             equity = await self._equity.read(venue, leg.instrument.settle)
             await act_on_close(ctx, leg, closed, equity)

@@ -154,6 +154,10 @@ class BitmexAdapter:
                             ) -> list[OpenInterest]:
         return await self.market.open_interest(symbol, start_ms, end_ms)
 
+    async def best_bid_ask(self, symbol: str) -> tuple[float, float] | None:
+        """(best bid, best ask) now, for the spread strategies see."""
+        return await self.market.best_bid_ask(symbol)
+
     # orders ------------------------------------------------------------------------------
     async def place_order(self, request: OrderRequest) -> Order:
         return await self.orders.place_order(request)

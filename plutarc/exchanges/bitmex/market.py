@@ -66,3 +66,15 @@ class BitmexMarket:
         if end_ms < venue_now - 60_000:
             raise UsageError("BitMEX serves only the current open interest, not history")
         return [open_interest_from_wire(wire, self.book.symbol_of(wire.symbol), venue_now)]
+
+    async def best_bid_ask(self, symbol: str) -> tuple[float, float] | None:
+        """(best bid, best ask) from the instrument row as BitMEX has it now; None when the
+        row carries no two-sided quote."""
+        inst = await self.rest.instrument(self.book, symbol)
+        rows = await self.rest.get("/instrument", {"symbol": inst.venue_symbol})
+        bid = rows[0].get("bidPrice") if rows else None
+        ask = rows[0].get("askPrice") if rows else None
+        if not isinstance(bid, int | float) or not isinstance(ask, int | float) or not (
+                0 < bid <= ask):
+            return None
+        return float(bid), float(ask)
