@@ -3,9 +3,10 @@
 It builds as well as tunes: components are added (ctrl+n), removed, moved, switched on and off
 and weighted; sessions are added and removed; every template setting has a line. The rules
 (the protective stop above all) are checked as you type, on this machine's catalog; the
-daemon judges on save. Saving hot-reloads every bot on the template (the daemon delivers the
-change); a bot trading live money makes the editor ask for the template's name first. The
-reload reports of those bots are shown under the form as they arrive.
+daemon judges on save. Saving stores a new version; bots pin theirs and move only when told
+('plutarc bot update NAME'), so nothing changes under a running bot. A template that live
+money trades still asks for its name first. What the bots report about the new version is
+shown under the form as it arrives.
 """
 
 from __future__ import annotations
@@ -284,7 +285,8 @@ class TemplateEditorScreen(PlutarcScreen):
         live = [b.name for b in bots if b.template == self.template_name and b.mode == "live"]
         if live:
             question = (f"Template {self.template_name} is used by LIVE bot(s) "
-                        f"{', '.join(live)}: saving reloads them at once, with real money.")
+                        f"{', '.join(live)}: saving stores a new version; they keep theirs "
+                        f"until moved with 'plutarc bot update NAME'.")
             return bool(await self.app.push_screen_wait(
                 TypedConfirm(question, self.template_name)))
         return True
@@ -301,7 +303,7 @@ class TemplateEditorScreen(PlutarcScreen):
         users = [b.name for b in bots
                  if b.template == self.template_name and b.state.value != "stopped"]
         version = f"v{before.version} -> v{saved.version}" if before else f"v{saved.version}"
-        waiting = (f"; reloading {', '.join(users)} ..." if users
+        waiting = (f"; {', '.join(users)} keep their version until moved" if users
                    else "; no running bot uses it")
         reports = "".join(f"\n{line}" for line in self.reload_log)
         self.reload_log = []
