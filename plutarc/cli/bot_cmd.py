@@ -248,6 +248,20 @@ def delete(ref: str = REF, yes: bool = typer.Option(False, "--yes", "-y", help="
         console.print(f"bot {bot.name}: deleted")
 
 
+@app.command("cancel")
+def cancel(ref: str = REF,
+           client_id: str = typer.Argument(..., help="The order's client id "
+                                           "('plutarc orders --open --bot NAME' lists them)."),
+           as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Cancel one open order through the bot's worker (journal and venue stay in step). The
+    protective stop of an open position is refused: flatten the bot instead."""
+    order = call(lambda c: c.cancel_order(ref, client_id))
+    if as_json:
+        print_json(order)
+    else:
+        console.print(f"order {order.client_id}: {order.status.value}")
+
+
 from plutarc.cli.bot_set import bot_set  # noqa: E402 - the command lives in its own module
 from plutarc.cli.bot_update import bot_update  # noqa: E402 - likewise
 

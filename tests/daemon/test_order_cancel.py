@@ -73,3 +73,36 @@ def test_cancel_a_target_by_hand_but_never_the_protective_stop(home: Path) -> No
         asyncio.run(scenario())
     finally:
         daemon.signal(signal.SIGTERM)
+
+
+def test_bot_cancel_from_the_cli(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from plutarc.cli.main import run
+
+    monkeypatch.setenv("PLUTARC_HOME", str(home))
+    daemon = DaemonProcess(home).start()
+
+    async def trade() -> tuple[str, str]:
+        async with daemon.client(timeout_s=30) as client:
+            await client.put_template("ema_with_target", TARGETED)
+            bot = await client.create_bot(BotSpec(
+                name="cli-canceller", template="ema_with_target", venue="sim", mode="paper",
+                symbols=("BTCUSDT",), account="speed=max;bars=400",
+                risk=RiskLimits(max_leverage=Decimal(10))), start=True)
+            await wait_replayed(client, [bot.id], 60.0)
+            open_orders = await client.orders(bot=bot.id, open_only=True)
+            stop = next(o for o in open_orders if o.stop_price is not None)
+            target = next(o for o in open_orders if o.price is not None and o.stop_price is None)
+            return stop.client_id, target.client_id
+
+    try:
+        stop, target = asyncio.run(trade())
+        assert run(["bot", "cancel", "cli-canceller", stop]) == 2
+        assert "protective stop" in capsys.readouterr().err
+        assert run(["bot", "cancel", "cli-canceller", target, "--json"]) == 0
+        import json
+
+        assert json.loads(capsys.readouterr().out)["status"] == "canceled"
+        assert run(["bot", "cancel", "cli-canceller", target]) == 2  # gone already
+    finally:
+        daemon.signal(signal.SIGTERM)
