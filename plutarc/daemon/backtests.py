@@ -261,6 +261,9 @@ def owner_allowed(request: dict[str, Any]) -> dict[str, Any]:
     checked = dict(request)
     if request.get("data"):
         checked["data"] = str(allowed_data_file(request["data"], "data file"))
+    for key in ("funding", "open_interest"):
+        if request.get(key):
+            checked[key] = str(allowed_data_file(request[key], f"{key.replace('_', '-')} file"))
     if request.get("venue_url"):
         checked["venue_url"] = allowed_venue_url(request["venue"], request["venue_url"])
     return checked

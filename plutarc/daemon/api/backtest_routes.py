@@ -36,6 +36,11 @@ class BacktestStartRequest(RequestModel):
     symbol: str | None = None
     start: str | None = None
     end: str | None = None
+    funding: str | None = Field(None, description="A funding-rate file on the daemon's machine "
+                                                  "(in a directory the owner allows): charged "
+                                                  "and given to the strategy.")
+    open_interest: str | None = Field(None, description="An open-interest file (allowed "
+                                                        "directories only).")
     interval: str | None = None
     fee_maker: float | None = Field(None, ge=-0.01, le=0.01)
     fee_taker: float | None = Field(None, ge=0.0, le=0.01)
