@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from plutarc.clock import WallClock
@@ -33,9 +34,12 @@ def rss_mb() -> float:
 async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
                     rss: list[tuple[float, float]] | None = None,
                     fsync: bool = False,
-                    progress: list[tuple[float, int]] | None = None) -> tuple[float, DaemonStore]:
+                    progress: list[tuple[float, int]] | None = None,
+                    attach: Callable[[DaemonService], Awaitable[Callable[[], Awaitable[None]]]]
+                    | None = None) -> tuple[float, DaemonStore]:
     """Run ``bots`` paper bots over ``bars`` candles at max speed; returns wall seconds.
-    ``progress`` gets (seconds, candles every bot has replayed) at each RSS sample."""
+    ``progress`` gets (seconds, candles every bot has replayed) at each RSS sample;
+    ``attach`` adds a part to the runtime (e.g. notifications) and returns its stop."""
     home = Path(tempfile.mkdtemp(prefix="pbench"))
     store = DaemonStore.open(home / "daemon.db")
     store.db.fsync_durable = fsync  # the daemon's [daemon] journal_fsync setting
@@ -53,6 +57,7 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
 
     registry.register("sim", new_worker, modes=["paper"])
     service = DaemonService(store, sink, Supervisor(store, sink, registry, clock, 1.0), clock)
+    detach = await attach(service) if attach is not None else None
     for name in TEMPLATES:
         service.put_template(name, find_template(name).read_text(), "bench")
     started = time.perf_counter()
@@ -75,6 +80,8 @@ async def run_fleet(bots: int, bars: int, latencies: list[float] | None = None,
                 pending.discard(bot_id)
     elapsed = time.perf_counter() - started
     await service.supervisor.shutdown()
+    if detach is not None:
+        await detach()
     await checkpointer.stop()
     return elapsed, store
 

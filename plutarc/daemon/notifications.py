@@ -8,7 +8,6 @@ the daily summary built from the journal.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from decimal import Decimal
@@ -25,7 +24,10 @@ log = logging.getLogger(__name__)
 # decisions, the bulk of the stream, never reach the notifier's queue.
 ROUTED_KINDS = (EventKind.ALERT, EventKind.BOT_STATE, EventKind.RISK, EventKind.ORDER,
                 EventKind.FILL, EventKind.ACTIVITY)
-POLL_S = 5.0
+STOP_S = 2.0
+# Deeper than a stream client's queue: a burst (a fleet replaying at full speed) must not cut
+# the notifier off; each entry is a reference to a record already made.
+PUMP_QUEUE = 50_000
 
 
 def daily_summary(service: DaemonService, from_ms: int, to_ms: int) -> str:
@@ -66,20 +68,30 @@ def build_notifier(service: DaemonService, backend: SecretBackend) -> Notifier:
 
 
 async def pump(bus: EventBus, notifier: Notifier) -> None:
-    """Hand every routable event to the notifier; subscribe again if ever cut off."""
+    """Hand every routable event to the notifier; subscribe again if ever cut off.
+
+    asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation, and a
+    pump that ignores its stop would hold the daemon's shutdown."""
     while True:
-        sub = bus.subscribe(ROUTED_KINDS)
+        sub = bus.subscribe(ROUTED_KINDS, max_queue=PUMP_QUEUE)
+        cut_off = asyncio.ensure_future(sub.overflowed.wait())
         try:
             while True:
+                getter = asyncio.ensure_future(sub.queue.get())
                 try:
-                    record = await asyncio.wait_for(sub.queue.get(), POLL_S)
-                except TimeoutError:
-                    if sub.overflowed.is_set() and sub.queue.empty():
-                        log.warning("notifications fell behind the event bus; resubscribed")
-                        break
-                    continue
-                notifier.offer(record)
+                    await asyncio.wait({getter, cut_off}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if not getter.done():
+                        getter.cancel()
+                if getter.done() and not getter.cancelled():
+                    notifier.offer(getter.result())
+                elif cut_off.done():
+                    while not sub.queue.empty():
+                        notifier.offer(sub.queue.get_nowait())
+                    log.warning("notifications fell behind the event bus; resubscribed")
+                    break
         finally:
+            cut_off.cancel()
             bus.unsubscribe(sub)
 
 
@@ -99,6 +111,5 @@ class NotifyRuntime:
     async def stop(self) -> None:
         if self._pump is not None:
             self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
+            await asyncio.wait({self._pump}, timeout=STOP_S)  # never holds a shutdown
         await self.notifier.stop()

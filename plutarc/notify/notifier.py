@@ -10,7 +10,6 @@ WARNING event (and one when it delivers again), never an error in a bot.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
@@ -38,6 +37,7 @@ from plutarc.storage.sqlite import Database
 log = logging.getLogger(__name__)
 
 INBOX = 10_000
+STOP_S = 2.0
 RETRY = Backoff(base_s=5.0, cap_s=900.0, attempts=1)
 # (message, severity, data): how the daemon records what the notifier has to say
 Emit = Callable[[str, str, dict[str, object]], None]
@@ -101,9 +101,8 @@ class Notifier:
         self._tasks.clear()
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:  # bounded: notifications never hold the daemon's shutdown
+            await asyncio.wait(tasks, timeout=STOP_S)
         self.sender.close()
 
     def _ensure_loop(self, channel: str) -> None:
@@ -130,7 +129,7 @@ class Notifier:
         if kind is None:
             return 0
         severity, now = str(event.severity), self.clock.now_ms()
-        bot = self._bot_name(event.bot_id) if event.bot_id else None
+        bot: str | None = None
         queued = 0
         for channel in self._channel_names:
             if not passes(severity, self._levels.get((channel, kind), "off")):
@@ -139,6 +138,8 @@ class Notifier:
             if self.throttle.fold(key, kind.value, severity, event.message, now,
                                   self.settings.dedup_window_s):
                 continue
+            if bot is None and event.bot_id:  # looked up only for a message that is sent
+                bot = self._bot_name(event.bot_id)
             queued += self._enqueue(channel, compose(kind, severity, event.message, bot), now)
         return queued
 
@@ -210,8 +211,11 @@ class Notifier:
                 wait_s = 5.0
             if wait_s:
                 wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait_s)
+                waiter = asyncio.ensure_future(wake.wait())
+                try:  # asyncio.wait: wait_for may swallow a cancellation on Python 3.11
+                    await asyncio.wait({waiter}, timeout=wait_s)
+                finally:
+                    waiter.cancel()
 
     async def _deliver_next(self, channel: str) -> float:
         """Try the channel's oldest message; the seconds to wait before looking again."""

@@ -67,11 +67,11 @@ class Sender:
                    timeout_s: float) -> str | None:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._pool, send_blocking, url, title, body, severity)
-        try:
-            return await asyncio.wait_for(future, timeout_s)
-        except TimeoutError:
+        done, _ = await asyncio.wait({future}, timeout=timeout_s)  # not wait_for: see pump
+        if not done:
             # the thread finishes on its own (apprise has socket timeouts); we move on
             return f"no answer within {timeout_s:g} s"
+        return future.result()
 
     async def understood(self, url: str) -> bool:
         loop = asyncio.get_running_loop()
