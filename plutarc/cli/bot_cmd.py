@@ -59,6 +59,11 @@ def create(
                                      help="sim: candle file replayed (one symbol)."),
     replay_bars: int = typer.Option(None, "--replay-bars",
                                     help="sim: replay only the first N candles."),
+    replay_funding: Path = typer.Option(None, "--replay-funding",
+                                        help="sim: funding-rate file, charged and given to the "
+                                        "strategy (one symbol)."),
+    replay_oi: Path = typer.Option(None, "--replay-oi",
+                                   help="sim: open-interest file given to the strategy."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Create a bot (stopped unless --start). A paper bot on the sim venue replays real
@@ -68,8 +73,9 @@ def create(
     from plutarc.daemon.bot_config import BotSpec
     from plutarc.validation import describe_validation_error
 
-    if (replay_speed, replay_file, replay_bars) != (None, None, None):
-        account = _replay_account(venue, account, replay_speed, replay_file, replay_bars)
+    replay = (replay_speed, replay_file, replay_bars, replay_funding, replay_oi)
+    if replay != (None,) * 5:
+        account = _replay_account(venue, account, *replay)
     raw = {"name": name, "template": template, "venue": venue, "mode": mode,
            "account": account, "symbols": tuple(symbols)}
     if margin is not None:
@@ -90,7 +96,8 @@ def create(
 
 
 def _replay_account(venue: str, account: str, speed: str | None, file: Path | None,
-                    bars: int | None) -> str:
+                    bars: int | None, funding: Path | None = None,
+                    oi: Path | None = None) -> str:
     """The sim venue has no accounts: its bots keep their replay settings in the label."""
     from plutarc.daemon.paper.replay import replay_label
 
@@ -99,7 +106,7 @@ def _replay_account(venue: str, account: str, speed: str | None, file: Path | No
                          f"{venue!r}")
     if account:
         raise UsageError("give the replay with --replay-* options or --account, not both")
-    return replay_label(speed, file, bars)
+    return replay_label(speed, file, bars, funding, oi)
 
 
 @app.command("list")

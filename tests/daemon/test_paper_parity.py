@@ -126,3 +126,25 @@ def test_a_funding_signal_bot_trades_like_the_backtester_on_real_funding(home: P
     # without the context the same template has no opinion and never trades
     assert run_backtest(load_template(str(template)), load_candles(candles).bars,
                         generic_instrument("BTCUSDT"), PAPER_SIM_CONFIG, PAPER_CASH).trades == []
+
+
+def test_replay_settings_carry_funding_and_open_interest_files() -> None:
+    from plutarc.daemon.paper.replay import DATA_DIR, ReplaySettings, replay_label
+
+    label = replay_label("max", None, None, Path("BTCUSDT_funding.csv"),
+                         Path("BTCUSDT_oi_4h.csv"))
+    assert label == "speed=max;funding=BTCUSDT_funding.csv;oi=BTCUSDT_oi_4h.csv"
+    settings = ReplaySettings.parse(label)
+    funding, oi = settings.series_files(("BTCUSDT",))
+    assert (funding, oi) == (DATA_DIR / "BTCUSDT_funding.csv", DATA_DIR / "BTCUSDT_oi_4h.csv")
+
+
+def test_replay_series_files_are_one_symbols_and_owner_allowed(tmp_path: Path) -> None:
+    from plutarc.daemon.paper.replay import ReplaySettings
+    from plutarc.errors import ConfigError, UsageError
+
+    with pytest.raises(ConfigError, match="one-symbol bot"):
+        ReplaySettings.parse("funding=BTCUSDT_funding.csv").series_files(("BTCUSDT", "ETHUSDT"))
+    outside = tmp_path / "f.csv"
+    with pytest.raises(UsageError, match="not in a directory the owner allows"):
+        ReplaySettings.parse(f"oi={outside}").series_files(("BTCUSDT",))

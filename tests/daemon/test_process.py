@@ -156,11 +156,17 @@ def test_paper_replay_options_of_bot_create(home: Path, monkeypatch: pytest.Monk
         assert run([*base[:2], "replayer", *base[2:], "sim", "--replay-speed", "600",
                     "--replay-bars", "500", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["account"] == "speed=600;bars=500"
+        assert run([*base[:2], "funded", *base[2:], "sim", "--replay-speed", "600",
+                    "--replay-funding", "BTCUSDT_funding.csv", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["account"] == (
+            "speed=600;funding=BTCUSDT_funding.csv")
         refusals = [
             (["sim", "--replay-speed", "fast"], "replay speed 'fast' must be 'max'"),
             (["sim", "--replay-file", str(home / "data" / "data" / "none.csv")],
              "none.csv for BTCUSDT does not exist"),
             (["sim", "--replay-file", str(home / "none.csv")],  # not where the owner allows
+             "is not in a directory the owner allows"),
+            (["sim", "--replay-funding", str(home / "f.csv")],  # not where the owner allows
              "is not in a directory the owner allows"),
             (["bitmex", "--replay-speed", "60"], "for paper bots on the sim venue"),
             (["sim", "--replay-speed", "60", "--account", "speed=1"], "not both"),
@@ -170,7 +176,8 @@ def test_paper_replay_options_of_bot_create(home: Path, monkeypatch: pytest.Monk
             assert run([*base[:2], f"bad-{n}", *base[2:], *args]) != 0
             assert message in capsys.readouterr().err
         assert run(["bot", "list", "--json"]) == 0
-        assert [b["name"] for b in json.loads(capsys.readouterr().out)] == ["replayer"]
+        assert sorted(b["name"] for b in json.loads(capsys.readouterr().out)) == [
+            "funded", "replayer"]
     finally:
         daemon.signal(signal.SIGTERM)
 

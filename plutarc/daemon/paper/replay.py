@@ -109,9 +109,13 @@ def replay_label(speed: str | None, file: Path | None, bars: int | None,
     parts = [f"speed={speed}"] if speed is not None else []
     if bars is not None:
         parts.append(f"bars={bars}")
-    for key, path in (("file", file), ("funding", funding), ("oi", oi)):
+    if file is not None:
+        parts.append(f"file={file.expanduser().resolve()}")
+    for key, path in (("funding", funding), ("oi", oi)):
+        # a bare name is looked up in the allowed data directories: the label stays short
         if path is not None:
-            parts.append(f"{key}={path.expanduser().resolve()}")
+            bare = path.name == str(path)
+            parts.append(f"{key}={path if bare else path.expanduser().resolve()}")
     label = ";".join(parts)
     ReplaySettings.parse(label)
     return label
