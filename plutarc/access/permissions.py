@@ -114,6 +114,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/notify/channels/{name}/test"): Rule(P.MANAGE_ACCESS),
     ("PUT", "/v1/notify/routes"): Rule(P.MANAGE_ACCESS),
     ("PUT", "/v1/notify/settings"): Rule(P.MANAGE_ACCESS),
+    ("POST", "/v1/notify/summary"): Rule(P.MANAGE_ACCESS),
 }
 
 

@@ -100,6 +100,19 @@ def test(
         raise typer.Exit(1)
 
 
+@app.command("summary")
+def summary(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")
+            ) -> None:
+    """Send the daily summary of the last 24 h now, and print it."""
+    m = _models()
+    got = call(lambda c: c.request("POST", "/v1/notify/summary", m.SummaryResponse))
+    if as_json:
+        print_json(got)
+        return
+    console.print(got.summary)
+    console.print(f"[dim]queued for {got.queued} channels[/dim]")
+
+
 @app.command("route")
 def route(
     channel: str = typer.Argument(..., help="Channel name, or '*' for every channel."),

@@ -15,6 +15,7 @@ from decimal import Decimal
 from plutarc.daemon.events import EventBus
 from plutarc.daemon.service import DaemonService
 from plutarc.keys.backends import SecretBackend
+from plutarc.models.bot_state import BotState
 from plutarc.models.events import EventKind, Severity
 from plutarc.notify import Notifier
 
@@ -44,7 +45,7 @@ def daily_summary(service: DaemonService, from_ms: int, to_ms: int) -> str:
     lines = []
     for bot in sorted(service.store.bots.all(), key=lambda b: b.name):
         trades = count.get(bot.id, 0)
-        if trades or str(bot.state) in ("running", "paused", "errored"):
+        if trades or bot.state is not BotState.STOPPED:  # errored ones above all
             lines.append(f"{bot.name} ({bot.state}): {trades} trades, PnL "
                          f"{pnl.get(bot.id, Decimal(0)):+.2f}")
     total = sum(pnl.values(), Decimal(0))

@@ -189,14 +189,15 @@ class Notifier:
             log.warning("%d notifications not delivered within %d s were dropped", dropped,
                         settings.max_age_s)
 
-    def send_summary(self, from_ms: int, to_ms: int) -> int:
+    def send_summary(self, from_ms: int, to_ms: int) -> tuple[str, int]:
+        """The summary's text, and for how many channels it was queued."""
         text = self._summary(from_ms, to_ms)
         queued = 0
         for channel in self._channel_names:
             if passes("info", self._levels.get((channel, NotifyKind.DAILY_SUMMARY), "off")):
                 queued += self._enqueue(channel, compose(NotifyKind.DAILY_SUMMARY, "info",
                                                          text, None), to_ms, slot_taken=True)
-        return queued
+        return text, queued
 
     # delivery -------------------------------------------------------------------------------
     async def _deliver_loop(self, channel: str) -> None:

@@ -4,6 +4,7 @@ few messages, and a failing channel that warns once and keeps its queue across a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 import socket
@@ -13,6 +14,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
+from plutarc.daemon.api.notify_routes import SummaryResponse
 from plutarc.models.events import EventKind
 from tests.daemon.conftest import DaemonProcess
 from tests.notify.conftest import Webhook, add_channel, overview, settings, start_bot
@@ -117,3 +119,38 @@ async def test_a_failing_channel_warns_once_and_its_queue_survives_a_restart(
             return (await overview(client)).channels[0].pending == 0
 
         await until(drained)
+
+
+async def test_the_daily_summary_names_each_bot_with_its_trades_and_pnl(
+        daemon: DaemonProcess, webhook: Webhook):
+    async with daemon.client() as client:
+        await add_channel(client, "phone", webhook.url())
+        await start_bot(client, "summer", "idle")
+        got = await client.request("POST", "/v1/notify/summary", SummaryResponse)
+        assert got.queued == 1
+        [message] = [m for m in await webhook.wait(1) if "daily summary" in m["title"]]
+    assert message["message"].startswith("last 24 h: 0 trades, closed PnL +0.00")
+    assert "summer (online): 0 trades, PnL +0.00" in message["message"]
+    assert "'plutarc pnl'" in message["message"]
+
+
+async def test_a_channel_that_never_answers_does_not_hold_the_daemon_s_shutdown(
+        daemon: DaemonProcess):
+    connected = asyncio.Event()
+
+    async def hang(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()  # accepts, never answers
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(3600)
+        writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with daemon.client() as client:
+        await settings(client, timeout_s=120)
+        await add_channel(client, "stuck", f"json://127.0.0.1:{port}/hook")
+        await start_bot(client, "stuckboom", "crashy")
+        await asyncio.wait_for(connected.wait(), 30)
+    # a delivery is in flight and would wait 120 s: the daemon still stops at once
+    assert await asyncio.to_thread(daemon.signal, signal.SIGTERM, 10.0) == 0
+    server.close()

@@ -17,6 +17,7 @@ from plutarc.daemon.notifications import NotifyRuntime
 from plutarc.models.events import EventKind
 from plutarc.notify import ChannelInfo, NotifySettings, Route
 from plutarc.notify.channels import check_channel_name, check_url
+from plutarc.notify.schedule import DAY_MS
 
 NOTIFY = web.AppKey("notify", NotifyRuntime)
 routes = web.RouteTableDef()
@@ -148,6 +149,21 @@ async def test_channel(request: web.Request) -> web.Response:
                           message=reason or f"delivered to {info.address}")
     _audit(request, "notify.test", info.name, None, result.model_dump(mode="json"))
     return respond(result)
+
+
+class SummaryResponse(Envelope):
+    summary: str
+    queued: int = Field(description="Channels it was queued for (daily_summary routed on).")
+
+
+@routes.post("/v1/notify/summary")
+async def send_summary(request: web.Request) -> web.Response:
+    """The daily summary of the last 24 h, sent now (as at the chosen time) and returned."""
+    n = request.app[NOTIFY].notifier
+    now = n.clock.now_ms()
+    text, queued = n.send_summary(now - DAY_MS, now)
+    _audit(request, "notify.summary", "notify", None, {"queued": queued})
+    return respond(SummaryResponse(summary=text, queued=queued))
 
 
 @routes.put("/v1/notify/routes")
