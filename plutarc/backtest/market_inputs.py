@@ -31,6 +31,7 @@ class MarketInputs:
     open_interest: TimeSeries | None = None
     funding_charged: TimeSeries | None = None  # charged, when it differs from ``funding``
     notes_: tuple[str, ...] = ()
+    origin: str = ""  # where the funding came from, as the notes say it
 
     @property
     def charged(self) -> TimeSeries | None:
@@ -80,10 +81,11 @@ def load_inputs(funding: str | Path | None, open_interest: str | Path | None) ->
     from plutarc.backtest.data.market_series import daily_mean_column, load_daily_mean_funding
 
     oi = load_open_interest(open_interest) if open_interest else None
+    origin = Path(funding).name if funding else ""
     if funding and daily_mean_column(funding):
         seen, charged = load_daily_mean_funding(funding)
-        return MarketInputs(seen, oi, charged, (
+        return MarketInputs(seen, oi, charged, origin=origin, notes_=(
             f"{Path(funding).name} holds daily means, not the 8-hourly prints: each funding "
             "time is charged the day's mean, and strategies see a day's mean from the next "
             "00:00 UTC",))
-    return MarketInputs(load_funding(funding) if funding else None, oi)
+    return MarketInputs(load_funding(funding) if funding else None, oi, origin=origin)

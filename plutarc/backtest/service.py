@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from plutarc.backtest.regimes import classify_entries
 from plutarc.backtest.request import BacktestRequest
 from plutarc.backtest.runner import BacktestOutcome, BacktestRun
 from plutarc.backtest.store import ResultsStore
-from plutarc.backtest.venue_data import fetch_venue_candles, stored_series
+from plutarc.backtest.venue_data import fetch_venue_candles, stored_series, venue_funding_file
 from plutarc.errors import UsageError
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.intervals import interval_ms
@@ -102,7 +103,7 @@ def funding_note(inputs: MarketInputs, outcome: BacktestOutcome, source: str | N
         return NO_FUNDING_NOTE
     times = ", ".join(f"{h:02d}:00" for h in range(config.funding_offset_h, 24,
                                                  config.funding_interval_h))
-    origin = Path(source).name if source else "the market-data store"
+    origin = inputs.origin or (Path(source).name if source else "the market-data store")
     said = (f"funding from {origin} charged at {times} UTC on the position "
             f"held: {outcome.funding_payments} payments, {outcome.funding_total:.6f} "
             f"{outcome.instrument.settle} paid (negative: received)")
@@ -193,7 +194,12 @@ def prepare(request: BacktestRequest, warmup_bars: int | None = None) -> Prepare
                                            request.start, request.end, cache)
         oi = oi or stored_series(request.venue, request.symbol, "oi", request.start,
                                  request.end, cache)
-    inputs = load_inputs(funding, oi)
+        fetched = venue_funding_file(path)  # fetched with the candles, when not stored
+        funding = funding or (str(fetched) if fetched.exists() else None)
+    origin = (Path(request.funding).name if request.funding else
+              f"{request.venue} (fetched with the candles)" if funding and
+              Path(funding) == venue_funding_file(path) else "the market-data store")
+    inputs = dataclasses.replace(load_inputs(funding, oi), origin=origin)
     config = inputs.sim_config(SimConfig(slippage_bps=request.slippage_bps,
                                          enforce_margin=request.enforce_margin))
     limits = request.risk_limits

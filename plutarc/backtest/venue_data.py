@@ -13,7 +13,7 @@ from plutarc.models import Instrument
 
 
 async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
-                 end_ms: int) -> tuple[Instrument, list]:
+                 end_ms: int) -> tuple[Instrument, list, list]:
     if venue not in VENUES_WITH_CANDLES:
         raise UsageError(f"--venue {venue}: backtest data can come from "
                          f"{', '.join(VENUES_WITH_CANDLES)} for now; download candles and "
@@ -24,9 +24,11 @@ async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
     try:
         inst = await adapter.instrument(symbol)
         candles = await adapter.candles(symbol, "1m", start_ms, end_ms)
+        # the rates paid inside the run (one day earlier: a funding time at the first bar)
+        funding = await adapter.funding_rates(symbol, start_ms - 86_400_000, end_ms)
     finally:
         await adapter.close()
-    return inst, candles
+    return inst, candles, funding
 
 
 def from_store(venue: str, symbol: str, start_ms: int, end_ms: int, warmup_ms: int,
@@ -79,7 +81,8 @@ def fetch_venue_candles(
     found = from_store(venue, symbol, start_ms, end_ms, warmup_ms, cache_dir)
     if found is not None:
         return found
-    inst, candles = asyncio.run(_fetch(venue, url, symbol, start_ms - warmup_ms, end_ms))
+    inst, candles, funding = asyncio.run(_fetch(venue, url, symbol, start_ms - warmup_ms,
+                                                end_ms))
     if not candles:
         raise UsageError(f"{venue} served no {symbol} candles between {start} and {end}")
     key = hashlib.sha256(f"{venue}|{url}|{symbol}|{start_ms}|{end_ms}".encode()).hexdigest()[:16]
@@ -91,5 +94,17 @@ def fetch_venue_candles(
         for c in candles:
             writer.writerow([c.ts_ms, repr(c.open), repr(c.high), repr(c.low), repr(c.close),
                              repr(c.volume)])
+    rates = venue_funding_file(path)
+    rates.unlink(missing_ok=True)
+    if len(funding) >= 2:
+        with rates.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["timestamp", "funding_rate"])
+            writer.writerows([r.ts_ms, repr(r.rate)] for r in funding)
     return path, inst
+
+
+def venue_funding_file(candles: Path) -> Path:
+    """Where the funding fetched with venue candles ``candles`` is kept (it may not exist)."""
+    return candles.with_name(candles.name.replace("_1m_", "_funding_"))
 

@@ -136,3 +136,15 @@ async def test_data_list_and_a_backtest_from_the_store_without_the_venue(tmp_pat
     assert result["symbol"] == "BTCUSD" and result["bars"] == 4 * 1440
     note = next(n for n in result["notes"] if n.startswith("funding from"))
     assert "market-data store" in note and "04:00, 12:00, 20:00 UTC" in note
+
+
+async def test_a_venue_backtest_without_the_store_charges_the_venues_funding(tmp_path: Path):
+    home = tmp_path / "home"
+    async with SimServer(_server_config()) as srv:
+        _, out = await _run([sys.executable, "-m", "plutarc", "backtest", "run", "scalp_1m",
+                             "--venue", "bitmex", "--venue-url", srv.rest_url, "--symbol",
+                             "XBTUSD", "--from", "2024-01-02", "--to", "2024-01-04", "--json"],
+                            home)
+    result = json.loads(out)
+    note = next(n for n in result["notes"] if n.startswith("funding from"))
+    assert "04:00, 12:00, 20:00 UTC" in note and "market-data store" not in note
