@@ -95,6 +95,8 @@ class Notifier:
         self._tasks["<tick>"] = asyncio.create_task(self._tick_loop(), name="notify-tick")
         for name in set(self._channel_names) | set(self.outbox.channels()):
             self._ensure_loop(name)
+        if self._channel_names:
+            self.sender.warm()
 
     async def stop(self) -> None:
         tasks = list(self._tasks.values())

@@ -77,5 +77,9 @@ class Sender:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, understood, url)
 
+    def warm(self) -> None:
+        """Import apprise on a pool thread now, not at the first alert in a busy moment."""
+        self._pool.submit(_apprise)
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from plutarc.daemon.api.notify_routes import ChannelResponse
+from plutarc.errors import NotFound, UsageError
 from tests.daemon.conftest import DaemonProcess
 from tests.notify.conftest import Webhook, add_channel, overview, start_bot
 
@@ -22,3 +26,21 @@ async def test_an_errored_bot_reaches_a_json_webhook(daemon: DaemonProcess, webh
         listed = await overview(client)
         assert [c.channel.name for c in listed.channels] == ["phone"]
         assert "s3cr3t" not in listed.model_dump_json()
+
+
+async def test_a_bad_url_is_refused_without_quoting_it_and_remove_forgets_a_channel(
+        daemon: DaemonProcess, webhook: Webhook):
+    async with daemon.client() as client:
+        for url, says in [("nosuchservice://tok3nXYZ/abc", "apprise does not understand this "
+                           "nosuchservice:// URL"),
+                          ("tok3nXYZ", "a channel URL starts with its service")]:
+            with pytest.raises(UsageError) as refused:
+                await add_channel(client, "bad", url)
+            assert says in str(refused.value) and "tok3nXYZ" not in str(refused.value)
+        await add_channel(client, "gone", webhook.url())
+        await client.request("DELETE", "/v1/notify/channels/gone", ChannelResponse)
+        assert (await overview(client)).channels == []
+        with pytest.raises(NotFound):
+            await client.request("POST", "/v1/notify/channels/gone/test", ChannelResponse)
+        # the name is free again: its secret went with it
+        await add_channel(client, "gone", webhook.url())
