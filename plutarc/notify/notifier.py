@@ -137,8 +137,10 @@ class Notifier:
             if not passes(severity, self._levels.get((channel, kind), "off")):
                 continue
             key = (channel, DEDUP_GROUP.get(kind, kind.value), event.bot_id or "")
-            if self.throttle.fold(key, kind.value, severity, event.message, now,
-                                  self.settings.dedup_window_s):
+            # urgent kinds are never folded: "kill switch NOT verified" must follow at once
+            if kind not in URGENT and self.throttle.fold(
+                    key, kind.value, severity, event.message, now,
+                    self.settings.dedup_window_s):
                 continue
             if bot is None and event.bot_id:  # looked up only for a message that is sent
                 bot = self._bot_name(event.bot_id)

@@ -4,12 +4,18 @@ redacting a channel URL and when the daily summary is due."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from plutarc.clock import WallClock
+from plutarc.daemon.store import DaemonStore
+from plutarc.keys.backends import FileBackend
+from plutarc.keys.filebox import EncryptedKeyFile
 from plutarc.notify.kinds import NotifyKind, classify, passes
 from plutarc.notify.message import compose
+from plutarc.notify.notifier import Notifier
 from plutarc.notify.redact import redact_url, scrub
 from plutarc.notify.schedule import DAY_MS, next_at
 from plutarc.notify.throttle import HOUR_MS, Throttle
@@ -119,3 +125,23 @@ def test_a_message_names_the_bot_what_happened_and_the_command_that_helps():
     assert msg.title == "plutarc ERROR: alpha: bot held until cleared"
     assert msg.body.startswith("paused until an operator clears it")
     assert "'plutarc bot clear alpha'" in msg.body
+
+
+def test_the_kill_switch_and_its_verification_are_both_sent_at_once(tmp_path: Path):
+    db = DaemonStore.open(":memory:").db
+    box = EncryptedKeyFile(tmp_path / "keys.enc", 2**10)
+    box.unlock("a test passphrase")
+    notifier = Notifier.open(db, FileBackend(box), WallClock(), lambda *_: None,
+                             lambda _id: None, lambda _a, _b: "")  # routing only: not started
+    notifier.channels.add("phone", "json://127.0.0.1:9/hook", "test", 0)
+    notifier.reload()
+
+    notifier.route(Ev("alert", "KILL SWITCH by alice: 3 bots paused", "critical", None,
+                      {"kill_switch": True}))
+    notifier.route(Ev("alert", "kill switch NOT verified: 1 left: XBTUSD", "critical", None,
+                      {"kill_switch": True, "verified": False}))
+
+    bodies = [r[0].splitlines()[0] for r in db.execute("SELECT body FROM notify_outbox "
+                                                        "ORDER BY id")]
+    assert bodies == ["KILL SWITCH by alice: 3 bots paused",
+                      "kill switch NOT verified: 1 left: XBTUSD"]
