@@ -71,6 +71,7 @@ class LiveScreen(PlutarcScreen):
     _stale = False
     _loaded_once = False
     _focus_before: Widget | None = None
+    _covering = False
 
     def on_mount(self) -> None:
         self.reload()
@@ -101,8 +102,9 @@ class LiveScreen(PlutarcScreen):
         self.run_worker(self._load_until_fresh, group="load")
 
     def _show_loading(self, shown: bool) -> None:
-        if not self.LOADING_ON:
+        if not self.LOADING_ON or shown == self._covering:
             return
+        self._covering = shown
         if shown:
             self._focus_before = self.focused
         for widget in self.query(self.LOADING_ON):
@@ -119,17 +121,25 @@ class LiveScreen(PlutarcScreen):
         else:
             self.focus_next()
 
+    def _slow_read(self) -> None:
+        # A timer that fired just as the read ended may still call: data shown wins.
+        if self._loading and not self._loaded_once:
+            self._show_loading(True)
+
     async def _load_until_fresh(self) -> None:
         # Only the first read of a screen shows it: later ones refresh data already shown
         # (a loading widget takes no keys, so an indicator on each refresh would eat them).
-        slow = None if self._loaded_once else self.set_timer(
-            LOADING_AFTER_S, lambda: self._show_loading(True))
+        slow = None if self._loaded_once else self.set_timer(LOADING_AFTER_S, self._slow_read)
         try:
             while True:
                 self._stale = False
                 try:
                     await self.load()
                     self._loaded_once = True
+                    if slow is not None:  # data is shown: a re-read runs without the cover
+                        slow.stop()
+                        self._show_loading(False)
+                        slow = None
                 except PlutarcError as exc:
                     self.notify(str(exc), title="daemon", severity="error", timeout=6)
                 if not self._stale:
