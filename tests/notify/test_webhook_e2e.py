@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from plutarc.daemon.api.notify_routes import ChannelResponse
-from plutarc.errors import NotFound, UsageError
+from plutarc.daemon.client import DaemonClient
+from plutarc.errors import NotFound, PermissionDenied, UsageError
 from tests.daemon.conftest import DaemonProcess
 from tests.notify.conftest import Webhook, add_channel, overview, start_bot
 
@@ -44,3 +45,22 @@ async def test_a_bad_url_is_refused_without_quoting_it_and_remove_forgets_a_chan
             await client.request("POST", "/v1/notify/channels/gone/test", ChannelResponse)
         # the name is free again: its secret went with it
         await add_channel(client, "gone", webhook.url())
+
+
+async def test_viewers_and_traders_see_channels_but_only_an_admin_changes_them(
+        daemon: DaemonProcess, webhook: Webhook):
+    async with daemon.client() as owner:
+        await add_channel(owner, "phone", webhook.url())
+        tokens = {role: (await owner.grant_token(f"n-{role}", role)).secret
+                  for role in ("viewer", "trader", "admin")}
+    for role, token in tokens.items():
+        async with DaemonClient(daemon.paths.socket, token=token) as client:
+            assert [c.channel.name for c in (await overview(client)).channels] == ["phone"]
+            if role == "admin":
+                await add_channel(client, f"by-{role}", webhook.url())
+                continue
+            with pytest.raises(PermissionDenied):
+                await add_channel(client, f"by-{role}", webhook.url())
+            with pytest.raises(PermissionDenied):
+                await client.request("PUT", "/v1/notify/routes", ChannelResponse,
+                                     body={"channel": "*", "kind": "*", "level": "off"})
