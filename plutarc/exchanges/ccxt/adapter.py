@@ -216,7 +216,9 @@ class CcxtVenue:
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         try:
-            await self.call("set_leverage", float(leverage), await self.unified(symbol))
+            whole = leverage == leverage.to_integral_value()  # most venues take whole numbers
+            await self.call("set_leverage", int(leverage) if whole else float(leverage),
+                            await self.unified(symbol))
         except OrderRejected as exc:
             if "no need to change" not in str(exc).lower():  # already set: success
                 raise

@@ -223,14 +223,40 @@ class OrderPath:
         return out
 
     async def fills_since(self, since_ms: int, symbol: str | None) -> list[Fill]:
-        symbols = [symbol] if symbol else sorted(self.book.seen_symbols)
+        symbols = [symbol] if symbol else sorted(self.book.seen_symbols) or sorted(
+            {p.symbol for p in await self.v.positions()})  # after a restart: what is held
         out: list[Fill] = []
         for sym in symbols:
             market = await self.v.market(sym)
             for raw in await self.v.call("fetch_my_trades", market["symbol"], since_ms):
-                cid = self.book.client_ids.get(str(raw.get("order")), "")
+                cid = await self._client_of(str(raw.get("order")), str(market["symbol"]))
                 out.append(parse.fill(raw, sym, cid, str(market.get("settle") or "")))
         return sorted(out, key=lambda f: (f.ts_ms, f.fill_id))
+
+    async def _client_of(self, venue_id: str, unified: str) -> str:
+        """Our client id for a venue order id: trades of most venues do not carry it, and a
+        restarted process has no map, so the order is asked for once and remembered."""
+        known = self.book.client_ids.get(venue_id)
+        if known is not None:
+            return known
+        for extra in self._param_sets(None):
+            if self.v.profile.lookup_by_client_id:
+                try:
+                    raw = await self.v.call("fetch_order", venue_id, unified, dict(extra))
+                except Exception as exc:
+                    if is_order_not_found(exc):
+                        continue
+                    raise
+                rows = [raw]
+            else:
+                rows = [r for m in ("fetch_open_orders", "fetch_closed_orders")
+                        for r in await self.v.call(m, unified, None, None, dict(extra))]
+            for row in rows:
+                cid = self.ours(row).get("clientOrderId")
+                if str(row.get("id")) == venue_id and cid:
+                    self.book.client_ids[venue_id] = str(cid)
+                    return str(cid)
+        return ""
 
     async def stream_fills(self) -> AsyncIterator[Fill]:
         """Fills by polling ``fills_since`` (deduplicated by fill id, a bounded set)."""

@@ -228,6 +228,7 @@ class BinanceServer:
         return web.json_response([
             {**template, "symbol": sym, "positionAmt": str(qty), "entryPrice": str(entry),
              "markPrice": price, "unRealizedProfit": str(qty * (Decimal(price) - entry)),
+             "notional": str(qty * Decimal(price)),  # signed: ccxt reads the side from it
              "updateTime": now_ms()}
             for sym, (qty, entry) in self.book.positions.items()
             if qty != 0 and p.get("symbol") in (None, sym)])
@@ -247,6 +248,9 @@ class BinanceServer:
     async def leverage(self, p: dict) -> web.Response:
         if p.get("symbol") not in self.symbols:
             return error(-1121, "Invalid symbol.")
+        if not p.get("leverage", "").isdigit():
+            return error(-1100, "Illegal characters found in parameter 'leverage'; legal "
+                         "range is '^[0-9]{1,20}$'.")
         return web.json_response({"leverage": int(p["leverage"]), "maxNotionalValue": "250000",
                                   "symbol": p["symbol"]})
 
