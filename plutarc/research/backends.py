@@ -12,7 +12,12 @@ from typing import Any, Protocol
 
 from plutarc.backtest.service import Prepared
 from plutarc.errors import UsageError
-from plutarc.research.evaluate import evaluate_in_worker, evaluate_safely, init_worker
+from plutarc.research.evaluate import (
+    evaluate_in_worker,
+    evaluate_safely,
+    evaluate_scattered,
+    init_worker,
+)
 from plutarc.strategy.template import Template
 
 Result = tuple[int, dict[str, Any]]
@@ -88,7 +93,8 @@ class DaskBackend:
     def run(self, templates: list[Template], want_equity: bool = False) -> Iterator[Result]:
         from distributed import as_completed as dask_completed
 
-        futures = {self.client.submit(evaluate_safely, self.data, t, want_equity, pure=False): i
+        futures = {self.client.submit(evaluate_scattered, self.data, t, want_equity,
+                                      pure=False): i
                    for i, t in enumerate(templates)}
         try:
             for fut in dask_completed(list(futures)):

@@ -8,6 +8,7 @@ the same template on the same request.
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import replace
 from typing import Any
@@ -81,6 +82,21 @@ def evaluate_safely(prep: Prepared, template: Template, want_equity: bool = Fals
         return evaluate(prep, template, want_equity)
     except PlutarcError as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+_SCATTERED: tuple[Prepared, Prepared] | None = None  # (as received, local copy)
+
+
+def evaluate_scattered(prep: Prepared, template: Template, want_equity: bool = False
+                       ) -> dict[str, Any]:
+    """``evaluate_safely`` on a Dask worker. Scattered arrays can arrive unaligned in the
+    network buffers, and numpy then copies a whole array on every ``searchsorted``: a run
+    took 10x longer. The first task on a worker makes one aligned local copy; the rest
+    reuse it (the received object is kept so its id cannot be reused)."""
+    global _SCATTERED
+    if _SCATTERED is None or _SCATTERED[0] is not prep:
+        _SCATTERED = (prep, pickle.loads(pickle.dumps(prep, protocol=pickle.HIGHEST_PROTOCOL)))
+    return evaluate_safely(_SCATTERED[1], template, want_equity)
 
 
 def evaluate_in_worker(template: Template, want_equity: bool = False) -> dict[str, Any]:
