@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # The kinds that can become a notification (see notify.kinds.classify); candles and
 # decisions, the bulk of the stream, never reach the notifier's queue.
 ROUTED_KINDS = (EventKind.ALERT, EventKind.BOT_STATE, EventKind.RISK, EventKind.ORDER,
-                EventKind.FILL, EventKind.ACTIVITY)
+                EventKind.FILL, EventKind.ACTIVITY, EventKind.HEALTH)
 STOP_S = 2.0
 # Deeper than a stream client's queue: a burst (a fleet replaying at full speed) must not cut
 # the notifier off; each entry is a reference to a record already made.

@@ -33,6 +33,7 @@ class NotifyKind(StrEnum):
     IN_DOUBT_ORDER = "in_doubt_order"
     LIQUIDATION = "liquidation"
     OTHER_ALERT = "other_alert"  # any other ALERT: a 3 am trader would rather know
+    DAEMON_STARTED = "daemon_started"  # a reboot or crash at night: the bots were restored
     FILLS = "fills"
     DAILY_SUMMARY = "daily_summary"
 
@@ -45,7 +46,7 @@ DEFAULT_LEVELS: dict[NotifyKind, str] = {
     K.VENUE_RECOVERED: "info", K.RISK_DAILY_LOSS: "info", K.RISK_DRAWDOWN: "warning",
     K.DAILY_TARGET: "warning", K.KILL_SWITCH: "info", K.RECONCILE_MISMATCH: "info",
     K.IN_DOUBT_ORDER: "warning", K.LIQUIDATION: "info", K.OTHER_ALERT: "warning",
-    K.FILLS: OFF, K.DAILY_SUMMARY: "info",
+    K.DAEMON_STARTED: "info", K.FILLS: OFF, K.DAILY_SUMMARY: "info",
 }
 
 # Kinds folded together when they repeat: an outage and its recovery flapping are one story.
@@ -116,6 +117,8 @@ def classify(event: EventLike) -> NotifyKind | None:
         return K.FILLS
     if kind == "activity" and "attempts" in data and event.message.startswith("connected to"):
         return K.VENUE_RECOVERED
+    if kind == "health" and "pid" in data and event.message.startswith("daemon started"):
+        return K.DAEMON_STARTED
     return None
 
 

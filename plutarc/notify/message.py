@@ -26,6 +26,7 @@ WHAT: dict[NotifyKind, str] = {
     K.IN_DOUBT_ORDER: "order in doubt",
     K.LIQUIDATION: "LIQUIDATION",
     K.OTHER_ALERT: "alert",
+    K.DAEMON_STARTED: "daemon started",
     K.FILLS: "fill",
     K.DAILY_SUMMARY: "daily summary",
 }
@@ -53,6 +54,8 @@ def hint(kind: NotifyKind, bot: str | None) -> str:
         return "-> check what is left open: 'plutarc positions' and 'plutarc ops health'"
     if kind in (K.VENUE_OUTAGE, K.VENUE_RECOVERED, K.OTHER_ALERT):
         return "-> 'plutarc ops health'" + (f" and 'plutarc bot show {name}'" if bot else "")
+    if kind is K.DAEMON_STARTED:
+        return "-> were the bots restored? 'plutarc bot list' and 'plutarc ops health'"
     if kind in (K.RISK_DRAWDOWN, K.DAILY_TARGET):
         return "-> limits and state: 'plutarc ops accounts'"
     return "-> 'plutarc pnl'"

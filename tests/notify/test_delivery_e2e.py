@@ -110,10 +110,11 @@ async def test_a_failing_channel_warns_once_and_its_queue_survives_a_restart(
     assert await asyncio.to_thread(daemon.signal, signal.SIGTERM) == 0
 
     webhook.status = 200
+    refused = len(webhook.received)
     await asyncio.to_thread(daemon.start)  # its own event loop, in a thread
-    delivered = len(webhook.received) + 1
-    got = await webhook.wait(delivered, timeout_s=60)
-    assert "lost" in got[-1]["title"] and "errored" in got[-1]["title"]
+    got = (await webhook.wait(refused + 2, timeout_s=60))[refused:]  # queued, then news
+    assert "lost" in got[0]["title"] and "errored" in got[0]["title"]
+    assert "daemon started" in got[1]["title"] and "'plutarc bot list'" in got[1]["message"]
     async with daemon.client() as client:
         async def drained() -> bool:
             return (await overview(client)).channels[0].pending == 0

@@ -49,6 +49,9 @@ class Ev:
     (Ev("alert", data={"fill_ids": [], "cancelled_by_venue": []}), NotifyKind.LIQUIDATION),
     (Ev("fill"), NotifyKind.FILLS),
     (Ev("alert", "dead man's switch is NOT armed"), NotifyKind.OTHER_ALERT),
+    (Ev("health", "daemon started (pid 42, plutarc 0.1)", data={"pid": 42}),
+     NotifyKind.DAEMON_STARTED),
+    (Ev("health", "daemon stopped"), None),
     (Ev("health", data={"notify_channel": "phone"}), None),
     (Ev("alert", data={"notify_channel": "phone"}), None),  # never feeds itself
     (Ev("decision"), None),
