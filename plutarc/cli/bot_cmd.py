@@ -74,10 +74,10 @@ def create(
     from plutarc.validation import describe_validation_error
 
     replay = (replay_speed, replay_file, replay_bars, replay_funding, replay_oi)
+    raw: dict[str, Any] = {"name": name, "template": template, "venue": venue, "mode": mode,
+                           "account": account, "symbols": tuple(symbols)}
     if replay != (None,) * 5:
-        account = _replay_account(venue, account, *replay)
-    raw = {"name": name, "template": template, "venue": venue, "mode": mode,
-           "account": account, "symbols": tuple(symbols)}
+        raw["replay"] = _replay(venue, *replay)
     if margin is not None:
         raw["margin_mode"] = margin
     try:
@@ -95,18 +95,15 @@ def create(
     _finish(call(run, timeout_s=WAIT_S + 5), as_json)
 
 
-def _replay_account(venue: str, account: str, speed: str | None, file: Path | None,
-                    bars: int | None, funding: Path | None = None,
-                    oi: Path | None = None) -> str:
-    """The sim venue has no accounts: its bots keep their replay settings in the label."""
-    from plutarc.daemon.paper.replay import replay_label
+def _replay(venue: str, speed: str | None, file: Path | None, bars: int | None,
+            funding: Path | None = None, oi: Path | None = None) -> Any:
+    """A sim paper bot's replay fields (a file path may be as long as the system allows)."""
+    from plutarc.daemon.paper.replay import replay_spec
 
     if venue != "sim":
         raise UsageError(f"--replay-* options are for paper bots on the sim venue, not "
                          f"{venue!r}")
-    if account:
-        raise UsageError("give the replay with --replay-* options or --account, not both")
-    return replay_label(speed, file, bars, funding, oi)
+    return replay_spec(speed, file, bars, funding, oi)
 
 
 @app.command("list")
@@ -143,6 +140,8 @@ def show(
         return
     fields = {**_row(bot), **detail_fields(detail), "account": bot.account or "-",
               "margin": bot.margin_mode or "the venue's own",
+              **({} if bot.replay is None else {
+                  f"replay.{k}": v for k, v in bot.replay.model_dump().items() if v is not None}),
               "config version": bot.config_version,
               "plutarc": bot.plutarc_version, "created": fmt_ts(bot.created_ms),
               "updated": fmt_ts(bot.updated_ms),

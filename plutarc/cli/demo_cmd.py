@@ -72,17 +72,16 @@ def demo(
 
 
 async def _prepare(socket: Path, speed: str, alive) -> None:  # noqa: ANN001 - () -> bool
-    from plutarc.daemon.paper.replay import ReplaySettings
+    from plutarc.daemon.paper.replay import replay_spec
     from plutarc.strategy.template_catalog import find_template
 
-    label = f"speed={speed}"
-    ReplaySettings.parse(label)  # a bad --speed fails here, not inside the daemon
+    replay = replay_spec(speed, None, None)  # a bad --speed fails here, not inside the daemon
     await wait_until_answering(socket, 30.0, alive)
     async with DaemonClient(socket) as client:
         for name, template, symbol in DEMO_BOTS:
             await client.put_template(template, find_template(template).read_text())
             await client.create_bot(BotSpec(name=name, template=template, venue="sim",
-                                            mode="paper", account=label, symbols=(symbol,)),
+                                            mode="paper", replay=replay, symbols=(symbol,)),
                                     start=True)
 
 

@@ -279,7 +279,7 @@ def _replay_settings(record, symbol: str, data: Path | None) -> tuple[Path, dict
         settings = {"enforce_margin": PAPER_SIM_CONFIG.enforce_margin,
                     "slippage_bps": PAPER_SIM_CONFIG.slippage_bps}
         if data is None:
-            data = ReplaySettings.parse(record.account).file_for(symbol, record.symbols)
+            data = ReplaySettings.from_spec(record.replay).file_for(symbol, record.symbols)
     if data is None:
         raise UsageError(f"bot {record.name}: give the candles of its market with --data FILE "
                          "(the daemon records decisions, not candles)")

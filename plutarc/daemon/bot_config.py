@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from plutarc.daemon.replay_spec import ReplaySpec, looks_like_label
 from plutarc.risk.limits import RiskLimits
 from plutarc.validation import CheckedModel, check_name
 
@@ -51,6 +52,21 @@ class BotSpec(Strict):
     margin_mode: MarginMode | None = Field(
         None, description="cross or isolated margin, set at the venue at start (left out: the "
         "venue's own setting is kept).")
+    replay: ReplaySpec | None = Field(
+        None, description="A sim paper bot's replay: speed, candle file, bars, funding and "
+        "open-interest files (left out: the bundled candles at 60x).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replay_from_account_label(cls, data: object) -> object:
+        """Older clients sent the replay as the account label ('speed=60;bars=100')."""
+        if not (isinstance(data, dict) and isinstance(data.get("account"), str)
+                and looks_like_label(data["account"])):
+            return data
+        if data.get("replay") is not None:
+            raise ValueError("give the replay as replay settings (--replay-* options) or as "
+                             "the old account label, not both")
+        return {**data, "replay": ReplaySpec.from_label(data["account"]), "account": ""}
 
     @field_validator("name")
     @classmethod

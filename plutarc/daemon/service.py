@@ -33,7 +33,7 @@ from plutarc.daemon.store import (
     TradeRecord,
 )
 from plutarc.daemon.templates import TemplateValidator, check_strategy_template
-from plutarc.errors import ConfigError, DiskFull, PlutarcError
+from plutarc.errors import ConfigError, DiskFull, PlutarcError, UsageError
 from plutarc.models.events import Event, EventKind, Severity
 
 PAPER_ONLY_VENUES = frozenset({"sim"})
@@ -71,7 +71,10 @@ class DaemonService:
         self.supervisor.registry.check(spec.venue, spec.mode)  # before anything is stored
         self._usable_template(spec.template)
         if spec.venue in PAPER_ONLY_VENUES:
-            check_replay(spec.account, spec.symbols)
+            check_replay(spec.replay, spec.symbols)
+        elif spec.replay is not None:
+            raise UsageError(f"replay settings are for paper bots on the sim venue, not "
+                             f"{spec.venue!r}")
         now = self.clock.now_ms()
         bot = BotRecord(
             id="b" + secrets.token_hex(5), name=spec.name, template=spec.template,
@@ -80,7 +83,7 @@ class DaemonService:
             plutarc_version=__version__, created_ms=now, updated_ms=now,
             last_heartbeat_ms=None, config_version=1,
             template_version=self.store.templates.require(spec.template).version,
-            margin_mode=spec.margin_mode,
+            margin_mode=spec.margin_mode, replay=spec.replay,
         )
         with self.store.transaction():
             self.store.bots.insert(bot)

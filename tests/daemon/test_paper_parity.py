@@ -129,12 +129,12 @@ def test_a_funding_signal_bot_trades_like_the_backtester_on_real_funding(home: P
 
 
 def test_replay_settings_carry_funding_and_open_interest_files() -> None:
-    from plutarc.daemon.paper.replay import DATA_DIR, ReplaySettings, replay_label
+    from plutarc.daemon.paper.replay import DATA_DIR, ReplaySettings, replay_spec
 
-    label = replay_label("max", None, None, Path("BTCUSDT_funding.csv"),
-                         Path("BTCUSDT_oi_4h.csv"))
-    assert label == "speed=max;funding=BTCUSDT_funding.csv;oi=BTCUSDT_oi_4h.csv"
-    settings = ReplaySettings.parse(label)
+    spec = replay_spec("max", None, None, Path("BTCUSDT_funding.csv"), Path("BTCUSDT_oi_4h.csv"))
+    assert (spec.speed, spec.funding, spec.oi) == ("max", "BTCUSDT_funding.csv",
+                                                   "BTCUSDT_oi_4h.csv")
+    settings = ReplaySettings.from_spec(spec)
     funding, oi = settings.series_files(("BTCUSDT",))
     assert (funding, oi) == (DATA_DIR / "BTCUSDT_funding.csv", DATA_DIR / "BTCUSDT_oi_4h.csv")
 

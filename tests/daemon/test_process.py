@@ -14,6 +14,7 @@ import pytest
 from plutarc.cli.main import run
 from plutarc.daemon.bot_config import BotSpec
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.paper.replay import DEFAULT_FILES
 from plutarc.daemon.process import lock_holder, read_pid
 from plutarc.daemon.store import DaemonStore
 from tests.daemon.conftest import TEMPLATE, TEMPLATE_NAME, DaemonProcess, daemon_env, wait_for
@@ -155,11 +156,20 @@ def test_paper_replay_options_of_bot_create(home: Path, monkeypatch: pytest.Monk
         asyncio.run(_put_template(daemon))
         assert run([*base[:2], "replayer", *base[2:], "sim", "--replay-speed", "600",
                     "--replay-bars", "500", "--json"]) == 0
-        assert json.loads(capsys.readouterr().out)["account"] == "speed=600;bars=500"
+        created = json.loads(capsys.readouterr().out)
+        assert created["account"] == "" and created["replay"] == {
+            "speed": "600", "file": None, "bars": 500, "funding": None, "oi": None}
         assert run([*base[:2], "funded", *base[2:], "sim", "--replay-speed", "600",
                     "--replay-funding", "BTCUSDT_funding.csv", "--json"]) == 0
-        assert json.loads(capsys.readouterr().out)["account"] == (
-            "speed=600;funding=BTCUSDT_funding.csv")
+        assert json.loads(capsys.readouterr().out)["replay"]["funding"] == "BTCUSDT_funding.csv"
+        # replay files are a field of their own: a path far past the old label's 49 characters
+        allowed = home / "data" / "data"
+        allowed.mkdir(parents=True, exist_ok=True)
+        long_file = allowed / ("btc-minutes-" + "x" * 120 + ".csv.gz")
+        long_file.write_bytes(DEFAULT_FILES["BTCUSDT"].read_bytes())
+        assert run([*base[:2], "long-path", *base[2:], "sim", "--replay-file", str(long_file),
+                    "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["replay"]["file"] == str(long_file.resolve())
         refusals = [
             (["sim", "--replay-speed", "fast"], "replay speed 'fast' must be 'max'"),
             (["sim", "--replay-file", str(home / "data" / "data" / "none.csv")],
@@ -177,7 +187,7 @@ def test_paper_replay_options_of_bot_create(home: Path, monkeypatch: pytest.Monk
             assert message in capsys.readouterr().err
         assert run(["bot", "list", "--json"]) == 0
         assert sorted(b["name"] for b in json.loads(capsys.readouterr().out)) == [
-            "funded", "replayer"]
+            "funded", "long-path", "replayer"]
     finally:
         daemon.signal(signal.SIGTERM)
 

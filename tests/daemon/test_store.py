@@ -10,6 +10,7 @@ import pytest
 
 from plutarc.daemon.bot_config import RiskLimits
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.replay_spec import ReplaySpec
 from plutarc.daemon.store import MIGRATIONS, BotRecord, DaemonStore, NewDecision
 from plutarc.errors import StrategyError
 from plutarc.models import (
@@ -65,6 +66,31 @@ def test_database_from_migration_1_is_migrated_and_keeps_its_rows(tmp_path: Path
     assert bot.config_version == 1 and bot.last_heartbeat_ms is None  # columns added by v2
     assert [e.message for e in store.events.query(bot_id="b9")] == ["from the old days"]
     store.decisions.insert(NewDecision("b9", "ETHUSDT", 8, "hold", 0.1))  # v2 table usable
+
+
+def test_a_replay_kept_in_the_account_label_becomes_the_bots_replay_fields(tmp_path: Path):
+    """Schema 10: replay settings move out of the 64-character account label."""
+    path = tmp_path / "plutarc.db"
+    old_store = DaemonStore.open(path, MIGRATIONS[:9])
+    for bot_id, venue, account in (("b1", "sim", "speed=max;bars=500;file=/data/btc.csv.gz"),
+                                   ("b2", "bitmex", "main")):
+        old_store.db.execute(
+            "INSERT INTO bots (id, name, template, venue, account, mode, symbols, risk, state, "
+            "plutarc_version, created_ms, updated_ms) VALUES (?, ?, 'trend', ?, ?, 'paper', "
+            "'[\"BTCUSDT\"]', '{}', 'stopped', '0.0.9', 5, 6)",
+            (bot_id, f"bot-{bot_id}", venue, account))
+    old_store.close()
+
+    store = DaemonStore.open(path)
+    replayed, other = store.bots.resolve("b1"), store.bots.resolve("b2")
+    assert replayed.account == "" and replayed.replay is not None
+    assert (replayed.replay.speed, replayed.replay.bars, replayed.replay.file) == (
+        "max", 500, "/data/btc.csv.gz")
+    assert (other.account, other.replay) == ("main", None)
+    long_path = "/data/" + "x" * 300 + ".csv.gz"  # far past the old label's 49 characters
+    store.bots.insert(make_bot().model_copy(update={
+        "id": "b3", "name": "long", "replay": ReplaySpec(speed="60", file=long_path)}))
+    assert store.bots.resolve("b3").replay == ReplaySpec(speed="60", file=long_path)
 
 
 def test_audit_log_is_append_only(store: DaemonStore):

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from plutarc.backtest.market_inputs import MarketInputs, load_inputs
+from plutarc.daemon.replay_spec import ReplaySpec
 from plutarc.errors import ConfigError
 from plutarc.strategy.series import Bars
 
@@ -22,15 +23,12 @@ KEYS = ("speed", "file", "bars", "funding", "oi")
 
 @dataclass(frozen=True, slots=True)
 class ReplaySettings:
-    """How a paper bot on the sim venue replays candles.
-
-    Given in the bot's ``account`` label (the sim venue has no accounts), e.g. ``speed=max``,
-    ``speed=600``, ``speed=60;bars=5760;file=/data/btc.csv.gz``: ``speed`` is ``max`` (as fast
-    as the machine goes) or a multiple of real time (default 60); ``file`` is a candle file for a
-    one-symbol bot (default: the bundled real data for BTCUSDT and ETHUSDT); ``bars`` replays
-    only the first N candles of each file; ``funding`` and ``oi`` name a funding-rate and an
-    open-interest file for a one-symbol bot: funding is charged and both reach the strategy,
-    exactly as ``backtest run --funding --oi`` does.
+    """How a paper bot on the sim venue replays candles (from the bot's ``replay`` fields,
+    plutarc.daemon.replay_spec): ``speed`` is a multiple of real time (math.inf: as fast as the
+    machine goes); ``file`` a candle file for a one-symbol bot (default: the bundled real data
+    for BTCUSDT and ETHUSDT); ``bars`` replays only the first N candles of each file;
+    ``funding`` and ``oi`` name a funding-rate and an open-interest file for a one-symbol bot:
+    funding is charged and both reach the strategy, exactly as ``backtest run --funding --oi``.
     """
 
     speed: float = 60.0  # math.inf = max
@@ -40,20 +38,22 @@ class ReplaySettings:
     oi: Path | None = None
 
     @classmethod
+    def from_spec(cls, spec: ReplaySpec | None) -> ReplaySettings:
+        spec = spec or ReplaySpec()
+
+        def path(text: str | None) -> Path | None:
+            return Path(text).expanduser() if text else None
+
+        return cls(spec.speed_multiple, path(spec.file), spec.bars, path(spec.funding),
+                   path(spec.oi))
+
+    @classmethod
     def parse(cls, label: str) -> ReplaySettings:
-        values: dict[str, str] = {}
-        for part in filter(None, (p.strip() for p in label.split(";"))):
-            key, sep, value = part.partition("=")
-            key = key.strip()
-            if not sep or key not in KEYS:
-                raise ConfigError(f"paper replay setting {part!r} is not one of "
-                                  f"{', '.join(k + '=...' for k in KEYS)}")
-            values[key] = value.strip()
-        paths = {k: Path(values[k]).expanduser() if k in values else None
-                 for k in ("file", "funding", "oi")}
-        return cls(_speed(values.get("speed", "60")), paths["file"],
-                   _bars(values["bars"]) if "bars" in values else None,
-                   paths["funding"], paths["oi"])
+        """The old account-label form, ``speed=60;bars=5760;file=/data/btc.csv.gz``."""
+        try:
+            return cls.from_spec(ReplaySpec.from_label(label))
+        except ValueError as exc:
+            raise ConfigError(_first_message(exc)) from None
 
     def series_files(self, symbols: tuple[str, ...]) -> tuple[Path | None, Path | None]:
         """The funding and open-interest files, checked against what the owner allows."""
@@ -81,10 +81,10 @@ class ReplaySettings:
         return DEFAULT_FILES[symbol]
 
 
-def check_replay(label: str, symbols: tuple[str, ...]) -> ReplaySettings:
+def check_replay(spec: ReplaySpec | None, symbols: tuple[str, ...]) -> ReplaySettings:
     """The replay settings of a new sim bot, refused before the bot exists when they are
     wrong or name a candle file that is not there."""
-    settings = ReplaySettings.parse(label)
+    settings = ReplaySettings.from_spec(spec)
     for symbol in symbols:
         path = settings.file_for(symbol, symbols)
         if not path.is_file():
@@ -103,22 +103,31 @@ def load_replay_inputs(settings: ReplaySettings, symbols: tuple[str, ...]
     return {symbol: inputs for symbol in symbols}
 
 
-def replay_label(speed: str | None, file: Path | None, bars: int | None,
-                 funding: Path | None = None, oi: Path | None = None) -> str:
-    """The account label of a sim bot from its replay options (what ``parse`` reads)."""
-    parts = [f"speed={speed}"] if speed is not None else []
-    if bars is not None:
-        parts.append(f"bars={bars}")
-    if file is not None:
-        parts.append(f"file={file.expanduser().resolve()}")
-    for key, path in (("funding", funding), ("oi", oi)):
-        # a bare name is looked up in the allowed data directories: the label stays short
-        if path is not None:
-            bare = path.name == str(path)
-            parts.append(f"{key}={path if bare else path.expanduser().resolve()}")
-    label = ";".join(parts)
-    ReplaySettings.parse(label)
-    return label
+def replay_spec(speed: str | None, file: Path | None, bars: int | None,
+                funding: Path | None = None, oi: Path | None = None) -> ReplaySpec:
+    """A sim bot's replay fields from its ``bot create --replay-*`` options; files become
+    absolute paths (a bare name is kept: it is looked up in the allowed data directories)."""
+    def where(path: Path | None) -> str | None:
+        if path is None:
+            return None
+        return str(path) if path.name == str(path) else str(path.expanduser().resolve())
+
+    values = {"speed": speed, "file": where(file), "bars": bars, "funding": where(funding),
+              "oi": where(oi)}
+    try:
+        return ReplaySpec.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValueError as exc:
+        raise ConfigError(_first_message(exc)) from None
+
+
+def _first_message(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = str(first.get("msg", exc)).removeprefix("Value error, ")
+        return f"replay {where}: {message}" if where else message
+    return str(exc)
 
 
 def _speed(text: str) -> float:

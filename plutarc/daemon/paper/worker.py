@@ -78,7 +78,7 @@ class PaperWorker:
         self._followers: dict[str, JournalFollower] = {}  # per symbol: the journal follows the sim
 
     async def run(self, ctx: BotContext) -> None:
-        settings = ReplaySettings.parse(ctx.bot.account)
+        settings = ReplaySettings.from_spec(ctx.bot.replay)
         bars = await load_replay_bars(settings, ctx.config.symbols)
         inputs = load_replay_inputs(settings, tuple(bars))  # the config may change meanwhile
         template, resolved = build_template(ctx.config)

@@ -8,6 +8,7 @@ import sqlite3
 from plutarc.daemon.bot_config import RiskLimits
 from plutarc.daemon.errors import NotFound
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.replay_spec import ReplaySpec
 from plutarc.daemon.store.codec import json_text
 from plutarc.daemon.store.records import BotRecord, TemplateRecord
 from plutarc.storage.sqlite import Database, is_disk_full
@@ -15,7 +16,7 @@ from plutarc.storage.sqlite import Database, is_disk_full
 _BOT_COLUMNS = (
     "id, name, template, venue, account, mode, symbols, risk, state, state_reason, "
     "plutarc_version, created_ms, updated_ms, last_heartbeat_ms, config_version, needs_operator, "
-    "template_version, margin_mode"
+    "template_version, margin_mode, replay"
 )
 
 
@@ -28,8 +29,17 @@ def _bot(row: sqlite3.Row) -> BotRecord:
         created_ms=row["created_ms"], updated_ms=row["updated_ms"],
         last_heartbeat_ms=row["last_heartbeat_ms"], config_version=row["config_version"],
         needs_operator=row["needs_operator"], template_version=row["template_version"],
-        margin_mode=row["margin_mode"],
+        margin_mode=row["margin_mode"], replay=_replay(row["replay"]),
     )
+
+
+def _replay(text: str | None) -> ReplaySpec | None:
+    """JSON since schema 10; a row migrated from before holds its old label text."""
+    if not text:
+        return None
+    if text.lstrip().startswith("{"):
+        return ReplaySpec.model_validate_json(text)
+    return ReplaySpec.from_label(text)
 
 
 class BotTable:
@@ -39,12 +49,13 @@ class BotTable:
     def insert(self, bot: BotRecord) -> BotRecord:
         with self._db.transaction():
             self._db.execute(
-                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+                f"INSERT INTO bots ({_BOT_COLUMNS}) VALUES ({', '.join('?' * 19)})",
                 (bot.id, bot.name, bot.template, bot.venue, bot.account, bot.mode,
                  json_text(list(bot.symbols)), bot.risk.model_dump_json(), bot.state.value,
                  bot.state_reason, bot.plutarc_version, bot.created_ms, bot.updated_ms,
                  bot.last_heartbeat_ms, bot.config_version, bot.needs_operator,
-                 bot.template_version, bot.margin_mode),
+                 bot.template_version, bot.margin_mode,
+                 None if bot.replay is None else bot.replay.model_dump_json()),
             )
         return bot
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from plutarc.daemon.bot_config import Mode, RiskLimits
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.replay_spec import ReplaySpec
 from plutarc.models.enums import Direction, Liquidity, OrderStatus, OrderType, Side, TimeInForce
 from plutarc.models.events import EventKind, Severity
 
@@ -36,6 +37,7 @@ class BotRecord(Record):
     needs_operator: str | None = None  # why a final error paused it; cleared by an operator
     template_version: int | None = None  # the pinned version; None: the latest (older rows)
     margin_mode: str | None = None  # cross or isolated at the venue; None: the venue's own
+    replay: ReplaySpec | None = None  # a sim paper bot's replay settings
 
 
 class TemplateRecord(Record):

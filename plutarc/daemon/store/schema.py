@@ -284,5 +284,15 @@ _V9 = """
 ALTER TABLE bots ADD COLUMN margin_mode TEXT CHECK (margin_mode IN ('cross', 'isolated'));
 """
 
+# 10: a sim paper bot's replay settings are a field of their own (JSON), no longer the account
+# label that capped a file path at its length; older rows keep their label text here, read as
+# the label form (plutarc.daemon.replay_spec).
+_V10 = """
+ALTER TABLE bots ADD COLUMN replay TEXT;
+UPDATE bots SET replay = account, account = ''
+    WHERE account LIKE 'speed=%' OR account LIKE 'file=%' OR account LIKE 'bars=%'
+       OR account LIKE 'funding=%' OR account LIKE 'oi=%';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
-                                     (6, _V6), (7, _V7), (8, _V8), (9, _V9))
+                                     (6, _V6), (7, _V7), (8, _V8), (9, _V9), (10, _V10))
