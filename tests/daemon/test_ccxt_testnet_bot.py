@@ -1,0 +1,112 @@
+"""A real daemon runs a testnet bot on Binance USD-M through ccxt against the local Binance
+server (signed requests checked): it trades, is SIGKILLed, restarts, reconciles with the
+venue by client id and sends no order twice."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plutarc.daemon.bot_config import BotSpec
+from plutarc.daemon.lifecycle import BotState
+from tests.daemon.conftest import DaemonProcess, short_home
+from tests.daemon.live.conftest import QUICK_TEMPLATE
+from tests.exchanges.bitmex.test_daemon_e2e import wait
+from tests.exchanges.ccxt.replay.binance import KEY, SECRET, BinanceServer
+from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, Tape, now_ms
+
+# the tape's rows 390-393 each close an EMA(2)/EMA(3) cross: the first live closes trade
+CROSSES_FROM = 389
+
+
+@pytest.fixture
+def binance(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ServerThread, BinanceServer]]:
+    server = BinanceServer(Tape(history=CROSSES_FROM))
+    thread = ServerThread(server.app).start()
+    monkeypatch.setenv("PLUTARC_BINANCE_URL", thread.url)
+    monkeypatch.setenv("PLUTARC_BINANCE_KEY", KEY)
+    monkeypatch.setenv("PLUTARC_BINANCE_SECRET", SECRET)
+    yield thread, server
+    thread.stop()
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    path = short_home()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _decided_after(bot_id: str, ts_ms: int):  # noqa: ANN202
+    async def check(c) -> bool:  # noqa: ANN001
+        latest = await c.decisions(bot=bot_id, limit=1)
+        return bool(latest) and latest[-1].ts_ms >= ts_ms
+    return check
+
+
+def _next_close() -> int:
+    now = now_ms()
+    return now - now % MINUTE + MINUTE
+
+
+def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice(
+        binance: tuple[ServerThread, BinanceServer], home: Path) -> None:
+    _thread, server = binance
+    daemon = DaemonProcess(home).start()
+
+    async def first_run() -> tuple[str, list]:
+        async with daemon.client() as client:
+            await client.put_template("quick_cross", QUICK_TEMPLATE)
+            spec = BotSpec(name="testnet-binance", template="quick_cross", venue="binance",
+                           mode="testnet", account="bn-testnet", symbols=("BTCUSDT",))
+            bot_id = (await client.create_bot(spec, start=True)).id
+
+            async def online(c) -> bool:  # noqa: ANN001
+                bot = await c.get_bot(bot_id)
+                assert bot.state is not BotState.ERRORED, bot.state_reason
+                return bot.state is BotState.ONLINE
+            await wait(client, online, 60)
+
+            async def sent(c) -> list:  # noqa: ANN001
+                return [o for o in await c.orders(bot=bot_id, limit=100) if o.venue_id]
+            for _ in range(3):  # a few live closes until the bot has orders at the venue
+                await wait(client, _decided_after(bot_id, _next_close()), 150)
+                if await sent(client):
+                    break
+            events = [e.message for e in await client.events(bot=bot_id, limit=40)]
+            return bot_id, await sent(client) or events
+
+    try:
+        bot_id, sent_before = asyncio.run(first_run())
+        assert sent_before and not isinstance(sent_before[0], str), sent_before
+        daemon.kill()  # SIGKILL
+        daemon = DaemonProcess(home).start()
+
+        async def after_restart() -> list:
+            async with daemon.client() as client:
+                async def online(c) -> bool:  # noqa: ANN001
+                    return (await c.get_bot(bot_id)).state is BotState.ONLINE
+                await wait(client, online, 60)
+                await wait(client, _decided_after(bot_id, _next_close()), 150)
+                events = await client.events(bot=bot_id, limit=500)
+                fills = [(f.client_id, f.side, f.qty, f.ts_ms) for f in
+                         await client.fills(bot=bot_id, limit=100)]
+                venue = [(o.client_id, o.side, o.kind, o.status, o.filled, o.created_ms)
+                         for o in server.book.orders.values()]
+                assert not [e for e in events if e.kind.value == "alert"], (
+                    [e.message for e in events][:30], fills, venue)
+                return await client.orders(bot=bot_id, limit=500)
+        journal = asyncio.run(after_restart())
+    finally:
+        daemon.kill()
+    at_venue = Counter(o.client_id for o in server.book.orders.values()
+                       if o.status != "canceled")
+    assert at_venue and max(at_venue.values()) == 1, at_venue  # nothing sent twice
+    journaled = {o.client_id for o in journal if o.venue_id}
+    assert journaled == {cid for cid in at_venue} | {
+        o.client_id for o in server.book.orders.values() if o.status == "canceled"}
