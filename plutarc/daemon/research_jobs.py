@@ -150,7 +150,7 @@ class ResearchJobs:
 def _check_spec(spec: SweepJobSpec) -> None:
     """Refuse a bad spec here, with its one clear message, before any process starts."""
     from plutarc.research.space import parse_param, resolve_names
-    from plutarc.research.sweep import SweepSpec
+    from plutarc.research.spec import SweepSpec
     from plutarc.strategy.template_catalog import load_template
 
     SweepSpec(spec.request, tuple(spec.params), spec.method, spec.n, spec.seed,

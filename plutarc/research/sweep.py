@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from plutarc.backtest.request import BacktestRequest
 from plutarc.backtest.service import Prepared, prepare
-from plutarc.errors import TemplateError, UsageError
+from plutarc.errors import TemplateError
 from plutarc.research.backends import Backend, make_backend
 from plutarc.research.evaluate import warmup_of
-from plutarc.research.objective import OBJECTIVES, score
+from plutarc.research.objective import score
 from plutarc.research.space import (
     Dimension,
     Variant,
@@ -28,6 +27,7 @@ from plutarc.research.space import (
     template_hash,
     variant_key,
 )
+from plutarc.research.spec import SweepSpec
 from plutarc.research.store import INVALID, OK, ResearchStore, VariantRow
 from plutarc.strategy.template import Template
 from plutarc.strategy.template_catalog import load_template
@@ -35,30 +35,6 @@ from plutarc.strategy.template_validation import validate_template
 
 ProgressFn = Callable[[int, int, float | None], None]
 """(variants done, variants in the sweep, seconds left or None)."""
-METHODS = ("grid", "random", "optuna")
-
-
-@dataclass(frozen=True)
-class SweepSpec:
-    request: BacktestRequest
-    params: tuple[str, ...]
-    method: str = "grid"
-    n: int | None = None
-    seed: int = 0
-    objective: str = "sharpe"
-    min_trades: int = 10
-
-    def check(self) -> None:
-        if not self.params:
-            raise UsageError("give at least one --param NAME=VALUES")
-        if self.method not in METHODS:
-            raise UsageError(f"unknown search {self.method!r} (one of {', '.join(METHODS)})")
-        if self.method != "grid" and (self.n is None or self.n < 1):
-            raise UsageError(f"--{self.method} N: give how many variants to try (1 or more)")
-        if self.objective not in OBJECTIVES:
-            raise UsageError(f"--objective {self.objective}: one of {', '.join(OBJECTIVES)}")
-        if self.min_trades < 0:
-            raise UsageError("--min-trades: 0 or more")
 
 
 @dataclass

@@ -38,8 +38,11 @@ def test_sweep_over_the_api(tmp_path: Path) -> None:
 
     try:
         job, detail, listed = asyncio.run(scenario())
+        assert daemon.proc is not None
+        maps = Path(f"/proc/{daemon.proc.pid}/maps").read_text()
     finally:
         daemon.kill()
+    assert "/pandas/" not in maps  # the sweep ran in its child; the daemon stays lean
     assert job["state"] == "done" and job["done"] == job["total"] == 4, job
     assert len(detail["variants"]) == 2 and len(detail["skipped"]) == 2
     assert all("threshold" in s["message"] for s in detail["skipped"])
