@@ -50,7 +50,7 @@ TABLE: dict[str, Make] = {
 
 # on placing an order, these mean "it may have reached the venue": ask, never re-send
 IN_DOUBT = ("RequestTimeout", "ExchangeNotAvailable", "NetworkError")
-NOT_IN_DOUBT = ("DDoSProtection", "InvalidNonce")  # refused before the order was looked at
+NOT_IN_DOUBT = ("RateLimitExceeded", "DDoSProtection", "InvalidNonce")  # refused unread
 
 _QUERY = re.compile(r"\?\S*")
 
