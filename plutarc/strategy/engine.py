@@ -8,11 +8,13 @@ the same code, the same numbers. No I/O, no clock reads, no randomness.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from plutarc.errors import DataError
 from plutarc.intervals import interval_ms
 from plutarc.strategy.combine import combine_scores, direction_of
 from plutarc.strategy.components.base import Kind, Output
@@ -69,10 +71,13 @@ class StrategyEngine:
         self.stateful = [r for r in enabled if r.cls.spec.stateful]
         needed = {self.trigger_ms, self.exit_ms, self.atr_ms} | {s.ms for s in self.slots}
         needed |= {s.ms for s in self.exit_slots}
-        for ms in needed:
-            if ms % base_interval_ms:
-                raise ValueError(f"interval {ms // 60_000}m cannot be built from "
-                                 f"{base_interval_ms // 60_000}m data")
+        unbuildable = sorted(ms for ms in needed if ms % base_interval_ms)
+        if unbuildable:
+            finest = math.gcd(*needed)
+            raise DataError(f"template {template.name!r} needs {_minutes(unbuildable[0])} "
+                            f"candles, which cannot be built from {_minutes(base_interval_ms)} "
+                            f"data: give {_minutes(finest)} candles or finer (1m suits every "
+                            "template)")
         self._resamplers = {ms: StreamingResampler(base_interval_ms, ms) for ms in sorted(needed)}
         self._weights = np.array([r.use.weight for r in enabled
                                   if r.kind is Kind.SIGNAL and not r.cls.spec.stateful])
@@ -157,3 +162,8 @@ class StrategyEngine:
 
     def _explain(self, k: int, value: float, direction) -> str:
         return self.slots[k].component.explain(value, direction)
+
+
+def _minutes(ms: int) -> str:
+    minutes = ms // 60_000
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"

@@ -104,3 +104,13 @@ def test_unsupported_venue(home, capsys):
     code = run(["backtest", "run", "scalp_1m", "--venue", "kraken", "--symbol", "XBTUSD",
                 "--from", "2024-01-01", "--to", "2024-01-02"])
     assert code == 2 and "--venue kraken" in capsys.readouterr().err
+
+
+def test_data_too_coarse_for_the_template_is_one_clear_line(home, capsys):
+    from pathlib import Path
+
+    hourly = Path(__file__).resolve().parents[2] / "plutarc/data/BTCUSDT-perp1h.csv.gz"
+    code = run(["backtest", "run", "trend_following", "--data", str(hourly)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and "unexpected" not in err
+    assert "needs 5m candles, which cannot be built from 1h data" in err
