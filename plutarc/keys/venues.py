@@ -19,8 +19,12 @@ KEY_SHAPES: dict[str, KeyShape] = {s.venue: s for s in (
     KeyShape("bitmex", False),
     KeyShape("bybit", False),
     KeyShape("deribit", False),
-    KeyShape("kucoin", True),
+    KeyShape("gemini", False),
+    KeyShape("kraken", False),  # Kraken Futures
+    KeyShape("kucoin", True),  # KuCoin Futures
     KeyShape("okx", True),
+    KeyShape("phemex", False),
+    KeyShape("woox", False),
 )}
 
 

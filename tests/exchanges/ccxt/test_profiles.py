@@ -49,3 +49,10 @@ def test_quirks_are_declared_as_data() -> None:
     assert PROFILES["okx"].needs_passphrase and PROFILES["kucoin"].needs_passphrase
     assert PROFILES["okx"].alnum_client_ids and PROFILES["woox"].numeric_client_ids
     assert PROFILES["kraken"].clock.value == "local"
+
+
+def test_keys_can_be_stored_for_every_ccxt_venue_with_its_parts() -> None:
+    from plutarc.keys.venues import key_shape
+
+    for prof in PROFILES.values():
+        assert key_shape(prof.name).needs_passphrase == prof.needs_passphrase, prof.name
