@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pydantic import Field
 
 from plutarc.errors import UsageError
+from plutarc.exchanges.ccxt.venues import SERVED as CCXT_VENUES
 from plutarc.risk.limits import RiskLimits
 from plutarc.validation import MAX_AMOUNT, CheckedModel
 
-VENUES_WITH_CANDLES = ("bitmex",)
+VENUES_WITH_CANDLES = ("bitmex", *CCXT_VENUES)
 """Venues a backtest can fetch candles and the contract from."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

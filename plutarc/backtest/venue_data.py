@@ -18,9 +18,7 @@ async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
         raise UsageError(f"--venue {venue}: backtest data can come from "
                          f"{', '.join(VENUES_WITH_CANDLES)} for now; download candles and "
                          "pass --data FILE")
-    from plutarc.exchanges.bitmex import BitmexAdapter, BitmexConfig
-
-    adapter = BitmexAdapter(BitmexConfig(rest_url=url) if url else BitmexConfig())
+    adapter = _adapter(venue, url)
     try:
         inst = await adapter.instrument(symbol)
         candles = await adapter.candles(symbol, "1m", start_ms, end_ms)
@@ -29,6 +27,19 @@ async def _fetch(venue: str, url: str | None, symbol: str, start_ms: int,
     finally:
         await adapter.close()
     return inst, candles, funding
+
+
+def _adapter(venue: str, url: str | None):  # noqa: ANN202 - BitmexAdapter | CcxtVenue
+    """The venue's adapter on its public data (``url``: another base, e.g. a local server)."""
+    from plutarc.exchanges.ccxt.venues import PROFILES
+
+    if venue in PROFILES:
+        from plutarc.exchanges.ccxt.adapter import CcxtVenue
+
+        return CcxtVenue(PROFILES[venue], base_url=url)
+    from plutarc.exchanges.bitmex import BitmexAdapter, BitmexConfig
+
+    return BitmexAdapter(BitmexConfig(rest_url=url) if url else BitmexConfig())
 
 
 def from_store(venue: str, symbol: str, start_ms: int, end_ms: int, warmup_ms: int,

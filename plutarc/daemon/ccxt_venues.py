@@ -25,9 +25,7 @@ from typing import Any
 from plutarc.errors import ConfigError, PlutarcError
 from plutarc.exchanges.ccxt import CcxtCredentials
 from plutarc.exchanges.ccxt.profile import CcxtProfile
-from plutarc.exchanges.ccxt.venues import PROFILES
-
-SERVED: tuple[str, ...] = ("binance", "bybit", "okx")
+from plutarc.exchanges.ccxt.venues import PROFILES, SERVED
 
 
 def _env(profile: CcxtProfile, what: str, env: Mapping[str, str]) -> str:

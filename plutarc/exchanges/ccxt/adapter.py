@@ -130,6 +130,9 @@ class CcxtVenue:
     async def instruments(self) -> list[Instrument]:
         return [parse.instrument(self.name, m) for _, m in sorted((await self._markets()).items())]
 
+    async def instrument(self, symbol: str) -> Instrument:
+        return parse.instrument(self.name, await self.market(symbol))
+
     async def candles(self, symbol: str, interval: str, start_ms: int,
                       end_ms: int) -> list[Candle]:
         unified = await self.unified(symbol)

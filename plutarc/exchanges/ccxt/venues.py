@@ -17,6 +17,10 @@ from plutarc.exchanges.woox import PROFILE as WOOX
 PROFILES: dict[str, CcxtProfile] = {p.name: p for p in (
     BINANCE, BYBIT, OKX, KRAKEN, KUCOIN, DERIBIT, GEMINI, PHEMEX, WOOX)}
 
+SERVED: tuple[str, ...] = ("binance", "bybit", "okx")
+"""The venues bots and backtests may use: each tested end to end against a local server of
+that venue. The other profiles are capability records until theirs exist."""
+
 
 def profile(name: str) -> CcxtProfile:
     found = PROFILES.get(name)

@@ -140,3 +140,27 @@ def test_a_short_position_is_negative(served: Served) -> None:
         return {p.symbol: p.qty for p in await v.positions()}
     held = served.run(body)[served.symbol]
     assert held < 0  # whatever the module's earlier tests left long, three sells go short
+
+
+def test_a_backtest_fetches_candles_and_the_contract_from_a_ccxt_venue(
+        tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """`backtest run --venue binance` against the local server serving the bars at their
+    recorded dates: the venue's own 1m candles and its BTCUSDT contract."""
+    import json
+
+    from plutarc.cli.main import run
+    from tests.exchanges.ccxt.replay.binance import BinanceServer
+    from tests.exchanges.ccxt.replay.core import ServerThread, Tape
+
+    monkeypatch.setenv("PLUTARC_HOME", str(tmp_path))
+    thread = ServerThread(BinanceServer(Tape(at_recorded_times=True)).app).start()
+    try:
+        code = run(["backtest", "run", "scalp_1m", "--venue", "binance", "--venue-url",
+                    thread.url, "--symbol", "BTCUSDT", "--from", "2024-01-01T06:00",
+                    "--to", "2024-01-01T20:00", "--json"])
+    finally:
+        thread.stop()
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    result = json.loads(out.out)
+    assert result["bars"] == 14 * 60 and result["symbol"] == "BTCUSDT"

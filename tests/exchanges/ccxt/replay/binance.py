@@ -48,6 +48,7 @@ class BinanceServer:
         r.add_get("/fapi/v1/exchangeInfo", self.exchange_info)
         r.add_get("/fapi/v1/time", self.time)
         r.add_get("/fapi/v1/klines", self.klines)
+        r.add_get("/fapi/v1/fundingRate", self.funding)
         r.add_post("/fapi/v1/order", self.signed(self.create))
         r.add_post("/fapi/v1/algoOrder", self.signed(self.create_algo))
         r.add_get("/fapi/v1/order", self.signed(self.query))
@@ -82,6 +83,20 @@ class BinanceServer:
         rows = [[o, f"{op:.2f}", f"{h:.2f}", f"{lo:.2f}", f"{c:.2f}", f"{v:.3f}", o + step - 1,
                  "0", 0, "0", "0", "0"] for o, op, h, lo, c, v in
                 self.tape.bars(step, start, end, limit)]
+        return web.json_response(rows)
+
+    async def funding(self, request: web.Request) -> web.Response:
+        """The recorded rates, cycled, at each 8 h funding time in the asked range."""
+        q = request.query
+        if q.get("symbol") not in self.symbols:
+            return error(-1121, "Invalid symbol.")
+        rates = _load("funding_rate.json")
+        step = 8 * 60 * MINUTE
+        start = int(q.get("startTime", now_ms() - 100 * step))
+        end = min(int(q.get("endTime", now_ms())), now_ms())
+        times = range(-(-start // step) * step, end + 1, step)
+        rows = [{**rates[i % len(rates)], "symbol": q["symbol"], "fundingTime": t}
+                for i, t in enumerate(times)][: int(q.get("limit", 100))]
         return web.json_response(rows)
 
     # -- auth ---------------------------------------------------------------------------------

@@ -34,11 +34,15 @@ class Tape:
     ``history`` bars have closed when the server starts and one more closes each minute."""
 
     def __init__(self, history: int = 1000,
-                 path: Path = FIXTURES / "candles" / "BTCUSDT_1m_2024-01-01.csv") -> None:
+                 path: Path = FIXTURES / "candles" / "BTCUSDT_1m_2024-01-01.csv",
+                 at_recorded_times: bool = False) -> None:
         with path.open() as fh:
-            self.rows = [tuple(float(x) for x in r[1:6]) for r in csv.reader(fh)]
+            rows = list(csv.reader(fh))
+        self.rows = [tuple(float(x) for x in r[1:6]) for r in rows]
         start = now_ms()
         self.anchor = start - start % MINUTE - history * MINUTE
+        if at_recorded_times:  # the bars at their own dates (backtests of a past range)
+            self.anchor = int(rows[0][0])
 
     def bar(self, open_ms: int, step: int = MINUTE) -> tuple[int, float, float, float, float,
                                                              float]:
