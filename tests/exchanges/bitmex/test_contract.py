@@ -43,6 +43,14 @@ async def test_is_a_venue_with_instruments(adapter):
     assert adapter.capabilities.native_trailing_stop and adapter.capabilities.candle_stamp == "end"
 
 
+async def test_the_linear_usdt_perpetual_is_served_from_its_real_row(adapter):
+    """XBTUSDT (recorded 2022-10-16): linear, USDt settled, 1e-6 BTC a contract, lot 1000."""
+    btc = await adapter.instrument("BTCUSDT")
+    assert btc.venue_symbol == "XBTUSDT" and btc.settle == "USDT"
+    assert (btc.lot_size, btc.tick_size) == (D(1000), D("0.5"))
+    assert btc.kind.value == "linear"
+
+
 async def test_candles_native_and_synthesised(adapter, server):
     now = server.exchange.now_ms
     hours = await adapter.candles("BTCUSD", "1h", now - 12 * H, now)
