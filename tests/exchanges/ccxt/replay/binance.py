@@ -41,6 +41,7 @@ class BinanceServer:
         self.info = _load("exchange_info.json")
         self.symbols = {s["symbol"] for s in self.info["symbols"]}
         self.fail_next_create: str | None = None  # "timeout_after_accept" for in-doubt tests
+        self.skew_ms = 0  # the venue's clock minus ours: a drifted host in clock tests
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -68,7 +69,7 @@ class BinanceServer:
         return web.json_response({**self.info, "serverTime": now_ms()})
 
     async def time(self, _request: web.Request) -> web.Response:
-        return web.json_response({"serverTime": now_ms()})
+        return web.json_response({"serverTime": now_ms() + self.skew_ms})
 
     async def klines(self, request: web.Request) -> web.Response:
         q = request.query
@@ -112,7 +113,7 @@ class BinanceServer:
                 return error(-1022, "Signature for this request is not valid.")
             params = dict(parse_qsl(payload))
             window = int(params.get("recvWindow", 5000))
-            if abs(now_ms() - int(params.get("timestamp", 0))) > window:
+            if abs(now_ms() + self.skew_ms - int(params.get("timestamp", 0))) > window:
                 return error(-1021, "Timestamp for this request is outside of the recvWindow.")
             self.book.match()
             return await handler(params)
