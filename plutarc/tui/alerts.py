@@ -50,6 +50,7 @@ class AlertDesk:
         self.last = ""
         self.pnl: dict[str, Decimal] = {}  # total per currency; empty before the first read
         self.pnl_rows: list[Any] = []
+        self.pnl_known = False  # False until the daemon first said
         self._bot_names: dict[str, str] = {}
         self._recent: deque[float] = deque()
         self._held_back = 0
@@ -116,6 +117,7 @@ class AlertDesk:
         for row in rows:
             totals[row.currency] += row.realised + row.unrealised
         self.pnl_rows, self.pnl = rows, dict(sorted(totals.items()))
+        self.pnl_known = True
         self.repaint()
         return rows
 

@@ -56,6 +56,8 @@ def test_fleet_rows_sum_pnl_per_bot_and_currency_and_show_only_held_positions() 
                 "+9.25 USDT", "5s ago"]),
         ("b2", ["beta", "stopped", "sim", "BTCUSDT ETHUSDT", "paper", "flat", "0", "-"]),
     ]
+    before_pnl = fleet_rows(bots, positions, None, specs, now_ms=100_000)  # not read yet
+    assert [str(row.cells[6]) for row in before_pnl] == ["…", "…"]
 
 
 @pytest.mark.parametrize(("value", "text"), [

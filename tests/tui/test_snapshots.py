@@ -41,7 +41,9 @@ def test_fleet_at_80x24(fresh_daemon: Daemon, snap_compare: Callable[..., bool])
 
     async def loaded(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
-                    and app.screen.query_one("#fleet", DataTable).row_count == 2)
+                    and app.screen.query_one("#fleet", DataTable).row_count == 2
+                    and all(str(app.screen.query_one("#fleet", DataTable).get_row_at(i)[6])
+                            != "…" for i in range(2)))  # PnL read too
         await pilot.pause(0.2)  # the table measures its new rows when idle
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=loaded)
@@ -60,7 +62,9 @@ def test_stop_confirmation_at_80x24(fresh_daemon: Daemon,
 
     async def asked(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: not app.link and isinstance(app.screen, FleetScreen)
-                    and app.screen.query_one("#fleet", DataTable).row_count == 1)
+                    and app.screen.query_one("#fleet", DataTable).row_count == 1
+                    and str(app.screen.query_one("#fleet", DataTable).get_row_at(0)[6])
+                    != "…")  # PnL read too
         await pilot.press("s")
         await until(pilot, lambda: not isinstance(app.screen, FleetScreen))
 

@@ -44,22 +44,24 @@ def pnl_cell(totals: dict[str, Decimal]) -> str:
     return ", ".join(fmt_money(v, c) for c, v in totals.items()) or "0"
 
 
-def fleet_rows(bots: list[BotRecord], positions: list[PositionRecord], pnl: list[Any],
+def fleet_rows(bots: list[BotRecord], positions: list[PositionRecord], pnl: list[Any] | None,
                specs: SpecBook, now_ms: int | None = None) -> list[Row]:
+    """One row per bot; ``pnl`` None while the daemon has not said yet (the cell shows '…')."""
     by_bot: dict[str, list[PositionRecord]] = defaultdict(list)
     for position in positions:
         by_bot[position.bot_id].append(position)
     pnl_of: dict[str, list[Any]] = defaultdict(list)
-    for row in pnl:
+    for row in pnl or ():
         pnl_of[row.bot_id].append(row)
     rows = []
     for bot in bots:
         totals = pnl_by_currency(pnl_of[bot.id])
         cells = (bot.name, state_text(bot.state.value), bot.venue, " ".join(bot.symbols),
-                 bot.mode, position_cell(by_bot[bot.id], specs), pnl_cell(totals),
+                 bot.mode, position_cell(by_bot[bot.id], specs),
+                 pnl_cell(totals) if pnl is not None else "…",
                  fmt_age(bot.last_heartbeat_ms, now_ms))
         # sort by money and by heartbeat time, not by their text ('9s ago' after '10s ago')
-        sort = (*cells[:6], next(iter(totals.values()), Decimal(0)),
+        sort = (*cells[:6], next(iter(totals.values()), Decimal(0)) if pnl is not None else "",
                 -(bot.last_heartbeat_ms or 0) if bot.last_heartbeat_ms else "")
         rows.append(Row(bot.id, cells, sort))
     return rows
@@ -101,14 +103,30 @@ class FleetScreen(TableScreen):
             self.reload()
 
     async def load(self) -> None:
-        specs = self.plutarc.specs
-        bots, positions, pnl, _ = await asyncio.gather(
-            self.client.list_bots(), self.client.positions(), self.plutarc.load_pnl(),
+        specs, desk = self.plutarc.specs, self.plutarc.alerts
+        # PnL sums the closed trades: the rows do not wait for it (the last totals show
+        # meanwhile, '…' before the first) and are filled again when it comes
+        reads = asyncio.gather(  # asked first: the daemon answers in turn
+            self.client.list_bots(), self.client.positions(),
             specs.ensure(self.client, set()))  # the first time: every bot's specs at once
-        await specs.ensure(self.client, {(p.bot_id, p.symbol) for p in positions}
-                           | {(b.id, s) for b in bots for s in b.symbols})
-        self.bots = {bot.id: bot for bot in bots}
+        pnl_read = asyncio.ensure_future(self.plutarc.load_pnl())
+        try:
+            bots, positions, _ = await reads
+            await specs.ensure(self.client, {(p.bot_id, p.symbol) for p in positions}
+                               | {(b.id, s) for b in bots for s in b.symbols})
+            self.bots = {bot.id: bot for bot in bots}
+            if not pnl_read.done():
+                last = desk.pnl_rows if desk.pnl_known else None
+                self.view.set_rows(fleet_rows(bots, positions, last, specs))
+                self._summarise(bots)
+            pnl = await pnl_read
+        finally:
+            reads.cancel()  # no-ops once done; stop the rest when one read failed
+            pnl_read.cancel()
         self.view.set_rows(fleet_rows(bots, positions, pnl, specs))
+        self._summarise(bots)
+
+    def _summarise(self, bots: list[BotRecord]) -> None:
         counts: dict[str, int] = defaultdict(int)
         for bot in bots:
             counts[bot.state.value] += 1
