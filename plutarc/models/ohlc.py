@@ -25,6 +25,7 @@ out unchanged, so widening is idempotent and costs nothing on such data.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,28 +48,30 @@ def widen_one(
 
 def widen_arrays(
     open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
-    volume: np.ndarray, label: str,
+    volume: np.ndarray, label: str, place: Callable[[int], str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(high, low) arrays under the rule (the inputs themselves when nothing widens).
 
-    Refuses with a DataError naming ``label``, the 1-based data row and the values."""
+    Refuses with a DataError naming ``label``, where the row is (``place(index)``: a file's
+    line number; by default the 1-based data row) and the values."""
+    where = place or (lambda row: f"data row {row + 1}")
     for name, values in (("open", open_), ("high", high), ("low", low), ("close", close)):
         bad = ~((values > 0) & np.isfinite(values))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             value = float(values[row])
-            raise DataError(f"{label}: {name} {value!r} at data row {row + 1} is not a "
+            raise DataError(f"{label}: {name} {value!r} at {where(row)} is not a "
                             "positive price")
     inverted = high < low
     if inverted.any():
         row = int(np.flatnonzero(inverted)[0])
         top, bottom = float(high[row]), float(low[row])
-        raise DataError(f"{label}: high {top!r} is below low {bottom!r} at data row {row + 1}")
+        raise DataError(f"{label}: high {top!r} is below low {bottom!r} at {where(row)}")
     bad_volume = ~((volume >= 0) & np.isfinite(volume))
     if bad_volume.any():
         row = int(np.flatnonzero(bad_volume)[0])
         value = float(volume[row])
-        raise DataError(f"{label}: volume {value!r} at data row {row + 1} is not a number >= 0")
+        raise DataError(f"{label}: volume {value!r} at {where(row)} is not a number >= 0")
     top = np.maximum(open_, close)
     bottom = np.minimum(open_, close)
     if (top > high).any():

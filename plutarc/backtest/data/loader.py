@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +130,20 @@ def _bars_before(raw: RawCandles, source_ms: int, end_ms: int | None, label: str
     prices refused naming the row, high/low widened to bound the venue's own open/close."""
     stop = len(raw.ts_ms) if end_ms is None else int(np.searchsorted(raw.ts_ms, end_ms, "left"))
     o, c, v = raw.open[:stop], raw.close[:stop], raw.volume[:stop]
-    high, low = widen_arrays(o, raw.high[:stop], raw.low[:stop], c, v, label)
+    high, low = widen_arrays(o, raw.high[:stop], raw.low[:stop], c, v, label,
+                             place=row_place(raw.format))
     return Bars(source_ms, raw.ts_ms[:stop], o, high, low, c, v)
+
+
+def row_place(file_format: str) -> Callable[[int], str]:
+    """Where data row ``i`` (0-based, file order) is in the file, as a person looks for it."""
+    if file_format.startswith("csv") and "headerless" not in file_format:
+        return lambda i: f"line {i + 2}"  # line 1 is the header
+    if "csv" in file_format:
+        return lambda i: f"line {i + 1}"
+    if file_format.startswith("json"):
+        return lambda i: f"object {i + 1}"
+    return lambda i: f"row {i + 1}"
 
 
 def _resampled(source: Bars, interval: str, source_ms: int, label: str, notes: list[str]) -> Bars:

@@ -30,12 +30,19 @@ def test_open_outside_low_high_loads_widened(tmp_path):
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ("1600000060000,9853,9850,9854,9853,2", "high 9850.0 is below low 9854.0 at data row 2"),
-    ("1600000060000,0,9860,9854,9858,2", "open 0.0 at data row 2 is not a positive price"),
-    ("1600000060000,9853,9860,-1,9858,2", "low -1.0 at data row 2 is not a positive price"),
+    ("1600000060000,9853,9850,9854,9853,2", "high 9850.0 is below low 9854.0 at line 3"),
+    ("1600000060000,0,9860,9854,9858,2", "open 0.0 at line 3 is not a positive price"),
+    ("1600000060000,9853,9860,-1,9858,2", "low -1.0 at line 3 is not a positive price"),
 ])
-def test_bad_rows_are_refused_naming_file_and_row(tmp_path, row, message):
+def test_bad_rows_are_refused_naming_file_and_line(tmp_path, row, message):
     path = write(tmp_path, ["1600000000000,9850,9856,9849,9853,1.5", row])
     with pytest.raises(DataError) as caught:
         load_candles(path, use_cache=False)
     assert str(caught.value) == f"bins.csv: {message}"
+
+
+def test_a_headerless_file_names_its_own_line(tmp_path):
+    path = tmp_path / "raw.csv"
+    path.write_text("1600000000000,9850,9856,9849,9853,1.5\n1600000060000,9853,9850,9854,9853,2\n")
+    with pytest.raises(DataError, match="at line 2$"):
+        load_candles(path, use_cache=False)
