@@ -10,11 +10,17 @@ tick until the venue says what happened. An order the venue still does not know 
 ``give_up_s`` never arrived: the journal says so and the kernel stops waiting for it.
 Amendments (stop moves, size changes) are merged per order and sent at most once per
 ``amend_interval_s``; a cancel drops any amendment still waiting.
+
+A full disk never keeps a position open: an order that can only shrink exposure (reduce-only:
+exits, flatten, protective stops) and every cancel go to the venue even when the journal
+cannot be written, and what could not be written is kept in order and written as soon as the
+disk has room (an ALERT says so). An entry is not sent while its intent cannot be journaled.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +35,7 @@ from plutarc.models import Order, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.order_calls import ExecutionCounters, cancel_order, place_order
 from plutarc.risk.policy import Backoff, retry_transient
+from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
 
@@ -55,6 +62,8 @@ class LiveExecution:
         self.amend_interval_ms = int(amend_interval_s * 1000)
         self.give_up_ms = int(give_up_s * 1000)
         self.in_doubt: dict[str, int] = {}  # client id -> when the doubt began (ms)
+        # Journal writes a full disk refused, in order: (client id, what, write).
+        self.unrecorded: list[tuple[str, str, Callable[[], object]]] = []
         self.order_qty: dict[str, Decimal] = {}  # amended quantities, by client id
         self._amends: dict[str, WaitingAmend] = {}
         self._last_amend_ms: dict[str, int] = {}
@@ -62,6 +71,7 @@ class LiveExecution:
 
     # intents -----------------------------------------------------------------------------
     async def apply(self, intents: list[Intent]) -> None:
+        self.record_late()
         for intent in intents:
             if isinstance(intent, Place):
                 await self._place(intent)
@@ -83,10 +93,25 @@ class LiveExecution:
             forget_order(self.kernel, request.client_id)  # never journaled, never sent
             return
         request = verdict.request
+        try:
+            journal.journal(self.ctx.bot_id, request, now)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            if not request.reduce_only:
+                forget_order(self.kernel, request.client_id)  # no new risk unjournaled
+                self._event(f"{request.client_id} not sent: the disk is full and its intent "
+                            "could not be journaled", request.client_id, "not_sent",
+                            severity=Severity.ERROR)
+                return
+            self._unrecorded(request.client_id, f"journal of {request.client_id}",
+                             lambda: (journal.journal(self.ctx.bot_id, request, now),
+                                      journal.mark_sent(request.client_id, now)))
+        else:
+            failpoint("after_journal")
+            self._record(request.client_id, f"sent mark of {request.client_id}",
+                         lambda: journal.mark_sent(request.client_id, now))
         self.guard.sent(now)
-        journal.journal(self.ctx.bot_id, request, now)
-        failpoint("after_journal")
-        journal.mark_sent(request.client_id, now)
         self.sent += 1
         try:
             placed = await place_order(self._sender(request), self.venue.order_by_client_id,
@@ -135,27 +160,72 @@ class LiveExecution:
 
     def _acked(self, order: Order) -> None:
         journal, now = self.ctx.store.orders, self.ctx.clock.now_ms()
-        journal.mark_acked(order.client_id, order.venue_id, order.status, now)
+        self._record(order.client_id, f"ack of {order.client_id}",
+                     lambda: journal.mark_acked(order.client_id, order.venue_id, order.status,
+                                                now))
         if order.status is OrderStatus.REJECTED:
             self._refused(order.client_id, OrderRejected(order.reject_reason
                                                          or "rejected by the venue"))
         elif order.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED) and (
                 order.filled_qty == 0):
-            journal.update_status(order.client_id, order.status, now)
+            self._record(order.client_id, f"status of {order.client_id}",
+                         lambda: journal.update_status(order.client_id, order.status, now))
             forget_order(self.kernel, order.client_id)
+
+    # a full disk ---------------------------------------------------------------------------
+    def _record(self, client_id: str, what: str, write: Callable[[], object]) -> None:
+        """A journal write; refused by a full disk (or behind one that was), kept for later."""
+        if any(cid == client_id for cid, _, _ in self.unrecorded):
+            self.unrecorded.append((client_id, what, write))  # keep this order's writes in order
+            return
+        try:
+            write()
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self._unrecorded(client_id, what, write)
+
+    def _unrecorded(self, client_id: str, what: str, write: Callable[[], object]) -> None:
+        first = not self.unrecorded
+        self.unrecorded.append((client_id, what, write))
+        if first:
+            self.ctx.emit(EventKind.ALERT, f"the disk is full: orders still go to "
+                          f"{self.venue.name} to reduce or protect positions, but the journal "
+                          f"could not record {what}; it is written when the disk has room",
+                          severity=Severity.ERROR, data={"client_id": client_id,
+                                                         "disk_full": True})
+
+    def record_late(self) -> int:
+        """Write what a full disk refused, in order; how many are still waiting."""
+        while self.unrecorded:
+            client_id, what, write = self.unrecorded[0]
+            try:
+                write()
+            except Exception as exc:
+                if is_disk_full(exc):
+                    break
+                log.error("a late journal write (%s) failed: %s", what, exc)
+            else:
+                log.warning("journaled late, the disk has room again: %s", what)
+            self.unrecorded.pop(0)
+        return len(self.unrecorded)
 
     def _gone(self, client_id: str, reason: str) -> None:
         """The order never arrived: journaled as rejected, the kernel stops waiting for it."""
-        self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED,
-                                            self.ctx.clock.now_ms(), reason=reason)
+        now = self.ctx.clock.now_ms()
+        self._record(client_id, f"status of {client_id}",
+                     lambda: self.ctx.store.orders.update_status(
+                         client_id, OrderStatus.REJECTED, now, reason=reason))
         forget_order(self.kernel, client_id)
         self.ctx.emit(EventKind.ALERT, f"order {client_id} at {self.venue.name}: {reason}",
                       severity=Severity.WARNING, data={"client_id": client_id, "reason": reason})
 
     def _refused(self, client_id: str, exc: FinalVenueError) -> None:
         """A final venue error: never retried; the bot waits for an operator (exits go on)."""
-        self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED,
-                                            self.ctx.clock.now_ms(), reason=str(exc))
+        now = self.ctx.clock.now_ms()
+        self._record(client_id, f"status of {client_id}",
+                     lambda: self.ctx.store.orders.update_status(
+                         client_id, OrderStatus.REJECTED, now, reason=str(exc)))
         forget_order(self.kernel, client_id)
         self._event(f"{client_id} rejected by {self.venue.name}: {exc}", client_id,
                     "rejected", severity=Severity.WARNING)
@@ -187,8 +257,10 @@ class LiveExecution:
     def arrived(self, client_id: str, venue_order_id: str) -> None:
         """A fill proves an order in doubt arrived."""
         if self.in_doubt.pop(client_id, None) is not None:
-            self.ctx.store.orders.mark_acked(client_id, venue_order_id, OrderStatus.NEW,
-                                             self.ctx.clock.now_ms())
+            now = self.ctx.clock.now_ms()
+            self._record(client_id, f"ack of {client_id}",
+                         lambda: self.ctx.store.orders.mark_acked(
+                             client_id, venue_order_id, OrderStatus.NEW, now))
 
     # amendments and cancels --------------------------------------------------------------
     def _queue_amend(self, intent: Amend) -> None:
@@ -261,8 +333,10 @@ class LiveExecution:
                         "cancel_failed", severity=Severity.WARNING)
             return
         if order.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
-            self.ctx.store.orders.update_status(client_id, order.status,
-                                                self.ctx.clock.now_ms(), reason=intent.reason)
+            now = self.ctx.clock.now_ms()
+            self._record(client_id, f"cancel of {client_id}",
+                         lambda: self.ctx.store.orders.update_status(
+                             client_id, order.status, now, reason=intent.reason))
         self._event(f"cancel {client_id}: {intent.reason}", client_id, order.status.value)
 
     async def _closed_by_venue(self, client_id: str) -> None:
@@ -277,8 +351,10 @@ class LiveExecution:
         if order is None or order.status.is_open or order.status is OrderStatus.FILLED:
             return
         why = order.reject_reason or order.status.value
-        self.ctx.store.orders.update_status(client_id, order.status, self.ctx.clock.now_ms(),
-                                            reason=f"by the venue: {why}")
+        now = self.ctx.clock.now_ms()
+        self._record(client_id, f"status of {client_id}",
+                     lambda: self.ctx.store.orders.update_status(
+                         client_id, order.status, now, reason=f"by the venue: {why}"))
         forget_order(self.kernel, client_id)
         self._event(f"{client_id} was {order.status.value} by the venue: {why}", client_id,
                     order.status.value, by_venue=True)
