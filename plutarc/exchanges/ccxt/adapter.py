@@ -119,12 +119,14 @@ class CcxtVenue:
         return self._offset_ms
 
     async def server_time_ms(self) -> int:
+        """The venue's now: our clock corrected by the offset, re-measured every
+        ``clock_resync_s`` (not a request per call: streams ask for it every poll)."""
         if self.profile.clock is ClockSource.LOCAL:
             return int(time.time() * 1000)
-        if self._credentials is not None and (
+        if not self._synced_at or (
                 time.monotonic() - self._synced_at > self.profile.clock_resync_s):
             await self.sync_clock()
-        return int(await self.call("fetch_time"))
+        return int(time.time() * 1000) - self._offset_ms
 
     # -- market data ------------------------------------------------------------------------
     async def instruments(self) -> list[Instrument]:
