@@ -208,6 +208,8 @@ async def test_changes_made_while_asleep_apply_on_waking(
                                              "wake") for m in _messages(rig, bot_id)))
         assert _state(rig, bot_id) is BotState.SLEEPING
         rig.service.put_template("sessions", TEMPLATE.replace(SESSIONS, ""), "tester")
+        assert _state(rig, bot_id) is BotState.SLEEPING  # a saved version moves no bot
+        rig.service.update_bot_template(bot_id, None, "tester")  # 'plutarc bot update'
         await until(lambda: _state(rig, bot_id) is BotState.ONLINE)  # the clock stood still
         messages = _messages(rig, bot_id)
         assert any("has other sessions: waking now" in m for m in messages)
