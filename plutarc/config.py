@@ -20,6 +20,10 @@ class DaemonSettings(Strict):
     equity_snapshot_interval_s: int = Field(60, ge=5, le=86_400,
                                             description="Equity snapshot period.")
     heartbeat_interval_s: float = Field(5.0, gt=0, le=3600, description="Bot heartbeat period.")
+    hung_after_s: float = Field(
+        60.0, ge=0, le=86_400, description="A running bot silent this long (and for 3 "
+        "heartbeat looks) is hung: ALERT, errored, restarted (60 s). Longer than the slowest "
+        "venue call a worker waits on, so an order timeout is not a hang.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info")
     journal_fsync: bool = Field(
         False, description="fsync each order intent before sending it (survives power loss, "

@@ -91,7 +91,8 @@ class Daemon:
         sink = EventSink(store, EventBus(), self.clock)
         supervisor = Supervisor(
             store, sink, self.registry, self.clock, self.settings.daemon.heartbeat_interval_s,
-            equity_snapshot_s=self.settings.daemon.equity_snapshot_interval_s)
+            equity_snapshot_s=self.settings.daemon.equity_snapshot_interval_s,
+            hung_after_s=self.settings.daemon.hung_after_s)
         service = DaemonService(store, sink, supervisor, self.clock, self.validate_template)
         app = make_app(service, ServerInfo(self.clock.now_ms(), str(self.paths.socket),
                                            str(self.paths.database)))

@@ -87,6 +87,9 @@ class Lives:
             os.environ.pop(chaos.ENV, None)
         self.figures.lives += 1
         daemon = DaemonProcess(self.home)
+        # Faults hang order calls for seconds (order timeouts): that is not a hung worker.
+        with daemon.paths.config_file.open("a") as settings:
+            settings.write("hung_after_s = 30.0\n")
         try:
             return daemon.start(timeout_s=30)
         except AssertionError:

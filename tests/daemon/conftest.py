@@ -20,6 +20,7 @@ from plutarc.paths import Paths, resolve_paths
 
 REPO = Path(__file__).resolve().parents[2]
 HEARTBEAT_S = 0.2
+HUNG_AFTER_S = 1.0
 TEMPLATES = REPO / "configs" / "templates"
 TEMPLATE_NAME = "reference_ema_cross"  # a real shipped template: the daemon validates it fully
 TEMPLATE = (TEMPLATES / f"{TEMPLATE_NAME}.toml").read_text()
@@ -46,7 +47,9 @@ class DaemonProcess:
         self.paths: Paths = resolve_paths({"PLUTARC_HOME": str(home)})
         self.proc: subprocess.Popen[bytes] | None = None
         self.paths.config_dir.mkdir(parents=True, exist_ok=True)
-        self.paths.config_file.write_text(f"[daemon]\nheartbeat_interval_s = {HEARTBEAT_S}\n")
+        # hung_after_s: test workers are declared hung after 3 silent looks (the watchdog tests)
+        self.paths.config_file.write_text(f"[daemon]\nheartbeat_interval_s = {HEARTBEAT_S}\n"
+                                          f"hung_after_s = {HUNG_AFTER_S}\n")
 
     @property
     def output(self) -> str:

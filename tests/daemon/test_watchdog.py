@@ -131,3 +131,12 @@ def test_the_restart_budget_backs_off_and_runs_out():
     assert budget.take("b", 150.0) == 1.0  # the window moved on
     budget.forget("b")
     assert budget.take("b", 151.0) == 1.0
+
+
+def test_a_slow_venue_call_is_not_a_hang_the_silence_must_also_last_hung_after_s():
+    from plutarc.daemon.runtime.watchdog import stale_looks
+
+    assert stale_looks(0.2, 1.0) == 3  # tests: three looks (at least 0.5 s apart)
+    assert stale_looks(0.2, 30.0) == 60  # a 1.5 s order timeout is far from a hang
+    assert stale_looks(5.0, 60.0) == 12  # the defaults: a minute of silence
+    assert stale_looks(5.0, 0.0) == 3

@@ -25,7 +25,12 @@ from plutarc.daemon.runtime.protocol import (
 )
 from plutarc.daemon.runtime.registry import WorkerRegistry
 from plutarc.daemon.runtime.wake_timer import WakeTimer
-from plutarc.daemon.runtime.watchdog import HeartbeatWatchdog, RestartBudget, Watched
+from plutarc.daemon.runtime.watchdog import (
+    HeartbeatWatchdog,
+    RestartBudget,
+    Watched,
+    stale_looks,
+)
 from plutarc.daemon.store import BotRecord, DaemonStore
 from plutarc.errors import PlutarcError
 from plutarc.models.events import Event, EventKind, Severity
@@ -82,6 +87,7 @@ class Supervisor:
         grace_s: float = 3.0,
         equity_snapshot_s: float = 60.0,
         stale_beats: int = 3,
+        hung_after_s: float = 0.0,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -92,8 +98,9 @@ class Supervisor:
         self.equity_snapshot_s = equity_snapshot_s
         self._handles: dict[str, BotHandle] = {}
         self.wake_timer = WakeTimer()  # the apscheduler that wakes sleeping bots
-        self.watchdog = HeartbeatWatchdog(heartbeat_interval_s, self._handles.values,
-                                          self._stale, stale_beats)
+        self.watchdog = HeartbeatWatchdog(
+            heartbeat_interval_s, self._handles.values, self._stale,
+            stale_looks(heartbeat_interval_s, hung_after_s, stale_beats))
         self.restarts = RestartBudget(first_delay_s=max(1.0, 2 * heartbeat_interval_s),
                                       window_s=200 * heartbeat_interval_s)
         self._restarting: set[asyncio.Task[None]] = set()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -31,6 +32,12 @@ pass for three missed heartbeats. At any real interval (the default is 5 s) it i
 
 WATCHED = frozenset({BotState.ONLINE, BotState.PAUSED, BotState.SLEEPING})
 """Deploying is not watched: connecting and warming up may legitimately take longer."""
+
+
+def stale_looks(interval_s: float, hung_after_s: float, stale_beats: int = 3) -> int:
+    """Silent looks before a bot is hung: ``stale_beats``, and at least ``hung_after_s`` of
+    silence, so a worker waiting on one slow venue call (an order timeout) is not hung."""
+    return max(stale_beats, math.ceil(hung_after_s / max(interval_s, MIN_LOOK_S)))
 
 
 class Watched(Protocol):
