@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import time
 from collections import Counter
@@ -88,8 +89,9 @@ class Lives:
         self.figures.lives += 1
         daemon = DaemonProcess(self.home)
         # Faults hang order calls for seconds (order timeouts): that is not a hung worker.
-        with daemon.paths.config_file.open("a") as settings:
-            settings.write("hung_after_s = 30.0\n")
+        settings = daemon.paths.config_file
+        settings.write_text(re.sub(r"(?m)^hung_after_s = .*$", "hung_after_s = 30.0",
+                                   settings.read_text()))
         try:
             return daemon.start(timeout_s=30)
         except AssertionError:
