@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
-from plutarc.errors import OrderRejected, UsageError
+from plutarc.errors import ConfigError, OrderRejected, UsageError
 from plutarc.exchanges.base import FundingRate, OpenInterest
 from plutarc.exchanges.ccxt import parse
 from plutarc.exchanges.ccxt.candles import fetch_candles
@@ -72,6 +72,12 @@ class CcxtVenue:
         await self._markets()
         if self._credentials is not None:
             await self.sync_clock()
+            if self.profile.net_mode_required:
+                mode = await self.call("fetch_position_mode", None)
+                if mode.get("hedged"):
+                    raise ConfigError(f"the {self.name} account is in long/short (hedge) "
+                                      "position mode; bots need net mode: switch it in the "
+                                      "venue's settings, then start the bot again")
 
     async def _markets(self) -> dict[str, dict[str, Any]]:
         if not self._by_id:

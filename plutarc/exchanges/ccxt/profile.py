@@ -56,6 +56,7 @@ class CcxtProfile:
     clock_samples: int = 5  # offset = median of this many server-time samples
     clock_resync_s: float = 1800.0
     needs_passphrase: bool = False
+    net_mode_required: bool = False  # the account must net positions (checked at start)
     sandbox: bool = True  # ccxt has testnet/demo URLs for it
     ban_is_final: bool = False  # a rate-limit ban is never retried (Binance)
     lookup_by_client_id: bool = True  # fetch_order takes our client id; else scan the lists

@@ -24,6 +24,7 @@ PROFILE = CcxtProfile(
     ),
     candle_limit=300,
     needs_passphrase=True,
+    net_mode_required=True,  # long/short mode would open a second position on a "sell"
     alnum_client_ids=True,  # clOrdId: letters and digits, up to 32
     open_order_queries=({}, {"trigger": True}),
     trigger_params={"trigger": True},

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from plutarc.errors import AuthenticationError, TemporaryError
+from plutarc.errors import AuthenticationError, ConfigError, TemporaryError
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.exchanges.ccxt.venues import PROFILES
 from plutarc.models import OrderRequest, OrderStatus, OrderType, Side
@@ -55,9 +55,8 @@ def test_okx_demo_trading_carries_its_header_and_a_live_key_is_refused() -> None
             order = await demo.place_order(OrderRequest(
                 "d1-limit", "BTC-USDT-SWAP", Side.BUY, OrderType.LIMIT, Decimal("1"),
                 price=Decimal("30000")))
-            await live.start()
-            with pytest.raises(AuthenticationError):
-                await live.balances()
+            with pytest.raises(AuthenticationError):  # its first private call, at start
+                await live.start()
             return order
         finally:
             await demo.close()
@@ -68,3 +67,24 @@ def test_okx_demo_trading_carries_its_header_and_a_live_key_is_refused() -> None
         thread.stop()
     assert order.status is OrderStatus.NEW
     assert [o.client_id for o in server.book.orders.values()] == ["d1zhlimit"]  # escaped
+
+
+def test_an_okx_account_in_long_short_mode_is_refused_at_start() -> None:
+    server = okx.OkxServer()
+    server.position_mode = "long_short_mode"
+    thread = ServerThread(server.app).start()
+
+    async def go() -> None:
+        venue = CcxtVenue(PROFILES["okx"], base_url=thread.url, credentials=CcxtCredentials(
+            okx.KEY, okx.SECRET, okx.PASSPHRASE))
+        try:
+            await venue.start()
+        finally:
+            await venue.close()
+    try:
+        with pytest.raises(ConfigError, match="long/short .* bots need net mode"):
+            asyncio.run(go())
+        server.position_mode = "net_mode"
+        asyncio.run(go())  # the same account in net mode starts
+    finally:
+        thread.stop()

@@ -50,6 +50,7 @@ class OkxServer:
         self.ids = {i["instId"]: i for i in self.instruments}
         self.book.sizes = {i["instId"]: Decimal(i["ctVal"]) for i in self.instruments}
         self.fail_next_create: str | None = None
+        self.position_mode = "net_mode"
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -72,6 +73,7 @@ class OkxServer:
         r.add_post("/api/v5/trade/amend-order", self.signed(self.amend))
         r.add_post("/api/v5/trade/amend-algos", self.signed(self.amend_algo))
         r.add_get("/api/v5/account/positions", self.signed(self.positions))
+        r.add_get("/api/v5/account/config", self.signed(self.account_config))
         r.add_get("/api/v5/account/balance", self.signed(self.balance))
         r.add_get("/api/v5/trade/fills", self.signed(self.fills))
         r.add_get("/api/v5/trade/fills-history", self.signed(self.fills))
@@ -301,6 +303,12 @@ class OkxServer:
                     "ccy": "USDT", "realizedPnl": "0", "uTime": str(now_ms())}
                    for sym, (qty, entry) in self.book.positions.items()
                    if qty != 0 and p.get("instId") in (None, sym)])
+
+    async def account_config(self, _p: dict) -> web.Response:
+        """The account's position mode, in the recorded set-position-mode answer's field."""
+        row = dict(_load("http_set_position_mode_response.json")["data"][0])
+        row["posMode"] = self.position_mode
+        return ok([row])
 
     async def balance(self, _p: dict) -> web.Response:
         body = copy.deepcopy(_load("http_get_account_balance.json")["data"][0])
