@@ -47,11 +47,13 @@ class Figures:
         path.write_text(json.dumps(data, indent=2, sort_keys=True))
         print(f"\nchaos {self.name}: {self.kills} SIGKILLs over {self.lives} daemon lives "
               f"(external {self.external_kills}); {self.found}; {self.seconds:.1f} s -> {path}")
-        print(f"  {'kind':<24} {'count':>6} {'fired':>6}")
+        print(f"  {'kind':<24} {'count':>6}")
         for point in chaos.POINTS:
-            print(f"  {'failpoint ' + point:<24} {self.failpoint_kills[point]:>6} {'':>6}")
+            print(f"  {'failpoint ' + point:<24} {self.failpoint_kills[point]:>6}")
         for kind in sorted(self.faults_armed):
-            print(f"  {kind:<24} {self.faults_armed[kind]:>6} {self.faults_fired[kind]:>6}")
+            print(f"  {'armed ' + kind:<24} {self.faults_armed[kind]:>6}")
+        for kind in sorted(self.faults_fired):  # the server's own names for what it did
+            print(f"  {'fired ' + kind:<24} {self.faults_fired[kind]:>6}")
         return path
 
 
