@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from plutarc.errors import OrderRejected
+from plutarc.errors import OrderRejected, VenueError
 from plutarc.exchanges.ccxt import parse
 from plutarc.exchanges.ccxt.errors import is_order_not_found, map_placement_error
 from plutarc.exchanges.ccxt.profile import AmendStyle, MarketOrderStyle
@@ -202,7 +202,12 @@ class OrderPath:
             return amended
         if self.v.profile.amend is AmendStyle.CANCEL_THEN_PLACE:
             await self.cancel(client_id)
-            return await self.place(new)
+            try:
+                return await self.place(new)
+            except VenueError as exc:  # say so: the old order is gone (reconcile re-protects)
+                exc.args = (f"{exc} (amending {client_id}: the old order was cancelled "
+                            "first and its replacement failed)",)
+                raise
         raise OrderRejected(f"{self.v.name}: place-then-cancel amends need a second client "
                             "id, which the journal does not track yet")
 

@@ -164,3 +164,28 @@ def test_a_backtest_fetches_candles_and_the_contract_from_a_ccxt_venue(
     assert code == 0, out.err
     result = json.loads(out.out)
     assert result["bars"] == 14 * 60 and result["symbol"] == "BTCUSDT"
+
+
+def test_a_failed_replacement_after_cancel_says_the_old_order_is_gone() -> None:
+    """Binance amends by cancel-then-place: when the new order is refused, the error says
+    the old one was cancelled (the venue shows it cancelled; reconcile re-protects)."""
+    from plutarc.errors import OrderRejected
+    from tests.exchanges.ccxt.conftest import CASES
+    from tests.exchanges.ccxt.replay.core import ServerThread
+
+    make, keys, symbol, qty = CASES["binance"]
+    server = make()
+    thread = ServerThread(server.app).start()
+    served = Served("binance", thread, server, keys, symbol, qty)
+
+    async def body(v: CcxtVenue):
+        await v.place_order(OrderRequest("t5-limit", symbol, Side.BUY, OrderType.LIMIT, qty,
+                                         price=Decimal("30000")))
+        with pytest.raises(OrderRejected, match="t5-limit: the old order was cancelled") as e:
+            await v.amend_order("t5-limit", price=Decimal("1"))  # under the price filter
+        return e.value, await v.order_by_client_id("t5-limit")
+    try:
+        _error, after = served.run(body)
+    finally:
+        thread.stop()
+    assert after is not None and after.status is OrderStatus.CANCELED

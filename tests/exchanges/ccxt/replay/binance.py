@@ -154,6 +154,12 @@ class BinanceServer:
             return error(-4116, "ClientOrderId is duplicated.")
         price = Decimal(p["price"]) if "price" in p else None
         stop = Decimal(p[stop_key]) if stop_key in p else None
+        rules = next(f for s in self.info["symbols"] if s["symbol"] == p["symbol"]
+                     for f in s["filters"] if f["filterType"] == "PRICE_FILTER")
+        for value in (price, stop):
+            if value is not None and not (Decimal(rules["minPrice"]) <= value
+                                          <= Decimal(rules["maxPrice"])):
+                return error(-1013, "Filter failure: PRICE_FILTER")
         if kind in ("limit", "stop_limit") and price is None:
             return error(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or "
                          "malformed.")
