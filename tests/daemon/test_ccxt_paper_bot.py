@@ -32,15 +32,17 @@ VENUES = {  # server, symbol, the public paths it may be asked
 }
 
 
-@pytest.fixture(params=sorted(VENUES))
-def venue(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-          ) -> Iterator[tuple[str, ServerThread]]:
-    name = request.param
-    thread = ServerThread(VENUES[name][0]().app).start()
-    monkeypatch.setenv(f"PLUTARC_{name.upper()}_URL", thread.url)
-    monkeypatch.delenv(f"PLUTARC_{name.upper()}_KEY", raising=False)  # paper needs no key
-    yield name, thread
-    thread.stop()
+@pytest.fixture
+def venues(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, ServerThread]]:
+    """All three local venues at once: one daemon, one wall-clock minute for the three bots."""
+    threads = {}
+    for name, (server, _symbol, _public) in sorted(VENUES.items()):
+        threads[name] = ServerThread(server().app).start()
+        monkeypatch.setenv(f"PLUTARC_{name.upper()}_URL", threads[name].url)
+        monkeypatch.delenv(f"PLUTARC_{name.upper()}_KEY", raising=False)  # paper needs no key
+    yield threads
+    for thread in threads.values():
+        thread.stop()
 
 
 @pytest.fixture
@@ -50,10 +52,8 @@ def home() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_a_paper_bot_decides_on_live_closes_from_public_data_only(
-        venue: tuple[str, ServerThread], home: Path) -> None:
-    name, thread = venue
-    _server, symbol, public = VENUES[name]
+def test_paper_bots_decide_on_live_closes_from_public_data_only(
+        venues: dict[str, ServerThread], home: Path) -> None:
     daemon = DaemonProcess(home).start()
     started = now_ms()
     next_close = started - started % MINUTE + MINUTE
@@ -61,24 +61,32 @@ def test_a_paper_bot_decides_on_live_closes_from_public_data_only(
     async def scenario() -> None:
         async with daemon.client() as client:
             await client.put_template("quick_cross", QUICK_TEMPLATE)
-            spec = BotSpec(name=f"paper-{name}", template="quick_cross", venue=name,
-                           mode="paper", symbols=(symbol,))
-            bot_id = (await client.create_bot(spec, start=True)).id
+            ids = {}
+            for name, (_server, symbol, _public) in sorted(VENUES.items()):
+                spec = BotSpec(name=f"paper-{name}", template="quick_cross", venue=name,
+                               mode="paper", symbols=(symbol,))
+                ids[name] = (await client.create_bot(spec, start=True)).id
 
             async def online(c) -> bool:  # noqa: ANN001
-                return (await c.get_bot(bot_id)).state is BotState.ONLINE
+                return all([(await c.get_bot(b)).state is BotState.ONLINE
+                            for b in ids.values()])
             await wait(client, online, 60)
 
             async def decided_live(c) -> bool:  # noqa: ANN001 - a bar that closed meanwhile
-                latest = await c.decisions(bot=bot_id, limit=1)
-                return bool(latest) and latest[-1].ts_ms >= next_close
+                for bot_id in ids.values():
+                    latest = await c.decisions(bot=bot_id, limit=1)
+                    if not (latest and latest[-1].ts_ms >= next_close):
+                        return False
+                return True
             await wait(client, decided_live, 150)
-            bot = await client.get_bot(bot_id)
-            assert bot.state is BotState.ONLINE, bot.state_reason
+            for name, bot_id in ids.items():
+                bot = await client.get_bot(bot_id)
+                assert bot.state is BotState.ONLINE, (name, bot.state_reason)
 
     try:
         asyncio.run(scenario())
     finally:
         daemon.kill()
-    paths = {path for _method, path in thread.requests}
-    assert paths and paths <= public, paths  # nothing private ever reached the venue
+    for name, thread in venues.items():
+        paths = {path for _method, path in thread.requests}
+        assert paths and paths <= VENUES[name][2], (name, paths)  # nothing private was asked
