@@ -20,7 +20,6 @@ REQ = BacktestRequest(template="trend_following", data=str(BTC_1M))
 PARAMS = ("price_vs_ema.period=20:40:10", "stop.stop_pct=1,2")
 
 
-@register
 class PeekNextClose(Component):
     """Planted look-ahead: +1 when the close ``lead`` bars LATER is higher. Never do this."""
 
@@ -69,7 +68,18 @@ def test_in_sample_never_sees_out_of_sample_bars_and_oos_is_stitched(tmp_path):
     assert len(stored["report"]["windows"]) == 4
 
 
-def test_planted_look_ahead_is_caught(tmp_path):
+@pytest.fixture
+def planted_look_ahead():
+    """The planted component, in the catalog for this test only (other tests list the
+    catalog and must not meet it)."""
+    from plutarc.strategy.components import registry
+
+    register(PeekNextClose)
+    yield PeekNextClose
+    registry._REGISTRY.pop(PeekNextClose.spec.id, None)
+
+
+def test_planted_look_ahead_is_caught(tmp_path, planted_look_ahead):
     peek = tmp_path / "peek.toml"
     peek.write_text('name = "peek"\ntrigger_interval = "1h"\nexit_interval = "1h"\n'
                     'threshold = 0.5\n\n[[components]]\nid = "test_peek_next_close"\n\n'
