@@ -60,7 +60,8 @@ def _stored(home: Path, series: str = "1m") -> tuple[np.ndarray, np.ndarray]:
 async def _kill_at_random_point(url: str, home: Path, seed: int) -> None:
     """Start a download and SIGKILL it once the store has recorded a random share of it."""
     rng = random.Random(seed)
-    target = START_MS + int(rng.uniform(0.15, 0.85) * (END_MS - START_MS))
+    # at most 60 % in: the last chunks arrive so fast that a later target finishes first
+    target = START_MS + int(rng.uniform(0.15, 0.6) * (END_MS - START_MS))
     marker = home / "data" / "market" / "bitmex" / "BTCUSD" / "1m" / "2024-01.json"
     proc = await asyncio.create_subprocess_exec(*_download_args(url), env=_env(home),
                                                 cwd=REPO, stdout=asyncio.subprocess.DEVNULL,
@@ -68,8 +69,7 @@ async def _kill_at_random_point(url: str, home: Path, seed: int) -> None:
     try:
         while proc.returncode is None:
             if marker.exists() and json.loads(marker.read_text())["fetched_to_ms"] >= target:
-                await asyncio.sleep(rng.uniform(0, 0.05))  # mid-chunk, or mid-write
-                break
+                break  # killed at once: mid-chunk or mid-write, wherever it is
             await asyncio.sleep(0.005)
     finally:
         if proc.returncode is None:
