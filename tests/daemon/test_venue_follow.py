@@ -122,6 +122,7 @@ async def test_panic_verifies_at_the_venue_that_nothing_is_left(
             await c.put_template(SCALP, (TEMPLATES / f"{SCALP}.toml").read_text())
             bot = await c.create_bot(spec("paced", "speed=120"), start=True)
             await _holding(c, bot.id)
+            await _stop_resting(c, bot.id)  # the entry's orders are all placed: a settled trade
         monkeypatch.setenv("PLUTARC_HOME", str(home))
         assert await asyncio.to_thread(run, ["panic", "--yes"]) == 0
         out = capsys.readouterr().out
@@ -139,6 +140,15 @@ async def _holding(c: DaemonClient, bot_id: str, timeout_s: float = 60.0) -> Non
     while not any(p.qty != 0 for p in await c.positions(bot=bot_id)):
         assert loop.time() < deadline, "the paced bot never opened a position"
         await asyncio.sleep(0.1)
+
+
+async def _stop_resting(c: DaemonClient, bot_id: str, timeout_s: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not any(o.tag == "stop" and o.status in OPEN
+                  for o in await c.orders(bot=bot_id, open_only=True, limit=100)):
+        assert loop.time() < deadline, "the paced bot's position never got its stop"
+        await asyncio.sleep(0.05)
 
 
 async def test_ops_reconcile_compares_one_or_every_running_bot_with_its_venue(
