@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from plutarc.backtest.request import VENUES_WITH_CANDLES, BacktestRequest, to_ms
+from plutarc.daemon.child_tasks import stop_children
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.store import TemplateRecord
 from plutarc.errors import PlutarcError, UsageError
@@ -160,13 +161,7 @@ class BacktestJobs:
 
     async def close(self) -> None:
         """At shutdown: stop every running backtest process (its partial run is not kept)."""
-        for child in list(self._children):
-            with contextlib.suppress(ProcessLookupError):
-                child.kill()
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_children(self._children, self._tasks)
 
     def get(self, job_id: int) -> BacktestJob:
         if job_id not in self.jobs:

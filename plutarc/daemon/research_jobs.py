@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from plutarc.daemon.backtests import check_sources, owner_allowed
+from plutarc.daemon.child_tasks import stop_children
 from plutarc.daemon.events import EventSink
 from plutarc.errors import UsageError
 from plutarc.models.events import EventKind, Severity
@@ -105,13 +106,7 @@ class ResearchJobs:
 
     async def close(self) -> None:
         """At shutdown: stop the running sweep (what it stored stays; re-run to resume)."""
-        for child in list(self._children):
-            with contextlib.suppress(ProcessLookupError):
-                child.kill()
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_children(self._children, self._tasks)
 
     def sweeps(self, limit: int = 30) -> list[dict[str, Any]]:
         from plutarc.research.store import ResearchStore
