@@ -27,6 +27,7 @@ PROFILE = CcxtProfile(
     ban_is_final=True,
     open_order_queries=({}, {"trigger": True}),  # stops rest on the algo-order service
     trigger_params={"trigger": True},
+    error_codes={"-4116": "InvalidOrder"},  # "ClientOrderId is duplicated": a refusal
     options={"defaultType": "swap", "fetchMarkets": {"types": ["linear"]},
              "warnOnFetchOpenOrdersWithoutSymbol": False,
              # positions without the leverage-bracket call: we never read ccxt's margin maths

@@ -67,6 +67,10 @@ def build_exchange(profile: CcxtProfile, *, testnet: bool, credentials: CcxtCred
             config["password"] = credentials.passphrase
     exchange = cls(config)
     exchange.has["fetchCurrencies"] = False  # wallets' coin lists: private calls we never need
+    if profile.error_codes:  # per instance: ccxt copies its exception table for each object
+        exact = exchange.exceptions.setdefault("exact", {})
+        for code, name in profile.error_codes.items():
+            exact[code] = getattr(ccxt_async, name)
     if testnet:
         if not profile.sandbox:
             raise ConfigError(f"{profile.name} has no testnet")

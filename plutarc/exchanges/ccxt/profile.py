@@ -69,6 +69,9 @@ class CcxtProfile:
     numeric_client_ids: bool = False  # client ids must be numbers: ours are mapped
     client_id_max_len: int = 36
     options: Mapping[str, Any] = field(default_factory=_frozen)  # ccxt constructor options
+    # venue error code -> ccxt exception class, where ccxt's own table lacks the code (e.g.
+    # Binance's duplicate client id, -4116, would otherwise be a bare ExchangeError)
+    error_codes: Mapping[str, str] = field(default_factory=_frozen)
     order_params: Mapping[str, Any] = field(default_factory=_frozen)  # sent with every order
     required_methods: tuple[str, ...] = (
         "fetchMarkets", "fetchOHLCV", "createOrder", "cancelOrder", "fetchOpenOrders",
@@ -80,5 +83,5 @@ class CcxtProfile:
             raise ValueError("a ccxt profile needs a venue name and a ccxt id")
         if self.candle_limit <= 0:
             raise ValueError(f"{self.name}: candle_limit must be positive")
-        for attr in ("options", "order_params", "trigger_params"):
+        for attr in ("options", "order_params", "trigger_params", "error_codes"):
             object.__setattr__(self, attr, _frozen(getattr(self, attr)))

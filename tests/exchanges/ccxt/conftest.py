@@ -1,7 +1,9 @@
 """Local venue servers and a CcxtVenue pointed at them, one server per venue and module.
 
-``served`` is parametrised over the venues whose local server exists; each case carries
-the venue's key, a symbol and an order size in its own contracts."""
+``contract`` is parametrised over every venue whose local server exists (the contract
+suite); ``served`` over the first three (Binance USD-M, Bybit, OKX), whose deeper tests in
+test_venues.py name their recorded instruments. Each case carries the venue's key, a
+symbol and an order size in its own contracts."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
+from plutarc.exchanges.ccxt.profile import CcxtProfile
 from plutarc.exchanges.ccxt.venues import PROFILES
 from tests.exchanges.ccxt.replay import binance, bybit, okx
 from tests.exchanges.ccxt.replay.core import ServerThread
@@ -27,6 +30,10 @@ class Served:
     credentials: CcxtCredentials
     symbol: str
     qty: Decimal  # one small order, in the venue's contracts
+
+    @property
+    def profile(self) -> CcxtProfile:
+        return PROFILES[self.name]
 
     def run(self, body: Callable[[CcxtVenue], Awaitable[Any]],
             credentials: CcxtCredentials | None = None) -> Any:
@@ -51,10 +58,22 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module", params=sorted(CASES))
-def served(request: pytest.FixtureRequest) -> Iterator[Served]:
-    make, credentials, symbol, qty = CASES[request.param]
+DEEP = ("binance", "bybit", "okx")
+
+
+def _serve(name: str) -> Iterator[Served]:
+    make, credentials, symbol, qty = CASES[name]
     server = make()
     thread = ServerThread(server.app).start()
-    yield Served(request.param, thread, server, credentials, symbol, qty)
+    yield Served(name, thread, server, credentials, symbol, qty)
     thread.stop()
+
+
+@pytest.fixture(scope="module", params=DEEP)
+def served(request: pytest.FixtureRequest) -> Iterator[Served]:
+    yield from _serve(request.param)
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def contract(request: pytest.FixtureRequest) -> Iterator[Served]:
+    yield from _serve(request.param)
