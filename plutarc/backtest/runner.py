@@ -204,6 +204,9 @@ class BacktestRun:
         actions = np.zeros(len(dec), dtype=np.int8)
         overrides: dict[int, list[str]] = {}
         entry_rows, rows_long, rows_short = self._rows_that_matter(dec, trig_j)
+        # the base bars of those rows, gathered once (not once per event: O(n) each time)
+        entry_bars = trig_j[entry_rows]
+        long_bars, short_bars = trig_j[rows_long], trig_j[rows_short]
         r_exit = 0  # first exit row not yet handled
         j = self.start_index
         last_report = 0
@@ -239,10 +242,10 @@ class BacktestRun:
                 self.progress(j, n)
                 last_report = j
             if self.policy.flat and not self.sim.open:
-                k = int(np.searchsorted(trig_j[entry_rows], j)) if entry_rows.size else 0
-                if k >= entry_rows.size:
+                k = int(entry_bars.searchsorted(j))
+                if k >= entry_bars.size:
                     break
-                b = int(trig_j[entry_rows[k]])
+                b = int(entry_bars[k])
                 r_exit = int(np.searchsorted(exit_j, b))  # no exits matter while flat
                 if r_exit > 0:
                     self.policy.see_exit_row(ex, r_exit - 1)
@@ -253,9 +256,9 @@ class BacktestRun:
                 continue
             # in a position (or orders resting): find the next bar where anything can happen
             side = self.policy.side
-            rows = rows_long if side > 0 else rows_short if side < 0 else entry_rows
-            k = int(np.searchsorted(trig_j[rows], j)) if rows.size else 0
-            horizon = int(trig_j[rows[k]]) if k < rows.size else n - 1
+            at = long_bars if side > 0 else short_bars if side < 0 else entry_bars
+            k = int(at.searchsorted(j))
+            horizon = int(at[k]) if k < at.size else n - 1
             event = self._scan(j, horizon, ex, exit_j, r_exit)
             if event > j:
                 # idle bars: commit the exit closes that happened before the event bar
