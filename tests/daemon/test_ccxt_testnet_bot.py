@@ -1,11 +1,16 @@
 """A real daemon runs a testnet bot on Binance USD-M through ccxt against the local Binance
 server (signed requests checked): it trades, is SIGKILLed, restarts, reconciles with the
-venue by client id and sends no order twice."""
+venue by client id and sends no order twice.
+
+Bars close on the venue's clock. Before each daemon start the local venue's clock is moved
+forward so that the next 1m bar closes LEAD_MS later (as if the daemon had been down that
+long), instead of the test waiting up to a wall-clock minute per close."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,21 +23,30 @@ from tests.daemon.conftest import DaemonProcess, short_home
 from tests.daemon.live.conftest import QUICK_TEMPLATE
 from tests.exchanges.bitmex.test_daemon_e2e import wait
 from tests.exchanges.ccxt.replay.binance import KEY, SECRET, BinanceServer
-from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, Tape, now_ms
+from tests.exchanges.ccxt.replay.core import MINUTE, VENUE_CLOCK, ServerThread, Tape, now_ms
 
-# the tape's rows 390-393 each close an EMA(2)/EMA(3) cross: the first live closes trade
-CROSSES_FROM = 389
+# the tape's rows 390-393 each close an EMA(2)/EMA(3) cross: with 390 bars of history, bar
+# 390 is forming when the test starts, so the first live close trades and so does the next
+CROSSES_FROM = 390
+# room between a daemon start and the close it should decide on: the start-up (ccxt import,
+# markets, clock sync, warm-up candles) must be done by then, or that bar is history and the
+# bot decides on the next one a minute later (slower, still correct)
+LEAD_MS = 12_000
 
 
 @pytest.fixture
 def binance(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ServerThread, BinanceServer]]:
-    server = BinanceServer(Tape(history=CROSSES_FROM))
-    thread = ServerThread(server.app).start()
-    monkeypatch.setenv("PLUTARC_BINANCE_URL", thread.url)
-    monkeypatch.setenv("PLUTARC_BINANCE_KEY", KEY)
-    monkeypatch.setenv("PLUTARC_BINANCE_SECRET", SECRET)
-    yield thread, server
-    thread.stop()
+    VENUE_CLOCK.close_in(LEAD_MS)  # the forming bar CROSSES_FROM closes LEAD_MS from now
+    try:
+        server = BinanceServer(Tape(history=CROSSES_FROM))
+        thread = ServerThread(server.app).start()
+        monkeypatch.setenv("PLUTARC_BINANCE_URL", thread.url)
+        monkeypatch.setenv("PLUTARC_BINANCE_KEY", KEY)
+        monkeypatch.setenv("PLUTARC_BINANCE_SECRET", SECRET)
+        yield thread, server
+        thread.stop()
+    finally:
+        VENUE_CLOCK.reset()
 
 
 @pytest.fixture
@@ -57,6 +71,8 @@ def _next_close() -> int:
 def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice(
         binance: tuple[ServerThread, BinanceServer], home: Path) -> None:
     _thread, server = binance
+    first_close = _next_close()
+    t0 = time.monotonic()
     daemon = DaemonProcess(home).start()
 
     async def first_run() -> tuple[str, list]:
@@ -71,13 +87,17 @@ def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice
                 assert bot.state is not BotState.ERRORED, bot.state_reason
                 return bot.state is BotState.ONLINE
             await wait(client, online, 60)
+            print(f"first life online after {time.monotonic() - t0:.1f} s")
 
             async def sent(c) -> list:  # noqa: ANN001
                 return [o for o in await c.orders(bot=bot_id, limit=100) if o.venue_id]
+            close = first_close
             for _ in range(3):  # a few live closes until the bot has orders at the venue
-                await wait(client, _decided_after(bot_id, _next_close()), 150)
+                await wait(client, _decided_after(bot_id, close), 150)
+                print(f"decided on {close} after {time.monotonic() - t0:.1f} s")
                 if await sent(client):
                     break
+                close = _next_close()
             events = [e.message for e in await client.events(bot=bot_id, limit=40)]
             return bot_id, await sent(client) or events
 
@@ -85,6 +105,8 @@ def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice
         bot_id, sent_before = asyncio.run(first_run())
         assert sent_before and not isinstance(sent_before[0], str), sent_before
         daemon.kill()  # SIGKILL
+        close = VENUE_CLOCK.close_in(LEAD_MS)
+        t0 = time.monotonic()
         daemon = DaemonProcess(home).start()
 
         async def after_restart() -> list:
@@ -92,7 +114,8 @@ def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice
                 async def online(c) -> bool:  # noqa: ANN001
                     return (await c.get_bot(bot_id)).state is BotState.ONLINE
                 await wait(client, online, 60)
-                await wait(client, _decided_after(bot_id, _next_close()), 150)
+                print(f"second life online after {time.monotonic() - t0:.1f} s")
+                await wait(client, _decided_after(bot_id, close), 150)
                 events = await client.events(bot=bot_id, limit=500)
                 fills = [(f.client_id, f.side, f.qty, f.ts_ms) for f in
                          await client.fills(bot=bot_id, limit=100)]

@@ -25,8 +25,39 @@ FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 MINUTE = 60_000
 
 
+class VenueClock:
+    """The local venues' clock: the wall clock plus a shift that only ever grows.
+
+    A test moves it forward between daemon lives so that the next bar closes a few seconds
+    after the bot is up, as if the daemon had been down that long; a running adapter never
+    sees it jump (it measured its offset to this clock when it started)."""
+
+    def __init__(self) -> None:
+        self.shift_ms = 0
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000) + self.shift_ms
+
+    def close_in(self, lead_ms: int, step: int = MINUTE) -> int:
+        """Move forward so that the next ``step`` bar closes ``lead_ms`` from now (the one
+        after when that one is nearer than ``lead_ms``): returns that close time."""
+        now = self.now_ms()
+        close = now - now % step + step
+        if close - now < lead_ms:
+            close += step
+        self.shift_ms += close - now - lead_ms
+        return close
+
+    def reset(self) -> None:
+        self.shift_ms = 0
+
+
+VENUE_CLOCK = VenueClock()
+
+
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    """The local venues' now (the wall clock unless a test moved VENUE_CLOCK forward)."""
+    return VENUE_CLOCK.now_ms()
 
 
 class Tape:
