@@ -13,8 +13,9 @@ Amendments (stop moves, size changes) are merged per order and sent at most once
 
 A full disk never keeps a position open: an order that can only shrink exposure (reduce-only:
 exits, flatten, protective stops) and every cancel go to the venue even when the journal
-cannot be written, and what could not be written is kept in order and written as soon as the
-disk has room (an ALERT says so). An entry is not sent while its intent cannot be journaled.
+cannot be written; what could not be written is held by the bot's JournalBacklog
+(daemon/runtime/backlog.py), in order with the fills that follow, and written as soon as the
+disk has room (one ALERT says so). An entry is not sent while its intent cannot be journaled.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class LiveExecution:
         self.amend_interval_ms = int(amend_interval_s * 1000)
         self.give_up_ms = int(give_up_s * 1000)
         self.in_doubt: dict[str, int] = {}  # client id -> when the doubt began (ms)
-        # Journal writes a full disk refused, in order: (client id, what, write).
-        self.unrecorded: list[tuple[str, str, Callable[[], object]]] = []
+        # Sent while a full disk kept their intent out of the journal (held until it has room).
+        self.unjournaled: dict[str, OrderRequest] = {}
         self.order_qty: dict[str, Decimal] = {}  # amended quantities, by client id
         self._amends: dict[str, WaitingAmend] = {}
         self._last_amend_ms: dict[str, int] = {}
@@ -93,24 +94,16 @@ class LiveExecution:
             forget_order(self.kernel, request.client_id)  # never journaled, never sent
             return
         request = verdict.request
-        try:
-            journal.journal(self.ctx.bot_id, request, now)
-        except Exception as exc:
-            if not is_disk_full(exc):
-                raise
+        if not self._journal(request, now):
+            cid = request.client_id
             if not request.reduce_only:
-                forget_order(self.kernel, request.client_id)  # no new risk unjournaled
-                self._event(f"{request.client_id} not sent: the disk is full and its intent "
-                            "could not be journaled", request.client_id, "not_sent",
-                            severity=Severity.ERROR)
+                forget_order(self.kernel, cid)  # no new risk unjournaled
+                self._event(f"{cid} not sent: the disk is full and its intent could not be "
+                            "journaled", cid, "not_sent", severity=Severity.ERROR)
                 return
-            self._unrecorded(request.client_id, f"journal of {request.client_id}",
-                             lambda: (journal.journal(self.ctx.bot_id, request, now),
-                                      journal.mark_sent(request.client_id, now)))
-        else:
-            failpoint("after_journal")
-            self._record(request.client_id, f"sent mark of {request.client_id}",
-                         lambda: journal.mark_sent(request.client_id, now))
+            # it reduces or protects: it goes out all the same, its record held for the disk
+            self.unjournaled[cid] = request
+            self.ctx.backlog.write(f"journal of {cid}", lambda: self._journal_late(request, now))
         self.guard.sent(now)
         self.sent += 1
         try:
@@ -136,6 +129,32 @@ class LiveExecution:
             side=request.side.value, qty=str(request.qty), type=request.type.value,
             stop_price=None if request.stop_price is None else str(request.stop_price),
             reduce_only=request.reduce_only, reason=intent.reason)
+
+    def _journal(self, request: OrderRequest, now: int) -> bool:
+        """Journal the intent and mark it sent; False when a full disk refused (or is
+        holding writes back), and nothing was written."""
+        if self.ctx.backlog.holding:
+            return False
+        journal = self.ctx.store.orders
+        try:
+            journal.journal(self.ctx.bot_id, request, now)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self.ctx.backlog.refused(f"the intent of {request.client_id}", exc)
+            return False
+        failpoint("after_journal")
+        self._record(request.client_id, f"sent mark of {request.client_id}",
+                     lambda: journal.mark_sent(request.client_id, now))
+        return True
+
+    def _journal_late(self, request: OrderRequest, now: int) -> None:
+        journal = self.ctx.store.orders
+        with self.ctx.store.db.transaction(durable=True):
+            if journal.get(request.client_id) is None:
+                journal.journal(self.ctx.bot_id, request, now)
+            journal.mark_sent(request.client_id, now)
+        self.unjournaled.pop(request.client_id, None)
 
     def _sender(self, request: OrderRequest):  # noqa: ANN202 - () -> Awaitable[Order]
         """The send for place_order: a retry first asks the venue by client id, so an
@@ -174,41 +193,20 @@ class LiveExecution:
 
     # a full disk ---------------------------------------------------------------------------
     def _record(self, client_id: str, what: str, write: Callable[[], object]) -> None:
-        """A journal write; refused by a full disk (or behind one that was), kept for later."""
-        if any(cid == client_id for cid, _, _ in self.unrecorded):
-            self.unrecorded.append((client_id, what, write))  # keep this order's writes in order
-            return
-        try:
-            write()
-        except Exception as exc:
-            if not is_disk_full(exc):
-                raise
-            self._unrecorded(client_id, what, write)
-
-    def _unrecorded(self, client_id: str, what: str, write: Callable[[], object]) -> None:
-        first = not self.unrecorded
-        self.unrecorded.append((client_id, what, write))
-        if first:
-            self.ctx.emit(EventKind.ALERT, f"the disk is full: orders still go to "
-                          f"{self.venue.name} to reduce or protect positions, but the journal "
-                          f"could not record {what}; it is written when the disk has room",
-                          severity=Severity.ERROR, data={"client_id": client_id,
-                                                         "disk_full": True})
+        """A journal write; refused by a full disk (or behind writes that were), it is held
+        by the bot's backlog and written, in order, when the disk has room."""
+        self.ctx.backlog.write(what, write)
 
     def record_late(self) -> int:
-        """Write what a full disk refused, in order; how many are still waiting."""
-        while self.unrecorded:
-            client_id, what, write = self.unrecorded[0]
-            try:
-                write()
-            except Exception as exc:
-                if is_disk_full(exc):
-                    break
-                log.error("a late journal write (%s) failed: %s", what, exc)
-            else:
-                log.warning("journaled late, the disk has room again: %s", what)
-            self.unrecorded.pop(0)
-        return len(self.unrecorded)
+        """Write what a full disk held back, in order; how many writes still wait."""
+        return self.ctx.backlog.flush()
+
+    def is_open(self, client_id: str) -> bool:
+        """Open by the journal, or sent while a full disk kept it out of the journal."""
+        if client_id in self.unjournaled:
+            return True
+        record = self.ctx.store.orders.get(client_id)
+        return record is not None and OrderStatus(record.status).is_open
 
     def _gone(self, client_id: str, reason: str) -> None:
         """The order never arrived: journaled as rejected, the kernel stops waiting for it."""
@@ -281,8 +279,7 @@ class LiveExecution:
             if now - self._last_amend_ms.get(client_id, -10**15) < self.amend_interval_ms:
                 continue
             del self._amends[client_id]
-            record = self.ctx.store.orders.get(client_id)
-            if record is None or not OrderStatus(record.status).is_open:
+            if not self.is_open(client_id):
                 continue
             if client_id in self.in_doubt:
                 self._amends[client_id] = waiting  # after the doubt is resolved
@@ -315,8 +312,7 @@ class LiveExecution:
     async def _cancel(self, intent: Cancel) -> None:
         client_id = intent.client_id
         self._amends.pop(client_id, None)
-        record = self.ctx.store.orders.get(client_id)
-        if record is None or not OrderStatus(record.status).is_open:
+        if not self.is_open(client_id):
             return
         try:
             order = await cancel_order(lambda: self.venue.cancel_order(client_id), self.counters,

@@ -49,9 +49,16 @@ def adopt_forced(ctx: BotContext, kernel: SymbolKernel, fill: Fill) -> Fill | No
     if record is None:
         request = OrderRequest(fill.client_id, fill.symbol, fill.side, OrderType.MARKET, qty,
                                reduce_only=True, tag=LIQUIDATION_TAG)
-        journal.journal(ctx.bot_id, request, now)
-        journal.mark_sent(fill.client_id, now)
-        journal.mark_acked(fill.client_id, fill.venue_order_id, OrderStatus.NEW, now)
+
+        def adopt() -> None:  # held in order with the fill when the disk is full
+            with ctx.store.db.transaction(durable=True):
+                if journal.get(fill.client_id) is None:
+                    journal.journal(ctx.bot_id, request, now)
+                    journal.mark_sent(fill.client_id, now)
+                    journal.mark_acked(fill.client_id, fill.venue_order_id, OrderStatus.NEW,
+                                       now)
+
+        ctx.backlog.write(f"journal of liquidation {fill.client_id}", adopt)
     return replace(fill, qty=qty, tag=LIQUIDATION_TAG)
 
 

@@ -16,12 +16,14 @@ from plutarc.models import Candle
 from plutarc.models import contract_math as cm
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate_events import note_refusals
+from plutarc.strategy.decision import Decision
 from plutarc.strategy.series import Bars
 
 
 async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: float) -> None:
     """One closed candle through the kernel: exits, then decisions; orders go out at once.
     A symbol removed from the bot (retiring) opens nothing."""
+    ctx.backlog.flush()  # the disk may have room again: held writes first, then entries
     leg.execution.guard.saw(candle.close, equity)
     entries = ctx.entries_allowed and not leg.retiring
     if ctx.config.risk.max_daily_loss is not None and _daily_loss_hit(ctx, leg, candle):
@@ -30,21 +32,26 @@ async def act_on_close(ctx: BotContext, leg: LiveLeg, candle: Candle, equity: fl
                                  leg.context_feed().context)
     leg.saw([candle])
     await leg.execution.apply(result.intents)
-    decisions = note_refusals(result.decisions, leg.execution.guard.take_refusals())
-    if not decisions:
-        return
+    decisions = ctx.backlog.explain(
+        note_refusals(result.decisions, leg.execution.guard.take_refusals()))
+    if decisions:  # on a full disk held (while memory allows) and written late
+        ctx.backlog.write(f"decisions of {leg.symbol} at {candle.close_ts_ms}",
+                          lambda: store_decisions(ctx, leg.symbol, decisions), droppable=True)
+
+
+def store_decisions(ctx: BotContext, symbol: str, decisions: list[Decision]) -> None:
     store = ctx.store
     with store.transaction():
         store.decisions.insert_many(
-            NewDecision(ctx.bot_id, leg.symbol, d.ts_ms, d.action.value, d.score,
+            NewDecision(ctx.bot_id, symbol, d.ts_ms, d.action.value, d.score,
                         _values(d.components), d.skip_reasons) for d in decisions)
-        for d in decisions:
-            why = "; ".join(d.skip_reasons) or "-"
-            score = "-" if math.isnan(d.score) else f"{d.score:.3g}"
-            ctx.emit(EventKind.DECISION, f"{leg.symbol} {d.action.value} (score {score}): {why}",
-                     data={"symbol": leg.symbol, "ts_ms": d.ts_ms, "action": d.action.value,
-                           "score": None if math.isnan(d.score) else d.score,
-                           "skip_reasons": list(d.skip_reasons)})
+    for d in decisions:
+        why = "; ".join(d.skip_reasons) or "-"
+        score = "-" if math.isnan(d.score) else f"{d.score:.3g}"
+        ctx.emit(EventKind.DECISION, f"{symbol} {d.action.value} (score {score}): {why}",
+                 data={"symbol": symbol, "ts_ms": d.ts_ms, "action": d.action.value,
+                       "score": None if math.isnan(d.score) else d.score,
+                       "skip_reasons": list(d.skip_reasons)})
 
 
 def _daily_loss_hit(ctx: BotContext, leg: LiveLeg, candle: Candle) -> bool:

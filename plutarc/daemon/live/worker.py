@@ -42,6 +42,7 @@ from plutarc.exchanges.base import Venue
 from plutarc.intervals import interval_name
 from plutarc.models import Candle, Fill, Instrument
 from plutarc.risk.gate import RiskGate
+from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.template import Template
 from plutarc.strategy.template_validation import ResolvedComponent
 
@@ -165,27 +166,39 @@ class LiveWorker:
         snapshots = EquitySnapshots(ctx.equity_snapshot_s)
         while not ctx.stopping.is_set():
             ctx.heartbeat()
-            kind, item = await self._next_event(ctx)
-            if kind == "candle":
-                leg, candle = item
-                await self._on_candle(ctx, venue, leg, candle)
-            elif kind == "fill":
-                await self._on_fill(item)
-            elif kind == "error":
-                raise item
-            if self._asleep is not None:
-                asleep, self._asleep = self._asleep, None
-                return asleep
-            self._switch.check(ctx, venue)
-            for leg in self.legs:
-                if leg.execution.in_doubt:
-                    await leg.execution.resolve_in_doubt()
-                await leg.execution.flush_amends()
-            why = self.watch.due(venue)
-            if why is not None:
-                await self.watch.check(ctx, venue, self.legs, why)
-            await snapshots.maybe_record(ctx, venue, self.legs)
+            ctx.backlog.flush()  # what a full disk held back, as soon as it has room
+            kind = "command"
+            try:
+                kind, item = await self._next_event(ctx)
+                if kind == "error":
+                    raise item
+                if kind == "candle":
+                    leg, candle = item
+                    await self._on_candle(ctx, venue, leg, candle)
+                elif kind == "fill":
+                    await self._on_fill(item)
+                if self._asleep is not None:
+                    asleep, self._asleep = self._asleep, None
+                    return asleep
+                await self._between_events(ctx, venue, snapshots)
+            except Exception as exc:  # a full disk never stops a bot that holds a position
+                if not is_disk_full(exc):
+                    raise
+                ctx.backlog.refused(f"the bot's bookkeeping after a {kind}", exc)
         return None
+
+    async def _between_events(self, ctx: BotContext, venue: Venue,
+                              snapshots: EquitySnapshots) -> None:
+        self._switch.check(ctx, venue)
+        for leg in self.legs:
+            if leg.execution.in_doubt:
+                await leg.execution.resolve_in_doubt()
+            await leg.execution.flush_amends()
+        why = self.watch.due(venue)
+        if why is not None:
+            await self.watch.check(ctx, venue, self.legs, why)
+        if not ctx.backlog.holding:  # equity points wait for the disk (not held)
+            await snapshots.maybe_record(ctx, venue, self.legs)
 
     async def _next_event(self, ctx: BotContext) -> Event:
         return await self.inbox.next(ctx, self._command)

@@ -13,8 +13,9 @@ from plutarc.clock import Clock
 from plutarc.daemon.bot_config import BotConfig
 from plutarc.daemon.events import EventSink
 from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.runtime.backlog import JournalBacklog
 from plutarc.daemon.store import BotRecord, DaemonStore, EventRecord
-from plutarc.models.events import EventKind, Severity
+from plutarc.models.events import Event, EventKind, Severity
 
 if TYPE_CHECKING:
     from plutarc.daemon.runtime.wake_timer import WakeTimer
@@ -147,6 +148,7 @@ class BotContext:
 
             wake_timer = WakeTimer()
         self.wake_timer = wake_timer
+        self.backlog = JournalBacklog(self)  # journal writes a full disk refused, held
 
     @property
     def bot(self) -> BotRecord:
@@ -164,9 +166,11 @@ class BotContext:
 
     @property
     def entries_allowed(self) -> bool:
-        """True only while online and not stopping: the one check before opening a position."""
+        """True only while online, not stopping and with nothing held for a full disk: the
+        one check before opening a position."""
         online = self._bot.state is BotState.ONLINE
-        return online and not self._halted and not self.stopping.is_set()
+        return (online and not self._halted and not self.stopping.is_set()
+                and not self.backlog.holding)
 
     async def next_command(self, timeout_s: float | None = None) -> BotCommand | None:
         """The next command, or None after ``timeout_s`` or once stopping."""
@@ -194,6 +198,11 @@ class BotContext:
         data: dict[str, Any] | None = None,
     ) -> EventRecord:
         return self._sink.emit(kind, message, bot_id=self.bot_id, severity=severity, data=data)
+
+    def record_event(self, event: Event) -> EventRecord:
+        """Store and stream an event made earlier; raises when the disk refuses it (for a
+        caller that holds it until the disk has room)."""
+        return self._sink.publish(self.store.events.insert_many([event]))[0]
 
     def activity(self, message: str, **data: Any) -> EventRecord:
         return self.emit(EventKind.ACTIVITY, message, data=data)

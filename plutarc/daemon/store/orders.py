@@ -157,6 +157,11 @@ class FillTable:
         """Store a fill; False when that fill id was already stored (venues replay fills)."""
         return self.record_many(bot_id, [fill]) == 1
 
+    def known(self, fill_id: str) -> bool:
+        """Whether this fill id is stored already."""
+        return self._db.execute("SELECT 1 FROM fills WHERE fill_id = ?",
+                                (fill_id,)).fetchone() is not None
+
     def record_many(self, bot_id: str, fills: Iterable[Fill]) -> int:
         """Store fills in one transaction; returns how many were new."""
         added = 0

@@ -1,19 +1,24 @@
-"""A full disk never keeps a live position open (issue 23 item 5): flatten reaches the venue.
+"""A full disk never keeps a live position open, nor stops the bot (issue 23 item 5).
 
 The journal cannot be written (SQLITE_FULL, rehearsed with PLUTARC_DISK_FULL_FILE's switch);
 the flatten's cancel of the resting stop and its reduce-only exit still go to the local BitMEX
-server, once. (The fill that follows cannot be booked either: the bot then errors and waits
-for an operator, its position closed at the venue.)
+server, once. A trade whose exit fills while the disk is full is booked, in order and once, as
+soon as the disk has room again; meanwhile the bot opens nothing, raises one ALERT and never
+errors.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 import plutarc.storage.sqlite as sqlite_storage
+from plutarc.daemon.lifecycle import BotState
+from plutarc.daemon.runtime.backlog import DISK_FULL_REASON
 from plutarc.errors import DiskFull
+from plutarc.models.events import EventKind
 from tests.daemon.live.conftest import LiveRig, until
 from tests.daemon.live.test_live_worker import _until_in_position
 from tests.exchanges.bitmex.conftest import adapter_for
@@ -27,16 +32,25 @@ async def _venue_flat(rig: LiveRig) -> bool:
         await venue.close()
 
 
-async def test_flatten_reaches_the_venue_while_the_journal_cannot_be_written(
-        rig: LiveRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bot_id = await rig.bot("full")
+async def _in_position_with_its_stop(rig: LiveRig, bot_id: str) -> None:
     await _until_in_position(rig, bot_id)
     await until(lambda: any(o.tag == "stop" and o.status == "new"
                             for o in rig.store.orders.query(bot_id=bot_id, limit=200)))
-    journaled = len(rig.store.orders.query(bot_id=bot_id, limit=200))
+
+
+def _fill_the_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     flag = tmp_path / "disk-is-full"
     monkeypatch.setattr(sqlite_storage, "_DISK_FULL_FLAG", str(flag))
     flag.touch()  # from here on, nothing can be written
+    return flag
+
+
+async def test_flatten_reaches_the_venue_while_the_journal_cannot_be_written(
+        rig: LiveRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot_id = await rig.bot("full")
+    await _in_position_with_its_stop(rig, bot_id)
+    journaled = len(rig.store.orders.query(bot_id=bot_id, limit=200))
+    _fill_the_disk(tmp_path, monkeypatch)
 
     with pytest.raises(DiskFull, match="flatten of full done"):  # acted, then says so
         rig.service.flatten_bot(bot_id, "tester")
@@ -48,3 +62,62 @@ async def test_flatten_reaches_the_venue_while_the_journal_cannot_be_written(
 
     exits = [cid for cid in rig.server.exchange.accepted_orders if "exit" in cid]
     assert len(exits) == 1 and rig.server.exchange.accepted_orders[exits[0]] == 1  # sent once
+
+
+async def test_an_exit_filled_while_the_disk_is_full_is_booked_once_when_it_has_room(
+        rig: LiveRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot_id = await rig.bot("full")
+    await _in_position_with_its_stop(rig, bot_id)
+    before = {o.client_id for o in rig.store.orders.query(bot_id=bot_id, limit=200)}
+    sent_before = set(rig.server.exchange.accepted_orders)
+    flag = _fill_the_disk(tmp_path, monkeypatch)
+
+    # the time stop (3 bars) sends a reduce-only exit; it fills at the next bar
+    for _ in range(8):
+        await rig.advance()
+        assert rig.service.get_bot(bot_id).state is BotState.ONLINE  # never errored
+        if await _venue_flat(rig):
+            break
+    assert await _venue_flat(rig)
+    for _ in range(6):  # flat on a full disk: signals come, nothing opens
+        await rig.advance()
+    sent = [cid for cid in rig.server.exchange.accepted_orders if cid not in sent_before]
+    assert sent and all("exit" in cid for cid in sent), sent  # the exit only, no entry
+    assert all(rig.server.exchange.accepted_orders[cid] == 1 for cid in sent)
+    assert {o.client_id for o in rig.store.orders.query(bot_id=bot_id, limit=200)} == before
+    assert not rig.store.trades.query(bot_id=bot_id)  # nothing written meanwhile
+    assert rig.service.get_bot(bot_id).state is BotState.ONLINE
+
+    flag.unlink()  # room again: the held journal writes go in, in order
+    await until(lambda: rig.store.trades.query(bot_id=bot_id), timeout_s=10)
+    await rig.advance()
+
+    orders = {o.client_id: o for o in rig.store.orders.query(bot_id=bot_id, limit=200)}
+    (exit_id,) = sent
+    assert orders[exit_id].status == "filled" and orders[exit_id].reduce_only
+    assert all(o.status != "new" or o.tag == "stop" for o in orders.values())
+    fills = rig.store.fills.query(bot_id=bot_id, limit=200)
+    assert len({f.fill_id for f in fills}) == len(fills)  # each once
+    ex = rig.server.exchange
+    ours = {r["execID"] for r in ex.executions
+            if r["execType"] == "Trade" and r["clOrdID"] in orders}
+    assert {f.fill_id for f in fills} == ours  # every venue fill of ours, none twice
+    exit_fills = [f for f in fills if f.client_id == exit_id]
+    assert sum(f.qty for f in exit_fills) == orders[exit_id].qty
+    (trade, *later) = rig.store.trades.query(bot_id=bot_id)
+    entry = next(o for o in orders.values() if o.tag == "entry" and o.client_id in before)
+    assert trade.qty == entry.qty and trade.exit_price == orders[exit_id].avg_price
+    assert all(t.entry_ts_ms > trade.exit_ts_ms for t in later)  # trades after the outage
+    position = rig.store.positions.get(bot_id, "BTCUSD")
+    assert position is not None and (position.qty == 0 or later)
+
+    alerts = [e for e in rig.store.events.query(bot_id=bot_id, kinds=[EventKind.ALERT],
+                                                limit=100) if e.data.get("disk_full")]
+    assert len(alerts) == 1 and "the disk is full" in alerts[0].message
+    refused = [d for d in rig.store.decisions.query(bot_id=bot_id, limit=500)
+               if DISK_FULL_REASON in d.skip_reasons]
+    assert refused and all(d.action == "none" for d in refused)  # signals came, none entered
+    assert rig.service.get_bot(bot_id).state is BotState.ONLINE
+    assert not [e for e in rig.store.events.query(bot_id=bot_id, kinds=[EventKind.BOT_STATE],
+                                                  limit=100) if "errored" in e.message]
+    assert Decimal(0) not in {f.qty for f in fills}
