@@ -57,9 +57,11 @@ class PositionPolicy:
         self.target_rules = [(k, r) for k, r in self.rules if r.role == "target"]
         self.close_rules = [(k, r) for k, r in self.rules if r.role == "close"]
         self.signal_rules = [r for _, r in self.rules if isinstance(r, SignalReversalExit)]
+        # Rules left with the base ``path`` (targets, signal exits) add nothing to a preview.
         # Rules whose stop never moves after entry and that never close by themselves: their
         # whole effect is the resting order, so exit closes need no evaluation.
-        self.exits_static = all(r.static for _, r in self.rules)
+        self._path_rules = [(k, r) for k, r in self.rules if type(r).path is not ExitRule.path]
+        self.exits_static = all(r.static for _, r in self._path_rules)
         cooldowns = [r.instantiate().cooldown_ms for r in engine.stateful
                      if r.cls is EntryCooldown]
         self.cooldown_ms = max([template.entry_cooldown_min * 60_000, *cooldowns])
@@ -245,24 +247,33 @@ class PositionPolicy:
         """Stop level in force after each exit close in [lo, hi), close-now flags, and the
         rule states after ``hi`` — without changing anything."""
         n = hi - lo
-        held = self.bars_held + np.arange(1, n + 1)
-        combined = np.full(n, np.nan)
-        flags = np.zeros(n, dtype=bool)
-        states: dict[str, RuleState] = {}
-        for key, rule in self.rules:
+        held = np.arange(self.bars_held + 1, self.bars_held + n + 1)
+        combined: np.ndarray | None = None
+        flags: np.ndarray | None = None
+        # rules with the base path (targets, signal exits) contribute nothing: state kept
+        states = dict(self.rule_states)
+        high, low, close, atr = (exits.high[lo:hi], exits.low[lo:hi], exits.close[lo:hi],
+                                 exits.atr[lo:hi])
+        for key, rule in self._path_rules:
             own = exits.extras[key]
-            view = ExitView(exits.high[lo:hi], exits.low[lo:hi], exits.close[lo:hi],
-                            exits.atr[lo:hi], Output(own.value[lo:hi], own.score[lo:hi]
-                                                     if own.score is not None else None), held)
-            res = rule.path(self.rule_states[key], view)
+            view = ExitView(high, low, close, atr, Output(own.value[lo:hi], own.score[lo:hi]
+                                                          if own.score is not None else None),
+                            held)
+            res = rule.path(states[key], view)
             states[key] = res.state
             if res.stop is not None:
-                if self.side > 0:
-                    combined = np.fmax(combined, res.stop)
-                else:
-                    combined = np.fmin(combined, res.stop)
+                # fmax/fmin with an all-NaN start is the level itself
+                combined = (res.stop if combined is None else np.fmax(combined, res.stop)
+                            if self.side > 0 else np.fmin(combined, res.stop))
             if res.close_now is not None:
-                flags |= res.close_now
+                now = np.asarray(res.close_now, dtype=bool)
+                flags = now if flags is None else flags | now
+        if flags is None:
+            flags = np.zeros(n, dtype=bool)
+        if combined is None:
+            # the ratchet of no level at all: the current stop (NaN if none or not finite)
+            prev = self.stop_level if np.isfinite(self.stop_level) else np.nan
+            return np.full(n, prev), flags, states
         return ratchet(self.side, self.stop_level, combined), flags, states
 
     def commit_exits(self, exits: ExitInputs, lo: int, hi: int) -> list[Intent]:
