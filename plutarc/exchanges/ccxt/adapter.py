@@ -135,11 +135,14 @@ class CcxtVenue:
         return int(time.time() * 1000) - self._offset_ms
 
     # -- market data ------------------------------------------------------------------------
+    def spec(self, market: dict[str, Any]) -> Instrument:
+        return parse.instrument(self.name, market, self.profile.amount_in_quote)
+
     async def instruments(self) -> list[Instrument]:
-        return [parse.instrument(self.name, m) for _, m in sorted((await self._markets()).items())]
+        return [self.spec(m) for _, m in sorted((await self._markets()).items())]
 
     async def instrument(self, symbol: str) -> Instrument:
-        return parse.instrument(self.name, await self.market(symbol))
+        return self.spec(await self.market(symbol))
 
     async def candles(self, symbol: str, interval: str, start_ms: int,
                       end_ms: int) -> list[Candle]:

@@ -52,6 +52,10 @@ class OrderPath:
     def ours(self, raw: dict[str, Any]) -> dict[str, Any]:
         """A ccxt order with its client id turned back into ours."""
         cid = raw.get("clientOrderId")
+        key = self.v.profile.client_id_info_key
+        if not cid and key:  # ccxt leaves it in the venue's own row (Deribit's label)
+            cid = (raw.get("info") or {}).get(key)
+            raw = {**raw, "clientOrderId": cid}
         if cid and self.v.profile.alnum_client_ids:
             return {**raw, "clientOrderId": unescape_alnum(str(cid))}
         return raw
@@ -59,7 +63,7 @@ class OrderPath:
     def _ccxt_args(self, request: OrderRequest, price: Decimal | None) -> tuple[str, dict]:
         profile = self.v.profile
         params: dict[str, Any] = {**profile.order_params,
-                                  "clientOrderId": self.wire(request.client_id)}
+                                  profile.client_id_param: self.wire(request.client_id)}
         if request.reduce_only:
             params["reduceOnly"] = True
         if request.post_only:
@@ -69,7 +73,7 @@ class OrderPath:
         if request.type in (OrderType.STOP_MARKET, OrderType.STOP_LIMIT):
             params[profile.stop_param] = float(request.stop_price)  # type: ignore[arg-type]
             if profile.trigger_client_id_param:
-                params[profile.trigger_client_id_param] = params["clientOrderId"]
+                params[profile.trigger_client_id_param] = self.wire(request.client_id)
             if profile.stop_direction_param:  # a stop triggers as price moves through it
                 params[profile.stop_direction_param] = (
                     "ascending" if request.side is Side.BUY else "descending")
@@ -87,7 +91,7 @@ class OrderPath:
 
     async def place(self, request: OrderRequest) -> Order:
         market = await self.v.market(request.symbol)
-        inst = parse.instrument(self.v.name, market)
+        inst = self.v.spec(market)
         qty = inst.round_qty(request.qty)
         if qty <= 0:
             raise OrderRejected(f"{request.client_id}: {request.qty} rounds to no contracts")
@@ -184,7 +188,7 @@ class OrderPath:
                               else old.stop_price})
         if self.v.profile.amend is AmendStyle.NATIVE:
             market = await self.v.market(old.symbol)
-            inst = parse.instrument(self.v.name, market)
+            inst = self.v.spec(market)
             profile = self.v.profile
             kind, _ = self._ccxt_args(new, new.price)
             params: dict[str, Any] = dict(self._param_sets(old)[0])

@@ -48,8 +48,10 @@ def opt_dec(value: Any) -> Decimal | None:
     return None if value is None or value == "" else dec(value, "number")
 
 
-def instrument(venue: str, market: Mapping[str, Any]) -> Instrument:
-    """An Instrument from a ccxt market; ``symbol`` is the venue's own market id."""
+def instrument(venue: str, market: Mapping[str, Any], amount_in_quote: bool = False) -> Instrument:
+    """An Instrument from a ccxt market; ``symbol`` is the venue's own market id.
+    ``amount_in_quote``: the venue's amounts are quote currency, not contracts (Deribit's
+    inverse futures take USD in multiples of the contract): one unit is worth one quote."""
     kind = ContractKind.INVERSE if market.get("inverse") else ContractKind.LINEAR
     precision = market.get("precision") or {}
     limits = market.get("limits") or {}
@@ -64,7 +66,8 @@ def instrument(venue: str, market: Mapping[str, Any]) -> Instrument:
         kind=kind,
         tick_size=dec(precision.get("price"), f"{market['id']} price tick"),
         lot_size=dec(precision.get("amount"), f"{market['id']} amount step"),
-        multiplier=dec(market.get("contractSize"), "contract size", Decimal(1)),
+        multiplier=Decimal(1) if amount_in_quote else dec(market.get("contractSize"),
+                                                           "contract size", Decimal(1)),
         min_qty=dec(min_amount, "min amount", Decimal(0)),
         maker_fee=dec(market.get("maker"), "maker fee", Decimal("0.0002")),
         taker_fee=dec(market.get("taker"), "taker fee", Decimal("0.0005")),

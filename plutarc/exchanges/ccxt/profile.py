@@ -62,6 +62,10 @@ class CcxtProfile:
     lookup_by_client_id: bool = True  # fetch_order takes our client id; else scan the lists
     open_order_queries: tuple[Mapping[str, Any], ...] = ({},)  # params per open-order list
     trigger_params: Mapping[str, Any] = field(default_factory=_frozen)  # stops' own endpoints
+    client_id_param: str = "clientOrderId"  # the create_order param carrying our client id
+    client_id_info_key: str = ""  # the raw order field holding it, where ccxt does not parse it
+    amount_in_quote: bool = False  # ccxt amounts are quote currency (USD), not contracts
+    unique_client_ids: bool = True  # the venue refuses a second order under a live client id
     trigger_client_id_param: str = ""  # where a stop's client id goes, if not clientOrderId
     trigger_amend_type: str = ""  # the ccxt order type edit_order wants for a stop, if special
     trigger_amend_param: str = ""  # the amend param naming a stop's new trigger, if special

@@ -2,7 +2,10 @@
 
 Facts: no 4h candles (grouped from 1h); OAuth2 client credentials (ccxt refreshes);
 no partially-filled state (inferred from the filled amount in parse.order_status);
-client ids travel as the order label, which fetch_order cannot search: lists are scanned.
+client ids travel as the order ``label`` (ccxt neither sends nor parses it: the profile
+names the param and the raw field), labels are not unique at Deribit, and fetch_order cannot
+search them: lists are scanned. ccxt reads stops from ``stopLossPrice`` only (a
+``triggerPrice`` would go out as an unknown parameter and leave a plain order).
 """
 
 from __future__ import annotations
@@ -23,5 +26,10 @@ PROFILE = CcxtProfile(
         inverse_contracts=True,
     ),
     candle_limit=1000,
+    stop_param="stopLossPrice",
+    client_id_param="label",
+    client_id_info_key="label",
+    unique_client_ids=False,
+    amount_in_quote=True,  # BTC-PERPETUAL amounts are USD, multiples of the 10 USD contract
     lookup_by_client_id=False,
 )

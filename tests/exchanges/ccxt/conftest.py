@@ -18,7 +18,7 @@ import pytest
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.exchanges.ccxt.profile import CcxtProfile
 from plutarc.exchanges.ccxt.venues import PROFILES
-from tests.exchanges.ccxt.replay import binance, bybit, okx
+from tests.exchanges.ccxt.replay import binance, bybit, deribit, okx
 from tests.exchanges.ccxt.replay.core import ServerThread
 
 
@@ -55,6 +55,8 @@ CASES = {
               Decimal("0.01")),
     "okx": (okx.OkxServer, CcxtCredentials(okx.KEY, okx.SECRET, okx.PASSPHRASE),
             "BTC-USDT-SWAP", Decimal("1")),
+    "deribit": (deribit.DeribitServer, CcxtCredentials(deribit.KEY, deribit.SECRET),
+                "BTC-PERPETUAL", Decimal("10")),
 }
 
 

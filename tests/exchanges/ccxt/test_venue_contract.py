@@ -11,13 +11,17 @@ from decimal import Decimal
 
 import pytest
 
-from plutarc.errors import AuthenticationError, OrderRejected
+from plutarc.errors import AuthenticationError, InsufficientFunds, OrderRejected
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.intervals import interval_ms
 from plutarc.models import OrderRequest, OrderStatus, OrderType, Side
 from tests.exchanges.ccxt.conftest import Served
 
 MIN = 60_000
+# what the case's one order is worth by the venue's own contract terms (its docs/recording):
+# base coin for linear contracts, quote currency for inverse ones
+WORTH = {"binance": ("BTC", "0.01"), "bybit": ("BTC", "0.01"), "okx": ("BTC", "0.01"),
+         "deribit": ("USD", "10")}  # BTC-PERPETUAL: amounts in USD, 10 USD a contract
 
 
 async def _last_price(v: CcxtVenue, symbol: str) -> Decimal:
@@ -35,6 +39,9 @@ def test_the_instrument_spec_is_the_venues(contract: Served) -> None:
     assert inst.tick_size > 0 and inst.lot_size > 0 and inst.multiplier > 0
     assert inst.min_qty >= 0 and inst.settle
     assert inst.round_qty(contract.qty) == contract.qty  # the case's size is a whole lot
+    unit, worth = WORTH[contract.name]  # our contract maths sizes it as the venue does
+    assert (inst.base if inst.kind.value == "linear" else inst.quote) == unit
+    assert inst.multiplier * contract.qty == Decimal(worth)
 
 
 def test_candles_are_oldest_first_and_closed_only(contract: Served) -> None:
@@ -132,7 +139,10 @@ def test_an_entry_is_a_position_protected_by_a_stop_and_the_balance_moves(
 
 
 def test_a_refused_order_is_our_typed_error_and_changes_nothing(contract: Served) -> None:
+    """A reused client id where the venue refuses one (OrderRejected); elsewhere (Deribit's
+    labels are not unique) an order far over the account's margin (InsufficientFunds)."""
     cid = f"k4-{contract.name}-dup"
+    unique = contract.profile.unique_client_ids
 
     async def body(v: CcxtVenue):
         inst = await v.instrument(contract.symbol)
@@ -140,9 +150,13 @@ def test_a_refused_order_is_our_typed_error_and_changes_nothing(contract: Served
         request = OrderRequest(cid, contract.symbol, Side.BUY, OrderType.LIMIT, contract.qty,
                                price=price)
         first = await v.place_order(request)
-        with pytest.raises(OrderRejected) as refused:  # the venue refuses a reused client id
+        if not unique:
+            request = OrderRequest(cid + "-big", contract.symbol, Side.BUY, OrderType.LIMIT,
+                                   contract.qty * 10**7, price=price)
+        with pytest.raises(OrderRejected if unique else InsufficientFunds) as refused:
             await v.place_order(request)
-        listed = [o for o in await v.open_orders(contract.symbol) if o.client_id == cid]
+        listed = [o for o in await v.open_orders(contract.symbol)
+                  if o.client_id.startswith(cid)]
         await v.cancel_order(cid)
         return first, refused.value, listed
     first, refused, listed = contract.run(body)
