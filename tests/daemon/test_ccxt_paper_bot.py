@@ -1,4 +1,4 @@
-"""A real daemon runs a paper bot on Binance USD-M, Bybit or OKX public data, through ccxt,
+"""A real daemon runs a paper bot on Binance USD-M, Bybit, OKX or Deribit public data, through ccxt,
 from the venue's local server (real candles replayed on the wall clock): it warms up from
 REST, decides on a candle that closes while it runs, and never signs a request."""
 
@@ -19,6 +19,7 @@ from tests.exchanges.bitmex.test_daemon_e2e import wait
 from tests.exchanges.ccxt.replay.binance import BinanceServer
 from tests.exchanges.ccxt.replay.bybit import BybitServer
 from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, now_ms
+from tests.exchanges.ccxt.replay.deribit import DeribitServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
 
 VENUES = {  # server, symbol, the public paths it may be asked
@@ -29,12 +30,15 @@ VENUES = {  # server, symbol, the public paths it may be asked
     "okx": (OkxServer, "BTC-USDT-SWAP",
             {"/api/v5/public/instruments", "/api/v5/public/time", "/api/v5/market/candles",
              "/api/v5/market/history-candles"}),
+    "deribit": (DeribitServer, "BTC-PERPETUAL",
+                {"/api/v2/public/get_instruments", "/api/v2/public/get_time",
+                 "/api/v2/public/get_tradingview_chart_data"}),
 }
 
 
 @pytest.fixture
 def venues(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, ServerThread]]:
-    """All three local venues at once: one daemon, one wall-clock minute for the three bots."""
+    """All local venues at once: one daemon, one wall-clock minute for all the bots."""
     threads = {}
     for name, (server, _symbol, _public) in sorted(VENUES.items()):
         threads[name] = ServerThread(server().app).start()

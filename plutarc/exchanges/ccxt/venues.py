@@ -17,9 +17,10 @@ from plutarc.exchanges.woox import PROFILE as WOOX
 PROFILES: dict[str, CcxtProfile] = {p.name: p for p in (
     BINANCE, BYBIT, OKX, KRAKEN, KUCOIN, DERIBIT, GEMINI, PHEMEX, WOOX)}
 
-SERVED: tuple[str, ...] = ("binance", "bybit", "okx")
-"""The venues bots and backtests may use: each tested end to end against a local server of
-that venue. The other profiles are capability records until theirs exist."""
+SERVED: tuple[str, ...] = ("binance", "bybit", "okx", "deribit")
+"""The venues bots and backtests may use: each passes the contract suite
+(tests/exchanges/ccxt/test_venue_contract.py) against a local server of that venue. The
+other profiles are capability records until theirs exist."""
 
 
 def profile(name: str) -> CcxtProfile:
