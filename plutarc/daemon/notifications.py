@@ -68,36 +68,28 @@ def build_notifier(service: DaemonService, backend: SecretBackend) -> Notifier:
                          lambda a, b: daily_summary(service, a, b))
 
 
-async def pump(bus: EventBus, notifier: Notifier) -> None:
-    """Hand every routable event to the notifier; subscribe again if ever cut off.
+async def feed(bus: EventBus, notifier: Notifier) -> None:
+    """Subscribe the notifier to the bus, and again whenever it was cut off.
 
+    The subscription's queue is the notifier's intake: emitting an event costs the bus's
+    one put_nowait, and everything else (classifying, routing, deduplicating, the outbox)
+    happens in the notifier's route task. This task only waits on the cut-off flag.
     asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow a cancellation, and a
-    pump that ignores its stop would hold the daemon's shutdown."""
+    task that ignores its stop would hold the daemon's shutdown."""
     while True:
         sub = bus.subscribe(ROUTED_KINDS, max_queue=PUMP_QUEUE)
+        notifier.attach(sub.queue)
         cut_off = asyncio.ensure_future(sub.overflowed.wait())
         try:
-            while True:
-                getter = asyncio.ensure_future(sub.queue.get())
-                try:
-                    await asyncio.wait({getter, cut_off}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    if not getter.done():
-                        getter.cancel()
-                if getter.done() and not getter.cancelled():
-                    notifier.offer(getter.result())
-                elif cut_off.done():
-                    while not sub.queue.empty():
-                        notifier.offer(sub.queue.get_nowait())
-                    log.warning("notifications fell behind the event bus; resubscribed")
-                    break
+            await asyncio.wait({cut_off})
         finally:
             cut_off.cancel()
             bus.unsubscribe(sub)
+        log.warning("notifications fell behind the event bus; resubscribed")
 
 
 class NotifyRuntime:
-    """The notifier and its pump, started and stopped with the API app."""
+    """The notifier and its bus feed, started and stopped with the API app."""
 
     def __init__(self, service: DaemonService, backend: SecretBackend) -> None:
         self.service = service
@@ -106,8 +98,8 @@ class NotifyRuntime:
 
     def start(self) -> None:
         self.notifier.start()
-        self._pump = asyncio.create_task(pump(self.service.sink.bus, self.notifier),
-                                         name="notify-pump")
+        self._pump = asyncio.create_task(feed(self.service.sink.bus, self.notifier),
+                                         name="notify-feed")
 
     async def stop(self) -> None:
         if self._pump is not None:

@@ -1,10 +1,14 @@
 """The notifier: events in, routed through the matrix, deduplicated, queued, delivered.
 
-Nothing here runs on the trading path. ``offer`` only puts the event on a bounded queue;
-one task routes events into the SQLite outbox, one task per channel delivers from it with
-retry and backoff (``risk.policy.Backoff``), and a tick sends digests of folded repeats,
-messages held by the hourly cap and the daily summary. A channel that fails raises one
-WARNING event (and one when it delivers again), never an error in a bot.
+Nothing here runs on the trading path. What emits an event only puts it on a bounded
+queue (``offer``, or the event bus's own put into a queue handed over with ``attach``);
+one task drains that queue in batches and does the rest off the path: it classifies,
+matches the routes, folds repeats, counts the hourly cap and writes what is to be sent
+into the SQLite outbox, one transaction a batch. One task per channel delivers from the
+outbox with retry and backoff (``risk.policy.Backoff``) through the courier process
+(apprise never runs in the daemon), and a tick sends digests of folded repeats, messages
+held by the hourly cap and the daily summary. A channel that fails raises one WARNING
+event (and one when it delivers again), never an error in a bot.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from plutarc.clock import Clock
 from plutarc.errors import PlutarcError
@@ -37,6 +42,7 @@ from plutarc.storage.sqlite import Database
 log = logging.getLogger(__name__)
 
 INBOX = 10_000
+BATCH = 500  # events routed between two yields to the event loop
 STOP_S = 2.0
 RETRY = Backoff(base_s=5.0, cap_s=900.0, attempts=1)
 # (message, severity, data): how the daemon records what the notifier has to say
@@ -54,6 +60,8 @@ class Notifier:
         self.tick_s = tick_s
         self.throttle = Throttle()
         self._inbox: asyncio.Queue[EventLike] = asyncio.Queue(INBOX)
+        self._backlog: asyncio.Queue[Any] | None = None  # an intake replaced before start
+        self._urls: dict[str, str] = {}  # channel -> URL, read from the key store once
         self._wake: dict[str, asyncio.Event] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.failing: dict[str, str] = {}  # channel -> why its last delivery failed
@@ -74,13 +82,27 @@ class Notifier:
         names = [c.name for c in self.channels.all()]
         self._levels = {(r.channel, r.kind): r.level for r in self.matrix.routes(names)}
         self._channel_names = names
+        self._urls.clear()  # a channel removed and added again may have a new URL
         self._next_summary = next_at(self.settings.summary_at, self.clock.now_ms())
         for name in names:
             self._ensure_loop(name)
         for gone in [n for n in self._tasks if not n.startswith("<") and n not in names]:
             self._tasks.pop(gone).cancel()  # a removed channel: its queue went with it
 
-    # intake (called on the event loop by the daemon's bus subscriber) ----------------------
+    # intake: O(1) on the caller's side, all the work in the route task ---------------------
+    def attach(self, inbox: asyncio.Queue[Any]) -> None:
+        """Route from ``inbox`` from now on (the daemon's event-bus subscription, whose
+        publish is then the only work done where an event is emitted). Whatever is still
+        in the previous queue is routed first."""
+        previous, self._inbox = self._inbox, inbox
+        task = self._tasks.get("<route>")
+        if task is not None:  # it may be waiting on the previous queue: wait on this one
+            task.cancel()
+            self._tasks["<route>"] = asyncio.create_task(self._route_loop(previous),
+                                                         name="notify-route")
+        else:
+            self._backlog = previous  # start() routes it first
+
     def offer(self, event: EventLike) -> None:
         try:
             self._inbox.put_nowait(event)
@@ -91,7 +113,9 @@ class Notifier:
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> None:
-        self._tasks["<route>"] = asyncio.create_task(self._route_loop(), name="notify-route")
+        self._tasks["<route>"] = asyncio.create_task(self._route_loop(self._backlog),
+                                                     name="notify-route")
+        self._backlog = None
         self._tasks["<tick>"] = asyncio.create_task(self._tick_loop(), name="notify-tick")
         for name in set(self._channel_names) | set(self.outbox.channels()):
             self._ensure_loop(name)
@@ -105,7 +129,7 @@ class Notifier:
             task.cancel()
         if tasks:  # bounded: notifications never hold the daemon's shutdown
             await asyncio.wait(tasks, timeout=STOP_S)
-        self.sender.close()
+        await self.sender.close()
 
     def _ensure_loop(self, channel: str) -> None:
         if "<route>" not in self._tasks:
@@ -117,13 +141,30 @@ class Notifier:
                                                        name=f"notify-{channel}")
 
     # routing --------------------------------------------------------------------------------
-    async def _route_loop(self) -> None:
+    async def _route_loop(self, backlog: asyncio.Queue[Any] | None = None) -> None:
+        while backlog is not None and not backlog.empty():  # left by a previous intake
+            self._route_now(_drain(backlog, BATCH))
+            await asyncio.sleep(0)
         while True:
-            event = await self._inbox.get()
-            try:
-                self.route(event)
-            except Exception:  # one odd event must not end notifications
-                log.exception("could not route an event to notifications")
+            inbox = self._inbox
+            batch = [await inbox.get()]
+            batch += _drain(inbox, BATCH - 1)
+            self._route_now(batch)
+            await asyncio.sleep(0)  # a burst is routed in slices: bots run in between
+
+    def _route_now(self, events: list[EventLike]) -> None:
+        """Route ``events``; what they queue is written in one transaction."""
+        if not events:
+            return
+        try:
+            with self.outbox.db.transaction():
+                for event in events:
+                    try:
+                        self.route(event)
+                    except Exception:  # one odd event must not end notifications
+                        log.exception("could not route an event to notifications")
+        except Exception:  # e.g. a full disk at the commit: the next batch tries again
+            log.exception("could not queue %d events' notifications", len(events))
 
     def route(self, event: EventLike) -> int:
         """Queue ``event`` for every channel whose route wants it; how many were queued."""
@@ -231,7 +272,7 @@ class Notifier:
         if row.next_try_ms > now:
             return (row.next_try_ms - now) / 1000
         try:
-            url = self.channels.url(channel)
+            url = self._url(channel)
         except ChannelNotFound:
             raise
         except PlutarcError as exc:  # e.g. the key file is locked: wait, keep the message
@@ -255,6 +296,12 @@ class Notifier:
         self.failing[channel] = reason
         return delay_s
 
+    def _url(self, channel: str) -> str:
+        url = self._urls.get(channel)
+        if url is None:  # the OS keyring may be slow: asked once per channel, not per message
+            url = self._urls[channel] = self.channels.url(channel)
+        return url
+
     # operator actions -----------------------------------------------------------------------
     async def test(self, channel: str) -> str | None:
         """Send one test message now, outside the queue; None when it was delivered."""
@@ -266,3 +313,11 @@ class Notifier:
 
     def pending(self) -> dict[str, int]:
         return self.outbox.counts()
+
+
+def _drain(queue: asyncio.Queue[Any], most: int = INBOX) -> list[Any]:
+    """Up to ``most`` items already waiting in ``queue``, without waiting."""
+    items = []
+    while len(items) < most and not queue.empty():
+        items.append(queue.get_nowait())
+    return items
