@@ -1,4 +1,9 @@
-"""The paper execution layer: journal each intent, hand it to the sim venue, record the outcome."""
+"""The paper execution layer: journal each intent, hand it to the sim venue, record the outcome.
+
+A full disk is met as the live worker meets it (daemon/runtime/backlog.py): an order that can
+only reduce or protect (reduce-only) still reaches the sim, its journal rows held in order
+with everything after it until the disk has room; an entry is not placed unjournaled.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate, Verdict
 from plutarc.risk.gate_events import announce
 from plutarc.risk.sim_view import sim_market_view
+from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
 
@@ -71,11 +77,14 @@ class PaperExecution:
             record()
 
     def _record_cancel(self, intent: Cancel, now_ms: int) -> None:
-        if self.ctx.store.orders.get(intent.client_id) is not None:
-            self.ctx.store.orders.update_status(intent.client_id, OrderStatus.CANCELED,
-                                                now_ms, reason=intent.reason)
-            self._order_event(f"cancel {intent.client_id}: {intent.reason}",
-                              intent.client_id, "canceled")
+        def write() -> None:  # held on a full disk: the journal row may be held before it
+            if self.ctx.store.orders.get(intent.client_id) is not None:
+                self.ctx.store.orders.update_status(intent.client_id, OrderStatus.CANCELED,
+                                                    now_ms, reason=intent.reason)
+                self._order_event(f"cancel {intent.client_id}: {intent.reason}",
+                                  intent.client_id, "canceled")
+
+        self.ctx.backlog.write(f"cancel of {intent.client_id}", write)
 
     def _place(self, intent: Place, now_ms: int, live: bool) -> None:
         verdict = self._check(intent.request, now_ms)
@@ -98,10 +107,15 @@ class PaperExecution:
                 self.ctx.emit(EventKind.ACTIVITY, f"replay rebuild diverges from the journal at "
                               f"{request.client_id}", severity=Severity.WARNING)
             self.diverged = True
-        if live and not known:
-            journal.journal(self.ctx.bot_id, request, now_ms)
-            failpoint("after_journal")
-            journal.mark_sent(request.client_id, now_ms)
+        if live and not known and not self._journal(request, now_ms):
+            if not request.reduce_only:  # no new risk unjournaled
+                self._forget(request.client_id)
+                self._order_event(f"{request.client_id} not placed: the disk is full and its "
+                                  "intent could not be journaled", request.client_id,
+                                  "not_sent")
+                return
+            self.ctx.backlog.write(f"journal of {request.client_id}",
+                                   partial(self._journal_late, request, now_ms))
         if self.probe is not None and live:
             self.probe(time.perf_counter())
         try:
@@ -113,7 +127,8 @@ class PaperExecution:
         if not live:
             return
         failpoint("after_send")
-        journal.mark_acked(request.client_id, order.venue_id, order.status, now_ms)
+        self.ctx.backlog.write(f"ack of {request.client_id}", partial(
+            journal.mark_acked, request.client_id, order.venue_id, order.status, now_ms))
         self._order_event(
             f"{request.side.value} {request.qty} {request.symbol} {request.type.value} "
             f"({intent.reason}): {order.status.value}", request.client_id, order.status.value,
@@ -121,6 +136,31 @@ class PaperExecution:
             price=None if request.price is None else str(request.price),
             stop_price=None if request.stop_price is None else str(request.stop_price),
             reason=intent.reason)
+
+    def _journal(self, request: OrderRequest, now_ms: int) -> bool:
+        """Journal the intent, then mark it sent; False when a full disk refused it (or
+        writes are held for one) and nothing was written."""
+        if self.ctx.backlog.holding:
+            return False
+        journal = self.ctx.store.orders
+        try:
+            journal.journal(self.ctx.bot_id, request, now_ms)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self.ctx.backlog.refused(f"the intent of {request.client_id}", exc)
+            return False
+        failpoint("after_journal")
+        self.ctx.backlog.write(f"sent mark of {request.client_id}",
+                               partial(journal.mark_sent, request.client_id, now_ms))
+        return True
+
+    def _journal_late(self, request: OrderRequest, now_ms: int) -> None:
+        journal = self.ctx.store.orders
+        with self.ctx.store.db.transaction(durable=True):
+            if journal.get(request.client_id) is None:
+                journal.journal(self.ctx.bot_id, request, now_ms)
+            journal.mark_sent(request.client_id, now_ms)
 
     def _check(self, request: OrderRequest, now_ms: int) -> Verdict:
         risk = self.ctx.config.risk
@@ -144,10 +184,13 @@ class PaperExecution:
         self._forget(client_id)
         if not live:
             return  # the first run held the bot already
-        if self.ctx.store.orders.get(client_id) is not None:
-            self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED, now_ms,
-                                                reason=str(exc))
-            self._order_event(f"{client_id} rejected: {exc}", client_id, "rejected")
+        def write() -> None:
+            if self.ctx.store.orders.get(client_id) is not None:
+                self.ctx.store.orders.update_status(client_id, OrderStatus.REJECTED, now_ms,
+                                                    reason=str(exc))
+                self._order_event(f"{client_id} rejected: {exc}", client_id, "rejected")
+
+        self.ctx.backlog.write(f"rejection of {client_id}", write)
         hold_from_worker(self.ctx, f"{type(exc).__name__}: {exc}",
                          {"client_id": client_id, "error": type(exc).__name__})
 
@@ -155,10 +198,16 @@ class PaperExecution:
         """Bring the filled order's journal row up to date (live only; fills are batched)."""
         failpoint("after_fill")
         order = self.sim.order(fill.client_id)
-        if order is not None and self.ctx.store.orders.get(fill.client_id) is not None:
-            self.ctx.store.orders.update_status(fill.client_id, order.status, now_ms,
-                                                filled_qty=order.filled_qty,
-                                                avg_price=order.avg_price)
+        if order is None:
+            return
+        status, filled, avg = order.status, order.filled_qty, order.avg_price
+
+        def write() -> None:  # held on a full disk, after the order's own journal rows
+            if self.ctx.store.orders.get(fill.client_id) is not None:
+                self.ctx.store.orders.update_status(fill.client_id, status, now_ms,
+                                                    filled_qty=filled, avg_price=avg)
+
+        self.ctx.backlog.write(f"fill status of {fill.client_id}", write)
 
     def _order_event(self, message: str, client_id: str, status: str, **data: object) -> None:
         self.ctx.emit(EventKind.ORDER, message,

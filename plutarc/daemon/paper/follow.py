@@ -8,6 +8,8 @@ for ever (shown open on the Positions screen, counted by the gate, missed by hea
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.models import OrderStatus
@@ -34,10 +36,6 @@ class JournalFollower:
         return sum(self._settle(client_id, now_ms) for client_id in sorted(gone))
 
     def _settle(self, client_id: str, now_ms: int) -> bool:
-        journal = self.ctx.store.orders
-        record = journal.get(client_id)
-        if record is None or not OrderStatus(record.status).is_open:
-            return False  # not ours, or already recorded (our cancel, a fill)
         order = self.sim.order(client_id)
         if order is None:  # rebuilt after a restart without it: it is not working
             status, why = OrderStatus.CANCELED, "the sim venue no longer knows this order"
@@ -47,6 +45,18 @@ class JournalFollower:
             filled, price = order.filled_qty, order.avg_price
         if status.is_open:
             return False
+        if self.ctx.backlog.holding:  # a full disk: written after the rows held before it
+            self.ctx.backlog.write(f"status of {client_id}", lambda: self._write(
+                client_id, status, why, filled, price, now_ms))
+            return True
+        return self._write(client_id, status, why, filled, price, now_ms)
+
+    def _write(self, client_id: str, status: OrderStatus, why: str, filled: Decimal | None,
+               price: Decimal | None, now_ms: int) -> bool:
+        journal = self.ctx.store.orders
+        record = journal.get(client_id)
+        if record is None or not OrderStatus(record.status).is_open:
+            return False  # not ours, or already recorded (our cancel, a fill)
         journal.update_status(client_id, status, now_ms, filled_qty=filled, avg_price=price,
                               reason=f"by the venue: {why}")
         self.ctx.emit(EventKind.ORDER, f"{client_id} {status.value} by the venue: {why}",

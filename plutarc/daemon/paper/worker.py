@@ -50,6 +50,7 @@ from plutarc.exchanges.sim.intents import fill_completes_order
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.risk.gate_events import note_refusals
+from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.kernel import SymbolKernel
 from plutarc.strategy.series import Bars
 from plutarc.strategy.template import Template
@@ -112,7 +113,7 @@ class PaperWorker:
                 if self.to_add:
                     ticks, k = await self._add_symbols(ctx, settings, ts, interval_ms)
                     continue
-            self._step(ctx, ts, live, paused)
+            self._guarded_step(ctx, ts, live, paused)
             k += 1
             change = self.watch.update(close_ms, all(leg.is_flat() for leg in self.legs))
             if change is not None:
@@ -156,6 +157,7 @@ class PaperWorker:
             if command is not None:
                 self._handle(ctx, command, None)
             ctx.heartbeat()
+            ctx.backlog.flush()  # what a full disk held back, once it has room
 
     def _new_leg(self, ctx: BotContext, symbol: str, series: Bars, template: Template,
                  resolved: list[ResolvedComponent], inputs: MarketInputs | None = None) -> Leg:
@@ -264,6 +266,18 @@ class PaperWorker:
         if self.latencies is not None and self._close_started is not None:
             self.latencies.append(handed_at - self._close_started)
 
+    def _guarded_step(self, ctx: BotContext, ts: int, live: bool,
+                      paused: set[tuple[str, int]]) -> None:
+        """A full disk never stops the replay: held writes go in first once it has room."""
+        try:
+            if live:
+                ctx.backlog.flush()
+            self._step(ctx, ts, live, paused)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            ctx.backlog.refused(f"the bookkeeping of the step at {ts}", exc)
+
     def _step(self, ctx: BotContext, ts: int, live: bool, paused: set[tuple[str, int]]) -> None:
         """One candle open time across every symbol: fills, then the close (as in a backtest)."""
         assert self.account is not None
@@ -297,7 +311,8 @@ class PaperWorker:
             self._close_started = None
             if live:
                 self._follower(ctx, leg).step(close_ms)
-            out.decisions = note_refusals(result.decisions, leg.execution.take_refusals())
+            out.decisions = ctx.backlog.explain(
+                note_refusals(result.decisions, leg.execution.take_refusals()))
         if live and outcomes:
             store_step(ctx, self.legs, self.account, outcomes, ts)
             if ctx.config.risk.max_daily_loss is not None:  # on what the step just stored
