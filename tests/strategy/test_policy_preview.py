@@ -23,6 +23,28 @@ TEMPLATES = ["trend_following", "mean_reversion", "momentum_breakout", "scalp_1m
              "reference_ema_cross"]
 
 
+def _old_ratchet(side, previous, levels):
+    """The ratchet as first written (NaN and infinities mapped through +-inf by hand)."""
+    if side > 0:
+        filled = np.where(np.isnan(levels), -np.inf, levels)
+        out = np.maximum.accumulate(np.maximum(filled, -np.inf if np.isnan(previous) else previous))
+        return np.where(np.isinf(out), np.nan, out)
+    filled = np.where(np.isnan(levels), np.inf, levels)
+    out = np.minimum.accumulate(np.minimum(filled, np.inf if np.isnan(previous) else previous))
+    return np.where(np.isinf(out), np.nan, out)
+
+
+def test_ratchet_equals_the_first_ratchet_on_nan_and_infinite_levels():
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        n = int(rng.integers(1, 12))
+        levels = rng.choice([np.nan, np.inf, -np.inf, 1.0, 2.0, 3.0, 2.5], size=n)
+        for side in (1, -1):
+            for previous in (np.nan, np.inf, -np.inf, 2.0):
+                np.testing.assert_array_equal(ratchet(side, previous, levels),
+                                              _old_ratchet(side, previous, levels))
+
+
 def _fold(policy, exits, lo, hi):
     """Every rule's path over [lo, hi), folded into one stop path, as the policy first did."""
     n = hi - lo
@@ -41,7 +63,7 @@ def _fold(policy, exits, lo, hi):
             combined = (np.fmax if policy.side > 0 else np.fmin)(combined, res.stop)
         if res.close_now is not None:
             flags |= res.close_now
-    return ratchet(policy.side, policy.stop_level, combined), flags, states
+    return _old_ratchet(policy.side, policy.stop_level, combined), flags, states
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

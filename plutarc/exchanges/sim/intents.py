@@ -14,16 +14,17 @@ def execute_intent(sim: SimMatchingEngine, intent: Intent, now_ms: int) -> Order
     if isinstance(intent, Amend):
         return sim.amend(intent.client_id, qty=intent.qty, stop_price=intent.stop_price,
                          now_ms=now_ms)
-    order = sim.order(intent.client_id)
-    if order is None or not order.status.is_open:
+    # the engine's own records, read without building an Order snapshot per lookup
+    w = sim.orders.get(intent.client_id)
+    if w is None or not w.status.is_open:
         return None
     return sim.cancel(intent.client_id, now_ms)
 
 
 def fill_completes_order(sim: SimMatchingEngine, fill: Fill) -> bool:
     """False while the fill's order is still partially filled."""
-    order = sim.order(fill.client_id)
-    return order is None or order.status is not OrderStatus.PARTIALLY_FILLED
+    w = sim.orders.get(fill.client_id)
+    return w is None or w.status is not OrderStatus.PARTIALLY_FILLED
 
 
 __all__ = ["execute_intent", "fill_completes_order"]

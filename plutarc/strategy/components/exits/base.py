@@ -88,11 +88,13 @@ def running_peak(state: RuleState, view: ExitView) -> np.ndarray:
 
 
 def ratchet(side: int, previous: float, levels: np.ndarray) -> np.ndarray:
-    """A stop only ever tightens: running max for longs, running min for shorts (NaN = none)."""
-    if side > 0:
-        filled = np.where(np.isnan(levels), -np.inf, levels)
-        out = np.maximum.accumulate(np.maximum(filled, -np.inf if np.isnan(previous) else previous))
-        return np.where(np.isinf(out), np.nan, out)
-    filled = np.where(np.isnan(levels), np.inf, levels)
-    out = np.minimum.accumulate(np.minimum(filled, np.inf if np.isnan(previous) else previous))
-    return np.where(np.isinf(out), np.nan, out)
+    """A stop only ever tightens: running max for longs, running min for shorts (NaN = none).
+
+    fmax/fmin skip NaN, so one accumulate gives the running best of the levels seen so far
+    (NaN until the first); an infinite level is no level (NaN), as before."""
+    best = np.fmax if side > 0 else np.fmin
+    out = best.accumulate(best(levels, previous))
+    inf = np.isinf(out)
+    if inf.any():
+        out[inf] = np.nan
+    return out

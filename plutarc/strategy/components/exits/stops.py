@@ -46,7 +46,9 @@ class HardStopLoss(ExitRule):
 
     def path(self, state: RuleState, view: ExitView) -> PathResult:
         level = self.initial_stop(state.side, state.entry, state.atr_at_entry, np.nan)
-        return PathResult(np.full(view.high.size, level), None, replace(state, level=level))
+        # the state already carries this level from the entry (almost always): keep it
+        kept = state if state.level == level else replace(state, level=level)
+        return PathResult(np.full(view.high.size, level), None, kept)
 
 
 @register
