@@ -3,7 +3,10 @@
 The query string and body are built once and sent byte for byte as signed. Only idempotent
 requests are retried (GETs, cancels, cancelAllAfter, leverage settings); anything else
 raises at the first failure, and a placement that times out surfaces as
-``RequestOutcomeUnknown`` so the adapter looks the order up instead of resending it.
+``RequestOutcomeUnknown`` so the adapter looks the order up instead of resending it. The one
+exception: a PRIORITY request (a stop, a cancel, a Close) refused with 429 is sent again at
+the bucket's next token, up to PRIORITY_RESENDS times; a 429 is refused before the engine,
+so the resend cannot duplicate it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ _ORDER_ROUTES = frozenset({("POST", "/order"), ("PUT", "/order"), ("DELETE", "/o
                            ("PUT", "/order/bulk"), ("POST", "/position/leverage"),
                            ("POST", "/position/isolate"), ("POST", "/position/transferMargin")})
 _MAX_PACING_ROUNDS = 50  # re-check after each pause: another request may have spent the token
+PRIORITY_RESENDS = 2  # a 429'd stop or cancel goes again at the next token (< 1 s at 120/min)
 
 
 def encode_query(params: dict[str, Any] | None) -> str:
@@ -123,19 +127,26 @@ class BitmexHttp:
         retry = (verb == "GET") if idempotent is None else idempotent
         attempts = 1 + (self._config.max_retries if retry else 0)
         delay = self._config.backoff_initial_s
-        for attempt in range(attempts):
+        attempt = resends = 0
+        while True:
             try:
                 return await self._send_synced(verb, path, params, body, signed, timeout_s,
                                                lane)
             except TemporaryError as exc:
-                if attempt + 1 >= attempts:
+                if (isinstance(exc, RateLimited) and lane is Lane.PRIORITY
+                        and resends < PRIORITY_RESENDS):
+                    resends += 1  # _pace waits for the next token, not for Retry-After
+                    log.warning("BitMEX %s %s: %s; sent again at the next token (%d of %d)",
+                                verb, path, exc, resends, PRIORITY_RESENDS)
+                    continue
+                attempt += 1
+                if attempt >= attempts:
                     raise
                 pause = max(delay, getattr(exc, "retry_after_s", 0.0))
                 log.info("BitMEX %s %s failed (%s); retry %d in %.2fs", verb, path, exc,
-                         attempt + 1, pause)
+                         attempt, pause)
                 await asyncio.sleep(min(pause, self._config.backoff_max_s))
                 delay = min(delay * 2, self._config.backoff_max_s)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_synced(
         self,
@@ -231,7 +242,7 @@ class BitmexHttp:
                 status, payload, resp_headers, verb=verb, path=path, now_s=self._now_s()
             )
             if isinstance(error, RateLimited):
-                state.block(self._now_s() + error.retry_after_s)
+                state.rate_limited(self._now_s(), error.retry_after_s)
             elif status == 503:  # entries pause; cancels and stops do not
                 state.overloaded(self._now_s() + self._config.overload_backoff_s)
                 error = _with_retry_after(error, self._config.overload_backoff_s)

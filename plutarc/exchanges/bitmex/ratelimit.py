@@ -10,9 +10,12 @@ they come from the headers (the 1 s layer's rate from the blog post, see ORDER_L
 
 Two lanes: the PRIORITY lane (cancels, ``Close`` orders, protective stops, the dead man's
 switch) may spend every token; the NORMAL lane (entries, reads) leaves ``reserve`` tokens
-for it, so a stop never waits behind entries that drained the bucket. After a 429 the venue
-asked everyone to wait; after a 503 overload only the NORMAL lane waits (BitMEX exempts
-cancels and Close orders from load shedding, and a protective stop is worth a try).
+for it, so a stop never waits behind entries that drained the bucket. After a 429 the NORMAL
+lane waits for Retry-After, while the PRIORITY lane takes the bucket as empty and waits for
+its next token (Retry-After is whole seconds, a token comes back every 0.5 s at 120/min: a
+stop due while another client on the key drained the bucket goes out within a second);
+after a 503 overload only the NORMAL lane waits (BitMEX exempts cancels and Close orders
+from load shedding, and a protective stop is worth a try).
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ class RateLimitState:
     updated_s: float = 0.0
     remaining_1s: float | None = None  # order-route layer, at updated_1s_s
     updated_1s_s: float = 0.0
-    blocked_until_s: float = 0.0  # after a 429: no request before this, whatever the lane
+    blocked_until_s: float = 0.0  # after a 429: the NORMAL lane waits until then
+    priority_until_s: float = 0.0  # after a 429 with no count to pace by: PRIORITY too
     overload_until_s: float = 0.0  # after a 503 overload: the NORMAL lane waits
 
     def update(self, headers: Mapping[str, str], now_s: float = 0.0) -> None:
@@ -65,8 +69,20 @@ class RateLimitState:
         if second is not None:  # only order routes carry it; other answers leave it be
             self.remaining_1s, self.updated_1s_s = float(second), now_s
 
-    def block(self, until_s: float) -> None:
-        self.blocked_until_s = max(self.blocked_until_s, until_s)
+    def rate_limited(self, now_s: float, retry_after_s: float) -> None:
+        """A 429 (after ``update`` with its headers): entries and reads wait Retry-After;
+        the PRIORITY lane counts the refused layer as empty and waits for its next token."""
+        self.blocked_until_s = max(self.blocked_until_s, now_s + retry_after_s)
+        have = self.tokens(now_s)
+        if have is None:  # no count to go by: everyone waits what the venue asked
+            self.priority_until_s = max(self.priority_until_s, now_s + retry_after_s)
+            return
+        have_1s = self.tokens_1s(now_s)
+        if have_1s is not None and have_1s < 1:
+            return  # the per-second layer refused it: its own count paces the next one
+        # refused: the bucket is empty now, whatever the last count said (another client on
+        # the key may have spent it)
+        self.remaining, self.updated_s = min(have, 0.0), now_s
 
     def overloaded(self, until_s: float) -> None:
         self.overload_until_s = max(self.overload_until_s, until_s)
@@ -87,10 +103,10 @@ class RateLimitState:
     def wait_s(self, now_s: float, reserve: int = 0, lane: Lane = Lane.NORMAL,
                order_route: bool = False) -> float:
         """Seconds to pause before the next request of ``lane`` (0 when it may go now)."""
-        wait = max(0.0, self.blocked_until_s - now_s)
+        wait = max(0.0, self.priority_until_s - now_s)
         keep = 0
         if lane is Lane.NORMAL:
-            wait = max(wait, self.overload_until_s - now_s)
+            wait = max(wait, self.blocked_until_s - now_s, self.overload_until_s - now_s)
             keep = max(reserve, PRIORITY_RESERVE)
         have = self.tokens(now_s)
         if have is not None and self.limit:

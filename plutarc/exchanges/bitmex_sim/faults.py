@@ -9,6 +9,9 @@ Kinds (each fires for ``count`` matching events, then disarms):
     error_after_accept execute an order request, then answer ``status`` (default 504) with a
                        gateway's non-JSON body, as a proxy in front of the engine does (502,
                        504, Cloudflare 52x); the order stands
+    drain_bucket       serve the request, then empty the API key's minute bucket, as another
+                       client on the same key spending every token would (the answer's
+                       headers still show the tokens left before it)
     stub_rows          append ``count_rows`` stub rows (``{"orderID", "ordStatus": "Rejected",
                        "ordRejReason": "Invalid orderID"}``, no symbol/side/clOrdID) to the
                        answer of a cancel (DELETE /order, /order/all)
@@ -32,8 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("reject", "delay", "timeout_after_accept", "error_after_accept", "stub_rows",
-         "ws_auth_error", "foreign_row", "duplicate", "reorder", "silence")
+KINDS = ("reject", "delay", "timeout_after_accept", "error_after_accept", "drain_bucket",
+         "stub_rows", "ws_auth_error", "foreign_row", "duplicate", "reorder", "silence")
 
 
 @dataclass

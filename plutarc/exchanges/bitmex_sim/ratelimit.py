@@ -90,6 +90,13 @@ class RateLimiter:
             headers["Retry-After"] = str(max(1, math.ceil(retry)))
         return Verdict(allowed, headers, retry)
 
+    def drain(self, who: str, authed: bool, now_s: float) -> None:
+        """Empty ``who``'s minute bucket (another client on the key spent every token)."""
+        limit = self.per_minute if authed else self.unauth_per_minute
+        bucket = self._buckets.setdefault(who, Bucket(limit, limit / 60.0))
+        bucket.refill(now_s)
+        bucket.tokens = 0.0
+
     @staticmethod
     def _headers(bucket: Bucket, now_s: float) -> dict[str, str]:
         bucket.refill(now_s)

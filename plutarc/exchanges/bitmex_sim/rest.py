@@ -64,6 +64,9 @@ class RestFront:
                                    config.rate_limit_unauth_per_minute,
                                    config.order_limit_per_second, config.ban_after_429s)
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) log
+        # the same requests with the auth clock's ms when answered and the clOrdID sent (if
+        # any): how long apart two orders reached the venue, in wall time on a replay
+        self.answered: list[tuple[int, str, str, int, str | None]] = []
         self._inflight: set[asyncio.Future] = set()
         self._routes = {(m, PREFIX + p): (h, private) for m, p, h, private in ROUTES}
         self._routes[("POST", PREFIX + "/order/cancelAllAfter")] = (
@@ -84,6 +87,8 @@ class RestFront:
         work.add_done_callback(self._inflight.discard)
         response = await asyncio.shield(work)
         self.requests.append((request.method, request.path, response.status))
+        self.answered.append((self.auth_clock.now_ms(), request.method, request.path,
+                              response.status, _client_id(request, body)))
         return response
 
     async def close(self) -> None:
@@ -137,6 +142,8 @@ class RestFront:
             result = handler(self.exchange, params)
         except ParamError as exc:
             return error_response(exc.status, exc.message, headers)
+        if self.faults.take("drain_bucket", method, path) is not None:
+            self.limiter.drain(key or (request.remote or "local"), key is not None, now_s)
         withhold = self.faults.take("timeout_after_accept", method, path)
         if withhold is not None:
             return await self._withhold(request, withhold.mode)
@@ -167,3 +174,12 @@ class RestFront:
         else:
             await asyncio.sleep(self.config.hang_s)
         return web.Response(status=504, text="")
+
+
+def _client_id(request: web.Request, body: bytes) -> str | None:
+    try:
+        params = merge_params(dict(request.query), body, request.headers.get("Content-Type", ""))
+    except ParamError:
+        return None
+    value = params.get("clOrdID")
+    return value if isinstance(value, str) else None

@@ -86,13 +86,16 @@ async def until(predicate: Callable[[], object], timeout_s: float = 10.0) -> Non
 @asynccontextmanager
 async def live_rig(server: SimServer, clock: Clock, store: DaemonStore | None = None,
                    heartbeat_s: float = 0.05, equity_snapshot_s: float = 60.0,
+                   adapter: dict[str, Any] | None = None,
                    **worker: Any) -> AsyncIterator[LiveRig]:
-    """A daemon service whose bitmex testnet bots run LiveWorker(**worker) on ``server``."""
+    """A daemon service whose bitmex testnet bots run LiveWorker(**worker) on ``server``
+    (their adapters: tests.exchanges.bitmex.conftest.FAST with ``adapter`` over it)."""
     store = store or DaemonStore.open(":memory:")
     sink = EventSink(store, EventBus(), clock)
     registry = WorkerRegistry()
     registry.register("bitmex", lambda _bot: LiveWorker(
-        lambda _b: adapter_for(server), **{"give_up_s": 1.0, **worker}), modes=["testnet"])
+        lambda _b: adapter_for(server, **(adapter or {})), **{"give_up_s": 1.0, **worker}),
+        modes=["testnet"])
     supervisor = Supervisor(store, sink, registry, clock, heartbeat_interval_s=heartbeat_s,
                             grace_s=2.0, equity_snapshot_s=equity_snapshot_s)
     service = DaemonService(store, sink, supervisor, clock)

@@ -90,7 +90,10 @@ def test_rate_limit_state_waits_for_the_next_token_not_the_reset():
     # a token refills every 0.5 s at 120/min; the reset (bucket full) is a minute away
     assert state.wait_s(1000.0, lane=Lane.PRIORITY) == 0.5
     assert state.wait_s(1000.0) == 1.5  # entries leave two tokens for cancels and stops
-    state.block(1020.0)
-    assert state.wait_s(1000.0, lane=Lane.PRIORITY) == 20
+    state.rate_limited(1000.0, 20.0)  # a 429 asking for 20 s
+    assert state.wait_s(1000.0) == 20  # entries and reads wait what the venue asked
+    # a stop or cancel waits for the next token only (issue 14: within a second)
+    assert state.wait_s(1000.0, lane=Lane.PRIORITY) == 0.5
+    assert state.wait_s(1000.5, lane=Lane.PRIORITY) == 0
     state.update({})  # answers without the headers change nothing
     assert state.limit == 120
