@@ -40,6 +40,7 @@ ProgressFn = Callable[[int, int], None]
 # Exit previews look at most this far ahead: long enough to skip quiet stretches in one
 # step, short enough that a position held for months is not re-previewed to the end.
 SCAN_WINDOW_BARS = 4096
+NEAR_WINDOW_BARS = 64  # moving exits are previewed this far first (see ``_scan``)
 ENTRIES = (Action.ENTER_LONG, Action.ENTER_SHORT)
 BOT_RISK = GateLimits.from_risk(RiskLimits())
 """The risk gate a bot runs unless its config says otherwise."""
@@ -320,12 +321,28 @@ class BacktestRun:
     def _scan(self, j: int, horizon: int, ex, exit_j: np.ndarray, r_exit: int) -> int:
         """The first bar in [j, horizon] where the venue or the exit rules may do something.
 
+        Moving exits are previewed over a short window first: most positions meet their
+        event within it, and a preview costs in proportion to its length. Exit paths and the
+        venue's search are causal, so an event found before the short window's end is the
+        one the long scan finds; otherwise the long scan runs."""
+        horizon = min(horizon, j + SCAN_WINDOW_BARS)
+        near = j + NEAR_WINDOW_BARS
+        if (near < horizon and not self.policy.exits_static and self.policy.side != 0
+                and int(exit_j.searchsorted(near, side="right")) > r_exit):
+            # (both windows preview: with no exit close in the short one it would not)
+            event = self._scan_to(j, near, ex, exit_j, r_exit)
+            if event < near:
+                return event
+        return self._scan_to(j, horizon, ex, exit_j, r_exit)
+
+    def _scan_to(self, j: int, horizon: int, ex, exit_j: np.ndarray, r_exit: int) -> int:
+        """``_scan`` over one window [j, horizon].
+
         Exit closes move the resting stop; the stop only tightens, so the venue's own
         accelerator (which sees the stop at its current, loosest level) finds every other
         event, and the first bar that touches the moving stop path is found here. Both are
         candidates only: ``process_bar`` decides what really fills. A close-now flag (time
         stop) ends the scan at its exit close."""
-        horizon = min(horizon, j + SCAN_WINDOW_BARS)
         venue_hit = self.sim.next_event_bar(j, horizon + 1)
         hi_row = int(np.searchsorted(exit_j, horizon, side="right"))
         if self.policy.side == 0 or hi_row <= r_exit or self.policy.exits_static:
