@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from plutarc.daemon.live.kernel_state import forget_order, reprotect
 from plutarc.daemon.live.leg import LiveLeg
 from plutarc.daemon.live.liquidation import settle_forced
+from plutarc.daemon.live.lost_orders import fills_since_ms
 from plutarc.daemon.runtime.protocol import BotContext
 from plutarc.daemon.store import OrderRecord
 from plutarc.errors import VenueError
@@ -28,8 +29,6 @@ from plutarc.strategy.intents import Intent
 
 log = logging.getLogger(__name__)
 
-FIRST_LOOKBACK_MS = 7 * 86_400_000  # fills of a bot that never stored one: a week back
-FILL_OVERLAP_MS = 60_000  # re-read the last minute: executions can be stamped late
 
 
 async def reconcile(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> dict[str, int]:
@@ -127,12 +126,7 @@ def _lost(ctx: BotContext, venue: Venue, record: OrderRecord, leg: LiveLeg | Non
 
 async def catch_up_fills(ctx: BotContext, venue: Venue, legs: Sequence[LiveLeg]) -> int:
     """Executions since the last fill we stored, applied once each (in venue order)."""
-    row = ctx.store.db.execute("SELECT MAX(ts_ms) FROM fills WHERE bot_id = ?",
-                               (ctx.bot_id,)).fetchone()
-    if row[0] is not None:
-        since = int(row[0]) - FILL_OVERLAP_MS
-    else:
-        since = await venue.server_time_ms() - FIRST_LOOKBACK_MS
+    since = await fills_since_ms(ctx, venue)
     by_symbol = {leg.symbol: leg for leg in legs}
     applied = 0
     for fill in sorted(await venue.fills_since(since), key=lambda f: f.ts_ms):

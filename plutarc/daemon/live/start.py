@@ -21,6 +21,7 @@ from plutarc.daemon.live.guard import LiveGuard
 from plutarc.daemon.live.inbox import Inbox
 from plutarc.daemon.live.kernel_state import client_prefix, restore_kernel
 from plutarc.daemon.live.leg import MAX_WARMUP_BARS, LiveLeg, base_interval_ms
+from plutarc.daemon.live.lost_orders import adopt_lost_orders
 from plutarc.daemon.live.reconcile import reconcile
 from plutarc.daemon.live.sleep import warmup_ms
 from plutarc.daemon.live.switch import guard_stop, report_switch
@@ -63,6 +64,8 @@ async def prepare(worker: LiveWorker, ctx: BotContext, venue: Venue, *,
     alerts = pump_venue_alerts(ctx, venue)  # unreadable rows of our own orders
     if alerts is not None:
         inbox.keep(alerts)
+    # orders a full disk kept out of the journal, then lost by a restart: before the rebuild
+    await adopt_lost_orders(ctx, venue, symbols)
     now = await venue.server_time_ms()
     worker.gate = RiskGate(GateLimits.from_risk(ctx.config.risk))  # one per bot: all symbols
     for symbol in symbols:

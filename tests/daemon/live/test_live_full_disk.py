@@ -121,3 +121,41 @@ async def test_an_exit_filled_while_the_disk_is_full_is_booked_once_when_it_has_
     assert not [e for e in rig.store.events.query(bot_id=bot_id, kinds=[EventKind.BOT_STATE],
                                                   limit=100) if "errored" in e.message]
     assert Decimal(0) not in {f.qty for f in fills}
+
+
+async def test_a_restart_before_the_disk_had_room_recovers_the_exit_from_the_venue(
+        rig: LiveRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot_id = await rig.bot("full")
+    await _in_position_with_its_stop(rig, bot_id)
+    sent_before = set(rig.server.exchange.accepted_orders)
+    flag = _fill_the_disk(tmp_path, monkeypatch)
+    for _ in range(8):  # the time stop's exit goes out and fills, its rows held in memory
+        await rig.advance()
+        if await _venue_flat(rig):
+            break
+    assert await _venue_flat(rig)
+    (exit_id,) = [cid for cid in rig.server.exchange.accepted_orders if cid not in sent_before]
+    assert rig.store.orders.get(exit_id) is None
+
+    await rig.service.supervisor.stop_worker(bot_id)  # the daemon stops: what was held is lost
+    flag.unlink()
+    await rig.service.supervisor.restore()  # the restart reconciles with the venue
+    await until(lambda: rig.store.trades.query(bot_id=bot_id), timeout_s=15)
+    await until(lambda: rig.service.get_bot(bot_id).state is BotState.ONLINE)
+
+    exit_order = rig.store.orders.get(exit_id)
+    assert exit_order is not None and exit_order.status == "filled"
+    assert exit_order.tag == "exit" and exit_order.reduce_only
+    (trade,) = rig.store.trades.query(bot_id=bot_id)
+    assert trade.exit_price == exit_order.avg_price
+    fills = rig.store.fills.query(bot_id=bot_id, limit=200)
+    assert len({f.fill_id for f in fills}) == len(fills)
+    assert sum(f.qty for f in fills if f.client_id == exit_id) == exit_order.qty
+    position = rig.store.positions.get(bot_id, "BTCUSD")
+    assert position is not None and position.qty == 0
+    stops = [o for o in rig.store.orders.query(bot_id=bot_id, limit=200) if o.tag == "stop"]
+    assert all(o.status != "new" for o in stops)  # no stop left behind in the journal
+    assert rig.server.exchange.accepted_orders[exit_id] == 1  # never sent again
+    adopted = [e for e in rig.store.events.query(bot_id=bot_id, kinds=[EventKind.ALERT],
+                                                 limit=100) if e.data.get("adopted")]
+    assert [e.data["client_id"] for e in adopted] == [exit_id]
