@@ -100,13 +100,20 @@ def settle_closed(ctx: BotContext, leg: LiveLeg | None, client_id: str, status: 
     record = ctx.store.orders.get(client_id)
     if record is None or not OrderStatus(record.status).is_open:
         return
-    ctx.store.orders.update_status(client_id, status, ctx.clock.now_ms(),
-                                   reason=f"by the venue: {why}")
     if leg is not None:
         forget_order(leg.kernel, client_id)
-    ctx.emit(EventKind.ORDER, f"order {client_id} was {status.value} by the venue {when}: "
-             f"{why}", data={"client_id": client_id, "status": status.value, "reason": why,
-                             "by_venue": True})
+    now = ctx.clock.now_ms()
+
+    def write() -> None:  # held on a full disk: a status held before it may settle it first
+        current = ctx.store.orders.get(client_id)
+        if current is None or not OrderStatus(current.status).is_open:
+            return
+        ctx.store.orders.update_status(client_id, status, now, reason=f"by the venue: {why}")
+        ctx.emit(EventKind.ORDER, f"order {client_id} was {status.value} by the venue "
+                 f"{when}: {why}", data={"client_id": client_id, "status": status.value,
+                                         "reason": why, "by_venue": True})
+
+    ctx.backlog.write(f"status of {client_id}", write)
 
 
 def _lost(ctx: BotContext, venue: Venue, record: OrderRecord, leg: LiveLeg | None,

@@ -69,6 +69,8 @@ async def test_an_exit_filled_while_the_disk_is_full_is_booked_once_when_it_has_
     bot_id = await rig.bot("full")
     await _in_position_with_its_stop(rig, bot_id)
     before = {o.client_id for o in rig.store.orders.query(bot_id=bot_id, limit=200)}
+    (resting,) = [o.client_id for o in rig.store.orders.query(bot_id=bot_id, limit=200)
+                  if o.tag == "stop" and o.status == "new"]
     sent_before = set(rig.server.exchange.accepted_orders)
     flag = _fill_the_disk(tmp_path, monkeypatch)
 
@@ -95,6 +97,7 @@ async def test_an_exit_filled_while_the_disk_is_full_is_booked_once_when_it_has_
     orders = {o.client_id: o for o in rig.store.orders.query(bot_id=bot_id, limit=200)}
     (exit_id,) = sent
     assert orders[exit_id].status == "filled" and orders[exit_id].reduce_only
+    assert orders[resting].status == "canceled"  # the exit's cancel of its stop, held
     assert all(o.status != "new" or o.tag == "stop" for o in orders.values())
     fills = rig.store.fills.query(bot_id=bot_id, limit=200)
     assert len({f.fill_id for f in fills}) == len(fills)  # each once
