@@ -18,7 +18,7 @@ import pytest
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.exchanges.ccxt.profile import CcxtProfile
 from plutarc.exchanges.ccxt.venues import PROFILES
-from tests.exchanges.ccxt.replay import binance, bybit, deribit, okx
+from tests.exchanges.ccxt.replay import binance, bybit, deribit, kraken, okx
 from tests.exchanges.ccxt.replay.core import ServerThread
 
 
@@ -57,6 +57,8 @@ CASES = {
             "BTC-USDT-SWAP", Decimal("1")),
     "deribit": (deribit.DeribitServer, CcxtCredentials(deribit.KEY, deribit.SECRET),
                 "BTC-PERPETUAL", Decimal("10")),
+    "kraken": (kraken.KrakenServer, CcxtCredentials(kraken.KEY, kraken.SECRET), "PF_ETHUSD",
+               Decimal("0.01")),
 }
 
 

@@ -21,7 +21,8 @@ MIN = 60_000
 # what the case's one order is worth by the venue's own contract terms (its docs/recording):
 # base coin for linear contracts, quote currency for inverse ones
 WORTH = {"binance": ("BTC", "0.01"), "bybit": ("BTC", "0.01"), "okx": ("BTC", "0.01"),
-         "deribit": ("USD", "10")}  # BTC-PERPETUAL: amounts in USD, 10 USD a contract
+         "deribit": ("USD", "10"),  # BTC-PERPETUAL: amounts in USD, 10 USD a contract
+         "kraken": ("ETH", "0.01")}
 
 
 async def _last_price(v: CcxtVenue, symbol: str) -> Decimal:
