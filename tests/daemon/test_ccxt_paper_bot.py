@@ -1,6 +1,7 @@
-"""A real daemon runs a paper bot on Binance USD-M, Bybit, OKX or Deribit public data, through ccxt,
-from the venue's local server (real candles replayed on the wall clock): it warms up from
-REST, decides on a candle that closes while it runs, and never signs a request."""
+"""A real daemon runs a paper bot on Binance USD-M, Bybit, OKX, Deribit or Kraken Futures
+public data, through ccxt, from the venue's local server (real candles replayed on the wall
+clock): it warms up from REST, decides on a candle that closes while it runs, and never
+signs a request."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.exchanges.ccxt.replay.binance import BinanceServer
 from tests.exchanges.ccxt.replay.bybit import BybitServer
 from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, now_ms
 from tests.exchanges.ccxt.replay.deribit import DeribitServer
+from tests.exchanges.ccxt.replay.kraken import KrakenServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
 
 VENUES = {  # server, symbol, the public paths it may be asked
@@ -33,6 +35,8 @@ VENUES = {  # server, symbol, the public paths it may be asked
     "deribit": (DeribitServer, "BTC-PERPETUAL",
                 {"/api/v2/public/get_instruments", "/api/v2/public/get_time",
                  "/api/v2/public/get_tradingview_chart_data"}),
+    "kraken": (KrakenServer, "PF_ETHUSD",
+               {"/derivatives/api/v3/instruments", "/api/charts/v1/trade/PF_ETHUSD/1m"}),
 }
 
 

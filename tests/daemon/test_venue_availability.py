@@ -1,6 +1,6 @@
 """Bots only on venues and modes a worker serves (issue 15, item 10), through a real daemon.
 
-A bot on a venue nobody registered (``kraken``, ``nosuch``) or in a mode its venue lacks
+A bot on a venue nobody registered (``ftx``, ``nosuch``) or in a mode its venue lacks
 (``sim`` live) used to be stored and shown ``online (ready)`` by an idle stand-in.
 """
 
@@ -34,13 +34,13 @@ def _stored_bot(name: str, venue: str, state: BotState) -> BotRecord:
 
 @pytest.fixture(scope="module")
 def daemon() -> Iterator[DaemonProcess]:
-    """A daemon whose database already holds bots on 'kraken' (stored before the check)."""
+    """A daemon whose database already holds bots on 'ftx' (stored before the check)."""
     home = short_home()
     proc = DaemonProcess(home)
     store = DaemonStore.open(proc.paths.database)
     store.templates.put(TEMPLATE_NAME, TEMPLATE, 1)
-    store.bots.insert(_stored_bot("old-online", "kraken", BotState.ONLINE))
-    store.bots.insert(_stored_bot("old-stopped", "kraken", BotState.STOPPED))
+    store.bots.insert(_stored_bot("old-online", "ftx", BotState.ONLINE))
+    store.bots.insert(_stored_bot("old-stopped", "ftx", BotState.STOPPED))
     store.close()
     proc.start()
     yield proc
@@ -57,7 +57,7 @@ def bots(daemon: DaemonProcess) -> dict[str, BotRecord]:
 
 
 @pytest.mark.parametrize(("name", "venue", "mode", "said"), [
-    ("on-kraken", "kraken", "paper", "unknown venue 'kraken'; available: "),
+    ("on-ftx", "ftx", "paper", "unknown venue 'ftx'; available: "),
     ("on-nosuch", "nosuch", "live", "unknown venue 'nosuch'; available: "),
     ("sim-live", "sim", "live", "no live mode on the 'sim' venue, which only trades on paper; "),
     ("sim-testnet", "sim", "testnet", "no testnet mode on the 'sim' venue"),
@@ -73,7 +73,7 @@ def test_create_on_a_venue_or_mode_nobody_serves_is_refused_and_stores_nothing(
     # the list comes from the worker registry, plugins included (crashy is a test plugin)
     for served in ("bitmex (live, testnet, paper)", "sim (paper)", "crashy (live, testnet",
                    "binance (live, testnet, paper)", "okx (live, testnet, paper)",
-                   "deribit (live, testnet, paper)"):
+                   "deribit (live, testnet, paper)", "kraken (live, testnet, paper)"):
         assert served in err, err
     assert bots(daemon) == before
 
@@ -103,8 +103,8 @@ def test_a_stored_bot_on_a_missing_venue_errors_instead_of_looking_live(
         capsys: pytest.CaptureFixture[str]) -> None:
     restored = wait_for(lambda: (b := bots(daemon)["old-online"]).state is BotState.ERRORED
                         and b)
-    assert "no trading worker is installed for venue 'kraken'" in restored.state_reason
+    assert "no trading worker is installed for venue 'ftx'" in restored.state_reason
     monkeypatch.setenv("PLUTARC_HOME", str(daemon.home))
     assert run(["bot", "start", "old-stopped"]) == 2
-    assert "unknown venue 'kraken'" in capsys.readouterr().err
+    assert "unknown venue 'ftx'" in capsys.readouterr().err
     assert bots(daemon)["old-stopped"].state is BotState.STOPPED
