@@ -82,7 +82,8 @@ def test_an_exit_while_the_disk_is_full_is_booked_once_and_nothing_opens(
             full_at = await _fill_the_disk_in_a_trade(client, bot_id, flag)
             before = {o.client_id for o in await client.orders(bot=bot_id, limit=1000)}
             trades_before = await client.trades(bot=bot_id, limit=1000)
-            while await _last_bar(client, bot_id) < full_at + 10 * MINUTE:
+            # 25 bars: longer than any gap between entries here, so one is refused
+            while await _last_bar(client, bot_id) < full_at + 25 * MINUTE:
                 await asyncio.sleep(0.02)  # the replay goes on, the exit among it
             assert {o.client_id for o in await client.orders(bot=bot_id, limit=1000)} == before
             room_at = await _last_bar(client, bot_id)
