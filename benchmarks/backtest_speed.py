@@ -1,8 +1,10 @@
-"""Backtest speed: bars/s end to end (indicators included) for the reference template,
-trend_following and rsi_divergence over one year of 1m candles, in-process and as a whole
-``plutarc backtest run`` command, with peak RSS.
+"""Backtest speed: bars/s end to end (indicators included) for the reference template and
+the shipped templates (issue 21 lists scalp_1m, the order-heavy one) over one year of 1m
+candles, in-process (wall and CPU seconds: CPU is steadier on a shared machine) and as a
+whole ``plutarc backtest run`` command, with peak RSS; then, when vectorbt is installed, the
+reference rules in vectorbt as an optional peer (never a dependency of the package).
 
-    python benchmarks/backtest_speed.py [--data FILE] [--repeat 3]
+    python benchmarks/backtest_speed.py [--data FILE] [--repeat 3] [--templates a,b]
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO.parent / "shared/data/candles/binance-spot_BTCUSDT_1m/BTCUSDT-1m-2024.csv.gz"
 
 
+TEMPLATES = ["reference_ema_cross", "scalp_1m", "trend_following", "mean_reversion",
+             "momentum_breakout", "rsi_divergence"]
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def in_process(data: Path, templates: list[str], repeat: int) -> None:
+def in_process(data: Path, templates: list[str], repeat: int) -> dict[str, float]:
+    """Best wall seconds per template (each printed with its CPU time, trades and orders)."""
     from plutarc.backtest.data import load_candles
     from plutarc.backtest.instruments import generic_instrument
     from plutarc.backtest.runner import run_backtest
@@ -36,18 +43,23 @@ def in_process(data: Path, templates: list[str], repeat: int) -> None:
     bars = load_candles(data).bars
     print(f"load {len(bars):,} bars: {time.perf_counter() - t:.3f} s (cache warm after 1st)")
     inst = generic_instrument("BTCUSDT", fee_taker=0.00075, fee_maker=0.00075)
+    bests: dict[str, float] = {}
     for name in templates:
         template = load_template(name)
-        best = float("inf")
+        best = best_cpu = float("inf")
         for _ in range(repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             # REFERENCE.md: no cash or margin constraint, so no bot risk gate either
             out = run_backtest(template, bars, inst, SimConfig(enforce_margin=False),
                                Decimal(10_000), risk=None)
             best = min(best, time.perf_counter() - t)
-        print(f"{name:22s} in-process: {best:.3f} s  {len(bars) / best:>12,.0f} bars/s  "
-              f"trades {len(out.trades):,}  orders {out.orders_sent:,}")
+            best_cpu = min(best_cpu, time.process_time() - c)
+        print(f"{name:22s} in-process: {best:.3f} s (cpu {best_cpu:.3f} s)  "
+              f"{len(bars) / best:>12,.0f} bars/s  trades {len(out.trades):,}  "
+              f"orders {out.orders_sent:,}")
+        bests[name] = best
     print(f"peak RSS (in-process): {peak_rss_mb():.0f} MB")
+    return bests
 
 
 def whole_command(data: Path, template: str, repeat: int) -> None:
@@ -67,17 +79,64 @@ def whole_command(data: Path, template: str, repeat: int) -> None:
           f"peak child RSS {usage.ru_maxrss / 1024:.0f} MB")
 
 
+CASH_PLENTY = 1e12  # vectorbt sizes down to its cash; REFERENCE.md has no cash constraint
+
+
+def vectorbt_peer(data: Path, repeat: int, ours_s: float | None) -> None:
+    """The reference's EMA cross in vectorbt (``pip install vectorbt``, optional): signals at a
+    bar's close filled at the next open, 1 unit, 2 % stop, 0.075 % fee, reversals. Its stop
+    and reversal tie-breaking is vectorbt's own, so the trade count is printed beside ours
+    (REFERENCE.md: 10,940) rather than asserted."""
+    try:
+        import vectorbt as vbt
+    except ImportError:
+        print("vectorbt peer: skipped (vectorbt is not installed; pip install vectorbt)")
+        return
+    import numpy as np
+
+    from plutarc.backtest.data import load_candles
+
+    bars = load_candles(data).bars
+    close = bars.close
+    best = float("inf")
+    pf = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fast = vbt.MA.run(close, 20, ewm=True, short_name="fast").ma.to_numpy()
+        slow = vbt.MA.run(close, 50, ewm=True, short_name="slow").ma.to_numpy()
+        above = fast > slow
+        up = above & ~np.roll(above, 1)
+        down = ~above & np.roll(above, 1)
+        up[:50] = down[:50] = False
+        # a signal at close i trades at open i + 1
+        entries, short_entries = np.roll(up, 1), np.roll(down, 1)
+        entries[0] = short_entries[0] = False
+        pf = vbt.Portfolio.from_signals(
+            close, entries=entries, short_entries=short_entries, price=bars.open, size=1.0,
+            fees=0.00075, sl_stop=0.02, init_cash=CASH_PLENTY, upon_opposite_entry="reverse")
+        best = min(best, time.perf_counter() - t)
+    trades = len(pf.trades.records)  # type: ignore[union-attr]
+    print(f"vectorbt {vbt.__version__} peer: {best:.3f} s  {len(bars) / best:>12,.0f} bars/s  "
+          f"trades {trades:,}  final equity "
+          f"{float(pf.final_value()) - CASH_PLENTY + 10_000:,.4f}")  # type: ignore[union-attr]
+    if ours_s is not None:
+        print(f"reference_ema_cross: plutarc takes {ours_s / best:.1f}x vectorbt's time")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--templates", default=",".join(TEMPLATES))
+    parser.add_argument("--no-command", action="store_true", help="skip the whole-command run")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} is absent (needs ../shared/data)")
         return
-    in_process(args.data, ["reference_ema_cross", "trend_following", "rsi_divergence"],
-               args.repeat)
-    whole_command(args.data, "reference_ema_cross", args.repeat)
+    bests = in_process(args.data, args.templates.split(","), args.repeat)
+    if not args.no_command:
+        whole_command(args.data, "reference_ema_cross", args.repeat)
+    vectorbt_peer(args.data, args.repeat, bests.get("reference_ema_cross"))
 
 
 if __name__ == "__main__":
