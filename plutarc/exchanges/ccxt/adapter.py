@@ -81,7 +81,7 @@ class CcxtVenue:
 
     async def _markets(self) -> dict[str, dict[str, Any]]:
         if not self._by_id:
-            markets = await self.call("load_markets")
+            markets = await self.call("load_markets", False, dict(self.profile.market_params))
             for market in markets.values():
                 tradable = market.get("active", True) is not False
                 if market.get("type") in self.profile.market_types and tradable:

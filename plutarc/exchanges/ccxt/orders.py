@@ -130,12 +130,14 @@ class OrderPath:
         for extra in self._param_sets(request):
             if self.v.profile.lookup_by_client_id:
                 try:
-                    return self.ours(await self.v.call(
-                        "fetch_order", None, unified,
-                        {**extra, "clientOrderId": self.wire(client_id)}))
+                    raw = await self.v.call("fetch_order", None, unified,
+                                            {**extra, "clientOrderId": self.wire(client_id)})
                 except Exception as exc:
                     if not is_order_not_found(exc):
                         raise
+                    continue
+                if raw.get("id"):  # some venues answer an unknown id with success, no data
+                    return self.ours(raw)
                 continue
             for method in ("fetch_open_orders", "fetch_closed_orders", "fetch_canceled_orders"):
                 if not self.v.exchange.has.get(_camel(method)):

@@ -24,6 +24,11 @@ PROFILE = CcxtProfile(
     ),
     candle_limit=200,
     amend=AmendStyle.CANCEL_THEN_PLACE,
+    open_order_queries=({}, {"trigger": True}),  # untriggered stops: /api/v1/stopOrders
     needs_passphrase=True,
-    options={"defaultType": "swap"},
+    # ccxt's KuCoin class is shared with spot and the unified account: without these, loading
+    # futures markets asks the spot margin lists and the spot account type, and every private
+    # call first asks the account mode; bots trade the classic futures API
+    options={"defaultType": "swap", "hf": False, "uta": False},
+    market_params={"marginables": False},
 )

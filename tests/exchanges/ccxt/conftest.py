@@ -18,7 +18,7 @@ import pytest
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.exchanges.ccxt.profile import CcxtProfile
 from plutarc.exchanges.ccxt.venues import PROFILES
-from tests.exchanges.ccxt.replay import binance, bybit, deribit, kraken, okx
+from tests.exchanges.ccxt.replay import binance, bybit, deribit, kraken, kucoin, okx
 from tests.exchanges.ccxt.replay.core import ServerThread
 
 
@@ -59,6 +59,8 @@ CASES = {
                 "BTC-PERPETUAL", Decimal("10")),
     "kraken": (kraken.KrakenServer, CcxtCredentials(kraken.KEY, kraken.SECRET), "PF_ETHUSD",
                Decimal("0.01")),
+    "kucoin": (kucoin.KucoinServer, CcxtCredentials(kucoin.KEY, kucoin.SECRET,
+                                                    kucoin.PASSPHRASE), "XBTUSDTM", Decimal("1")),
 }
 
 
