@@ -1,7 +1,7 @@
-"""A real daemon runs a paper bot on Binance USD-M, Bybit, OKX, Deribit or Kraken Futures
-public data, through ccxt, from the venue's local server (real candles replayed on the wall
-clock): it warms up from REST, decides on a candle that closes while it runs, and never
-signs a request."""
+"""A real daemon runs a paper bot on each served ccxt venue's public data (Binance USD-M,
+Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures), through ccxt, from the venue's local
+server (real candles replayed on the wall clock): it warms up from REST, decides on a
+candle that closes while it runs, and never signs a request."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tests.exchanges.ccxt.replay.bybit import BybitServer
 from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, now_ms
 from tests.exchanges.ccxt.replay.deribit import DeribitServer
 from tests.exchanges.ccxt.replay.kraken import KrakenServer
+from tests.exchanges.ccxt.replay.kucoin import KucoinServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
 
 VENUES = {  # server, symbol, the public paths it may be asked
@@ -37,6 +38,8 @@ VENUES = {  # server, symbol, the public paths it may be asked
                  "/api/v2/public/get_tradingview_chart_data"}),
     "kraken": (KrakenServer, "PF_ETHUSD",
                {"/derivatives/api/v3/instruments", "/api/charts/v1/trade/PF_ETHUSD/1m"}),
+    "kucoin": (KucoinServer, "XBTUSDTM",
+               {"/api/v1/contracts/active", "/api/v1/timestamp", "/api/v1/kline/query"}),
 }
 
 
