@@ -247,7 +247,7 @@ class BacktestRun:
                 if k >= entry_bars.size:
                     break
                 b = int(entry_bars[k])
-                r_exit = int(np.searchsorted(exit_j, b))  # no exits matter while flat
+                r_exit = int(exit_j.searchsorted(b))  # no exits matter while flat
                 if r_exit > 0:
                     self.policy.see_exit_row(ex, r_exit - 1)
                 # bars j..b-1 are idle: flat with nothing resting, the venue has nothing to do
@@ -263,7 +263,7 @@ class BacktestRun:
             event = self._scan(j, horizon, ex, exit_j, r_exit)
             if event > j:
                 # idle bars: commit the exit closes that happened before the event bar
-                hi = int(np.searchsorted(exit_j, event - 1, side="right"))
+                hi = int(exit_j.searchsorted(event - 1, side="right"))
                 if hi > r_exit:
                     self.policy.see_exit_row(ex, hi - 1)
                     self.exec.apply(self.policy.commit_exits(ex, r_exit, hi),
@@ -293,9 +293,11 @@ class BacktestRun:
 
     def _decide(self, dec: DecisionBatch, r: int, b: int) -> tuple[bool, list[str]]:
         """The bot's decision at trigger row ``r`` (base bar ``b``), carried out: whether it
-        acted, and why not (an order the venue refused is a reason)."""
+        acted, and why not (an order the venue refused is a reason). The equity (a Decimal
+        sum) is worked out only for rows the engine allows: the policy reads it only to size
+        an entry, which it never opens on a row the engine did not allow."""
         action, reasons, intents = self.policy.decide(
-            dec, r, self._equity(), float(self.bars.close[b]))
+            dec, r, self._equity() if dec.allowed[r] else 0.0, float(self.bars.close[b]))
         refused = self.exec.apply(intents, int(self.bars.close_ts_ms[b]))
         if refused and action in ENTRIES:
             return False, refused  # nothing opened
@@ -344,7 +346,7 @@ class BacktestRun:
         candidates only: ``process_bar`` decides what really fills. A close-now flag (time
         stop) ends the scan at its exit close."""
         venue_hit = self.sim.next_event_bar(j, horizon + 1)
-        hi_row = int(np.searchsorted(exit_j, horizon, side="right"))
+        hi_row = int(exit_j.searchsorted(horizon, side="right"))
         if self.policy.side == 0 or hi_row <= r_exit or self.policy.exits_static:
             return min(venue_hit, horizon)
         levels, flags, _ = self.policy.preview_exits(ex, r_exit, hi_row)
@@ -352,7 +354,7 @@ class BacktestRun:
             horizon = min(horizon, int(exit_j[r_exit + int(np.argmax(flags))]))
         bars = np.arange(j, horizon + 1)
         # the level in force during bar b was set by the last exit close before b opened
-        row = np.searchsorted(exit_j[r_exit:hi_row], bars, side="left") - 1
+        row = exit_j[r_exit:hi_row].searchsorted(bars, side="left") - 1
         path = np.where(row >= 0, levels[np.maximum(row, 0)], self.policy.stop_level)
         if self.policy.side > 0:
             touch = self.bars.low[j:horizon + 1] <= path
