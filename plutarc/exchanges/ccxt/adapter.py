@@ -215,18 +215,34 @@ class CcxtVenue:
         return await self.orders.fills_since(since_ms, symbol)
 
     # -- account ----------------------------------------------------------------------------
+    def _account_queries(self) -> list[dict[str, Any]]:
+        """Params for each account query: one per settle coin where the venue keeps an
+        account per coin (the bot's markets first, else every tradable one)."""
+        key = self.profile.account_code_param
+        if not key:
+            return [{}]
+        markets = [self._by_id[s] for s in sorted(self.book.seen_symbols) if s in self._by_id]
+        coins = sorted({str(m.get("settle")) for m in markets or self._by_id.values()})
+        return [{key: coin} for coin in coins]
+
     async def positions(self) -> list[Position]:
         await self._markets()
-        rows = await self.call("fetch_positions", None)
         out = []
-        for row in rows:
-            symbol = self.our_symbol(str(row.get("symbol")))
-            if symbol in self._by_id and (pos := parse.position(row, symbol)) is not None:
-                out.append(pos)
+        for query in self._account_queries():
+            for row in await self.call("fetch_positions", None, query):
+                symbol = self.our_symbol(str(row.get("symbol")))
+                if symbol in self._by_id and (pos := parse.position(row, symbol)) is not None:
+                    out.append(pos)
         return out
 
     async def balances(self) -> list[Balance]:
-        return parse.balances(await self.call("fetch_balance"), int(time.time() * 1000))
+        await self._markets()
+        out: dict[str, Balance] = {}
+        for query in self._account_queries():
+            raw = await self.call("fetch_balance", {**self.profile.balance_params, **query})
+            for balance in parse.balances(raw, int(time.time() * 1000)):
+                out[balance.currency] = balance  # per coin, never summed
+        return [out[coin] for coin in sorted(out)]
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         try:

@@ -123,7 +123,8 @@ def order(raw: Mapping[str, Any], symbol: str, known: OrderRequest | None = None
     updated = int(raw.get("lastUpdateTimestamp") or raw.get("lastTradeTimestamp") or ts)
     return Order(request=request, venue_id=str(raw["id"]), status=order_status(raw),
                  filled_qty=dec(raw.get("filled"), "filled", Decimal(0)),
-                 avg_price=opt_dec(raw.get("average")), created_ms=ts, updated_ms=updated)
+                 avg_price=opt_dec(raw.get("average") or None),  # 0 = none (no fills)
+                 created_ms=ts, updated_ms=updated)
 
 
 def fill(raw: Mapping[str, Any], symbol: str, client_id: str, settle: str) -> Fill:

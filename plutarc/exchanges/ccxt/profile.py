@@ -74,6 +74,8 @@ class CcxtProfile:
     client_id_max_len: int = 36
     options: Mapping[str, Any] = field(default_factory=_frozen)  # ccxt constructor options
     market_params: Mapping[str, Any] = field(default_factory=_frozen)  # load_markets params
+    balance_params: Mapping[str, Any] = field(default_factory=_frozen)  # fetch_balance params
+    account_code_param: str = ""  # accounts are per settle coin: positions/balances per coin
     # venue error code -> ccxt exception class, where ccxt's own table lacks the code (e.g.
     # Binance's duplicate client id, -4116, would otherwise be a bare ExchangeError)
     error_codes: Mapping[str, str] = field(default_factory=_frozen)
@@ -88,6 +90,6 @@ class CcxtProfile:
             raise ValueError("a ccxt profile needs a venue name and a ccxt id")
         if self.candle_limit <= 0:
             raise ValueError(f"{self.name}: candle_limit must be positive")
-        for attr in ("options", "market_params", "order_params", "trigger_params",
-                     "error_codes"):
+        for attr in ("options", "market_params", "balance_params", "order_params",
+                     "trigger_params", "error_codes"):
             object.__setattr__(self, attr, _frozen(getattr(self, attr)))

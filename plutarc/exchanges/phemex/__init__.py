@@ -1,7 +1,8 @@
 """Phemex contracts (scaled integers) through ccxt (``phemex``): its profile.
 
 Facts: no 3m/2h candles (grouped); no server-time endpoint, 60 s signing window (the
-local clock); ccxt unscales its integer prices and sizes.
+local clock); ccxt unscales its integer prices and sizes; an order is found by clOrdID
+(GET /exchange/order); contract accounts and positions are per settle coin.
 """
 
 from __future__ import annotations
@@ -23,5 +24,7 @@ PROFILE = CcxtProfile(
     ),
     candle_limit=1000,
     clock=ClockSource.LOCAL,
-    lookup_by_client_id=False,
+    stop_direction_param="triggerDirection",  # ccxt refuses a stop without it
+    account_code_param="code",  # inverse accounts are per coin (BTC for BTCUSD, ETH for ...)
+    balance_params={"type": "swap"},  # ccxt's default is the spot wallet
 )

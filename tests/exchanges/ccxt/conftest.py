@@ -18,7 +18,7 @@ import pytest
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.exchanges.ccxt.profile import CcxtProfile
 from plutarc.exchanges.ccxt.venues import PROFILES
-from tests.exchanges.ccxt.replay import binance, bybit, deribit, kraken, kucoin, okx
+from tests.exchanges.ccxt.replay import binance, bybit, deribit, kraken, kucoin, okx, phemex
 from tests.exchanges.ccxt.replay.core import ServerThread
 
 
@@ -61,6 +61,8 @@ CASES = {
                Decimal("0.01")),
     "kucoin": (kucoin.KucoinServer, CcxtCredentials(kucoin.KEY, kucoin.SECRET,
                                                     kucoin.PASSPHRASE), "XBTUSDTM", Decimal("1")),
+    "phemex": (phemex.PhemexServer, CcxtCredentials(phemex.KEY, phemex.SECRET), "BTCUSD",
+               Decimal("10")),
 }
 
 

@@ -22,7 +22,8 @@ MIN = 60_000
 # base coin for linear contracts, quote currency for inverse ones
 WORTH = {"binance": ("BTC", "0.01"), "bybit": ("BTC", "0.01"), "okx": ("BTC", "0.01"),
          "deribit": ("USD", "10"),  # BTC-PERPETUAL: amounts in USD, 10 USD a contract
-         "kraken": ("ETH", "0.01"), "kucoin": ("BTC", "0.001")}  # XBTUSDTM: 0.001 a lot
+         "kraken": ("ETH", "0.01"), "kucoin": ("BTC", "0.001"),  # XBTUSDTM: 0.001 a lot
+         "phemex": ("USD", "10")}  # BTCUSD: 1 USD a contract
 
 
 async def _last_price(v: CcxtVenue, symbol: str) -> Decimal:
