@@ -1,8 +1,8 @@
 """Bots on the ccxt venues: which of them the daemon serves, and how a bot gets its venue.
 
 Served (each passes the contract suite against a local server of that venue): binance
-(Binance USD-M), bybit, okx, deribit, kraken (Kraken Futures) and kucoin (KuCoin Futures),
-in paper (public market data, orders on the local sim), testnet and live mode. The other
+(Binance USD-M), bybit, okx, deribit, kraken (Kraken Futures), kucoin (KuCoin Futures)
+and phemex, in paper (public market data, orders on the local sim), testnet and live mode. The other
 ccxt profiles exist as capabilities records and are not served yet.
 
 Per venue NAME (upper case), all optional:

@@ -1,7 +1,7 @@
 """A real daemon runs a paper bot on each served ccxt venue's public data (Binance USD-M,
-Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures), through ccxt, from the venue's local
-server (real candles replayed on the wall clock): it warms up from REST, decides on a
-candle that closes while it runs, and never signs a request."""
+Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures, Phemex), through ccxt, from the
+venue's local server (real candles replayed on the wall clock): it warms up from REST,
+decides on a candle that closes while it runs, and never signs a request."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from tests.exchanges.ccxt.replay.deribit import DeribitServer
 from tests.exchanges.ccxt.replay.kraken import KrakenServer
 from tests.exchanges.ccxt.replay.kucoin import KucoinServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
+from tests.exchanges.ccxt.replay.phemex import PhemexServer
 
 VENUES = {  # server, symbol, the public paths it may be asked
     "binance": (BinanceServer, "BTCUSDT",
@@ -40,6 +41,9 @@ VENUES = {  # server, symbol, the public paths it may be asked
                {"/derivatives/api/v3/instruments", "/api/charts/v1/trade/PF_ETHUSD/1m"}),
     "kucoin": (KucoinServer, "XBTUSDTM",
                {"/api/v1/contracts/active", "/api/v1/timestamp", "/api/v1/kline/query"}),
+    "phemex": (PhemexServer, "BTCUSD",
+               {"/public/products", "/v1/exchange/public/products",
+                "/exchange/public/md/v2/kline"}),
 }
 
 
