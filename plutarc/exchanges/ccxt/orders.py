@@ -1,9 +1,10 @@
 """The order path of a ccxt venue: place, amend, cancel, look up by client id, fills.
 
-Every order carries our client id (ccxt's unified ``clientOrderId`` param). The book keeps
-client id -> (symbol, venue id, request) for what this process sent or saw; after a restart
-the symbols the bot uses (seen through ``market``) are searched. Amending follows the
-profile: in place, or cancel-then-place under the same client id.
+Every order carries our client id (ccxt's unified ``clientOrderId`` param, or the one the
+profile names, e.g. Deribit's ``label``). The book keeps client id -> (symbol, venue id,
+request) for what this process sent or saw; after a restart the symbols the bot uses (seen
+through ``market``) are searched. Amending follows the profile: in place, or
+cancel-then-place under the same client id.
 """
 
 from __future__ import annotations

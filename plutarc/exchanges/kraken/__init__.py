@@ -2,6 +2,10 @@
 
 Facts: no 3m/2h candles (grouped from 1m/1h); no candle websocket (REST polling);
 no server-time endpoint (the local clock; Kraken signs with nonces); hourly funding.
+Checked against the local server: an order refusal comes nested under a top-level success
+(ccxt raises it from ``sendStatus.status``); /orders/status only knows orders of the last
+5 s, so an order is looked up in the open list, then the order-event history (finished
+stops live in the trigger history, not asked: a cancelled stop is reported cancelled).
 """
 
 from __future__ import annotations
