@@ -18,6 +18,7 @@ from plutarc.daemon.ops.operator import refuse_if_held
 from plutarc.daemon.paper.replay import check_replay
 from plutarc.daemon.recording import if_recordable, not_recorded_message
 from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
+from plutarc.daemon.runtime.standing_flatten import flattened_reason
 from plutarc.daemon.runtime.supervisor import Supervisor, config_of
 from plutarc.daemon.store import (
     AuditRecord,
@@ -151,7 +152,7 @@ class DaemonService:
         after = bot
         notes: list[str] = []
         if bot.state is not BotState.PAUSED:
-            why, now = f"flattened by {who}: no new entries until resumed", self.clock.now_ms()
+            why, now = flattened_reason(who), self.clock.now_ms()
             with if_recordable(notes, f"{bot.name}: state paused",
                                lambda: self.late_transition(bot.id, BotState.PAUSED, why, now)):
                 after = self.supervisor.transition(bot.id, BotState.PAUSED, why)

@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.recording import if_recordable
 from plutarc.daemon.runtime.protocol import FlattenRequested, PauseChanged
+from plutarc.daemon.runtime.standing_flatten import KILL_SWITCH_REASON
 from plutarc.models.events import EventKind, Severity
 
 if TYPE_CHECKING:
     from plutarc.daemon.service import DaemonService
-
-KILL_SWITCH_REASON = "kill switch"
 
 
 class LeftOpen(BaseModel):
@@ -32,7 +31,7 @@ class PanicReport(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     ts_ms: int
     by: str
-    halted: list[str]  # bot names now paused with reason 'kill switch', flattening
+    halted: list[str]  # bot names now paused ('kill switch') and flattening, or restarting so
     left_open: list[LeftOpen]  # positions of bots without a worker: close them by hand
     not_recorded: list[str] = []  # what a full disk kept out of the journal; the acts stand
     verified: bool = False  # the venues, asked afresh afterwards, show nothing open
@@ -53,6 +52,11 @@ def panic(service: DaemonService, who: str, note: str = "") -> PanicReport:
     left: list[LeftOpen] = []
     notes: list[str] = []
     for bot in store.bots.all():
+        if sup.restart_pending(bot.id):  # errored, about to restart: it comes back flattening
+            sup.deliver(bot.id, PauseChanged(True), refresh_config=False)
+            sup.deliver(bot.id, FlattenRequested(f"{who} (kill switch)"), refresh_config=False)
+            halted.append(bot.name)
+            continue
         if not (bot.state.is_running and sup.is_running(bot.id)):
             left += [LeftOpen(bot_id=bot.id, bot=bot.name, state=bot.state.value,
                               symbol=p.symbol, qty=str(p.qty))

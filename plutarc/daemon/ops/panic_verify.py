@@ -44,7 +44,10 @@ async def _halted_left(service: DaemonService, report: PanicReport) -> list[str]
     for bot in service.store.bots.all():
         if bot.name in report.halted:
             view = await service.supervisor.venue_view(bot.id)
-            if view is None:
+            if view is None and service.supervisor.restart_pending(bot.id):
+                out.append(f"{bot.name}: restarting after an error; it comes back paused and "
+                           "flattens: check again with 'plutarc positions'")
+            elif view is None:
                 out.append(f"{bot.name}: its venue could not be asked (not connected)")
             elif not view.empty:
                 out.append(f"{bot.name}: {view.describe()}")

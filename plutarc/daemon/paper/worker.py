@@ -146,7 +146,9 @@ class PaperWorker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            command = await ctx.next_command(remaining)
+            # A slow replay waits a long bar: beat meanwhile, or the watchdog restarts it.
+            command = await ctx.next_command(min(remaining, ctx.heartbeat_interval_s))
+            ctx.heartbeat()
             if command is not None:
                 self._handle(ctx, command, next_ts)
 

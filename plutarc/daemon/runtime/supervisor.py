@@ -20,10 +20,12 @@ from plutarc.daemon.runtime.protocol import (
     BotContext,
     BotWorker,
     CandleRow,
+    FlattenRequested,
     PauseChanged,
     VenueView,
 )
 from plutarc.daemon.runtime.registry import WorkerRegistry
+from plutarc.daemon.runtime.standing_flatten import StandingFlattens
 from plutarc.daemon.runtime.wake_timer import WakeTimer
 from plutarc.daemon.runtime.watchdog import (
     HeartbeatWatchdog,
@@ -104,6 +106,12 @@ class Supervisor:
         self.restarts = RestartBudget(first_delay_s=max(1.0, 2 * heartbeat_interval_s),
                                       window_s=200 * heartbeat_interval_s)
         self._restarting: set[asyncio.Task[None]] = set()
+        self._awaiting_restart: dict[str, BotHandle] = {}  # errored, its restart scheduled
+        self.flattens = StandingFlattens()
+
+    def restart_pending(self, bot_id: str) -> bool:
+        """True while an errored bot waits out its backoff before an automatic restart."""
+        return bot_id in self._awaiting_restart
 
     def is_running(self, bot_id: str) -> bool:
         return bot_id in self._handles
@@ -156,6 +164,10 @@ class Supervisor:
             wake_timer=self.wake_timer, equity_snapshot_s=self.equity_snapshot_s,
         )
         handle = BotHandle(ctx, after_ready, wants_sleep=was_sleeping)
+        standing = self.flattens.again(bot.id)
+        if standing is not None:  # asked for flat and not resumed: paused, and flatten again
+            handle.after_ready = BotState.PAUSED
+            ctx.deliver(bot, None, standing)
         self._handles[bot.id] = handle
         handle.task = asyncio.create_task(self._run(handle), name=f"bot:{bot.name}")
         return self.store.bots.resolve(bot.id)
@@ -216,12 +228,20 @@ class Supervisor:
                        f"(automatic restart {self.restarts.used(bot.id)} of "
                        f"{self.restarts.max_restarts})", bot_id=bot.id,
                        severity=Severity.WARNING)
+        self._awaiting_restart[bot.id] = handle
         task = asyncio.create_task(self._restart_later(handle, delay, why),
                                    name=f"restart:{bot.name}")
         self._restarting.add(task)
         task.add_done_callback(self._restarting.discard)
 
     async def _restart_later(self, handle: BotHandle, delay_s: float, why: str) -> None:
+        try:
+            await self._relaunch(handle, delay_s, why)
+        finally:
+            if self._awaiting_restart.get(handle.ctx.bot_id) is handle:
+                del self._awaiting_restart[handle.ctx.bot_id]
+
+    async def _relaunch(self, handle: BotHandle, delay_s: float, why: str) -> None:
         bot_id = handle.ctx.bot_id
         old = handle.task
         if old is not None and old is not asyncio.current_task():
@@ -294,10 +314,20 @@ class Supervisor:
         return BotState.SLEEPING if handle is not None and handle.wants_sleep else BotState.ONLINE
 
     def deliver(self, bot_id: str, command: BotCommand | None, refresh_config: bool) -> bool:
-        """Hand the running worker the latest record (and config) plus ``command``."""
+        """Hand the running worker the latest record (and config) plus ``command``.
+
+        A flatten stands until a resume, for workers launched later too. A bot waiting to be
+        restarted after an error takes a pause or flatten as well: it comes back with them.
+        """
+        self.flattens.note(bot_id, command)
         handle = self._handles.get(bot_id)
         if handle is None:
-            return False
+            waiting = self._awaiting_restart.get(bot_id)
+            if waiting is None or not isinstance(command, PauseChanged | FlattenRequested):
+                return False
+            if isinstance(command, PauseChanged):
+                waiting.after_ready = BotState.PAUSED if command.paused else BotState.ONLINE
+            return True  # a flatten stands (noted above) for the relaunched worker
         bot = self.store.bots.resolve(bot_id)
         config = config_of(self.store, bot) if refresh_config else None
         if isinstance(command, PauseChanged):
@@ -307,6 +337,7 @@ class Supervisor:
 
     async def stop_worker(self, bot_id: str) -> None:
         """Ask the worker to stop, wait ``grace_s``, then cancel it. The state is not changed."""
+        self.flattens.forget(bot_id)  # stopped by the operator: a later start is a fresh call
         handle = self._handles.pop(bot_id, None)
         if handle is None or handle.task is None:
             return
@@ -327,6 +358,7 @@ class Supervisor:
                 continue
             # A bot held for an operator comes back paused whatever it was: never auto-resumed.
             held = bot.state is BotState.PAUSED or bot.needs_operator is not None
+            self.flattens.seed(bot)
             after = BotState.PAUSED if held else BotState.ONLINE
             restored.append(self.launch(
                 bot, after, f"restored after a daemon restart (was {bot.state})", restoring=True
