@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 from plutarc.daemon.events import EventBus
 from plutarc.daemon.service import DaemonService
+from plutarc.daemon.store import DaemonStore
 from plutarc.keys.backends import SecretBackend
 from plutarc.models.bot_state import BotState
 from plutarc.models.events import EventKind, Severity
@@ -31,19 +34,42 @@ STOP_S = 2.0
 PUMP_QUEUE = 50_000
 
 
-def daily_summary(service: DaemonService, from_ms: int, to_ms: int) -> str:
+def _figures(conn: sqlite3.Connection, from_ms: int,
+             to_ms: int) -> tuple[dict[str, Decimal], dict[str, int], int]:
     """Closed-trade PnL and trade count per bot, and the alerts, between the two times."""
-    db = service.store.db
     pnl: dict[str, Decimal] = defaultdict(Decimal)
     count: dict[str, int] = defaultdict(int)
-    for row in db.execute("SELECT bot_id, net_pnl FROM trades WHERE exit_ts_ms >= ? AND "
-                          "exit_ts_ms < ?", (from_ms, to_ms)):
+    for row in conn.execute("SELECT bot_id, net_pnl FROM trades WHERE exit_ts_ms >= ? AND "
+                            "exit_ts_ms < ?", (from_ms, to_ms)):
         pnl[row[0]] += Decimal(row[1])
         count[row[0]] += 1
-    alerts = db.execute("SELECT COUNT(*) FROM events WHERE kind = 'alert' AND ts_ms >= ? AND "
-                        "ts_ms < ?", (from_ms, to_ms)).fetchone()[0]
+    alerts = conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'alert' AND ts_ms >= ? "
+                          "AND ts_ms < ?", (from_ms, to_ms)).fetchone()[0]
+    return pnl, count, int(alerts)
+
+
+def _figures_apart(path: Path, from_ms: int,
+                   to_ms: int) -> tuple[dict[str, Decimal], dict[str, int], int]:
+    """``_figures`` on a read-only connection of its own (run on a worker thread)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    try:
+        return _figures(conn, from_ms, to_ms)
+    finally:
+        conn.close()
+
+
+async def daily_summary(store: DaemonStore, from_ms: int, to_ms: int) -> str:
+    """The day's summary. A day of events is many rows, and the summary is due at a round
+    UTC time, when candles close: they are counted on a worker thread with a connection of
+    its own (SQLite lets go of the GIL while it counts; WAL readers never block the
+    journal), never on the event loop's connection."""
+    path = Path(str(store.db.path))
+    if path.is_file():
+        pnl, count, alerts = await asyncio.to_thread(_figures_apart, path, from_ms, to_ms)
+    else:  # an in-memory database (tests) has no second connection
+        pnl, count, alerts = _figures(store.db.conn, from_ms, to_ms)
     lines = []
-    for bot in sorted(service.store.bots.all(), key=lambda b: b.name):
+    for bot in sorted(store.bots.all(), key=lambda b: b.name):
         trades = count.get(bot.id, 0)
         if trades or bot.state is not BotState.STOPPED:  # errored ones above all
             lines.append(f"{bot.name} ({bot.state}): {trades} trades, PnL "
@@ -65,7 +91,7 @@ def build_notifier(service: DaemonService, backend: SecretBackend) -> Notifier:
             return None
 
     return Notifier.open(service.store.db, backend, service.clock, emit, bot_name,
-                         lambda a, b: daily_summary(service, a, b))
+                         lambda a, b: daily_summary(service.store, a, b))
 
 
 async def feed(bus: EventBus, notifier: Notifier) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from plutarc.clock import Clock
@@ -47,7 +47,7 @@ STOP_S = 2.0
 RETRY = Backoff(base_s=5.0, cap_s=900.0, attempts=1)
 # (message, severity, data): how the daemon records what the notifier has to say
 Emit = Callable[[str, str, dict[str, object]], None]
-Summary = Callable[[int, int], str]  # (from_ms, to_ms) -> the day's summary text
+Summary = Callable[[int, int], Awaitable[str]]  # (from_ms, to_ms) -> the day's summary
 
 
 class Notifier:
@@ -228,15 +228,23 @@ class Notifier:
                               now, slot_taken=True)
         if self._next_summary is not None and now >= self._next_summary:
             self._next_summary = next_at(settings.summary_at, now)
-            self.send_summary(now - DAY_MS, now)
+            # its figures are counted off the event loop: the tick does not wait for them
+            self._tasks["<summary>"] = asyncio.create_task(
+                self._summary_quietly(now - DAY_MS, now), name="notify-summary")
         dropped = self.outbox.drop_older(now - settings.max_age_s * 1000)
         if dropped:
             log.warning("%d notifications not delivered within %d s were dropped", dropped,
                         settings.max_age_s)
 
-    def send_summary(self, from_ms: int, to_ms: int) -> tuple[str, int]:
+    async def _summary_quietly(self, from_ms: int, to_ms: int) -> None:
+        try:
+            await self.send_summary(from_ms, to_ms)
+        except Exception:
+            log.exception("the daily summary could not be made")
+
+    async def send_summary(self, from_ms: int, to_ms: int) -> tuple[str, int]:
         """The summary's text, and for how many channels it was queued."""
-        text = self._summary(from_ms, to_ms)
+        text = await self._summary(from_ms, to_ms)
         queued = 0
         for channel in self._channel_names:
             if passes("info", self._levels.get((channel, NotifyKind.DAILY_SUMMARY), "off")):

@@ -161,7 +161,7 @@ async def send_summary(request: web.Request) -> web.Response:
     """The daily summary of the last 24 h, sent now (as at the chosen time) and returned."""
     n = request.app[NOTIFY].notifier
     now = n.clock.now_ms()
-    text, queued = n.send_summary(now - DAY_MS, now)
+    text, queued = await n.send_summary(now - DAY_MS, now)
     _audit(request, "notify.summary", "notify", None, {"queued": queued})
     return respond(SummaryResponse(summary=text, queued=queued))
 
