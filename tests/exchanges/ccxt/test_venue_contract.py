@@ -11,7 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from plutarc.errors import AuthenticationError, InsufficientFunds, OrderRejected
+from plutarc.errors import (
+    AuthenticationError,
+    InsufficientFunds,
+    OrderRejected,
+    OrderStatusUnknown,
+)
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.intervals import interval_ms
 from plutarc.models import OrderRequest, OrderStatus, OrderType, Side
@@ -173,3 +178,26 @@ def test_a_wrong_key_is_an_authentication_error(contract: Served) -> None:
     wrong = CcxtCredentials("not-the-key", creds.secret, creds.passphrase)
     with pytest.raises(AuthenticationError):
         contract.run(body, wrong)
+
+
+def test_a_lost_answer_is_in_doubt_and_the_order_is_found_by_client_id(contract: Served) -> None:
+    """The venue accepted the order but its answer was lost: OrderStatusUnknown (never a
+    retry), and asking by our client id finds the one order the venue holds."""
+    cid = f"k5-{contract.name}-doubt"
+    contract.server.fail_next_create = "timeout_after_accept"
+
+    async def body(v: CcxtVenue):
+        inst = await v.instrument(contract.symbol)
+        price = inst.round_price(await _last_price(v, contract.symbol) * Decimal("0.8"), "down")
+        with pytest.raises(OrderStatusUnknown) as raised:
+            await v.place_order(OrderRequest(cid, contract.symbol, Side.BUY, OrderType.LIMIT,
+                                             contract.qty, price=price))
+        found = await v.order_by_client_id(cid)
+        await v.cancel_order(cid)
+        return raised.value, found
+    raised, found = contract.run(body)
+    assert raised.client_id == cid
+    assert found is not None and found.status is OrderStatus.NEW and found.client_id == cid
+    held = [o for o in contract.server.book.orders.values() if o.client_id.endswith("doubt")
+            or o.venue_id == found.venue_id]
+    assert [o.venue_id for o in held] == [found.venue_id]  # sent once, never re-sent

@@ -179,6 +179,9 @@ class DeribitServer:
         order = Resting(self.book.new_id(), p.get("label", ""), inst["instrument_name"], side,
                         kind, amount, price, stop, p.get("reduce_only") == "true", now_ms())
         self.book.place(order)
+        if self.fail_next_create == "timeout_after_accept":
+            self.fail_next_create = None
+            return web.Response(status=504, text="")  # accepted, but the answer is lost
         return ok({"order": self._row(order), "trades": []})
 
     async def do_buy(self, p: dict) -> web.Response:

@@ -144,6 +144,9 @@ class KrakenServer:
         order = self.book.place(Resting(self.book.new_id(), cid, inst["symbol"], p["side"],
                                         ours, size, price, stop,
                                         p.get("reduceOnly") == "true", now_ms()))
+        if self.fail_next_create == "timeout_after_accept":
+            self.fail_next_create = None
+            return web.Response(status=504, text="")  # accepted, but the answer is lost
         if stop is not None:
             body = copy.deepcopy(_load("docs_sendstatus_trigger.json")["body"])
             body["orderEvents"][0]["orderTrigger"].update(

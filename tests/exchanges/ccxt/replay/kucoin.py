@@ -167,6 +167,9 @@ class KucoinServer:
         order = self.book.place(Resting(self.book.new_id(), cid, contract["symbol"],
                                         p.get("side", ""), ours, size, price, stop,
                                         bool(p.get("reduceOnly")), now_ms()))
+        if self.fail_next_create == "timeout_after_accept":
+            self.fail_next_create = None
+            return web.Response(status=504, text="")  # accepted, but the answer is lost
         return ok({**_load("docs_create_order.json")["data"], "orderId": order.venue_id,
                    "clientOid": cid})
 

@@ -162,6 +162,9 @@ class PhemexServer:
             return fail(11001, "TE_NO_ENOUGH_AVAILABLE_BALANCE")
         order = self.book.place(Resting(self.book.new_id(), cid, sym, p["side"].lower(), kind,
                                         qty, price, stop, bool(p.get("reduceOnly")), now_ms()))
+        if self.fail_next_create == "timeout_after_accept":
+            self.fail_next_create = None
+            return web.Response(status=504, text="")  # accepted, but the answer is lost
         return ok(self._row(order))
 
     async def query(self, p: dict) -> web.Response:
