@@ -166,7 +166,7 @@ async def download(store: MarketStore, source: HistorySource, symbol: str, inter
                 store, source, inst.symbol, "oi", start_ms, end_ms, 31 * DAY_MS, progress,
                 known_end))
         else:
-            report.series.append(SeriesReport("oi", note=f"{source.venue} keeps no "
-                                              "open-interest history (only the current value)"))
+            report.series.append(SeriesReport("oi", note="no open-interest history is "
+                                              f"downloaded from {source.venue}"))
     report.seconds = time.perf_counter() - began
     return report

@@ -73,3 +73,10 @@ def _bitmex(url: str | None) -> HistorySource:
 def _builtin() -> None:
     if "bitmex" not in _FACTORIES:
         register("bitmex", _bitmex)
+        from functools import partial
+
+        from plutarc.exchanges.ccxt.venues import SERVED
+        from plutarc.marketdata.ccxt_source import ccxt_source
+
+        for name in SERVED:  # every ccxt venue bots may trade; its profile says the rest
+            register(name, partial(ccxt_source, name))

@@ -23,6 +23,9 @@ PROFILE = CcxtProfile(
     ),
     stop_direction_param="triggerDirection",
     candle_limit=1000,
+    funding_page=200,  # /v5/market/funding/history
+    oi_page=200,  # /v5/market/open-interest
+    history_pace_s=0.1,
     lookup_by_client_id=False,
     options={"defaultType": "swap", "fetchMarkets": {"types": ["linear"]}},
 )

@@ -80,6 +80,15 @@ class CcxtProfile:
     # Binance's duplicate client id, -4116, would otherwise be a bare ExchangeError)
     error_codes: Mapping[str, str] = field(default_factory=_frozen)
     order_params: Mapping[str, Any] = field(default_factory=_frozen)  # sent with every order
+    # history downloads (``plutarc data download``): rows one request returns, 0 = the venue
+    # keeps no such history; the ccxt param bounding a page's end and its offset from the
+    # page's exclusive end (ccxt's ``until`` is inclusive: -1; OKX's ``after`` is not: 0)
+    funding_page: int = 0
+    oi_page: int = 0
+    oi_timeframe: str = "1h"  # spacing of the open-interest history downloaded
+    history_until: tuple[str, int] = ("until", -1)
+    history_pace_s: float = 0.0  # our own least gap between history requests, beyond ccxt's
+    archive_url: str = ""  # a bulk archive of closed 1m candles (Binance Vision), if any
     required_methods: tuple[str, ...] = (
         "fetchMarkets", "fetchOHLCV", "createOrder", "cancelOrder", "fetchOpenOrders",
         "fetchPositions", "fetchBalance",

@@ -23,6 +23,9 @@ PROFILE = CcxtProfile(
         max_candles_per_request=300,
     ),
     candle_limit=300,
+    funding_page=100,  # /api/v5/public/funding-rate-history (its last 3 months)
+    history_until=("after", 0),  # rows older than ``after``: OKX pages by before/after
+    history_pace_s=0.2,  # 10 funding-history requests per 2 s
     needs_passphrase=True,
     net_mode_required=True,  # long/short mode would open a second position on a "sell"
     alnum_client_ids=True,  # clOrdId: letters and digits, up to 32

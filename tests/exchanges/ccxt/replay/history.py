@@ -1,0 +1,149 @@
+"""History endpoints the local venue servers lack, added to their apps for download tests:
+funding-rate history and open-interest history of Binance USD-M, Bybit and OKX.
+
+Bodies take the shapes of the recorded payloads in tests/fixtures/history/ (see
+PROVENANCE.md there). Values are the recorded ones cycled by the row's own time, so a
+row asked twice, in any page, reads the same. Funding falls every 8 h, open interest every
+``period``; rows run from the server's tape start to its now. Page rules are the venues':
+Binance pages oldest-first from ``startTime``; Bybit and OKX hand a window's newest rows
+first (OKX bounds it by ``before``/``after``, both exclusive).
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from tests.exchanges.ccxt.replay import bybit, okx
+from tests.exchanges.ccxt.replay.core import FIXTURES, MINUTE, now_ms
+
+DIR = FIXTURES / "history"
+FUNDING_MS = 8 * 60 * MINUTE
+PERIODS = {"5m": 5 * MINUTE, "15m": 15 * MINUTE, "30m": 30 * MINUTE, "1h": 60 * MINUTE,
+           "5min": 5 * MINUTE, "15min": 15 * MINUTE, "30min": 30 * MINUTE, "4h": 240 * MINUTE,
+           "1d": 1440 * MINUTE}
+
+
+def _load(name: str):  # noqa: ANN202 - JSON
+    return json.loads((DIR / name).read_text())
+
+
+def stamps(server, step: int, lo: int | None, hi: int | None) -> list[int]:  # noqa: ANN001
+    """Multiples of ``step`` in [lo, hi] within the tape's span (start to now)."""
+    first = max(server.tape.anchor, lo if lo is not None else server.tape.anchor)
+    last = min(now_ms(), hi if hi is not None else now_ms())
+    return list(range(-(-first // step) * step, last + 1, step))
+
+
+def rate_at(rates: list[str], ts: int) -> str:
+    return rates[(ts // FUNDING_MS) % len(rates)]
+
+
+def add_binance(app: web.Application, server) -> web.Application:  # noqa: ANN001
+    recorded = _load("binance_open_interest_hist.json")
+
+    async def oi_hist(request: web.Request) -> web.Response:
+        q = request.query
+        step = PERIODS.get(q.get("period", ""))
+        if q.get("symbol") not in server.symbols or step is None:
+            return web.json_response({"code": -1130, "msg": "Data sent for paramter "
+                                      "'symbol' or 'period' is not valid."}, status=400)
+        limit = min(int(q.get("limit", 30)), 500)
+        start = int(q["startTime"]) if "startTime" in q else None
+        end = int(q["endTime"]) if "endTime" in q else None
+        times = stamps(server, step, start, end)
+        times = times[:limit] if start is not None else times[-limit:]
+        rows = []
+        for t in times:
+            rec = recorded[(t // step) % len(recorded)]
+            rows.append({**rec, "symbol": q["symbol"], "timestamp": t})
+        return web.json_response(rows)
+
+    rates = [r["fundingRate"] for r in json.loads((FIXTURES / "binance" /
+                                                   "funding_rate.json").read_text())]
+
+    @web.middleware
+    async def funding_by_time(request: web.Request, handler):  # noqa: ANN001, ANN202
+        # the server's own handler cycles rates from the asked start; a history is fixed
+        if request.path != "/fapi/v1/fundingRate":
+            return await handler(request)
+        response = await handler(request)
+        rows = json.loads(response.body)
+        if isinstance(rows, list):
+            for row in rows:
+                row["fundingRate"] = rate_at(rates, int(row["fundingTime"]))
+        return web.json_response(rows, status=response.status)
+
+    app.middlewares.append(funding_by_time)
+    app.router.add_get("/futures/data/openInterestHist", oi_hist)
+    return app
+
+
+def add_bybit(app: web.Application, server) -> web.Application:  # noqa: ANN001
+    rates = [r["fundingRate"] for r in _load("bybit_funding_history.json")["result"]["list"]]
+
+    def window(q) -> tuple[int | None, int | None, int] | web.Response:  # noqa: ANN001
+        if q.get("symbol") not in server.symbols:
+            return bybit.fail(10001, "Not supported symbols")
+        if "startTime" in q and "endTime" not in q:  # as Bybit: a start needs an end
+            return bybit.fail(10001, "endTime is required")
+        return (int(q["startTime"]) if "startTime" in q else None,
+                int(q["endTime"]) if "endTime" in q else None, min(int(q.get("limit", 200)), 200))
+
+    async def funding(request: web.Request) -> web.Response:
+        got = window(request.query)
+        if isinstance(got, web.Response):
+            return got
+        lo, hi, limit = got
+        times = stamps(server, FUNDING_MS, lo, hi)[::-1][:limit]  # newest first
+        return bybit.ok({"category": "linear", "list": [
+            {"symbol": request.query["symbol"], "fundingRate": rate_at(rates, t),
+             "fundingRateTimestamp": str(t)} for t in times]})
+
+    async def open_interest(request: web.Request) -> web.Response:
+        got = window(request.query)
+        step = PERIODS.get(request.query.get("intervalTime", ""))
+        if isinstance(got, web.Response):
+            return got
+        if step is None:
+            return bybit.fail(10001, "Illegal category or intervalTime")
+        lo, hi, limit = got
+        times = stamps(server, step, lo, hi)[::-1][:limit]
+        return bybit.ok({"symbol": request.query["symbol"], "category": "linear", "list": [
+            {"openInterest": f"{50_000 + (t // step) % 997:.3f}", "timestamp": str(t)}
+            for t in times], "nextPageCursor": ""})
+
+    app.router.add_get("/v5/market/funding/history", funding)
+    app.router.add_get("/v5/market/open-interest", open_interest)
+    return app
+
+
+def add_okx(app: web.Application, server) -> web.Application:  # noqa: ANN001
+    recorded = _load("okx_funding_rate_history.json")["data"]
+
+    async def funding(request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("instId") not in server.ids:
+            return okx.fail("51001", "Instrument ID does not exist")
+        limit = min(int(q.get("limit", 100)), 100)
+        lo = int(q["before"]) + 1 if "before" in q else None  # both bounds exclusive
+        hi = int(q["after"]) - 1 if "after" in q else None
+        times = stamps(server, FUNDING_MS, lo, hi)[::-1][:limit]
+        rows = []
+        for t in times:
+            rec = recorded[(t // FUNDING_MS) % len(recorded)]
+            rows.append({**rec, "instId": q["instId"], "fundingTime": str(t)})
+        return okx.ok(rows)
+
+    app.router.add_get("/api/v5/public/funding-rate-history", funding)
+    return app
+
+
+EXTEND = {"binance": add_binance, "bybit": add_bybit, "okx": add_okx}
+
+
+def app_with_history(name: str, server) -> web.Application:  # noqa: ANN001
+    """The venue server's app plus its history routes."""
+    return EXTEND[name](server.app(), server)
+
