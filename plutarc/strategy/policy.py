@@ -57,11 +57,13 @@ class PositionPolicy:
         self.target_rules = [(k, r) for k, r in self.rules if r.role == "target"]
         self.close_rules = [(k, r) for k, r in self.rules if r.role == "close"]
         self.signal_rules = [r for _, r in self.rules if isinstance(r, SignalReversalExit)]
-        # Rules left with the base ``path`` (targets, signal exits) add nothing to a preview.
-        # Rules whose stop never moves after entry and that never close by themselves: their
-        # whole effect is the resting order, so exit closes need no evaluation.
-        self._path_rules = [(k, r) for k, r in self.rules if type(r).path is not ExitRule.path]
-        self.exits_static = all(r.static for _, r in self._path_rules)
+        # What a preview evaluates. Not: rules left with the base ``path`` (targets, signal
+        # exits: nothing to add), nor static stops, whose level is the one they gave at the
+        # entry, already in ``stop_level`` (which only tightens). With none left, exit closes
+        # need no evaluation: the resting orders are the rules' whole effect.
+        self._path_rules = [(k, r) for k, r in self.rules
+                            if type(r).path is not ExitRule.path and not r.static]
+        self.exits_static = not self._path_rules
         cooldowns = [r.instantiate().cooldown_ms for r in engine.stateful
                      if r.cls is EntryCooldown]
         self.cooldown_ms = max([template.entry_cooldown_min * 60_000, *cooldowns])

@@ -85,7 +85,7 @@ def test_preview_equals_the_rule_by_rule_fold(name):
         policy = kernel.policy
         if policy.side != 0 and policy.rule_states:
             lo = int(np.searchsorted(exits.close_ts_ms, bars.close_ts_ms[i], side="right"))
-            for hi in (lo + 1, min(lo + 97, len(exits))):
+            for hi in (min(lo + 1, len(exits)), min(lo + 97, len(exits))):
                 if hi <= lo:
                     continue
                 got, want = policy.preview_exits(exits, lo, hi), _fold(policy, exits, lo, hi)

@@ -53,7 +53,9 @@ class ExitRule(Component):
     a close-now flag."""
 
     role: ClassVar[str] = "stop"
-    static: ClassVar[bool] = False  # True: the level is fixed at entry and never moves
+    # True: the level is the one ``initial_stop`` gave at the entry and never moves (the
+    # policy then never evaluates ``path``: the resting stop is the rule's whole effect)
+    static: ClassVar[bool] = False
 
     def update(self, bars: Bars, ctx: MarketContext) -> Output:
         return Output(value=bars.close.copy())
