@@ -352,10 +352,14 @@ class BacktestRun:
         levels, flags, _ = self.policy.preview_exits(ex, r_exit, hi_row)
         if flags.any():
             horizon = min(horizon, int(exit_j[r_exit + int(np.argmax(flags))]))
-        bars = np.arange(j, horizon + 1)
-        # the level in force during bar b was set by the last exit close before b opened
-        row = exit_j[r_exit:hi_row].searchsorted(bars, side="left") - 1
-        path = np.where(row >= 0, levels[np.maximum(row, 0)], self.policy.stop_level)
+        stop = self.policy.stop_level
+        if (levels == stop).all():
+            path = stop  # the stop does not move in this window (never taken when NaN)
+        else:
+            bars = np.arange(j, horizon + 1)
+            # the level in force during bar b was set by the last exit close before b opened
+            row = exit_j[r_exit:hi_row].searchsorted(bars, side="left") - 1
+            path = np.where(row >= 0, levels[np.maximum(row, 0)], stop)
         if self.policy.side > 0:
             touch = self.bars.low[j:horizon + 1] <= path
         else:
