@@ -13,12 +13,13 @@ from plutarc.cli.output import console, emit_rows, print_json
 app = typer.Typer(no_args_is_help=True)
 
 JSON = typer.Option(False, "--json", help="Machine-readable output.")
-DUST_COLUMNS = ["bot", "state", "venue", "symbol", "qty", "min_qty"]
+DUST_COLUMNS = ["bot", "state", "venue", "mode", "symbol", "qty", "min_qty", "close"]
 
 
 def _dust_rows(rows: list[Any]) -> list[dict[str, Any]]:
-    return [{"bot": d.bot, "state": d.state, "venue": d.venue, "symbol": d.symbol,
-             "qty": str(d.qty), "min_qty": str(d.min_qty)} for d in rows]
+    return [{"bot": d.bot, "state": d.state, "venue": d.venue, "mode": d.mode,
+             "symbol": d.symbol, "qty": str(d.qty), "min_qty": str(d.min_qty),
+             "close": d.close} for d in rows]
 
 
 @app.command("health")
@@ -77,7 +78,12 @@ def dust(bot: str | None = typer.Option(None, "--bot", help="Only this bot (name
 def close_dust(bot: str | None = typer.Option(None, "--bot", help="Only this bot's dust."),
                yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
                as_json: bool = JSON) -> None:
-    """Close dust positions of stopped bots, explicitly (audited)."""
+    """Close dust positions of stopped bots, explicitly (audited).
+
+    Paper dust is written off in the ledger; dust at a real venue is closed there with the
+    venue's whole-position close (BitMEX: a market order with execInst=Close and no
+    quantity), journaled first. The 'close' column says what will be sent; a venue that
+    cannot close dust is refused, saying why."""
     found = call(lambda c: c.dust(bot))
     if not found:
         if as_json:
@@ -87,6 +93,8 @@ def close_dust(bot: str | None = typer.Option(None, "--bot", help="Only this bot
         return
     if not yes:
         emit_rows(_dust_rows(found), DUST_COLUMNS, False, title="Dust")
+        for d in found:
+            console.print(f"{d.bot} {d.symbol} {d.qty}: {d.close}", markup=False)
         if not typer.confirm(f"close these {len(found)} dust positions?"):
             raise typer.Abort()
     closed = call(lambda c: c.close_dust(bot))
@@ -94,7 +102,8 @@ def close_dust(bot: str | None = typer.Option(None, "--bot", help="Only this bot
         print_json(closed)
     else:
         for d in closed:
-            console.print(f"closed dust {d.qty} {d.symbol} of {d.bot}")
+            console.print(f"closed dust {d.qty} {d.symbol} of {d.bot}: {d.close}",
+                          markup=False)
 
 
 @app.command("accounts")

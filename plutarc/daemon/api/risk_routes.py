@@ -118,14 +118,14 @@ async def put_account(request: web.Request) -> web.Response:
 @routes.get("/v1/ops/dust")
 async def list_dust(request: web.Request) -> web.Response:
     q = parse_query(request, BotFilter)
-    return respond(DustResponse(dust=dust.find_dust(_service(request), q.bot)))
+    return respond(DustResponse(dust=await dust.list_dust(_service(request), q.bot)))
 
 
 @routes.post("/v1/ops/close-dust")
 async def close_dust(request: web.Request) -> web.Response:
     body = await parse_body(request, CloseDustRequest)
-    return respond(DustResponse(dust=dust.close_dust(_service(request), peer(request),
-                                                     body.bot)))
+    return respond(DustResponse(dust=await dust.close_dust(_service(request), peer(request),
+                                                           body.bot)))
 
 
 @routes.get("/v1/ops/health")

@@ -62,6 +62,12 @@ def symbol_fills(store: DaemonStore, bot_id: str, symbol: str) -> list[Fill]:
     return [fill_of(r) for r in rows]
 
 
+def next_sequence(orders: list[OrderRecord]) -> int:
+    """The id sequence after the highest one ever journaled (0 for none): ids are never
+    reused, whoever journals them (the kernel, or an operator's dust close)."""
+    return max([0, *(int(m.group(1)) + 1 for o in orders if (m := _SEQ.search(o.client_id)))])
+
+
 def restore_kernel(kernel: SymbolKernel, store: DaemonStore, bot_id: str,
                    symbol: str) -> Restored:
     policy = kernel.policy
@@ -85,8 +91,7 @@ def restore_kernel(kernel: SymbolKernel, store: DaemonStore, bot_id: str,
             policy.stop_level = float(o.stop_price)
         elif o.tag == "target":
             policy.target_id = o.client_id
-    seqs = [int(m.group(1)) for o in orders if (m := _SEQ.search(o.client_id))]
-    policy.seq = max([policy.seq, *(s + 1 for s in seqs)])
+    policy.seq = max(policy.seq, next_sequence(orders))
     return Restored(len(fills), len(open_orders), policy.seq)
 
 

@@ -2,6 +2,7 @@
 
     POST /control/advance        {"bars": n}          close the next n 1m bars
     POST /control/mark           {"symbol", "price"}  a mark print (may liquidate a position)
+    POST /control/lot            {"symbol", "lotSize"} the venue changes a contract's lot size
     POST /control/fault          {"kind": ..., ...}   arm a fault (see faults.py)
     POST /control/faults/clear                        disarm every fault
     POST /control/drop_sockets                        abort every websocket
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -42,6 +44,14 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
         except (KeyError, TypeError, ValueError, ParamError) as exc:
             return _json({"error": f"mark needs a traded symbol and a price: {exc}"}, 400)
         return _json({"liquidations": len(rows)})
+
+    async def lot(request: web.Request) -> web.Response:
+        spec = await request.json()
+        try:
+            row = server.exchange.set_lot_size(str(spec["symbol"]), Decimal(str(spec["lotSize"])))
+        except (KeyError, TypeError, ArithmeticError, ParamError) as exc:
+            return _json({"error": f"lot needs a traded symbol and a lotSize: {exc}"}, 400)
+        return _json({"symbol": row["symbol"], "lotSize": row["lotSize"]})
 
     async def fault(request: web.Request) -> web.Response:
         spec = await request.json()
@@ -74,6 +84,7 @@ def add_control_routes(app: web.Application, server: SimServer) -> None:
 
     app.router.add_post("/control/advance", advance)
     app.router.add_post("/control/mark", mark)
+    app.router.add_post("/control/lot", lot)
     app.router.add_post("/control/fault", fault)
     app.router.add_post("/control/faults/clear", clear)
     app.router.add_post("/control/drop_sockets", drop)

@@ -2,7 +2,10 @@
 
 Defaults: side from the sign of orderQty, ordType Limit with price / Stop with stopPx /
 StopLimit with both / Market otherwise, timeInForce GoodTillCancel for priced orders.
-Quantities must be whole lots and prices whole ticks (no silent rounding, as at BitMEX).
+Quantities must be whole lots and prices whole ticks (no silent rounding, as at BitMEX),
+except a Close without orderQty: it takes the whole position, whatever its size (a position
+below the lot, after a lot-size change, can only be closed that way). An order without
+orderQty and without execInst=Close is refused.
 Order kinds this simulator cannot match (touched, pegged other than trailing) are refused
 with a message that says so.
 """
@@ -39,6 +42,7 @@ class NewOrder:
     post_only: bool
     reduce_only: bool
     text: str
+    whole_position: bool = False  # Close without orderQty: the position's size, off the lot
 
 
 def decimal_param(params: dict[str, Any], name: str) -> Decimal | None:
@@ -80,8 +84,9 @@ def parse_new_order(params: dict[str, Any], inst: Instrument, position_qty: Deci
     unknown = [i for i in insts if i not in EXEC_INSTS]
     if unknown:
         raise ParamError(f"Invalid execInst: {unknown[0]}")
+    whole = "Close" in insts and qty is None
     side, qty = _side_and_qty(params.get("side"), qty, "Close" in insts, position_qty)
-    if not _on_grid(qty, inst.lot_size):
+    if not whole and not _on_grid(qty, inst.lot_size):
         raise ParamError(f"Order quantity must be a multiple of lot size: {inst.lot_size}")
     for name, value in (("price", price), ("stopPx", stop)):
         if value is not None and (value <= 0 or not _on_grid(value, inst.tick_size)):
@@ -103,7 +108,7 @@ def parse_new_order(params: dict[str, Any], inst: Instrument, position_qty: Deci
         price if kind in (OrderType.LIMIT, OrderType.STOP_LIMIT) else None,
         stop, peg, peg_type, tif, tif_text or ("GoodTillCancel" if price else ""),
         ",".join(insts), post_only, bool({"ReduceOnly", "Close"} & set(insts)),
-        str(params.get("text") or "Submitted via API."),
+        str(params.get("text") or "Submitted via API."), whole,
     )
 
 

@@ -150,7 +150,7 @@ class SimExchange:
             time_in_force=spec.time_in_force,
         )
         try:
-            snapshot = venue.engine.submit(request, now)
+            snapshot = venue.engine.submit(request, now, whole_position=spec.whole_position)
         except InsufficientFunds as exc:
             raise ParamError(f"Account has insufficient Available Balance: {exc}") from None
         except OrderRejected as exc:
@@ -312,6 +312,17 @@ class SimExchange:
         venue = self.venue(symbol)
         venue.cross = not enabled
         return self.publish_account(venue)
+
+    def set_lot_size(self, symbol: str, lot: Decimal) -> dict[str, Any]:
+        """The venue changes a contract's lot size (BitMEX raised XBTUSD's from 1 to 100 in
+        2021): positions held stay as they are, and one below the new lot is dust."""
+        venue = self.venue(symbol)
+        if lot <= 0:
+            raise ParamError("lotSize must be positive")
+        venue.row = {**venue.row, "lotSize": int(lot) if lot == lot.to_integral() else lot}
+        venue.inst = venue.engine.instrument = replace(venue.inst, lot_size=lot, min_qty=lot)
+        self.instrument_rows[symbol] = venue.row
+        return self.instrument_row(symbol)
 
     # account rows ------------------------------------------------------------------------
     def position_row(self, venue: Listing) -> dict[str, Any]:

@@ -14,10 +14,12 @@ _PRICED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _STOPPED = (OrderType.STOP_MARKET, OrderType.STOP_LIMIT)
 
 
-def normalise(inst: Instrument, request: OrderRequest) -> OrderRequest:
+def normalise(inst: Instrument, request: OrderRequest,
+              whole_position: Decimal | None = None) -> OrderRequest:
     """``request`` with its quantity rounded down to the lot, its limit price rounded away
     from the market (bids down, asks up) and its stop price and trail offset to the nearest
-    tick. Raises OrderRejected for what no rounding can fix."""
+    tick. Raises OrderRejected for what no rounding can fix. A reduce-only order of exactly
+    ``whole_position`` (a venue's whole-position close) keeps its quantity as it is."""
     cid = request.client_id
     if request.symbol != inst.symbol:
         raise OrderRejected(f"order {cid}: symbol {request.symbol!r} is not {inst.symbol!r}")
@@ -28,8 +30,10 @@ def normalise(inst: Instrument, request: OrderRequest) -> OrderRequest:
             )
         if request.post_only:
             raise OrderRejected(f"order {cid}: a post-only order cannot be {request.time_in_force}")
-    qty = inst.round_qty(request.qty)
-    if qty <= 0 or qty < inst.min_qty:
+    whole = (whole_position is not None and request.reduce_only
+             and request.qty == abs(whole_position))
+    qty = request.qty if whole else inst.round_qty(request.qty)
+    if qty <= 0 or (qty < inst.min_qty and not whole):
         raise OrderRejected(
             f"order {cid}: quantity {request.qty} rounds to {qty} at lot {inst.lot_size}, "
             f"below the minimum {max(inst.min_qty, inst.lot_size)} for {inst.symbol}"

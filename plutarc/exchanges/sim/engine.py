@@ -131,15 +131,21 @@ class SimMatchingEngine(Executor):
 
     # -- orders -------------------------------------------------------------------------
 
-    def submit(self, request: OrderRequest, now_ms: int) -> Order:
-        """Accept ``request`` (rounded to tick and lot) or raise OrderRejected/InsufficientFunds."""
+    def submit(self, request: OrderRequest, now_ms: int, *, whole_position: bool = False
+               ) -> Order:
+        """Accept ``request`` (rounded to tick and lot) or raise OrderRejected/InsufficientFunds.
+
+        ``whole_position``: a reduce-only order closing exactly the whole position keeps its
+        size off the lot (BitMEX's Close without orderQty); only a venue that has such an
+        order asks for it."""
         if request.client_id in self.orders:
             raise OrderRejected(f"order {request.client_id}: client id already used")
         active = self._first_tradable_bar(now_ms)
         last_close = self.mark_f
         try:
-            req = admission.normalise(self.instrument, request)
             position_qty = self.position.qty
+            req = admission.normalise(self.instrument, request,
+                                      position_qty if whole_position else None)
             if req.reduce_only:
                 admission.check_reduce_only(req, position_qty)
             if req.post_only:
