@@ -66,11 +66,45 @@ class BacktestSettings(Strict):
     slippage_bps: float = Field(0.0, ge=0, le=500, description="Market-order slippage in bps.")
 
 
+class PromotionThresholds(Strict):
+    """What a walk-forward's out-of-sample figures must reach for a template version to be
+    marked validated. Defaults are a sceptic's: a handful of lucky out-of-sample trades, one
+    good window or an in-sample edge that halves out of sample proves nothing."""
+
+    min_oos_profit_factor: float = Field(1.3, ge=0, le=100, description="Pooled out-of-sample "
+                                         "gross profit / gross loss, at least (1.3).")
+    min_oos_trades: int = Field(30, ge=0, le=1_000_000, description="Out-of-sample trades over "
+                                "all windows, at least (30).")
+    min_oos_expectancy: float = Field(0.0, ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Out-of-"
+                                      "sample net PnL per trade, at least (0: above nothing).")
+    min_oos_net_pnl: float = Field(0.0, ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Out-of-"
+                                   "sample net PnL over all windows, at least (0).")
+    max_oos_drawdown_pct: float = Field(20.0, ge=0, le=100, description="Deepest drawdown of "
+                                        "the stitched out-of-sample equity, % at most (20).")
+    min_positive_windows: float = Field(0.6, ge=0, le=1, description="Share of windows whose "
+                                        "out-of-sample net PnL is positive, at least (0.6); "
+                                        "an unscored window counts as not positive.")
+    max_degradation: float = Field(0.5, ge=0, le=10, description="In-sample to out-of-sample "
+                                   "loss of expectancy per trade, 1 - OOS/IS, at most (0.5).")
+    min_windows: int = Field(3, ge=1, le=10_000, description="Walk-forward windows, at least "
+                             "(3): one window is one draw.")
+
+
+class ResearchSettings(PromotionThresholds):
+    """[research]: the promotion gate's thresholds, and what a live bot on an unvalidated
+    template version gets."""
+
+    require_validated: bool = Field(False, description="Refuse a live bot (bot create, bot "
+                                    "update) on a template version not validated; off: warn "
+                                    "(testnet and paper are never held).")
+
+
 class Settings(Strict):
     """The whole settings file; every section is optional."""
 
     daemon: DaemonSettings = DaemonSettings()
     backtest: BacktestSettings = BacktestSettings()
+    research: ResearchSettings = ResearchSettings()
 
 
 def load_settings(path: Path) -> Settings:

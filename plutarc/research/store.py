@@ -51,6 +51,11 @@ MIGRATIONS = [
         report_json TEXT NOT NULL
     );
     """),
+    # 2: a walk-forward names the template version it ran (the hash of its TOML), so the
+    # promotion gate can refuse to validate another version with it.
+    (2, """
+    ALTER TABLE walkforwards ADD COLUMN template_hash TEXT NOT NULL DEFAULT '';
+    """),
 ]
 
 OK, INVALID = "ok", "invalid"
@@ -134,18 +139,33 @@ class ResearchStore:
                                    (sweep_id,)).fetchone()[0])
 
     def save_walkforward(self, template_name: str, spec: dict[str, Any],
-                         report: dict[str, Any]) -> int:
+                         report: dict[str, Any], template_hash: str = "") -> int:
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO walkforwards (created_ms, template_name, spec_json, report_json)"
-                " VALUES (?,?,?,?)", (int(time.time() * 1000), template_name,
-                                      json.dumps(spec, default=str),
-                                      json.dumps(report, default=str)))
+                "INSERT INTO walkforwards (created_ms, template_name, spec_json, report_json,"
+                " template_hash) VALUES (?,?,?,?,?)",
+                (int(time.time() * 1000), template_name, json.dumps(spec, default=str),
+                 json.dumps(report, default=str), template_hash))
             return int(cur.lastrowid)
 
     def walkforward(self, run_id: int) -> dict[str, Any]:
-        row = self.db.execute("SELECT template_name, spec_json, report_json FROM walkforwards"
-                              " WHERE id = ?", (run_id,)).fetchone()
+        row = self.db.execute("SELECT template_name, spec_json, report_json, template_hash,"
+                              " created_ms FROM walkforwards WHERE id = ?",
+                              (run_id,)).fetchone()
         if row is None:
             raise UsageError(f"no walk-forward with id {run_id}")
-        return {"template": row[0], "spec": json.loads(row[1]), "report": json.loads(row[2])}
+        report = json.loads(row[2])
+        return {"template": row[0], "spec": json.loads(row[1]), "report": report,
+                "template_hash": row[3] or self._hash_of_windows(report),
+                "created_ms": row[4]}
+
+    def _hash_of_windows(self, report: dict[str, Any]) -> str:
+        """A run stored before the hash column: the hash its in-sample sweeps recorded
+        ('' when they disagree or are gone: such a run validates nothing)."""
+        ids = [w.get("sweep_id") for w in report.get("windows", [])]
+        if not ids:
+            return ""
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT DISTINCT template_hash FROM sweeps WHERE id IN ({marks})",
+                               ids).fetchall()
+        return rows[0][0] if len(rows) == 1 else ""

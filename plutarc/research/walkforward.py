@@ -21,7 +21,7 @@ from plutarc.backtest.service import prepare
 from plutarc.research.evaluate import evaluate, warmup_of
 from plutarc.research.lookahead import LookAheadError, first_divergence
 from plutarc.research.objective import score
-from plutarc.research.space import apply_variant, parse_param, resolve_names
+from plutarc.research.space import apply_variant, parse_param, resolve_names, template_hash
 from plutarc.research.store import ResearchStore
 from plutarc.research.sweep import SweepSpec, run_sweep
 from plutarc.research.windows import Window, make_windows
@@ -149,7 +149,7 @@ def run_walkforward(spec: SweepSpec, store: ResearchStore, *, train_ms: int, tes
     report.run_id = store.save_walkforward(base.name, {"params": list(spec.params),
                                                        "method": spec.method,
                                                        "objective": spec.objective},
-                                           report.to_dict())
+                                           report.to_dict(), template_hash(base))
     return report
 
 
