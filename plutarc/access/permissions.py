@@ -60,6 +60,10 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/templates"): READ,
     ("GET", "/v1/templates/{name}"): READ,
     ("PUT", "/v1/templates/{name}"): Rule(P.EDIT_TEMPLATES),
+    # the promotion gate: marking a version fit for live money (with thresholds a caller may
+    # override) is a risk decision, not a template edit
+    ("POST", "/v1/templates/{name}/validations"): Rule(P.MANAGE_RISK),
+    ("GET", "/v1/templates/{name}/validations"): READ,
     # ledger, events and the audit log
     ("GET", "/v1/positions"): READ,
     ("GET", "/v1/orders"): READ,

@@ -90,7 +90,11 @@ def create(
         note = await ensure_stored(c, spec.template)  # a shipped or user file: no extra step
         if note:
             typer.echo(note, err=True)
-        return await _settled(c, await c.create_bot(spec, start=start), WAIT_S if start else 0)
+        warnings: list[str] = []
+        bot = await c.create_bot(spec, start=start, warnings=warnings)
+        for warning in warnings:  # e.g. a live bot on a template version not validated
+            typer.echo(f"WARNING: {warning}", err=True)
+        return await _settled(c, bot, WAIT_S if start else 0)
 
     _finish(call(run, timeout_s=WAIT_S + 5), as_json)
 

@@ -25,7 +25,10 @@ def bot_update(
 
     async def run(c: Any) -> tuple[Any, Any, Any]:
         before = await c.get_bot(ref)
-        after = await c.update_bot_template(before.id, to_version)
+        warnings: list[str] = []
+        after = await c.update_bot_template(before.id, to_version, warnings)
+        for warning in warnings:  # a live bot moved to a version not validated
+            typer.echo(f"WARNING: {warning}", err=True)
         return before, after, await c.get_template(after.template)
 
     before, after, latest = call(run)

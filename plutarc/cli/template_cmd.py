@@ -16,36 +16,83 @@ app = typer.Typer(no_args_is_help=True, help="List, show, validate and create te
 
 @app.command("list")
 def list_templates(as_json: bool = typer.Option(False, "--json")) -> None:
-    """System and user templates."""
+    """System and user templates; with a daemon running, the versions it holds and which
+    are validated (plutarc template validate NAME --walkforward RUN)."""
+    from plutarc.cli.template_gate import daemon_marks, marks
 
     rows = []
-    for name, (path, origin) in sorted(available().items()):
+    found = sorted(available().items())
+    held = daemon_marks([name for name, _ in found]) or {}
+    for name, (path, origin) in found:
+        versions = held.get(name, [])
+        daemon = {"daemon": marks(versions) or "-"} if not as_json else {
+            "daemon_versions": versions}
         try:
             t = load_template_file(path)
             rows.append({"name": name, "origin": origin, "trigger": t.trigger_interval,
-                         "components": len(t.components), "description": t.description})
+                         "components": len(t.components), "description": t.description,
+                         **daemon})
         except TemplateError as exc:
             rows.append({"name": name, "origin": origin, "trigger": "-", "components": "-",
-                         "description": f"INVALID: {exc}"})
-    emit_rows(rows, ["name", "origin", "trigger", "components", "description"], as_json,
-              title="Templates")
+                         "description": f"INVALID: {exc}", **daemon})
+    emit_rows(rows, ["name", "origin", "trigger", "components", "daemon", "description"],
+              as_json, title="Templates")
 
 
 @app.command("show")
 def show(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """A template's TOML (or JSON)."""
+    """A template's TOML (or JSON); the daemon's versions and validated marks go to stderr."""
+    from plutarc.cli.template_gate import show_marks
+
     template = load_template_file(find_template(name))
     if as_json:
         print_json(template.model_dump(mode="json"))
     else:
         print(template_to_toml(template), end="")
+    show_marks(template.name)
 
 
 @app.command("validate")
-def validate(path: Path) -> None:
-    """Check a template file: every problem, one per line; exit 4 if any."""
+def validate(
+    target: str = typer.Argument(..., help="A template file to check; with --walkforward, "
+                                 "the name of a template the daemon holds."),
+    walkforward: int = typer.Option(None, "--walkforward", min=1, help="Promotion gate: mark "
+                                    "the version validated if this stored walk-forward run "
+                                    "of it passes the [research] thresholds."),
+    version: int = typer.Option(None, "--version", min=1, help="Version to validate "
+                                "(default: the daemon's latest)."),
+    min_pf: float = typer.Option(None, "--min-pf", help="Min pooled OOS profit factor."),
+    min_trades: int = typer.Option(None, "--min-trades", help="Min OOS trades."),
+    min_expectancy: float = typer.Option(None, "--min-expectancy", help="Min OOS net per "
+                                         "trade."),
+    min_net: float = typer.Option(None, "--min-net", help="Min OOS net PnL."),
+    max_drawdown: float = typer.Option(None, "--max-drawdown", help="Max OOS drawdown, %."),
+    min_positive_windows: float = typer.Option(None, "--min-positive-windows", help="Min "
+                                               "share of windows with positive OOS net."),
+    max_degradation: float = typer.Option(None, "--max-degradation", help="Max IS->OOS loss "
+                                          "of expectancy (0.5: OOS keeps half)."),
+    min_windows: int = typer.Option(None, "--min-windows", help="Min walk-forward windows."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable result."),
+) -> None:
+    """Check a template file (every problem, one per line; exit 4 if any), or, with
+    --walkforward RUN, pass a daemon template version through the promotion gate: each
+    threshold PASS/FAIL with its figure; exit 1 and nothing stored if one fails."""
+    if walkforward is not None:
+        from plutarc.cli.template_gate import run_gate
+
+        options = {"min_pf": min_pf, "min_trades": min_trades, "min_expectancy": min_expectancy,
+                   "min_net": min_net, "max_drawdown": max_drawdown,
+                   "min_positive_windows": min_positive_windows,
+                   "max_degradation": max_degradation, "min_windows": min_windows}
+        run_gate(target, version, walkforward, options, as_json)
+        return
+    if version is not None or any(v is not None for v in (
+            min_pf, min_trades, min_expectancy, min_net, max_drawdown, min_positive_windows,
+            max_degradation, min_windows)):
+        raise UsageError("--version and the threshold options go with --walkforward RUN")
     from plutarc.strategy.template_validation import validate_template
 
+    path = Path(target)
     template = load_template_file(path)
     resolved = validate_template(template)
     console.print(f"{path}: ok ({len(resolved)} components)")

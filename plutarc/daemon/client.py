@@ -66,11 +66,16 @@ class DaemonClient:
     async def get_bot(self, ref: str) -> BotRecord:
         return (await self.request("GET", f"/v1/bots/{ref}", s.BotResponse)).bot
 
-    async def create_bot(self, spec: BotSpec, start: bool = False) -> BotRecord:
+    async def create_bot(self, spec: BotSpec, start: bool = False,
+                         warnings: list[str] | None = None) -> BotRecord:
         """Sends only the fields the caller set: a default risk block sent anyway would need
-        the manage-risk permission, which a trader token does not have."""
+        the manage-risk permission, which a trader token does not have. The daemon's
+        warnings (an unvalidated template on a live bot) are appended to ``warnings``."""
         body = {**spec.model_dump(mode="json", exclude_unset=True), "start": start}
-        return (await self.request("POST", "/v1/bots", s.BotResponse, body=body)).bot
+        out = await self.request("POST", "/v1/bots", s.BotResponse, body=body)
+        if warnings is not None:
+            warnings.extend(out.warnings)
+        return out.bot
 
     async def bot_action(self, ref: str, action: str) -> BotRecord:
         """start, pause, resume, stop or flatten."""
@@ -96,12 +101,15 @@ class DaemonClient:
         return (await self.request("PUT", f"/v1/bots/{ref}/mode", s.BotResponse,
                                    body={"mode": mode})).bot
 
-    async def update_bot_template(self, ref: str, to_version: int | None = None) -> BotRecord:
+    async def update_bot_template(self, ref: str, to_version: int | None = None,
+                                  warnings: list[str] | None = None) -> BotRecord:
         """Move the bot to ``to_version`` of its template (the latest when None); the new
-        rules apply once the bot is flat."""
+        rules apply once the bot is flat. The daemon's warnings go to ``warnings``."""
         body = {} if to_version is None else {"to_version": to_version}
-        return (await self.request("POST", f"/v1/bots/{ref}/template", s.BotResponse,
-                                   body=body)).bot
+        out = await self.request("POST", f"/v1/bots/{ref}/template", s.BotResponse, body=body)
+        if warnings is not None:
+            warnings.extend(out.warnings)
+        return out.bot
 
     async def bot_history(self, ref: str, limit: int = 50) -> BotHistory:
         """Uptime since the last start, heartbeat, template version and state history."""

@@ -93,7 +93,9 @@ class Daemon:
             store, sink, self.registry, self.clock, self.settings.daemon.heartbeat_interval_s,
             equity_snapshot_s=self.settings.daemon.equity_snapshot_interval_s,
             hung_after_s=self.settings.daemon.hung_after_s)
-        service = DaemonService(store, sink, supervisor, self.clock, self.validate_template)
+        service = DaemonService(store, sink, supervisor, self.clock, self.validate_template,
+                                research=self.settings.research,
+                                research_db=Path(self.paths.database).with_name("research.db"))
         app = make_app(service, ServerInfo(self.clock.now_ms(), str(self.paths.socket),
                                            str(self.paths.database)))
         # keepalive_timeout also runs from connect: no whole request by then, the connection

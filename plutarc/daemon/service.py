@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from plutarc import __version__
 from plutarc.clock import Clock
+from plutarc.config import ResearchSettings
 from plutarc.daemon import template_pins
 from plutarc.daemon.bot_config import BotSpec, ConfigPatch, Mode, RiskLimits
 from plutarc.daemon.errors import AlreadyExists, InvalidTransition
@@ -16,6 +18,7 @@ from plutarc.daemon.lifecycle import BotState, check_action
 from plutarc.daemon.margin_mode import refuse_unless_flat
 from plutarc.daemon.ops.operator import refuse_if_held
 from plutarc.daemon.paper.replay import check_replay
+from plutarc.daemon.promotion import live_gate
 from plutarc.daemon.recording import if_recordable, not_recorded_message
 from plutarc.daemon.runtime.protocol import ConfigChanged, FlattenRequested, PauseChanged
 from plutarc.daemon.runtime.standing_flatten import flattened_reason
@@ -52,12 +55,16 @@ class DaemonService:
         supervisor: Supervisor,
         clock: Clock,
         validate_template: TemplateValidator = check_strategy_template,
+        research: ResearchSettings | None = None,
+        research_db: Path | None = None,
     ) -> None:
         self.store = store
         self.sink = sink
         self.supervisor = supervisor
         self.clock = clock
         self.validate_template = validate_template
+        self.research = research or ResearchSettings()  # the promotion gate's settings
+        self.research_db = research_db  # where walk-forward runs are stored
 
     # ----- bots -------------------------------------------------------------------------
     def list_bots(self) -> list[BotRecord]:
@@ -66,7 +73,9 @@ class DaemonService:
     def get_bot(self, ref: str) -> BotRecord:
         return self.store.bots.resolve(ref)
 
-    async def create_bot(self, spec: BotSpec, who: str, start: bool = False) -> BotRecord:
+    async def create_bot(self, spec: BotSpec, who: str, start: bool = False,
+                         notes: list[str] | None = None) -> BotRecord:
+        """``notes`` collects warnings the caller must pass on (an unvalidated template)."""
         if self.store.bots.by_name(spec.name) is not None:
             raise AlreadyExists(f"a bot named {spec.name!r} exists already")
         self.supervisor.registry.check(spec.venue, spec.mode)  # before anything is stored
@@ -76,6 +85,12 @@ class DaemonService:
         elif spec.replay is not None:
             raise UsageError(f"replay settings are for paper bots on the sim venue, not "
                              f"{spec.venue!r}")
+        # last check before storing: a refusal here is recorded (audit, event), nothing else
+        warning = live_gate(self, mode=spec.mode, template=spec.template,
+                            version=self.store.templates.require(spec.template).version,
+                            bot=spec.name, who=who, action="bot.create")
+        if warning and notes is not None:
+            notes.append(warning)
         now = self.clock.now_ms()
         bot = BotRecord(
             id="b" + secrets.token_hex(5), name=spec.name, template=spec.template,
@@ -222,6 +237,11 @@ class DaemonService:
             raise InvalidTransition(f"cannot change the mode of bot {bot.name!r} while it is "
                                     f"{bot.state}: stop it first")
         self.supervisor.registry.check(bot.venue, mode)
+        # paper -> live is a way to go live too: the promotion gate holds it the same way
+        live_gate(self, mode=mode, template=bot.template, bot=bot.name, who=who,
+                  version=template_pins.pinned_version(
+                      bot, self.store.templates.require(bot.template)),
+                  action="bot.mode", bot_id=bot.id)
         now = self.clock.now_ms()
         with self.store.transaction():
             self.store.bots.set_mode(bot.id, mode, now)
@@ -274,9 +294,10 @@ class DaemonService:
         template_pins.announce_new_version(self, before, after)
         return after
 
-    def update_bot_template(self, ref: str, to_version: int | None, who: str) -> BotRecord:
+    def update_bot_template(self, ref: str, to_version: int | None, who: str,
+                            notes: list[str] | None = None) -> BotRecord:
         """Move a bot to another stored version of its template (the latest when None)."""
-        return template_pins.move_bot(self, ref, to_version, who)
+        return template_pins.move_bot(self, ref, to_version, who, notes)
 
     # ----- reads: a bot filter takes a name or an id ------------------------------------
     def _bot_id(self, ref: str | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from plutarc.daemon.errors import NotFound
+from plutarc.daemon.promotion import live_gate
 from plutarc.daemon.runtime.protocol import ConfigChanged
 from plutarc.daemon.runtime.supervisor import config_of
 from plutarc.daemon.store import BotRecord, TemplateRecord
@@ -45,8 +46,10 @@ def announce_new_version(service: DaemonService, before: TemplateRecord | None,
                                  "latest": after.version})
 
 
-def move_bot(service: DaemonService, ref: str, to_version: int | None, who: str) -> BotRecord:
-    """Pin the bot to ``to_version`` of its template (the latest when None)."""
+def move_bot(service: DaemonService, ref: str, to_version: int | None, who: str,
+             notes: list[str] | None = None) -> BotRecord:
+    """Pin the bot to ``to_version`` of its template (the latest when None); ``notes``
+    collects the warning about an unvalidated version for a live bot."""
     store = service.store
     bot = store.bots.resolve(ref)
     latest = store.templates.require(bot.template)
@@ -64,6 +67,10 @@ def move_bot(service: DaemonService, ref: str, to_version: int | None, who: str)
     except PlutarcError as exc:
         service.refuse_config(bot.id, f"template {bot.template!r} v{target} refused: {exc}")
         raise
+    warning = live_gate(service, mode=bot.mode, template=bot.template, version=target,
+                        bot=bot.name, who=who, action="bot.template", bot_id=bot.id)
+    if warning and notes is not None:
+        notes.append(warning)
     now = service.clock.now_ms()
     with store.transaction():
         store.bots.pin_template(bot.id, target, now)

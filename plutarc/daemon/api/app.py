@@ -16,6 +16,7 @@ from plutarc.daemon.api import (
     live_routes,
     notify_routes,
     order_routes,
+    promotion_routes,
     research_routes,
     risk_routes,
 )
@@ -52,6 +53,7 @@ def make_app(service: DaemonService, info: ServerInfo) -> web.Application:
     app.add_routes(order_routes.routes)
     app.add_routes(catalog_routes.routes)
     app.add_routes(fleet_routes.routes)
+    app.add_routes(promotion_routes.routes)
     desk_routes.install(app)
     risk_routes.install(app)
     research_routes.install(app)

@@ -29,9 +29,10 @@ class BotHistoryResponse(s.Envelope):
 @routes.post("/v1/bots/{ref}/template")
 async def move_template(request: web.Request) -> web.Response:
     body = await parse_body(request, TemplateMoveRequest)
+    warnings: list[str] = []
     bot = request.app[SERVICE].update_bot_template(request.match_info["ref"], body.to_version,
-                                                   peer(request))
-    return respond(s.BotResponse(bot=bot))
+                                                   peer(request), warnings)
+    return respond(s.BotResponse(bot=bot, warnings=warnings))
 
 
 @routes.get("/v1/bots/{ref}/history")

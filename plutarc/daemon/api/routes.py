@@ -59,8 +59,10 @@ async def list_bots(request: web.Request) -> web.Response:
 async def create_bot(request: web.Request) -> web.Response:
     body = await parse_body(request, s.CreateBotRequest)
     spec = s.BotSpec.model_validate(body.model_dump(exclude={"start"}))
-    bot = await _service(request).create_bot(spec, peer(request), start=body.start)
-    return respond(s.BotResponse(bot=bot), status=201)
+    warnings: list[str] = []
+    bot = await _service(request).create_bot(spec, peer(request), start=body.start,
+                                             notes=warnings)
+    return respond(s.BotResponse(bot=bot, warnings=warnings), status=201)
 
 
 @routes.get("/v1/bots/{ref}")

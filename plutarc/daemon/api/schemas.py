@@ -130,6 +130,8 @@ class StatusResponse(Envelope):
 
 class BotResponse(Envelope):
     bot: BotRecord
+    warnings: list[str] = Field(default_factory=list, description="What the caller must be "
+                                "told, e.g. a live bot on a template version not validated.")
 
 
 class BotListResponse(Envelope):

@@ -13,6 +13,7 @@ from plutarc.daemon.store.journal import DecisionTable, EventTable
 from plutarc.daemon.store.ledger import EquityTable, PositionTable, TradeTable
 from plutarc.daemon.store.orders import FillTable, OrderJournal
 from plutarc.daemon.store.schema import MIGRATIONS
+from plutarc.daemon.store.validations import ValidationTable
 from plutarc.storage.sqlite import Database, Migration, open_database
 
 
@@ -36,6 +37,7 @@ class DaemonStore:
         self.decisions = DecisionTable(db)
         self.events = EventTable(db)
         self.audit = AuditLog(db)
+        self.validations = ValidationTable(db)
 
     @classmethod
     def open(

@@ -294,5 +294,24 @@ UPDATE bots SET replay = account, account = ''
        OR account LIKE 'funding=%' OR account LIKE 'oi=%';
 """
 
+# 11: the promotion gate (issue 20): a template version is validated by a walk-forward run of
+# that very version whose out-of-sample figures passed the thresholds; who, when, the run,
+# the figures and the thresholds are kept (a later validation adds a row, none is changed).
+_V11 = """
+CREATE TABLE template_validations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    walkforward_id INTEGER NOT NULL,
+    template_hash TEXT NOT NULL,
+    who TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    figures TEXT NOT NULL,
+    thresholds TEXT NOT NULL
+);
+CREATE INDEX template_validations_version ON template_validations (name, version, id);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
-                                     (6, _V6), (7, _V7), (8, _V8), (9, _V9), (10, _V10))
+                                     (6, _V6), (7, _V7), (8, _V8), (9, _V9), (10, _V10),
+                                     (11, _V11))
