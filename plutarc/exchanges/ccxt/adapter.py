@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -204,6 +204,13 @@ class CcxtVenue:
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
         return await self.orders.cancel_all(symbol)
+
+    def claim_orders(self, client_ids: Iterable[str]) -> None:
+        """Orders an earlier life sent (the daemon's journal, at restart): where the venue
+        carries a number for our id (WOO X), the number is known again before fills and
+        open orders are read, so they name our client ids."""
+        for client_id in client_ids:
+            self.orders.wire(client_id)
 
     async def order_by_client_id(self, client_id: str) -> Order | None:
         return await self.orders.lookup(client_id)

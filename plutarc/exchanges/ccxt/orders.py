@@ -10,6 +10,7 @@ cancel-then-place under the same client id.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +35,7 @@ class OrderBook:
     venue_ids: dict[str, str] = field(default_factory=dict)  # client id -> venue id
     client_ids: dict[str, str] = field(default_factory=dict)  # venue id -> client id
     seen_symbols: set[str] = field(default_factory=set)
+    numeric: dict[str, str] = field(default_factory=dict)  # a numeric wire id -> ours
 
     def link(self, order: Order) -> None:
         self.requests[order.client_id] = order.request
@@ -47,7 +49,12 @@ class OrderPath:
         self.book = venue.book
 
     def wire(self, client_id: str) -> str:
-        """Our client id as the venue accepts it (escaped where only a-z0-9 may pass)."""
+        """Our client id as the venue accepts it (escaped where only a-z0-9 may pass; a
+        number derived from it where only numbers may: the same number after a restart)."""
+        if self.v.profile.numeric_client_ids:
+            number = numeric_id(client_id)
+            self.book.numeric[number] = client_id
+            return number
         return escape_alnum(client_id) if self.v.profile.alnum_client_ids else client_id
 
     def ours(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +66,8 @@ class OrderPath:
             raw = {**raw, "clientOrderId": cid}
         if cid and self.v.profile.alnum_client_ids:
             return {**raw, "clientOrderId": unescape_alnum(str(cid))}
+        if cid and self.v.profile.numeric_client_ids:  # ours once this process wired it
+            return {**raw, "clientOrderId": self.book.numeric.get(str(cid), str(cid))}
         return raw
 
     def _ccxt_args(self, request: OrderRequest, price: Decimal | None) -> tuple[str, dict]:
@@ -305,6 +314,12 @@ def escape_alnum(client_id: str) -> str:
         else:
             raise OrderRejected(f"client id {client_id!r} has {ch!r}, which the venue refuses")
     return "".join(out)
+
+
+def numeric_id(client_id: str) -> str:
+    """A venue-safe number for a client id (WOO X): the first 62 bits of its SHA-256, so
+    the same id maps to the same number in every process without a stored table."""
+    return str(int.from_bytes(hashlib.sha256(client_id.encode()).digest()[:8], "big") >> 2)
 
 
 def unescape_alnum(wire: str) -> str:

@@ -1,7 +1,8 @@
 """WOO X perpetuals (PERP_BTC_USDT) through ccxt (``woo``): its profile.
 
-Facts: client ids must be numbers (ours mapped to monotonic numbers kept 24 h: not done
-yet, so no bot runs here); no 3m/2h candles (grouped); local clock; leverage per symbol.
+Facts: client ids must be numbers (ours become the first 62 bits of their SHA-256: the
+same number in every process, no table to keep); stops are algo orders on their own
+endpoints; no 3m/2h candles (grouped); local clock; leverage per symbol.
 """
 
 from __future__ import annotations
@@ -23,5 +24,7 @@ PROFILE = CcxtProfile(
     candle_limit=1000,
     clock=ClockSource.LOCAL,
     numeric_client_ids=True,
-    lookup_by_client_id=False,
+    lookup_by_client_id=False,  # ccxt's fetch_order by client id sends the venue id
+    open_order_queries=({}, {"trigger": True}),  # stops are algo orders, listed apart
+    trigger_params={"trigger": True},
 )

@@ -18,7 +18,16 @@ import pytest
 from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
 from plutarc.exchanges.ccxt.profile import CcxtProfile
 from plutarc.exchanges.ccxt.venues import PROFILES
-from tests.exchanges.ccxt.replay import binance, bybit, deribit, kraken, kucoin, okx, phemex
+from tests.exchanges.ccxt.replay import (
+    binance,
+    bybit,
+    deribit,
+    kraken,
+    kucoin,
+    okx,
+    phemex,
+    woox,
+)
 from tests.exchanges.ccxt.replay.core import ServerThread
 
 
@@ -63,6 +72,8 @@ CASES = {
                                                     kucoin.PASSPHRASE), "XBTUSDTM", Decimal("1")),
     "phemex": (phemex.PhemexServer, CcxtCredentials(phemex.KEY, phemex.SECRET), "BTCUSD",
                Decimal("10")),
+    "woox": (woox.WooxServer, CcxtCredentials(woox.KEY, woox.SECRET), "PERP_BTC_USDT",
+             Decimal("0.001")),
 }
 
 

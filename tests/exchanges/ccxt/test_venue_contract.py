@@ -28,7 +28,8 @@ MIN = 60_000
 WORTH = {"binance": ("BTC", "0.01"), "bybit": ("BTC", "0.01"), "okx": ("BTC", "0.01"),
          "deribit": ("USD", "10"),  # BTC-PERPETUAL: amounts in USD, 10 USD a contract
          "kraken": ("ETH", "0.01"), "kucoin": ("BTC", "0.001"),  # XBTUSDTM: 0.001 a lot
-         "phemex": ("USD", "10")}  # BTCUSD: 1 USD a contract
+         "phemex": ("USD", "10"),  # BTCUSD: 1 USD a contract
+         "woox": ("BTC", "0.001")}
 
 
 async def _last_price(v: CcxtVenue, symbol: str) -> Decimal:
@@ -201,3 +202,21 @@ def test_a_lost_answer_is_in_doubt_and_the_order_is_found_by_client_id(contract:
     held = [o for o in contract.server.book.orders.values() if o.client_id.endswith("doubt")
             or o.venue_id == found.venue_id]
     assert [o.venue_id for o in held] == [found.venue_id]  # sent once, never re-sent
+
+
+def test_a_restarted_adapter_told_its_orders_names_their_fills(contract: Served) -> None:
+    """After a restart the daemon claims its journal's client ids; the fills of those
+    orders then carry them, on venues that echo our id and on those that carry a number
+    for it (WOO X)."""
+    cid = f"k6-{contract.name}-entry"
+
+    async def trade(v: CcxtVenue):
+        await v.place_order(OrderRequest(cid, contract.symbol, Side.BUY, OrderType.MARKET,
+                                         contract.qty))
+
+    async def restarted(v: CcxtVenue):
+        v.claim_orders([cid])
+        await v.instrument(contract.symbol)  # the bot's symbol
+        return await v.fills_since(0, contract.symbol)
+    contract.run(trade)
+    assert cid in {f.client_id for f in contract.run(restarted)}
