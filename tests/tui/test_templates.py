@@ -154,3 +154,15 @@ async def test_new_template_from_a_system_template_is_stored_and_opened(daemon: 
         async with daemon.client() as api:
             stored = await api.get_template("my-copy")
         assert stored.version == 1 and tomllib.loads(stored.toml)["name"] == "my-copy"
+
+
+def test_the_templates_list_marks_validated_versions() -> None:
+    from plutarc.daemon.store import TemplateRecord
+    from plutarc.tui.screens.templates import template_rows
+
+    stored = [TemplateRecord(name="a", toml="", version=3, updated_ms=0),
+              TemplateRecord(name="b", toml="", version=2, updated_ms=0)]
+    rows = dict(template_rows(stored, [], {"a": {1, 3}, "b": {1}}))
+    assert rows["a"][1:3] == ("v3 ✓", "v1 v3")  # the latest version passed the gate
+    assert rows["b"][1:3] == ("v2", "v1")  # bots on v2 run an unvalidated version
+    assert dict(template_rows(stored, []))["a"][1:3] == ("v3", "-")

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from plutarc.daemon.promotion_client import template_validations
 from plutarc.daemon.store import BotRecord, TemplateRecord
 from plutarc.errors import PlutarcError
 from plutarc.models.events import EventKind
@@ -22,7 +23,7 @@ from plutarc.tui.template_form import renamed_toml
 from plutarc.tui.widgets.banner import ConnectionBanner
 from plutarc.tui.widgets.tables import refill, selected_key
 
-COLUMNS = ("Template", "Ver", "Saved", "Bots", "Components")
+COLUMNS = ("Template", "Ver", "Validated", "Saved", "Bots", "Components")
 
 
 def component_ids(toml_text: str) -> str:
@@ -33,8 +34,10 @@ def component_ids(toml_text: str) -> str:
     return " ".join(str(c.get("id", "?")) for c in raw.get("components", []))
 
 
-def template_rows(templates: list[TemplateRecord],
-                  bots: list[BotRecord]) -> list[tuple[str, tuple[object, ...]]]:
+def template_rows(templates: list[TemplateRecord], bots: list[BotRecord],
+                  validated: dict[str, set[int]] | None = None,
+                  ) -> list[tuple[str, tuple[object, ...]]]:
+    """One row per template; ``validated``: the versions that passed the promotion gate."""
     users: dict[str, list[BotRecord]] = defaultdict(list)
     for bot in bots:
         users[bot.template].append(bot)
@@ -42,8 +45,10 @@ def template_rows(templates: list[TemplateRecord],
     for t in templates:
         live = sum(b.mode == "live" for b in users[t.name])
         count = f"{len(users[t.name])}" + (f" ({live} live)" if live else "")
-        rows.append((t.name, (t.name, f"v{t.version}", fmt_time(t.updated_ms), count,
-                              component_ids(t.toml))))
+        passed = sorted((validated or {}).get(t.name, set()))
+        marks = " ".join(f"v{v}" for v in passed) or "-"
+        rows.append((t.name, (t.name, f"v{t.version}" + (" ✓" if t.version in passed else ""),
+                              marks, fmt_time(t.updated_ms), count, component_ids(t.toml))))
     return rows
 
 
@@ -70,7 +75,12 @@ class TemplatesScreen(LiveScreen):
     async def load(self) -> None:
         templates, bots = await asyncio.gather(self.client.list_templates(),
                                                self.client.list_bots())
-        refill(self.query_one("#templates", DataTable), template_rows(templates, bots))
+        marks = await asyncio.gather(*(template_validations(self.client, t.name)
+                                       for t in templates))
+        validated = {t.name: {r["version"] for r in rows if r["validated"]}
+                     for t, rows in zip(templates, marks, strict=True)}
+        refill(self.query_one("#templates", DataTable),
+               template_rows(templates, bots, validated))
         self.query_one("#templates-summary", Static).update(
             f"{len(templates)} stored templates: enter edits one, n makes a new one"
             if templates else "No template stored yet: press n to start from a system one")
