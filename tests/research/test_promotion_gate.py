@@ -255,3 +255,24 @@ def test_require_validated_refuses_live_and_keeps_paper(
     finally:
         daemon.signal(signal.SIGTERM)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_walkforward_stored_before_the_hash_column_takes_its_sweeps_hash(
+        tmp_path: Path) -> None:
+    from plutarc.research.store import MIGRATIONS
+    from plutarc.storage.sqlite import open_database
+
+    path = tmp_path / "research.db"
+    old = open_database(path, MIGRATIONS[:1])
+    old.execute("INSERT INTO sweeps VALUES (1, 0, 'k', 'walkforward-is', 'tf', 'abc123', 'f',"
+                " 'fp', '{}', 2)")
+    old.execute("INSERT INTO walkforwards VALUES (1, 0, 'tf', '{}', ?)",
+                ('{"windows": [{"sweep_id": 1}]}',))
+    old.close()
+    store = ResearchStore(path)  # migrates to 2
+    try:
+        assert store.walkforward(1)["template_hash"] == "abc123"
+        new_id = store.save_walkforward("tf", {}, {"windows": []}, "def456")
+        assert store.walkforward(new_id)["template_hash"] == "def456"
+    finally:
+        store.close()
