@@ -1,9 +1,9 @@
 """Bots on the ccxt venues: which of them the daemon serves, and how a bot gets its venue.
 
 Served (each passes the contract suite against a local server of that venue): binance
-(Binance USD-M), bybit, okx, deribit, kraken (Kraken Futures), kucoin (KuCoin Futures)
-and phemex, in paper (public market data, orders on the local sim), testnet and live mode. The other
-ccxt profiles exist as capabilities records and are not served yet.
+(Binance USD-M), bybit, okx, deribit, kraken (Kraken Futures), kucoin (KuCoin Futures),
+phemex and woox (WOO X), in paper (public market data, orders on the local sim), testnet
+and live mode. The gemini profile is a capabilities record and is not served yet.
 
 Per venue NAME (upper case), all optional:
 

@@ -1,5 +1,5 @@
 """A real daemon runs a paper bot on each served ccxt venue's public data (Binance USD-M,
-Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures, Phemex), through ccxt, from the
+Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures, Phemex, WOO X), through ccxt, from the
 venue's local server (real candles replayed on the wall clock): it warms up from REST,
 decides on a candle that closes while it runs, and never signs a request."""
 
@@ -25,6 +25,7 @@ from tests.exchanges.ccxt.replay.kraken import KrakenServer
 from tests.exchanges.ccxt.replay.kucoin import KucoinServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
 from tests.exchanges.ccxt.replay.phemex import PhemexServer
+from tests.exchanges.ccxt.replay.woox import WooxServer
 
 VENUES = {  # server, symbol, the public paths it may be asked
     "binance": (BinanceServer, "BTCUSDT",
@@ -44,6 +45,8 @@ VENUES = {  # server, symbol, the public paths it may be asked
     "phemex": (PhemexServer, "BTCUSD",
                {"/public/products", "/v1/exchange/public/products",
                 "/exchange/public/md/v2/kline"}),
+    "woox": (WooxServer, "PERP_BTC_USDT",
+             {"/v3/public/instruments", "/v3/public/klineHistory"}),
 }
 
 
