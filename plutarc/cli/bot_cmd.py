@@ -230,7 +230,11 @@ def mode(ref: str = REF, new_mode: str = typer.Argument(..., metavar="MODE",
     """Switch a stopped bot between live, testnet and paper (used at its next start)."""
     if new_mode not in ("live", "testnet", "paper"):
         raise UsageError(f"mode {new_mode!r} is not one of live, testnet, paper")
-    _finish(call(lambda c: c.change_mode(ref, new_mode)), as_json)
+    warnings: list[str] = []
+    bot = call(lambda c: c.change_mode(ref, new_mode, warnings))
+    for warning in warnings:  # live on a template version not validated
+        typer.echo(f"WARNING: {warning}", err=True)
+    _finish(bot, as_json)
 
 
 @app.command("clear")

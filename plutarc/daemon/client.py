@@ -96,10 +96,15 @@ class DaemonClient:
         return (await self.request("PATCH", f"/v1/bots/{ref}/config", s.BotResponse,
                                    body=body)).bot
 
-    async def change_mode(self, ref: str, mode: str) -> BotRecord:
-        """Switch a stopped bot to live, testnet or paper."""
-        return (await self.request("PUT", f"/v1/bots/{ref}/mode", s.BotResponse,
-                                   body={"mode": mode})).bot
+    async def change_mode(self, ref: str, mode: str,
+                          warnings: list[str] | None = None) -> BotRecord:
+        """Switch a stopped bot to live, testnet or paper; the daemon's warnings (live on an
+        unvalidated template version) go to ``warnings``."""
+        out = await self.request("PUT", f"/v1/bots/{ref}/mode", s.BotResponse,
+                                 body={"mode": mode})
+        if warnings is not None:
+            warnings.extend(out.warnings)
+        return out.bot
 
     async def update_bot_template(self, ref: str, to_version: int | None = None,
                                   warnings: list[str] | None = None) -> BotRecord:

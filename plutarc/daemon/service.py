@@ -228,8 +228,10 @@ class DaemonService:
                                 refresh_config=True)
         return after
 
-    def change_mode(self, ref: str, mode: Mode, who: str) -> BotRecord:
-        """Switch a stopped bot between live, testnet and paper; it takes effect at start."""
+    def change_mode(self, ref: str, mode: Mode, who: str,
+                    notes: list[str] | None = None) -> BotRecord:
+        """Switch a stopped bot between live, testnet and paper; it takes effect at start.
+        ``notes`` collects the warning about an unvalidated template version."""
         bot = self.store.bots.resolve(ref)
         if bot.mode == mode:
             return bot
@@ -238,10 +240,12 @@ class DaemonService:
                                     f"{bot.state}: stop it first")
         self.supervisor.registry.check(bot.venue, mode)
         # paper -> live is a way to go live too: the promotion gate holds it the same way
-        live_gate(self, mode=mode, template=bot.template, bot=bot.name, who=who,
-                  version=template_pins.pinned_version(
-                      bot, self.store.templates.require(bot.template)),
-                  action="bot.mode", bot_id=bot.id)
+        warning = live_gate(self, mode=mode, template=bot.template, bot=bot.name, who=who,
+                            version=template_pins.pinned_version(
+                                bot, self.store.templates.require(bot.template)),
+                            action="bot.mode", bot_id=bot.id)
+        if warning and notes is not None:
+            notes.append(warning)
         now = self.clock.now_ms()
         with self.store.transaction():
             self.store.bots.set_mode(bot.id, mode, now)

@@ -198,6 +198,10 @@ def test_live_bot_on_an_unvalidated_version_warns_everywhere_paper_is_exempt(
     audited = {a.after["bot"] for a in _audit(daemon, "bot.unvalidated_template")}
     assert {"gate-live", "gate-live-api"} <= audited and "gate-paper" not in audited
 
+    assert run(["bot", "mode", "gate-paper", "live"]) == 0  # paper -> live: held the same
+    assert ("WARNING: gate-paper: template 'mean_reversion' v1 is not validated"
+            in capsys.readouterr().err)
+
 
 def test_live_bot_update_to_an_unvalidated_version_warns(
         desk: tuple[DaemonProcess, int], monkeypatch: pytest.MonkeyPatch,

@@ -114,8 +114,10 @@ async def update_config(request: web.Request) -> web.Response:
 @routes.put("/v1/bots/{ref}/mode")
 async def change_mode(request: web.Request) -> web.Response:
     body = await parse_body(request, s.ModeRequest)
-    bot = _service(request).change_mode(request.match_info["ref"], body.mode, peer(request))
-    return respond(s.BotResponse(bot=bot))
+    warnings: list[str] = []
+    bot = _service(request).change_mode(request.match_info["ref"], body.mode, peer(request),
+                                        warnings)
+    return respond(s.BotResponse(bot=bot, warnings=warnings))
 
 
 @routes.get("/v1/bots/{ref}/risk")
