@@ -161,7 +161,7 @@ async def close_dust(service: DaemonService, who: str, bot: str | None = None
         try:
             await _venues(service, bot, venues)
             dust = find_dust(service, bot)
-            running = sorted({d.bot for d in dust if service.supervisor.is_running(d.bot_id)})
+            running = sorted({d.bot for d in dust if _has_worker(service, d.bot_id)})
             if running:
                 raise InvalidTransition(
                     f"cannot close dust of running bots ({', '.join(running)}): stop them "
@@ -182,6 +182,13 @@ async def close_dust(service: DaemonService, who: str, bot: str | None = None
             return done
         finally:
             await dust_venue.close_quietly(v for v in venues.values() if v is not None)
+
+
+def _has_worker(service: DaemonService, bot_id: str) -> bool:
+    """A worker runs, or an errored bot's automatic restart is due (it would trade the
+    symbol while the close is under way)."""
+    sup = service.supervisor
+    return sup.is_running(bot_id) or sup.restart_pending(bot_id)
 
 
 def _refusal(d: DustRow, venue: object | None) -> str:
