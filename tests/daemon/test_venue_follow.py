@@ -114,10 +114,6 @@ async def test_panic_lists_what_the_venue_still_holds(
     assert "verified: no open orders" not in captured.out
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "quarantined, under investigation: in the full suite (never alone, nor with its module) the "
-    "paced paper bot's flatten left its stop, target and position in place for the 8 s the "
-    "kill switch verifies (CI runs of 2026-12-07); panic then rightly says NOT verified"))
 async def test_panic_verifies_at_the_venue_that_nothing_is_left(
         home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     daemon = await asyncio.to_thread(DaemonProcess(home).start)
@@ -128,9 +124,17 @@ async def test_panic_verifies_at_the_venue_that_nothing_is_left(
             await _holding(c, bot.id)
             await _stop_resting(c, bot.id)  # the entry's orders are all placed: a settled trade
         monkeypatch.setenv("PLUTARC_HOME", str(home))
-        assert await asyncio.to_thread(run, ["panic", "--yes"]) == 0
-        out = capsys.readouterr().out
-        assert "verified: no open orders, no positions" in out
+        code = await asyncio.to_thread(run, ["panic", "--yes"])
+        out = capsys.readouterr()
+        if code != 0:
+            # Quarantined: three CI runs on 2026-12-07 (never a local run) had the flatten
+            # not act within the switch's 8 s. A worker restart losing the request is fixed
+            # (test_standing_flatten.py); -rx in .ci/run prints what the bot did if it recurs.
+            async with daemon.client() as c:
+                seen = await c.events(bot=bot.id, limit=60)
+            pytest.xfail(f"panic NOT verified: {out.err.strip()} | bot events: " + " / ".join(
+                f"{e.kind.value}:{e.message}" for e in seen))
+        assert "verified: no open orders, no positions" in out.out
         async with daemon.client() as c:
             assert not [o for o in await c.orders(bot=bot.id, limit=5000) if o.status in OPEN]
             assert all(p.qty == 0 for p in await c.positions(bot=bot.id))
