@@ -166,7 +166,8 @@ async def close_dust(service: DaemonService, who: str, bot: str | None = None
                 raise InvalidTransition(
                     f"cannot close dust of running bots ({', '.join(running)}): stop them "
                     "first (bot stop --leave), so no strategy trades the symbol meanwhile")
-            refused = [_refusal(d, venues.get(d.bot_id)) for d in dust]
+            refused = [_refusal(d, venues.get(d.bot_id)) or _in_doubt(service, d)
+                       for d in dust]
             refused = [r for r in refused if r]
             if refused:
                 raise ConfigError("; ".join(refused))
@@ -203,6 +204,18 @@ def _refusal(d: DustRow, venue: object | None) -> str:
     if dust_venue.close_order_of(venue) is None:
         return f"{d.bot}: {dust_venue.refusal(d)}"
     return ""
+
+
+def _in_doubt(service: DaemonService, d: DustRow) -> str:
+    """An order of the bot on the symbol sent and never answered (an earlier close, say):
+    it may have closed the position already, so nothing is sent until it is looked up."""
+    doubt = [o.client_id for o in service.store.orders.in_doubt(d.bot_id)
+             if o.symbol == d.symbol]
+    if not doubt:
+        return ""
+    return (f"{d.bot}: order {', '.join(doubt)} on {d.symbol} is in doubt (sent, never "
+            "answered): start the bot so it is looked up by client id at the venue (then "
+            "stop it and close the dust if any is left)")
 
 
 def _write_off(service: DaemonService, who: str, d: DustRow) -> None:
