@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from plutarc.exchanges.bitmex_sim import SimServer
 from plutarc.exchanges.bitmex_sim.config import EXAMPLE_API_KEY, EXAMPLE_API_SECRET
 from plutarc.exchanges.ccxt.venues import PROFILES
 from plutarc.models.events import EventKind
-from tests.daemon.conftest import daemon_env, short_home
+from tests.daemon.conftest import DaemonProcess, daemon_env, short_home
 from tests.daemon.live.conftest import QUICK_TEMPLATE
 from tests.exchanges.bitmex.conftest import adapter_for, sim_config
 from tests.exchanges.bitmex.test_daemon_e2e import ADAPTER_SETTINGS, Scenario, ServerThread, run
@@ -88,6 +89,11 @@ def test_a_stopped_testnet_bots_dust_is_closed_at_bitmex_with_a_close_order(
         assert venue.call(lambda: exchange.venues["XBTUSD"].engine.position.qty) == held
 
         run(lambda c: c.stop_bot(s.bot_id, "leave"), s.daemon)
+        # a new daemon: no worker of this venue has run in it, the spec comes from BitMEX
+        s.daemon.signal(signal.SIGTERM)
+        s.daemon = DaemonProcess(daemon_home).start()
+        listed = run(lambda c: c.dust("dusty"), s.daemon)
+        assert [(d.state, d.qty, d.min_qty) for d in listed] == [("stopped", held, DUST_LOT)]
         asked = cli(daemon_home, "ops", "close-dust", "--bot", "dusty", stdin="n\n")
         assert asked.returncode == 1 and "execInst=Close" in asked.stdout
         assert venue.call(lambda: exchange.venues["XBTUSD"].engine.position.qty) == held
