@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -134,7 +135,7 @@ async def _fills(venue: Any, order: Order, since_ms: int) -> list[Fill]:
 def _book(service: DaemonService, who: str, d: DustRow, order: Order,
           fills: Iterable[Fill]) -> None:
     """Fills, order status, the position they leave and the audit row, in one transaction."""
-    store, fills = service.store, [f for f in fills]
+    store, fills = service.store, list(fills)
     filled = sum((f.qty for f in fills), Decimal(0))
     left = d.qty - filled * (1 if d.qty > 0 else -1)
     before = store.positions.get(d.bot_id, d.symbol)
@@ -175,8 +176,6 @@ def _book(service: DaemonService, who: str, d: DustRow, order: Order,
 
 
 def _tagged(fill: Fill) -> Fill:
-    from dataclasses import replace
-
     return fill if fill.tag else replace(fill, tag=TAG)
 
 
