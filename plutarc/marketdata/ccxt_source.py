@@ -22,6 +22,7 @@ from typing import Any
 from plutarc.exchanges.base import FundingRate, OpenInterest
 from plutarc.exchanges.ccxt.adapter import CcxtVenue
 from plutarc.intervals import interval_ms
+from plutarc.marketdata.archive import VisionArchive, archive_url_for
 from plutarc.marketdata.sources import HistorySource, SourceFacts
 from plutarc.models import Candle, Instrument
 
@@ -100,6 +101,8 @@ def ccxt_source(name: str, url: str | None) -> HistorySource:
 
     prof = profile(name)
     venue = CcxtVenue(prof, base_url=url, timeout_s=20.0)
+    archive_url = archive_url_for(name, prof.archive_url, url)
     return HistorySource(name, CcxtHistory(venue), SourceFacts(
         funding_history=prof.funding_page > 0, oi_history=prof.oi_page > 0,
-        rows_per_request=prof.candle_limit, oi_interval=prof.oi_timeframe))
+        rows_per_request=prof.candle_limit, oi_interval=prof.oi_timeframe,
+        archive=VisionArchive(archive_url) if archive_url else None))

@@ -144,6 +144,12 @@ async def download(store: MarketStore, source: HistorySource, symbol: str, inter
     report = DownloadReport(source.venue, symbol, start_ms, end_ms)
     inst = await _retrying(lambda: source.adapter.instrument(symbol))
     store.save_instrument(source.venue, inst)
+    archived = None
+    if source.facts.archive is not None:  # closed months and days in bulk, REST for the rest
+        got = await source.facts.archive.fill(store, source.venue, inst.symbol, interval,
+                                              start_ms, end_ms, progress=progress)
+        archived = SeriesReport(f"{interval} archive", rows_stored=got.rows,
+                                note="; ".join(got.notes))
     # one request's worth of bars per chunk: no half-empty pages, a resume loses at most one
     per_chunk = step * source.facts.rows_per_request
     bars = await download_series(store, source, inst.symbol, interval, start_ms, end_ms,
@@ -168,5 +174,7 @@ async def download(store: MarketStore, source: HistorySource, symbol: str, inter
         else:
             report.series.append(SeriesReport("oi", note="no open-interest history is "
                                               f"downloaded from {source.venue}"))
+    if archived is not None:
+        report.series.append(archived)
     report.seconds = time.perf_counter() - began
     return report

@@ -23,6 +23,7 @@ class SourceFacts:
     oi_history: bool = False
     rows_per_request: int = 1000
     oi_interval: str = "1h"  # spacing of open-interest history rows, where served
+    archive: Any = None  # a bulk candle archive read before REST (archive.VisionArchive)
 
 
 @dataclass
