@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-
-import typer
-
-# (module, attribute, name, help). A module that is missing is skipped, so groups land one by one.
+# (module, attribute, name, help): imported only when the group is used (cli/lazy_groups.py).
 GROUPS: tuple[tuple[str, str, str, str], ...] = (
     ("plutarc.cli.daemon_cmd", "app", "daemon", "Run, start, stop and inspect the daemon."),
     ("plutarc.cli.tui_cmd", "app", "tui", "Attach the terminal UI to a daemon."),
@@ -33,19 +29,7 @@ GROUPS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def register(app: typer.Typer) -> None:
-    for module_name, attribute, name, help_text in GROUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        sub = getattr(module, attribute)
-        if isinstance(sub, typer.Typer):
-            app.add_typer(sub, name=name, help=help_text)
-        else:
-            app.command(name=name, help=help_text)(sub)
-    from plutarc.cli.doctor_cmd import doctor
-
-    app.command(name="doctor", help="Check what commonly breaks a deployment.")(doctor)
+# Commands at the top level that are not in a group of their own.
+TOP_LEVEL: tuple[tuple[str, str, str, str], ...] = (
+    ("plutarc.cli.doctor_cmd", "doctor", "doctor", "Check what commonly breaks a deployment."),
+)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from typer.main import get_command
 
 try:  # typer >= 0.20 vendors its own click; its exceptions are the ones raised
     from typer._click import exceptions as click
@@ -56,25 +55,12 @@ def main(
         os.environ["PLUTARC_DEBUG"] = "1"
 
 
-def _register_groups() -> None:
-    # Each group lives in its own module; imported here so `plutarc --help` lists them.
-    # Once per process: typer appends on every add_typer, and run() in a long-lived process
-    # (tests, the TUI) rebuilt one more copy of every group per call, each call slower.
-    if getattr(app, "plutarc_groups_registered", False):
-        return
-    from plutarc.cli import groups
-
-    groups.register(app)
-    app.plutarc_groups_registered = True  # type: ignore[attr-defined]
-
-
 @functools.cache
 def _command() -> Any:
-    """The click command tree, built once per process (building it takes ~0.2 s)."""
-    _register_groups()
-    command = get_command(app)
-    _numbers_are_finite(command)
-    return command
+    """The click command tree, built once per process; each group is imported when used."""
+    from plutarc.cli.lazy_groups import lazy_root
+
+    return lazy_root(app, _numbers_are_finite)
 
 
 def _finite(original: Callable[..., Any] | None) -> Callable[..., Any]:
