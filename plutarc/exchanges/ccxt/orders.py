@@ -212,11 +212,16 @@ class OrderPath:
                 "edit_order", order.venue_id, market["symbol"], kind, old.side.value,
                 float(inst.round_qty(new.qty)),
                 None if new.price is None else float(inst.round_price(new.price)), params)
+            raw = {**raw, "id": raw.get("id") or order.venue_id}  # some answers are a bare ack
             amended = parse.order({**raw, "status": raw.get("status") or "open"}, old.symbol,
                                   new)
             self.book.link(amended)
             return amended
         if self.v.profile.amend is AmendStyle.CANCEL_THEN_PLACE:
+            if not self.v.profile.client_ids_reusable:  # refused before anything is touched
+                raise OrderRejected(f"{self.v.name}: {client_id} cannot be replaced under the "
+                                    "same client id (the venue keeps it for ever); the order "
+                                    "stays as it is")
             await self.cancel(client_id)
             try:
                 return await self.place(new)

@@ -66,6 +66,7 @@ class CcxtProfile:
     client_id_info_key: str = ""  # the raw order field holding it, where ccxt does not parse it
     amount_in_quote: bool = False  # ccxt amounts are quote currency (USD), not contracts
     unique_client_ids: bool = True  # the venue refuses a second order under a live client id
+    client_ids_reusable: bool = True  # a finished order's client id may be used again
     trigger_client_id_param: str = ""  # where a stop's client id goes, if not clientOrderId
     trigger_amend_type: str = ""  # the ccxt order type edit_order wants for a stop, if special
     trigger_amend_param: str = ""  # the amend param naming a stop's new trigger, if special

@@ -27,6 +27,7 @@ PROFILE = CcxtProfile(
     ),
     candle_limit=1000,
     stop_param="stopLossPrice",
+    trigger_amend_param="trigger_price",  # private/edit takes the venue's own field
     client_id_param="label",
     client_id_info_key="label",
     unique_client_ids=False,

@@ -30,4 +30,5 @@ PROFILE = CcxtProfile(
     candle_limit=2000,
     clock=ClockSource.LOCAL,
     lookup_by_client_id=False,
+    trigger_amend_param="stopPrice",  # editorder takes the venue's own field
 )

@@ -24,6 +24,10 @@ PROFILE = CcxtProfile(
     ),
     candle_limit=200,
     amend=AmendStyle.CANCEL_THEN_PLACE,
+    # clientOid is "unique" in KuCoin's docs: read strictly, a cancelled order's id is not
+    # free again, so a replacement under it would fail after the cancel; amends are refused
+    # before the cancel instead (the stop stays where it is)
+    client_ids_reusable=False,
     open_order_queries=({}, {"trigger": True}),  # untriggered stops: /api/v1/stopOrders
     needs_passphrase=True,
     # ccxt's KuCoin class is shared with spot and the unified account: without these, loading

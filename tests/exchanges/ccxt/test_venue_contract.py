@@ -17,7 +17,7 @@ from plutarc.errors import (
     OrderRejected,
     OrderStatusUnknown,
 )
-from plutarc.exchanges.ccxt import CcxtCredentials, CcxtVenue
+from plutarc.exchanges.ccxt import AmendStyle, CcxtCredentials, CcxtVenue
 from plutarc.intervals import interval_ms
 from plutarc.models import OrderRequest, OrderStatus, OrderType, Side
 from tests.exchanges.ccxt.conftest import Served
@@ -220,3 +220,41 @@ def test_a_restarted_adapter_told_its_orders_names_their_fills(contract: Served)
         return await v.fills_since(0, contract.symbol)
     contract.run(trade)
     assert cid in {f.client_id for f in contract.run(restarted)}
+
+
+def test_a_resting_stop_is_moved_and_stays_one_order(contract: Served) -> None:
+    """The daemon ratchets protective stops (break-even, software trailing): the stop's
+    trigger moves, in place or by the venue's declared cancel-then-place, under the same
+    client id, and one stop rests afterwards; where the venue never frees a client id the
+    amend is refused and the stop rests where it was."""
+    types = contract.profile.capabilities.order_types
+    kind = OrderType.STOP_MARKET if OrderType.STOP_MARKET in types else OrderType.STOP_LIMIT
+    entry_cid, stop_cid = f"k7-{contract.name}-entry", f"k7-{contract.name}-stop"
+
+    async def body(v: CcxtVenue):
+        inst = await v.instrument(contract.symbol)
+        await v.place_order(OrderRequest(entry_cid, contract.symbol, Side.BUY, OrderType.MARKET,
+                                         contract.qty))
+        last = await _last_price(v, contract.symbol)
+        first, moved_to = (inst.round_price(last * Decimal(f), "down") for f in ("0.9", "0.95"))
+        await v.place_order(OrderRequest(
+            stop_cid, contract.symbol, Side.SELL, kind, contract.qty, stop_price=first,
+            price=inst.round_price(first * Decimal("0.99"), "down")
+            if kind is OrderType.STOP_LIMIT else None, reduce_only=True))
+        if not movable:  # declared: refused before anything is touched
+            with pytest.raises(OrderRejected, match="stays as it is"):
+                await v.amend_order(stop_cid, stop_price=moved_to)
+            moved_to = first
+            moved = await v.order_by_client_id(stop_cid)
+        else:
+            moved = await v.amend_order(stop_cid, stop_price=moved_to)
+        looked = await v.order_by_client_id(stop_cid)
+        resting = [o for o in await v.open_orders(contract.symbol) if o.client_id == stop_cid]
+        await v.cancel_order(stop_cid)
+        return moved_to, moved, looked, resting
+    profile = contract.profile
+    movable = profile.client_ids_reusable or profile.amend is not AmendStyle.CANCEL_THEN_PLACE
+    moved_to, moved, looked, resting = contract.run(body)
+    assert moved.client_id == stop_cid and moved.request.stop_price == moved_to
+    assert looked is not None and looked.status is OrderStatus.NEW
+    assert len(resting) == 1 and resting[0].request.stop_price == moved_to

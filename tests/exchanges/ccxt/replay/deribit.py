@@ -33,6 +33,8 @@ ORDER_PARAMS = {"instrument_name", "amount", "type", "label", "price", "time_in_
                 "trigger_offset", "max_show", "advanced", "mmp", "valid_until"}
 PARAMS = {  # method -> the parameters Deribit documents for it
     "buy": ORDER_PARAMS, "sell": ORDER_PARAMS, "cancel": {"order_id"},
+    "edit": {"order_id", "amount", "price", "trigger_price", "post_only", "reduce_only",
+             "reject_post_only", "advanced", "trigger_offset", "mmp", "valid_until"},
     "get_order_state": {"order_id"},
     "get_open_orders_by_instrument": {"instrument_name", "type"},
     "get_order_history_by_instrument": {"instrument_name", "count", "offset",
@@ -199,6 +201,30 @@ class DeribitServer:
         o.status, o.updated_ms = "canceled", now_ms()
         row = dict(self._row(o), cancel_reason="user_request")
         return ok(row)
+
+    async def do_edit(self, p: dict) -> web.Response:
+        """private/edit: amount, price and a stop's trigger of an open order, in place."""
+        o = self.book.orders.get(p.get("order_id", ""))
+        if o is None:
+            return fail(10004, "order_not_found")
+        if o.status != "new":
+            return fail(11044, "not_open_order")
+        amount = Decimal(p.get("amount", "0"))
+        if amount <= 0 or amount % 10 != 0:
+            return fail(-32602, "Invalid params", {"param": "amount",
+                                                   "reason": "must be a multiple of 10"})
+        if "trigger_price" in p and o.stop is None:
+            return fail(-32602, "Invalid params", {"param": "trigger_price",
+                                                   "reason": "not a trigger order"})
+        o.qty = amount
+        if "price" in p:
+            o.price = Decimal(p["price"])
+        if "trigger_price" in p:
+            o.stop = Decimal(p["trigger_price"])
+        o.updated_ms = now_ms()
+        row = dict(self._row(o), replaced=True)
+        return ok({**_load("ws_order_edit_response.json")["result"], "order": row,
+                   "trades": []})
 
     async def do_get_order_state(self, p: dict) -> web.Response:
         o = self.book.orders.get(p.get("order_id", ""))

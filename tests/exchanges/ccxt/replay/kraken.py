@@ -65,6 +65,7 @@ class KrakenServer:
         base = "/derivatives/api/v3"
         r.add_post(f"{base}/sendorder", self.signed(self.sendorder))
         r.add_post(f"{base}/cancelorder", self.signed(self.cancelorder))
+        r.add_post(f"{base}/editorder", self.signed(self.editorder))
         r.add_get(f"{base}/openorders", self.signed(self.openorders))
         r.add_get(f"{base}/openpositions", self.signed(self.openpositions))
         r.add_get(f"{base}/accounts", self.signed(self.accounts))
@@ -180,6 +181,28 @@ class KrakenServer:
         body["orderEvents"][0].update(uid=o.venue_id, order=self._event_order(o))
         return ok(cancelStatus={**body, "order_id": o.venue_id, "cliOrdId": o.client_id,
                                 "receivedTime": iso(now_ms())})
+
+    async def editorder(self, p: dict) -> web.Response:
+        o = self.book.orders.get(p.get("orderId", "")) or (
+            self.book.by_client(p["cliOrdId"]) if p.get("cliOrdId") else None)
+        if o is None or o.status != "new":
+            return ok(editStatus={"status": "orderForEditNotFound",
+                                  "receivedTime": iso(now_ms()), "orderEvents": []})
+        if "stopPrice" in p and o.stop is None:
+            return ok(editStatus={"status": "orderForEditNotAStop",
+                                  "receivedTime": iso(now_ms()), "orderEvents": []})
+        before = self._event_order(o)
+        if p.get("size"):
+            o.qty = Decimal(p["size"])
+        if p.get("limitPrice"):
+            o.price = Decimal(p["limitPrice"])
+        if p.get("stopPrice"):
+            o.stop = Decimal(p["stopPrice"])
+        o.updated_ms = now_ms()
+        body = copy.deepcopy(_load("docs_editstatus.json")["body"])
+        body.update(orderId=o.venue_id, receivedTime=iso(o.updated_ms))
+        body["orderEvents"][0].update(old=before, new=self._event_order(o))
+        return ok(editStatus=body)
 
     async def openorders(self, _p: dict) -> web.Response:
         template = _load("http_futures_open_orders.json")["openOrders"][0]

@@ -58,6 +58,7 @@ class PhemexServer:
         r.add_get("/exchange/order", self.signed(self.query))
         r.add_get("/orders/activeList", self.signed(self.active))
         r.add_delete("/orders/cancel", self.signed(self.cancel))
+        r.add_put("/orders/replace", self.signed(self.replace))
         r.add_get("/accounts/accountPositions", self.signed(self.account_positions))
         r.add_get("/exchange/order/trade", self.signed(self.trades))
         return app
@@ -185,6 +186,21 @@ class PhemexServer:
         if o is None or o.status != "new" or o.symbol != p.get("symbol"):
             return fail(10002, "OM_ORDER_NOT_FOUND")
         o.status, o.updated_ms = "canceled", now_ms()
+        return ok(self._row(o))
+
+    async def replace(self, p: dict) -> web.Response:
+        o = self.book.orders.get(p.get("orderID", ""))
+        if o is None or o.status != "new" or o.symbol != p.get("symbol"):
+            return fail(10002, "OM_ORDER_NOT_FOUND")
+        if p.get("stopPxEp") and o.stop is None:
+            return fail(10001, "invalid stopPxEp")
+        if p.get("orderQty"):
+            o.qty = Decimal(str(p["orderQty"]))
+        if p.get("priceEp"):
+            o.price = self._price(o.symbol, p["priceEp"])
+        if p.get("stopPxEp"):
+            o.stop = self._price(o.symbol, p["stopPxEp"])
+        o.updated_ms = now_ms()
         return ok(self._row(o))
 
     async def account_positions(self, p: dict) -> web.Response:

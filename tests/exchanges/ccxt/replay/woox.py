@@ -66,6 +66,8 @@ class WooxServer:
         r.add_post("/v3/trade/algoOrder", self.signed(self.create))
         r.add_delete("/v3/trade/order", self.signed(self.cancel))
         r.add_delete("/v3/trade/algoOrder", self.signed(self.cancel))
+        r.add_put("/v3/trade/order", self.signed(self.edit))
+        r.add_put("/v3/trade/algoOrder", self.signed(self.edit))
         r.add_get("/v3/trade/orders", self.signed(self.orders))
         r.add_get("/v3/trade/algoOrders", self.signed(self.algo_orders))
         r.add_get("/v3/futures/positions", self.signed(self.positions))
@@ -182,6 +184,20 @@ class WooxServer:
             return fail(-1006, "The data is not found in server.")
         o.status, o.updated_ms = "canceled", now_ms()
         return ok(_load("docs_cancel.json")["data"])
+
+    async def edit(self, p: dict, algo: bool) -> web.Response:
+        key = "algoOrderId" if algo else "orderId"
+        o = self.book.orders.get(str(p.get(key, "")))
+        if o is None or (o.stop is not None) != algo or o.status != "new":
+            return fail(-1006, "The data is not found in server.")
+        if p.get("quantity"):
+            o.qty = Decimal(str(p["quantity"]))
+        if p.get("price"):
+            o.price = Decimal(str(p["price"]))
+        if algo and p.get("triggerPrice"):
+            o.stop = Decimal(str(p["triggerPrice"]))
+        o.updated_ms = now_ms()
+        return ok(_load("docs_edit.json")["data"])
 
     def _listed(self, p: dict, algo: bool) -> list[dict]:
         wanted = {"INCOMPLETE": INCOMPLETE, "COMPLETED": COMPLETED}.get(p.get("status", ""))
