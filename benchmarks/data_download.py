@@ -10,6 +10,9 @@
    that year, the year is downloaded into a store, and ``backtest run --venue bitmex`` from
    the store (funding included) is timed against ``backtest run --data`` on the CSV with the
    same funding exported to a file; each twice (the loaders cache parsed files).
+3. The ccxt venues (--ccxt-days, 0 skips): --ccxt-days of 1m with funding and open interest
+   from the local Binance USD-M, Bybit and OKX servers (tests/exchanges/ccxt/replay) at each
+   profile's own pacing, and a month of Binance Vision 1m zips from a local archive server.
 """
 
 from __future__ import annotations
@@ -79,15 +82,73 @@ def store_vs_csv(year: Path, template: str, home: Path) -> None:
               f"from the store {t_store:.2f} s, from the CSV {t_csv:.2f} s")
 
 
+def ccxt_rates(days: int, home: Path) -> None:
+    sys.path.insert(0, str(REPO))
+    from plutarc.marketdata.download import download
+    from plutarc.marketdata.sources import open_source
+    from plutarc.marketdata.store import MarketStore
+    from tests.exchanges.ccxt.replay import binance, bybit, okx
+    from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, Tape
+    from tests.exchanges.ccxt.replay.history import app_with_history
+
+    servers = {"binance": (binance.BinanceServer, "BTCUSDT"),
+               "bybit": (bybit.BybitServer, "BTCUSDT"), "okx": (okx.OkxServer, "BTC-USDT-SWAP")}
+    for name, (make, symbol) in servers.items():
+        server = make(Tape(history=days * 1440 + 30))
+        thread = ServerThread(lambda s=server, n=name: app_with_history(n, s)).start()
+        start = server.tape.anchor + MINUTE
+
+        async def go(n=name, sym=symbol, a=start, url=thread.url):  # noqa: ANN001, ANN202
+            source = open_source(n, url)
+            try:
+                return await download(MarketStore(home / n), source, sym, "1m", a,
+                                      a + days * DAY_MS)
+            finally:
+                await source.close()
+        try:
+            report = asyncio.run(go())
+        finally:
+            thread.stop()
+        rows = {s.series: s.rows_stored for s in report.series}
+        print(f"{name}: {days} d of 1m + funding + OI at its profile's pacing: {rows} in "
+              f"{report.seconds:.1f} s = {report.rows_stored / report.seconds:,.0f} rows/s")
+
+
+def vision_rate(home: Path) -> None:
+    sys.path.insert(0, str(REPO))
+    from plutarc.marketdata.archive import VisionArchive
+    from plutarc.marketdata.store import MarketStore, month_bounds
+    from tests.exchanges.ccxt.replay.core import ServerThread, Tape
+    from tests.marketdata.test_vision_archive import PREFIX, VisionServer
+
+    month = "2024-01"
+    tape = Tape(at_recorded_times=True)
+    thread = ServerThread(VisionServer(tape, [month], []).app).start()
+    try:
+        a, b = month_bounds(month)
+        t = time.perf_counter()
+        got = asyncio.run(VisionArchive(thread.url + PREFIX).fill(
+            MarketStore(home / "vision"), "binance", "BTCUSDT", "1m", a, b))
+        took = time.perf_counter() - t
+    finally:
+        thread.stop()
+    print(f"Binance Vision: one monthly 1m zip, {got.rows:,} rows in {took:.2f} s = "
+          f"{got.rows / took:,.0f} rows/s stored (local server; the real one adds transfer)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=13)
     parser.add_argument("--year", type=Path, default=YEAR)
     parser.add_argument("--template", default="trend_following")
+    parser.add_argument("--ccxt-days", type=int, default=3)
     args = parser.parse_args()
     from plutarc.exchanges.bitmex_sim.config import BUNDLED_BTC_1M
 
     with tempfile.TemporaryDirectory() as tmp:
+        if args.ccxt_days:
+            ccxt_rates(args.ccxt_days, Path(tmp) / "ccxt")
+            vision_rate(Path(tmp) / "ccxt")
         asyncio.run(download_rate(BUNDLED_BTC_1M, args.days, 100_000, Path(tmp) / "a"))
         asyncio.run(download_rate(BUNDLED_BTC_1M, min(args.days, 3), 30, Path(tmp) / "b"))
         if args.year.exists():
