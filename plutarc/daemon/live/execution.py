@@ -36,7 +36,6 @@ from plutarc.models import Order, OrderRequest, OrderStatus
 from plutarc.models.events import EventKind, Severity
 from plutarc.risk.order_calls import ExecutionCounters, cancel_order, place_order
 from plutarc.risk.policy import Backoff, retry_transient
-from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
 
@@ -94,7 +93,7 @@ class LiveExecution:
             forget_order(self.kernel, request.client_id)  # never journaled, never sent
             return
         request = verdict.request
-        if not self._journal(request, now):
+        if not self.ctx.backlog.journal_first(request, now):
             cid = request.client_id
             if not request.reduce_only:
                 forget_order(self.kernel, cid)  # no new risk unjournaled
@@ -130,23 +129,6 @@ class LiveExecution:
             stop_price=None if request.stop_price is None else str(request.stop_price),
             reduce_only=request.reduce_only, reason=intent.reason)
 
-    def _journal(self, request: OrderRequest, now: int) -> bool:
-        """Journal the intent and mark it sent; False when a full disk refused (or is
-        holding writes back), and nothing was written."""
-        if self.ctx.backlog.holding:
-            return False
-        journal = self.ctx.store.orders
-        try:
-            journal.journal(self.ctx.bot_id, request, now)
-        except Exception as exc:
-            if not is_disk_full(exc):
-                raise
-            self.ctx.backlog.refused(f"the intent of {request.client_id}", exc)
-            return False
-        failpoint("after_journal")
-        self._record(request.client_id, f"sent mark of {request.client_id}",
-                     lambda: journal.mark_sent(request.client_id, now))
-        return True
 
     def _journal_late(self, request: OrderRequest, now: int) -> None:
         journal = self.ctx.store.orders

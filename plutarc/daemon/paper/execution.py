@@ -22,7 +22,6 @@ from plutarc.models.events import EventKind, Severity
 from plutarc.risk.gate import GateLimits, RiskGate, Verdict
 from plutarc.risk.gate_events import announce
 from plutarc.risk.sim_view import sim_market_view
-from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.kernel import SymbolKernel
 
@@ -107,7 +106,7 @@ class PaperExecution:
                 self.ctx.emit(EventKind.ACTIVITY, f"replay rebuild diverges from the journal at "
                               f"{request.client_id}", severity=Severity.WARNING)
             self.diverged = True
-        if live and not known and not self._journal(request, now_ms):
+        if live and not known and not self.ctx.backlog.journal_first(request, now_ms):
             if not request.reduce_only:  # no new risk unjournaled
                 self._forget(request.client_id)
                 self._order_event(f"{request.client_id} not placed: the disk is full and its "
@@ -137,23 +136,6 @@ class PaperExecution:
             stop_price=None if request.stop_price is None else str(request.stop_price),
             reason=intent.reason)
 
-    def _journal(self, request: OrderRequest, now_ms: int) -> bool:
-        """Journal the intent, then mark it sent; False when a full disk refused it (or
-        writes are held for one) and nothing was written."""
-        if self.ctx.backlog.holding:
-            return False
-        journal = self.ctx.store.orders
-        try:
-            journal.journal(self.ctx.bot_id, request, now_ms)
-        except Exception as exc:
-            if not is_disk_full(exc):
-                raise
-            self.ctx.backlog.refused(f"the intent of {request.client_id}", exc)
-            return False
-        failpoint("after_journal")
-        self.ctx.backlog.write(f"sent mark of {request.client_id}",
-                               partial(journal.mark_sent, request.client_id, now_ms))
-        return True
 
     def _journal_late(self, request: OrderRequest, now_ms: int) -> None:
         journal = self.ctx.store.orders

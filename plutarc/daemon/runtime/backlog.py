@@ -23,14 +23,17 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from plutarc.daemon.chaos import failpoint
 from plutarc.models.events import Event, EventKind, Severity
 from plutarc.storage.sqlite import is_disk_full
 from plutarc.strategy.decision import Decision
 
 if TYPE_CHECKING:
     from plutarc.daemon.runtime.protocol import BotContext
+    from plutarc.models import OrderRequest
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,25 @@ class JournalBacklog:
                 self._outage(what, exc)
         self._hold(Held(what, write, key), droppable)
         return False
+
+    def journal_first(self, request: OrderRequest, now_ms: int) -> bool:
+        """Journal an order's intent, then mark it sent, before the venue sees it; False
+        when a full disk refused it (or writes are held for one) and nothing was written:
+        the caller sends only what may go unjournaled (reduce-only, cancels)."""
+        if self.held:
+            return False
+        journal = self.ctx.store.orders
+        try:
+            journal.journal(self.ctx.bot_id, request, now_ms)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self.refused(f"the intent of {request.client_id}", exc)
+            return False
+        failpoint("after_journal")
+        self.write(f"sent mark of {request.client_id}",
+                   partial(journal.mark_sent, request.client_id, now_ms))
+        return True
 
     def refused(self, what: str, exc: BaseException) -> None:
         """A write the caller could not hold (it failed part-way): say the disk is full."""
