@@ -113,6 +113,15 @@ def check_clocks(facts: DaemonFacts | None, venue_url: str | None) -> list[Check
     return checks
 
 
+def check_venue_keys(facts: DaemonFacts | None, paths: Paths) -> list[Check]:
+    """Per stored key on a ccxt venue: reachable, clock offset, key valid (the daemon asks)."""
+    if facts is None or not facts.answered:
+        return []
+    from plutarc.cli.doctor_keys import key_rows
+
+    return [Check(r.name, r.ok, r.detail, r.fix, r.warn) for r in key_rows(paths)]
+
+
 def _status(check: Check) -> str:
     if not check.ok:
         return "FAIL"
@@ -124,7 +133,8 @@ def doctor(
                                   "against (the configured venues are always measured)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Check Python, directories, disk, keyring, the daemon and the clock against the venues."""
+    """Check Python, directories, disk, keyring, the daemon, the clock against the venues and
+    each stored ccxt venue key (reachable, clock offset, key valid)."""
     paths = resolve_paths()
     daemon, facts = check_daemon(paths)
     checks = [
@@ -137,6 +147,7 @@ def doctor(
         check_pid(paths),
         daemon,
         *check_clocks(facts, venue_url),
+        *check_venue_keys(facts, paths),
     ]
     rows = [{"check": c.name, "status": _status(c), "detail": c.detail, "fix": c.fix}
             for c in checks]

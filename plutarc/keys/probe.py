@@ -25,6 +25,9 @@ class KeyProbeResult(BaseModel):
     ok: bool
     message: str
     endpoint: str
+    # ccxt venues (doctor's rows): None where not measured or not applicable
+    reachable: bool | None = None
+    clock_offset_ms: int | None = None
 
 
 def check_url(url: str | None) -> str | None:
@@ -67,10 +70,17 @@ PROBES = {"bitmex": _bitmex}
 
 async def probe_key(creds: Credentials, url: str | None = None) -> KeyProbeResult:
     """ok=True when the venue accepted the key; a refusal or network failure is ok=False."""
+    from plutarc.keys.ccxt_probe import SERVED, check_ccxt_key, is_ccxt_venue
+
+    if is_ccxt_venue(creds.venue):
+        found = await check_ccxt_key(creds, check_url(url), PROBE_TIMEOUT_S)
+        return KeyProbeResult(label=creds.label, venue=creds.venue, ok=found.key_ok,
+                              message=REDACTOR.redact(found.message), endpoint=found.endpoint,
+                              reachable=found.reachable, clock_offset_ms=found.clock_offset_ms)
     probe = PROBES.get(creds.venue)
     if probe is None:
         raise UsageError(f"testing {creds.venue} keys is not supported yet (supported: "
-                         f"{', '.join(sorted(PROBES))})")
+                         f"{', '.join(sorted({*PROBES, *SERVED}))})")
     endpoint = check_url(url) or "(default)"
     try:
         endpoint, message = await probe(creds, check_url(url))

@@ -44,7 +44,30 @@ async def test_an_unreachable_venue_is_a_failed_check() -> None:
 
 
 async def test_unsupported_venues_and_bad_urls_are_usage_errors() -> None:
-    with pytest.raises(UsageError, match="testing okx keys is not supported yet"):
-        await probe_key(Credentials("o", "okx", False, "k-okx-0000001", SECRET, "pp"))
+    with pytest.raises(UsageError, match="testing gemini keys is not supported yet"):
+        await probe_key(Credentials("g", "gemini", False, "k-gemini-0000001", SECRET))
     with pytest.raises(UsageError, match="--url must be an http"):
         await probe_key(Credentials("t", "bitmex", True, KEY_ID, SECRET), "ftp://nowhere")
+
+
+def test_a_ccxt_venue_key_is_tried_through_the_ccxt_venue() -> None:
+    """OKX (three-part key) at its local server: reachable, clock measured, key valid; the
+    same key without its passphrase's right value is refused."""
+    import asyncio
+
+    from tests.exchanges.ccxt.replay import okx
+    from tests.exchanges.ccxt.replay.core import ServerThread
+
+    thread = ServerThread(okx.OkxServer().app).start()
+    try:
+        good = asyncio.run(probe_key(Credentials("o", "okx", False, okx.KEY, okx.SECRET,
+                                                 okx.PASSPHRASE), thread.url))
+        bad = asyncio.run(probe_key(Credentials("o", "okx", False, okx.KEY, okx.SECRET,
+                                                "not-the-passphrase"), thread.url))
+    finally:
+        thread.stop()
+    assert good.ok and good.reachable and good.endpoint == thread.url, good
+    assert good.clock_offset_ms is not None and abs(good.clock_offset_ms) < 2000
+    assert good.message.startswith("authenticated: wallet ")
+    assert bad.reachable and not bad.ok and bad.message.startswith("key refused"), bad
+    assert "not-the-passphrase" not in bad.model_dump_json()
