@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from plutarc.errors import UsageError
 from plutarc.exchanges.base import Capabilities, FundingRate, OpenInterest, Venue
+from plutarc.exchanges.paper_funding import PaperFunding
 from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import KEEP_BARS, SimMatchingEngine
@@ -110,6 +111,7 @@ class PaperVenue:
             post_only=True, reduce_only=True, websocket_orders=False, exchange_side_stops=True,
             extra={**market.capabilities.extra, "simulated": "true", "market": market.name})
         self.clock = MarketClock()
+        self.funding = PaperFunding(market)  # charged from the market's own rates
         self.pace = False
         self.sim: SimVenue | None = None
         self._start_close = 0
@@ -176,6 +178,7 @@ class PaperVenue:
         orders worked meanwhile); their fills are in ``fills_since``. Returns how many."""
         matched = 0
         for candle in await self._rest_since(symbol, await self._closed_by()):
+            await self.funding.before(self._engine(symbol), candle)
             matched += self._match(symbol, candle)
         return matched
 
@@ -308,6 +311,7 @@ class PaperVenue:
                 candle = backlog.pop(0)
                 if self.pace:
                     await self._wait_acted(symbol)
+                await self.funding.before(self._engine(symbol), candle)
                 if self._closed or not self._match(symbol, candle):
                     continue
                 self._handed[symbol] = candle.ts_ms

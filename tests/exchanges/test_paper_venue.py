@@ -17,7 +17,9 @@ from plutarc.models import Candle, Fill, OrderRequest, OrderStatus, OrderType, S
 from tests.exchanges.bitmex.conftest import adapter_for, sim_config
 
 CONFIG = SimConfig(enforce_margin=False)
-PUBLIC_PATHS = {"/api/v1", "/api/v1/instrument/active", "/api/v1/trade/bucketed"}
+# public market data only (funding history: paper positions pay the venue's own rates)
+PUBLIC_PATHS = {"/api/v1", "/api/v1/instrument/active", "/api/v1/trade/bucketed",
+                "/api/v1/funding"}
 
 
 class SkipsOneBin(BitmexAdapter):

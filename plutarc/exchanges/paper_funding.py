@@ -1,0 +1,83 @@
+"""Funding for paper bots on a real venue: charged at the venue's funding times from the
+venue's own funding rates, through the sim's funding code (the backtester's).
+
+The first time a position in a symbol is held at a candle, its last days of funding
+history are read from the market (a flat paper bot asks nothing): the venue's schedule
+(hours apart, phase after 00:00 UTC) is taken from the stamps themselves, so no venue is
+named here (BitMEX's 04:00/12:00/20:00 and Binance's 00:00/08:00/16:00 both come out of
+their data). Before each candle that holds a funding
+time, the market is asked for the rate settled then unless it is known already. A venue
+without funding history, or a rate it has not published, charges nothing: the sim counts
+it as missing, as a backtest without the rate does.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from plutarc.errors import DataError, PlutarcError
+from plutarc.exchanges.base import Venue
+from plutarc.exchanges.sim.engine import SimMatchingEngine
+from plutarc.exchanges.sim.funding import STAMP_TOLERANCE_MS, FundingSchedule
+from plutarc.models import Candle
+from plutarc.strategy.context import TimeSeries
+
+HOUR_MS = 3_600_000
+LOOKBACK_MS = 3 * 24 * HOUR_MS  # enough stamps to show any schedule of up to 8 h
+log = logging.getLogger(__name__)
+
+
+class PaperFunding:
+    """Per symbol: the funding series the sim charges from, filled from ``market``."""
+
+    def __init__(self, market: Venue) -> None:
+        self.market = market
+        self.series: dict[str, TimeSeries] = {}
+        self._attached: set[str] = set()
+
+    async def before(self, engine: SimMatchingEngine, candle: Candle) -> None:
+        """Make the rates of the funding times inside ``candle`` known to ``engine``."""
+        symbol = engine.symbol
+        if not engine.position.qty:
+            return  # a flat position owes nothing: no request until one is held
+        if symbol not in self._attached:
+            self._attached.add(symbol)
+            await self._attach(engine, candle.ts_ms)
+        schedule = engine.funding
+        if not schedule.enabled or symbol not in self.series:
+            return
+        series = self.series[symbol]
+        for t in schedule.times_in(candle.ts_ms, candle.interval_ms):
+            if series.ts_ms.size and series.ts_ms[-1] >= t - STAMP_TOLERANCE_MS:
+                continue  # known (a stamp at most the tolerance early counts as t's)
+            since = int(series.ts_ms[-1]) + 1 if series.ts_ms.size else t - schedule.interval_ms
+            self._extend(series, await self._ask(symbol, since, t + STAMP_TOLERANCE_MS + 1))
+
+    async def _attach(self, engine: SimMatchingEngine, now_ms: int) -> None:
+        from plutarc.backtest.market_inputs import funding_schedule
+
+        series = TimeSeries(np.empty(0, np.int64), np.empty(0, np.float64))
+        self._extend(series, await self._ask(engine.symbol, now_ms - LOOKBACK_MS, now_ms))
+        try:
+            interval_h, offset_h = funding_schedule(series)
+        except DataError:
+            log.info("paper funding: %s shows no funding schedule; none is charged",
+                     engine.symbol)
+            return
+        self.series[engine.symbol] = series
+        engine.funding = FundingSchedule(interval_h * HOUR_MS, None, series,
+                                         offset_h * HOUR_MS)
+
+    async def _ask(self, symbol: str, start_ms: int, end_ms: int) -> list:
+        try:
+            return await self.market.funding_rates(symbol, start_ms, end_ms)
+        except (PlutarcError, NotImplementedError) as exc:  # no rate: nothing charged
+            log.info("paper funding: rates of %s unavailable: %s", symbol, exc)
+            return []
+
+    @staticmethod
+    def _extend(series: TimeSeries, rates: list) -> None:
+        for rate in sorted(rates, key=lambda r: r.ts_ms):
+            series.append(rate.ts_ms, rate.rate)  # older or repeated stamps are ignored
