@@ -114,7 +114,10 @@ def _write_csv(bars: Bars, out: Path) -> None:
 
 @app.command("download")
 def download_cmd(
-    venue: str = typer.Option(..., "--venue", help="Venue to download from (e.g. bitmex)."),
+    venue: str = typer.Option(..., "--venue", help="Venue to download from: bitmex or a "
+                              "ccxt venue (binance, bybit, okx, ...). Binance 1m history comes "
+                              "from Binance Vision archives first (PLUTARC_BINANCE_ARCHIVE_URL "
+                              "sets their base; empty turns them off)."),
     symbol: str = typer.Option(..., "--symbol", help="Symbol, as the venue's adapter names it."),
     start: str = typer.Option(..., "--from", help="Start (ISO date/time UTC or epoch ms)."),
     end: str = typer.Option(..., "--to", help="End, exclusive."),

@@ -5,7 +5,9 @@ into its month file atomically, and only then is the month's resume point moved 
 a download killed at any instant resumes at the first chunk not recorded, and a chunk
 fetched twice merges to the same rows. Requests are paced by the adapter (BitMEX reads its
 rate-limit headers); a chunk that still fails with a temporary venue error is retried with
-backoff. The report at the end lists the gaps left in the requested range.
+backoff. The report at the end lists the gaps left in the requested range. A venue with
+a bulk archive (Binance Vision) fills closed months and days from it first; the REST pass
+then resumes where the archive stopped.
 """
 
 from __future__ import annotations
@@ -164,8 +166,8 @@ async def download(store: MarketStore, source: HistorySource, symbol: str, inter
                 store, source, inst.symbol, "funding", start_ms, end_ms, 31 * DAY_MS,
                 progress, known_end))
         else:
-            report.series.append(SeriesReport("funding", note=f"{source.venue} serves no "
-                                              "funding history"))
+            report.series.append(SeriesReport("funding", note="no funding history is "
+                                              f"downloaded from {source.venue}"))
     if oi:
         if source.facts.oi_history:
             report.series.append(await download_series(
