@@ -21,6 +21,7 @@ from plutarc.exchanges.base import FundingRate, OpenInterest
 from plutarc.exchanges.ccxt import parse
 from plutarc.exchanges.ccxt.candles import fetch_candles
 from plutarc.exchanges.ccxt.client import CcxtCredentials, build_exchange
+from plutarc.exchanges.ccxt.closing import close_position
 from plutarc.exchanges.ccxt.errors import is_order_not_found, map_error
 from plutarc.exchanges.ccxt.orders import OrderBook, OrderPath
 from plutarc.exchanges.ccxt.profile import CcxtProfile, ClockSource
@@ -204,6 +205,11 @@ class CcxtVenue:
 
     async def cancel_all(self, symbol: str | None = None) -> list[Order]:
         return await self.orders.cancel_all(symbol)
+
+    async def close_position(self, client_id: str, symbol: str) -> Order | None:
+        """The whole position closed by the venue's close endpoint (profile
+        ``close_client_id_param``; refused where there is none); None when flat."""
+        return await close_position(self, client_id, symbol)
 
     def claim_orders(self, client_ids: Iterable[str]) -> None:
         """Orders an earlier life sent (the daemon's journal, at restart): where the venue

@@ -73,6 +73,10 @@ class CcxtProfile:
     alnum_client_ids: bool = False  # client ids letters and digits only: ours are escaped
     numeric_client_ids: bool = False  # client ids must be numbers: ours are mapped
     client_id_max_len: int = 36
+    # the param of ccxt ``close_position`` carrying our client id, where the venue has its
+    # own whole-position close endpoint (closes any size, dust too); declared to the daemon
+    # as capabilities.extra["close_order"]. "" = no such endpoint: dust is refused
+    close_client_id_param: str = ""
     options: Mapping[str, Any] = field(default_factory=_frozen)  # ccxt constructor options
     market_params: Mapping[str, Any] = field(default_factory=_frozen)  # load_markets params
     balance_params: Mapping[str, Any] = field(default_factory=_frozen)  # fetch_balance params
@@ -100,6 +104,10 @@ class CcxtProfile:
             raise ValueError("a ccxt profile needs a venue name and a ccxt id")
         if self.candle_limit <= 0:
             raise ValueError(f"{self.name}: candle_limit must be positive")
+        if bool(self.close_client_id_param) != bool(
+                self.capabilities.extra.get("close_order")):
+            raise ValueError(f"{self.name}: close_client_id_param and capabilities.extra"
+                             "['close_order'] go together (the venue's whole-position close)")
         for attr in ("options", "market_params", "balance_params", "order_params",
                      "trigger_params", "error_codes"):
             object.__setattr__(self, attr, _frozen(getattr(self, attr)))

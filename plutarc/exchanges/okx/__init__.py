@@ -2,7 +2,8 @@
 
 Facts: keys have a passphrase; REST signs with ISO-8601 times (ccxt); at most 300
 candles per call; trigger (algo) orders are listed apart from plain ones; net position mode
-is needed on the account.
+is needed on the account; a whole position (dust too) is closed by its close-position
+endpoint.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ PROFILE = CcxtProfile(
         native_intervals=("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"),
         order_types=ORDER_TYPES,
         max_candles_per_request=300,
+        # POST /api/v5/trade/close-position: the whole position at market whatever its size
+        extra={"close_order": "close-position (POST /api/v5/trade/close-position)"},
     ),
     candle_limit=300,
     funding_page=100,  # /api/v5/public/funding-rate-history (its last 3 months)
@@ -29,8 +32,10 @@ PROFILE = CcxtProfile(
     needs_passphrase=True,
     net_mode_required=True,  # long/short mode would open a second position on a "sell"
     alnum_client_ids=True,  # clOrdId: letters and digits, up to 32
+    client_id_max_len=32,  # a longer (escaped) id is sent as a hash of it
     open_order_queries=({}, {"trigger": True}),
     trigger_params={"trigger": True},
+    close_client_id_param="clOrdId",  # close-position takes clOrdId, answers no ordId
     trigger_client_id_param="algoClOrdId",  # algo orders carry their own client id field
     trigger_amend_type="trigger",  # ccxt amends algo orders (amend-algos) for this type
     trigger_amend_param="newTriggerPx",

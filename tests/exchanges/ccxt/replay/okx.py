@@ -4,7 +4,10 @@ HTTP 200 with code != "0" (and sCode per order) for failures; candles newest fir
 on the algo-order endpoints. Bodies are the recorded payloads in tests/fixtures/okx/ with
 the order's own values filled in; error codes are OKX's documented ones (50111 bad key,
 50113 bad signature, 50105 bad passphrase, 50102 stale timestamp, 51603 unknown order,
-51016 duplicate clOrdId, 51001 unknown instrument).
+51016 duplicate clOrdId, 51001 unknown instrument, 51023 no position to close).
+POST /api/v5/trade/close-position follows OKX's v5 reference ("Close positions": instId,
+mgnMode, posSide only "net" in net mode, ccy, autoCxl, clOrdId, tag; answered with instId,
+posSide, clOrdId and tag, no ordId): a market order of the whole position, any size.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class OkxServer:
         self.ids = {i["instId"]: i for i in self.instruments}
         self.book.sizes = {i["instId"]: Decimal(i["ctVal"]) for i in self.instruments}
         self.fail_next_create: str | None = None
+        self.fail_next_close: str | None = None
         self.position_mode = "net_mode"
 
     def app(self) -> web.Application:
@@ -60,6 +64,7 @@ class OkxServer:
         r.add_get("/api/v5/market/candles", self.candles)
         r.add_get("/api/v5/market/history-candles", self.candles)
         r.add_post("/api/v5/trade/order", self.signed(self.create))
+        r.add_post("/api/v5/trade/close-position", self.signed(self.close_position))
         r.add_post("/api/v5/trade/batch-orders", self.signed(self.batch))
         r.add_get("/api/v5/trade/order", self.signed(self.query))
         r.add_post("/api/v5/trade/cancel-order", self.signed(self.cancel))
@@ -189,6 +194,32 @@ class OkxServer:
         body = dict(_load("http_place_order_response.json"), ordId=order.venue_id,
                     clOrdId=order.client_id, ts=str(order.created_ms))
         return ok([body])
+
+    async def close_position(self, p: dict) -> web.Response:
+        """The whole net position at market, whatever its size (below minSz/lotSz too)."""
+        unknown = set(p) - {"instId", "mgnMode", "posSide", "ccy", "autoCxl", "clOrdId", "tag"}
+        if unknown:
+            return fail("51000", f"Parameter {sorted(unknown)[0]} error")
+        if p.get("instId") not in self.ids:
+            return fail("51001", "Instrument ID does not exist")
+        if p.get("mgnMode") != "cross":  # every position here is cross
+            return fail("51000", "Parameter mgnMode error")
+        if p.get("posSide", "net") != "net":
+            return fail("51000", "Parameter posSide error")
+        held = self.book.positions.get(p["instId"], (Decimal(0), Decimal(0)))[0]
+        if held == 0:
+            return fail("51023", "Position does not exist")
+        order = self._new({"instId": p["instId"], "clOrdId": p.get("clOrdId"),
+                           "side": "sell" if held > 0 else "buy", "ordType": "market",
+                           "sz": str(abs(held)), "reduceOnly": "true"}, "clOrdId", None)
+        if isinstance(order, web.Response):
+            return order
+        self.book.place(order)
+        if self.fail_next_close == "timeout_after_accept":
+            self.fail_next_close = None
+            return web.Response(status=504, text="")
+        return ok([{"instId": p["instId"], "posSide": "net", "clOrdId": p.get("clOrdId", ""),
+                    "tag": p.get("tag", "")}])
 
     async def batch(self, p: object) -> web.Response:
         if not isinstance(p, list) or len(p) != 1:
