@@ -35,7 +35,7 @@ class OrderBook:
     venue_ids: dict[str, str] = field(default_factory=dict)  # client id -> venue id
     client_ids: dict[str, str] = field(default_factory=dict)  # venue id -> client id
     seen_symbols: set[str] = field(default_factory=set)
-    numeric: dict[str, str] = field(default_factory=dict)  # a numeric wire id -> ours
+    numeric: dict[str, str] = field(default_factory=dict)  # a number or hash on the wire -> ours
 
     def link(self, order: Order) -> None:
         self.requests[order.client_id] = order.request
@@ -51,11 +51,16 @@ class OrderPath:
     def wire(self, client_id: str) -> str:
         """Our client id as the venue accepts it (escaped where only a-z0-9 may pass; a
         number derived from it where only numbers may: the same number after a restart)."""
-        if self.v.profile.numeric_client_ids:
+        profile = self.v.profile
+        if profile.numeric_client_ids:
             number = numeric_id(client_id)
             self.book.numeric[number] = client_id
             return number
-        return escape_alnum(client_id) if self.v.profile.alnum_client_ids else client_id
+        wired = escape_alnum(client_id) if profile.alnum_client_ids else client_id
+        if len(wired) > profile.client_id_max_len:  # e.g. a bot's escaped id on OKX (32)
+            wired = hashed_id(client_id, profile.client_id_max_len)
+            self.book.numeric[wired] = client_id  # known again after a restart: claim_orders
+        return wired
 
     def ours(self, raw: dict[str, Any]) -> dict[str, Any]:
         """A ccxt order with its client id turned back into ours."""
@@ -64,10 +69,10 @@ class OrderPath:
         if not cid and key:  # ccxt leaves it in the venue's own row (Deribit's label)
             cid = (raw.get("info") or {}).get(key)
             raw = {**raw, "clientOrderId": cid}
+        if cid and str(cid) in self.book.numeric:  # a number or hash this process wired
+            return {**raw, "clientOrderId": self.book.numeric[str(cid)]}
         if cid and self.v.profile.alnum_client_ids:
             return {**raw, "clientOrderId": unescape_alnum(str(cid))}
-        if cid and self.v.profile.numeric_client_ids:  # ours once this process wired it
-            return {**raw, "clientOrderId": self.book.numeric.get(str(cid), str(cid))}
         return raw
 
     def _ccxt_args(self, request: OrderRequest, price: Decimal | None) -> tuple[str, dict]:
@@ -325,6 +330,12 @@ def numeric_id(client_id: str) -> str:
     """A venue-safe number for a client id (WOO X): the first 62 bits of its SHA-256, so
     the same id maps to the same number in every process without a stored table."""
     return str(int.from_bytes(hashlib.sha256(client_id.encode()).digest()[:8], "big") >> 2)
+
+
+def hashed_id(client_id: str, length: int) -> str:
+    """A letters-and-digits stand-in of ``length`` characters for a client id too long for
+    the venue: 'h' + SHA-256 hex, the same in every process (never 'z'-escaped)."""
+    return "h" + hashlib.sha256(client_id.encode()).hexdigest()[:length - 1]
 
 
 def unescape_alnum(wire: str) -> str:
