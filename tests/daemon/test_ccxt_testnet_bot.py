@@ -1,6 +1,6 @@
-"""A real daemon runs a testnet bot on Binance USD-M through ccxt against the local Binance
-server (signed requests checked): it trades, is SIGKILLed, restarts, reconciles with the
-venue by client id and sends no order twice.
+"""A real daemon runs a testnet bot through ccxt on Binance USD-M, Bybit and OKX (demo
+trading), each against its local server (signed requests checked): it trades, is SIGKILLed,
+restarts, reconciles with the venue by client id and sends no order twice.
 
 Bars close on the venue's clock. Before each daemon start the local venue's clock is moved
 forward so that the next 1m bar closes LEAD_MS later (as if the daemon had been down that
@@ -14,15 +14,18 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from plutarc.daemon.bot_config import BotSpec
 from plutarc.daemon.lifecycle import BotState
+from plutarc.exchanges.ccxt import CcxtVenue
+from plutarc.exchanges.ccxt.venues import PROFILES
 from tests.daemon.conftest import DaemonProcess, short_home
 from tests.daemon.live.conftest import QUICK_TEMPLATE
 from tests.exchanges.bitmex.test_daemon_e2e import wait
-from tests.exchanges.ccxt.replay.binance import KEY, SECRET, BinanceServer
+from tests.exchanges.ccxt.replay import binance, bybit, okx
 from tests.exchanges.ccxt.replay.core import MINUTE, VENUE_CLOCK, ServerThread, Tape, now_ms
 
 # the tape's rows 390-393 each close an EMA(2)/EMA(3) cross: with 390 bars of history, bar
@@ -34,16 +37,30 @@ CROSSES_FROM = 390
 LEAD_MS = 12_000
 
 
-@pytest.fixture
-def binance(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ServerThread, BinanceServer]]:
+# venue: (its local server in testnet/demo mode, the bot's symbol, the key's parts)
+VENUES = {
+    "binance": (lambda tape: binance.BinanceServer(tape), "BTCUSDT",
+                {"KEY": binance.KEY, "SECRET": binance.SECRET}),
+    "bybit": (lambda tape: bybit.BybitServer(tape), "BTCUSDT",
+              {"KEY": bybit.KEY, "SECRET": bybit.SECRET}),
+    "okx": (lambda tape: okx.OkxServer(tape, demo=True), "BTC-USDT-SWAP",
+            {"KEY": okx.KEY, "SECRET": okx.SECRET, "PASSPHRASE": okx.PASSPHRASE}),
+}
+
+
+@pytest.fixture(params=sorted(VENUES))
+def venue(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+          ) -> Iterator[tuple[str, str, Any]]:
+    name = request.param
+    make, symbol, keys = VENUES[name]
     VENUE_CLOCK.close_in(LEAD_MS)  # the forming bar CROSSES_FROM closes LEAD_MS from now
     try:
-        server = BinanceServer(Tape(history=CROSSES_FROM))
+        server = make(Tape(history=CROSSES_FROM))
         thread = ServerThread(server.app).start()
-        monkeypatch.setenv("PLUTARC_BINANCE_URL", thread.url)
-        monkeypatch.setenv("PLUTARC_BINANCE_KEY", KEY)
-        monkeypatch.setenv("PLUTARC_BINANCE_SECRET", SECRET)
-        yield thread, server
+        monkeypatch.setenv(f"PLUTARC_{name.upper()}_URL", thread.url)
+        for part, value in keys.items():
+            monkeypatch.setenv(f"PLUTARC_{name.upper()}_{part}", value)
+        yield name, symbol, server
         thread.stop()
     finally:
         VENUE_CLOCK.reset()
@@ -68,9 +85,9 @@ def _next_close() -> int:
     return now - now % MINUTE + MINUTE
 
 
-def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice(
-        binance: tuple[ServerThread, BinanceServer], home: Path) -> None:
-    _thread, server = binance
+def test_a_testnet_bot_survives_a_sigkill_without_sending_an_order_twice(
+        venue: tuple[str, str, Any], home: Path) -> None:
+    name, symbol, server = venue
     first_close = _next_close()
     t0 = time.monotonic()
     daemon = DaemonProcess(home).start()
@@ -78,8 +95,8 @@ def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice
     async def first_run() -> tuple[str, list]:
         async with daemon.client() as client:
             await client.put_template("quick_cross", QUICK_TEMPLATE)
-            spec = BotSpec(name="testnet-binance", template="quick_cross", venue="binance",
-                           mode="testnet", account="bn-testnet", symbols=("BTCUSDT",))
+            spec = BotSpec(name=f"testnet-{name}", template="quick_cross", venue=name,
+                           mode="testnet", account=f"{name}-testnet", symbols=(symbol,))
             bot_id = (await client.create_bot(spec, start=True)).id
 
             async def online(c) -> bool:  # noqa: ANN001
@@ -130,6 +147,7 @@ def test_a_binance_testnet_bot_survives_a_sigkill_without_sending_an_order_twice
     at_venue = Counter(o.client_id for o in server.book.orders.values()
                        if o.status != "canceled")
     assert at_venue and max(at_venue.values()) == 1, at_venue  # nothing sent twice
-    journaled = {o.client_id for o in journal if o.venue_id}
+    wire = CcxtVenue(PROFILES[name]).orders.wire  # our id as the venue holds it (OKX: hashed)
+    journaled = {wire(o.client_id) for o in journal if o.venue_id}
     assert journaled == {cid for cid in at_venue} | {
         o.client_id for o in server.book.orders.values() if o.status == "canceled"}
