@@ -37,6 +37,7 @@ PROFILE = CcxtProfile(
     trigger_params={"trigger": True},
     close_client_id_param="clOrdId",  # close-position takes clOrdId, answers no ordId
     trigger_client_id_param="algoClOrdId",  # algo orders carry their own client id field
+    client_id_info_key="algoClOrdId",  # ccxt parses clOrdId only: a stop's id is read here
     trigger_amend_type="trigger",  # ccxt amends algo orders (amend-algos) for this type
     trigger_amend_param="newTriggerPx",
     options={"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},

@@ -48,3 +48,37 @@ def test_a_long_client_id_is_hashed_and_found_again_after_a_restart() -> None:
     assert len(wire) == 1 and len(wire[0]) == 32 and wire[0].isalnum(), wire
     assert found is not None and found.client_id == CID and found.venue_id == placed.venue_id
     assert [o.client_id for o in listed] == [CID]
+
+
+def test_a_stop_is_found_by_our_id_after_a_restart_with_nothing_in_memory() -> None:
+    """A daemon killed after its stop reached OKX: the new process knows only the journal's
+    ids. The stop is an algo order, whose id ccxt does not parse (algoClOrdId); the lookup
+    used to fail, and the bot called a resting stop 'never reached the venue'."""
+    server = okx.OkxServer()
+    thread = ServerThread(server.app).start()
+    keys = CcxtCredentials(okx.KEY, okx.SECRET, okx.PASSPHRASE)
+    entry, stop = "b5f0c1-548c65e7-0000001-entry", "b5f0c1-548c65e7-0000002-stop"
+
+    async def go():  # noqa: ANN202
+        first = CcxtVenue(PROFILES["okx"], credentials=keys, base_url=thread.url)
+        again = CcxtVenue(PROFILES["okx"], credentials=keys, base_url=thread.url)
+        try:
+            await first.start()
+            await first.place_order(OrderRequest(entry, "BTC-USDT-SWAP", Side.BUY,
+                                                 OrderType.MARKET, Decimal("1")))
+            placed = await first.place_order(OrderRequest(
+                stop, "BTC-USDT-SWAP", Side.SELL, OrderType.STOP_MARKET, Decimal("1"),
+                stop_price=Decimal("10000"), reduce_only=True))
+            await again.start()
+            await again.instrument("BTC-USDT-SWAP")
+            again.claim_orders([entry, stop])
+            return placed, await again.order_by_client_id(stop)
+        finally:
+            await first.close()
+            await again.close()
+    try:
+        placed, found = asyncio.run(go())
+    finally:
+        thread.stop()
+    assert found is not None and found.client_id == stop and found.venue_id == placed.venue_id
+    assert found.status is OrderStatus.NEW and found.request.stop_price == Decimal("10000")
