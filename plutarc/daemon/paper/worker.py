@@ -141,14 +141,18 @@ class PaperWorker:
     async def _pace(self, ctx: BotContext, delay_s: float, next_ts: int | None) -> None:
         """Wait for the next candle of a paced replay, handling commands the moment they
         arrive: a template, risk or symbol change reaches the bot without waiting a bar."""
-        deadline = time.monotonic() + delay_s
+        beat = time.monotonic()
+        deadline = beat + delay_s
         while not ctx.stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            # A slow replay waits a long bar: beat meanwhile, or the watchdog restarts it.
+            # A slow replay waits a long bar: beat meanwhile, or the watchdog restarts it
+            # (a fast one waits milliseconds: no heartbeat write per bar).
             command = await ctx.next_command(min(remaining, ctx.heartbeat_interval_s))
-            ctx.heartbeat()
+            if time.monotonic() - beat >= ctx.heartbeat_interval_s:
+                ctx.heartbeat()
+                beat = time.monotonic()
             if command is not None:
                 self._handle(ctx, command, next_ts)
 
