@@ -140,17 +140,12 @@ class PaperWorker:
 
     async def _pace(self, ctx: BotContext, delay_s: float, next_ts: int | None) -> None:
         """Wait for the next candle of a paced replay, handling commands the moment they
-        arrive: a template, risk or symbol change reaches the bot without waiting a bar."""
-        beat = time.monotonic()
-        deadline = beat + delay_s
-        while not ctx.stopping.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            # A slow replay waits a long bar: beat meanwhile, or the watchdog restarts it
-            # (a fast one waits milliseconds: no heartbeat write per bar).
+        arrive (a change reaches the bot without waiting a bar) and beating through a long
+        wait, or the watchdog would restart it (never a heartbeat row per fast bar)."""
+        deadline = (beat := time.monotonic()) + delay_s
+        while not ctx.stopping.is_set() and (remaining := deadline - time.monotonic()) > 0:
             command = await ctx.next_command(min(remaining, ctx.heartbeat_interval_s))
-            if time.monotonic() - beat >= ctx.heartbeat_interval_s:
+            if time.monotonic() - beat >= ctx.heartbeat_interval_s:  # a slow replay's long bar
                 ctx.heartbeat()
                 beat = time.monotonic()
             if command is not None:
