@@ -10,10 +10,8 @@ from pydantic import Field
 
 from plutarc.daemon.api import schemas as s
 from plutarc.daemon.api.http import parse_body, peer, respond
-from plutarc.daemon.api.routes import SERVICE
-from plutarc.daemon.bot_config import check_name
+from plutarc.daemon.api.routes import SERVICE, template_name
 from plutarc.daemon.promotion import validate_version, validation_status
-from plutarc.errors import UsageError
 
 routes = web.RouteTableDef()
 
@@ -35,16 +33,9 @@ class ValidationListResponse(s.Envelope):
     versions: list[dict[str, Any]]  # version, validated, validation (the newest) or None
 
 
-def _name(request: web.Request) -> str:
-    try:
-        return check_name(request.match_info["name"], "template name")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
 @routes.post("/v1/templates/{name}/validations")
 async def validate(request: web.Request) -> web.Response:
-    name = _name(request)
+    name = template_name(request)
     body = await parse_body(request, ValidateRequest)
     result = validate_version(request.app[SERVICE], name, body.version, body.walkforward,
                               body.thresholds, peer(request))
@@ -53,6 +44,6 @@ async def validate(request: web.Request) -> web.Response:
 
 @routes.get("/v1/templates/{name}/validations")
 async def validations(request: web.Request) -> web.Response:
-    name = _name(request)
+    name = template_name(request)
     return respond(ValidationListResponse(
         name=name, versions=validation_status(request.app[SERVICE], name)))

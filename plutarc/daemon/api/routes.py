@@ -150,7 +150,7 @@ async def list_templates(request: web.Request) -> web.Response:
     return respond(s.TemplateListResponse(templates=_service(request).list_templates()))
 
 
-def _template_name(request: web.Request) -> str:
+def template_name(request: web.Request) -> str:
     try:
         return check_name(request.match_info["name"], "template name")
     except ValueError as exc:
@@ -159,13 +159,13 @@ def _template_name(request: web.Request) -> str:
 
 @routes.get("/v1/templates/{name}")
 async def get_template(request: web.Request) -> web.Response:
-    template = _service(request).get_template(_template_name(request))
+    template = _service(request).get_template(template_name(request))
     return respond(s.TemplateResponse(template=template))
 
 
 @routes.put("/v1/templates/{name}")
 async def put_template(request: web.Request) -> web.Response:
-    name = _template_name(request)
+    name = template_name(request)
     body = await parse_body(request, s.TemplatePutRequest)
     template = _service(request).put_template(name, body.toml, peer(request))
     return respond(s.TemplateResponse(template=template))
