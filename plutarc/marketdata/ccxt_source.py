@@ -4,8 +4,8 @@ The downloader (``download.py``) asks a source for one chunk at a time; this wra
 generic ``CcxtVenue`` and turns a chunk into as many requests as the venue's page sizes
 need. Everything venue-specific is data in its ``CcxtProfile``: rows per page
 (``candle_limit``, ``funding_page``, ``oi_page``), the param that bounds a page's end
-(``history_until``) and our own pacing between requests (``history_pace_s``), on top of
-ccxt's ``enableRateLimit``.
+(``history_until``, ``oi_until`` where OI pages apart) and our own pacing between
+requests (``history_pace_s``), on top of ccxt's ``enableRateLimit``.
 
 Funding and open-interest pages are cut into time windows sized to hold one page. Some
 venues hand a window's newest rows first and some its oldest, so a window that comes back
@@ -54,14 +54,16 @@ class CcxtHistory:
 
     async def funding_rates(self, symbol: str, start_ms: int, end_ms: int) -> list[FundingRate]:
         rows = await self._paged("fetch_funding_rate_history", symbol, start_ms, end_ms,
-                                 self.profile.funding_page, FUNDING_SPACING_MS)
+                                 self.profile.funding_page, FUNDING_SPACING_MS,
+                                 self.profile.history_until)
         return [FundingRate(symbol, ts, float(r["fundingRate"])) for ts, r in rows]
 
     async def open_interest(self, symbol: str, start_ms: int,
                             end_ms: int) -> list[OpenInterest]:
         tf = self.profile.oi_timeframe
         rows = await self._paged("fetch_open_interest_history", symbol, start_ms, end_ms,
-                                 self.profile.oi_page, interval_ms(tf), tf)
+                                 self.profile.oi_page, interval_ms(tf),
+                                 self.profile.oi_until or self.profile.history_until, tf)
         # the value in quote currency where the venue gives it, else the amount (Bybit
         # linear: base units); momentum and guards read changes, not the unit
         return [OpenInterest(symbol, ts, float(r.get("openInterestValue")
@@ -69,12 +71,14 @@ class CcxtHistory:
                 for ts, r in rows]
 
     async def _paged(self, method: str, symbol: str, start_ms: int, end_ms: int, page: int,
-                     spacing_ms: int, *lead: Any) -> list[tuple[int, dict[str, Any]]]:
-        """Every row stamped in [start_ms, end_ms), ascending, one page per window."""
+                     spacing_ms: int, until: tuple[str, int], *lead: Any
+                     ) -> list[tuple[int, dict[str, Any]]]:
+        """Every row stamped in [start_ms, end_ms), ascending, one page per window; ``until``
+        is the series' (param, offset) bounding a page's end."""
         if page <= 0 or end_ms <= start_ms:
             return []
         unified = await self.venue.unified(symbol)
-        param, offset = self.profile.history_until
+        param, offset = until
         span = page * spacing_ms
         windows = [(a, min(end_ms, a + span)) for a in range(start_ms, end_ms, span)]
         found: dict[int, dict[str, Any]] = {}
@@ -105,4 +109,5 @@ def ccxt_source(name: str, url: str | None) -> HistorySource:
     return HistorySource(name, CcxtHistory(venue), SourceFacts(
         funding_history=prof.funding_page > 0, oi_history=prof.oi_page > 0,
         rows_per_request=prof.candle_limit, oi_interval=prof.oi_timeframe,
+        oi_retention_ms=prof.oi_retention * interval_ms(prof.oi_timeframe),
         archive=VisionArchive(archive_url) if archive_url else None))

@@ -132,6 +132,18 @@ async def download_series(store: MarketStore, source: HistorySource, symbol: str
     return report
 
 
+def _retention_note(source: HistorySource, start_ms: int) -> str:
+    """Say so when the range starts before the venue's open-interest horizon: it serves no
+    older rows, so a gap there is the venue's, not a failed request."""
+    keep = source.facts.oi_retention_ms
+    horizon = int(time.time() * 1000) - keep
+    if not keep or start_ms >= horizon:
+        return ""
+    day = time.strftime("%Y-%m-%d %H:%M", time.gmtime(horizon / 1000))
+    return (f"{source.venue} keeps open interest for its last {keep // DAY_MS} days only: "
+            f"none before ~{day} UTC is served")
+
+
 async def download(store: MarketStore, source: HistorySource, symbol: str, interval: str,
                    start_ms: int, end_ms: int, *, funding: bool = True, oi: bool = True,
                    progress: Progress | None = None) -> DownloadReport:
@@ -166,16 +178,17 @@ async def download(store: MarketStore, source: HistorySource, symbol: str, inter
                 store, source, inst.symbol, "funding", start_ms, end_ms, 31 * DAY_MS,
                 progress, known_end))
         else:
-            report.series.append(SeriesReport("funding", note="no funding history is "
-                                              f"downloaded from {source.venue}"))
+            report.series.append(SeriesReport("funding", note=source.facts.funding_missing or (
+                f"no funding history is downloaded from {source.venue}")))
     if oi:
         if source.facts.oi_history:
-            report.series.append(await download_series(
-                store, source, inst.symbol, "oi", start_ms, end_ms, 31 * DAY_MS, progress,
-                known_end))
+            got = await download_series(store, source, inst.symbol, "oi", start_ms, end_ms,
+                                        31 * DAY_MS, progress, known_end)
+            got.note = _retention_note(source, start_ms)
+            report.series.append(got)
         else:
-            report.series.append(SeriesReport("oi", note="no open-interest history is "
-                                              f"downloaded from {source.venue}"))
+            report.series.append(SeriesReport("oi", note=source.facts.oi_missing or (
+                f"no open-interest history is downloaded from {source.venue}")))
     if archived is not None:
         report.series.append(archived)
     report.seconds = time.perf_counter() - began

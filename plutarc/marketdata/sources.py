@@ -23,6 +23,11 @@ class SourceFacts:
     oi_history: bool = False
     rows_per_request: int = 1000
     oi_interval: str = "1h"  # spacing of open-interest history rows, where served
+    oi_retention_ms: int = 0  # how far back the venue keeps OI history (0 = no limit known)
+    # why a series is not downloaded, for the report ("kraken: no open-interest history from
+    # the venue"); "" = the generic "not downloaded" line
+    funding_missing: str = ""
+    oi_missing: str = ""
     archive: Any = None  # a bulk candle archive read before REST (archive.VisionArchive)
 
 

@@ -92,6 +92,11 @@ class CcxtProfile:
     oi_page: int = 0
     oi_timeframe: str = "1h"  # spacing of the open-interest history downloaded
     history_until: tuple[str, int] = ("until", -1)
+    # the same for open-interest pages where that endpoint pages apart from funding (OKX:
+    # funding by ``after``, OI on rubik by begin/end, which ccxt fills from ``until``);
+    # None = ``history_until``
+    oi_until: tuple[str, int] | None = None
+    oi_retention: int = 0  # the venue keeps only its latest N OI rows per period; 0 = all
     history_pace_s: float = 0.0  # our own least gap between history requests, beyond ccxt's
     archive_url: str = ""  # a bulk archive of closed 1m candles (Binance Vision), if any
     required_methods: tuple[str, ...] = (

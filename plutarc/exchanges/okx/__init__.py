@@ -28,6 +28,12 @@ PROFILE = CcxtProfile(
     candle_limit=300,
     funding_page=100,  # /api/v5/public/funding-rate-history (its last 3 months)
     history_until=("after", 0),  # rows older than ``after``: OKX pages by before/after
+    # /api/v5/rubik/stat/contracts/open-interest-history: [ts, oi, oiCcy, oiUsd] newest
+    # first, at most 100 a request, begin/end both exclusive (ccxt sets them from since and
+    # ``until``), only the latest 1,440 rows of each period (60 days at 1H)
+    oi_page=100,
+    oi_until=("until", -1),
+    oi_retention=1440,
     history_pace_s=0.2,  # 10 funding-history requests per 2 s
     needs_passphrase=True,
     net_mode_required=True,  # long/short mode would open a second position on a "sell"

@@ -6,7 +6,8 @@ PROVENANCE.md there). Values are the recorded ones cycled by the row's own time,
 row asked twice, in any page, reads the same. Funding falls every 8 h, open interest every
 ``period``; rows run from the server's tape start to its now. Page rules are the venues':
 Binance pages oldest-first from ``startTime``; Bybit and OKX hand a window's newest rows
-first (OKX bounds it by ``before``/``after``, both exclusive).
+first (OKX bounds it by ``before``/``after``, both exclusive; its open-interest history by
+``begin``/``end``, also exclusive, and serves only the latest 1,440 rows of a period).
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ FUNDING_MS = 8 * 60 * MINUTE
 PERIODS = {"5m": 5 * MINUTE, "15m": 15 * MINUTE, "30m": 30 * MINUTE, "1h": 60 * MINUTE,
            "5min": 5 * MINUTE, "15min": 15 * MINUTE, "30min": 30 * MINUTE, "4h": 240 * MINUTE,
            "1d": 1440 * MINUTE}
+
+
+HOUR_MS = 60 * MINUTE
+# OKX OI periods: (length, opening offset); 6H and longer open at UTC+8 (16:00 UTC) unless
+# the ``utc`` form is asked
+OKX_OI_PERIODS = {"5m": (5 * MINUTE, 0), "15m": (15 * MINUTE, 0), "30m": (30 * MINUTE, 0),
+                  "1H": (HOUR_MS, 0), "2H": (2 * HOUR_MS, 0), "4H": (4 * HOUR_MS, 0),
+                  "6H": (6 * HOUR_MS, 4 * HOUR_MS), "12H": (12 * HOUR_MS, 4 * HOUR_MS),
+                  "1D": (24 * HOUR_MS, 16 * HOUR_MS), "6Hutc": (6 * HOUR_MS, 0),
+                  "12Hutc": (12 * HOUR_MS, 0), "1Dutc": (24 * HOUR_MS, 0)}
+OKX_OI_KEPT = 1440
 
 
 def _load(name: str):  # noqa: ANN202 - JSON
@@ -136,7 +148,37 @@ def add_okx(app: web.Application, server) -> web.Application:  # noqa: ANN001
             rows.append({**rec, "instId": q["instId"], "fundingTime": str(t)})
         return okx.ok(rows)
 
+    oi_row = _load("okx_open_interest_history.json")["data"][0]
+
+    async def open_interest(request: web.Request) -> web.Response:
+        """GET /api/v5/rubik/stat/contracts/open-interest-history, paged as OKX pages it."""
+        q = request.query
+        if not q.get("instId"):
+            return okx.fail("50014", "Parameter instId can not be empty")
+        if q["instId"] not in server.ids:
+            return okx.fail("51001", "Instrument ID does not exist")
+        period = OKX_OI_PERIODS.get(q.get("period", "5m"))
+        if period is None:
+            return okx.fail("51000", "Parameter period error")
+        step, shift = period
+        limit = min(int(q.get("limit", 100)), 100)
+        lo = int(q["begin"]) + 1 if "begin" in q else None  # both bounds exclusive
+        hi = int(q["end"]) - 1 if "end" in q else None
+        now = now_ms()
+        latest = (now - shift) // step * step + shift
+        oldest = latest - (OKX_OI_KEPT - 1) * step  # only the latest 1,440 rows are kept
+        times = [t + shift for t in stamps(server, step, None if lo is None else lo - shift,
+                                           None if hi is None else hi - shift)]
+        times = [t for t in times if oldest <= t <= min(latest, now)][::-1][:limit]
+        rows = []
+        for t in times:
+            scale = 1 + (t // step) % 97 / 1000
+            rows.append([str(t)] + [f"{float(v) * scale:.{len(v.split('.')[1])}f}"
+                                    for v in oi_row[1:]])
+        return okx.ok(rows)
+
     app.router.add_get("/api/v5/public/funding-rate-history", funding)
+    app.router.add_get("/api/v5/rubik/stat/contracts/open-interest-history", open_interest)
     return app
 
 
