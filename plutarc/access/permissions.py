@@ -85,6 +85,16 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], Rule] = {
                                           action="research.sweep"),
     ("GET", "/v1/research/sweeps"): READ,
     ("GET", "/v1/research/sweeps/{sweep_id}"): READ,
+    ("GET", "/v1/research/sweeps/{sweep_id}/heatmap"): READ,
+    ("POST", "/v1/research/sweeps/{sweep_id}/variants/{seq}/backtest"): Rule(
+        P.EDIT_TEMPLATES, audited_by=AuditedBy.MIDDLEWARE, action="research.rerun"),
+    ("POST", "/v1/research/walkforwards"): Rule(P.EDIT_TEMPLATES,
+                                                audited_by=AuditedBy.MIDDLEWARE,
+                                                action="research.walkforward"),
+    ("GET", "/v1/research/walkforwards"): READ,
+    ("GET", "/v1/research/walkforwards/{run_id}"): READ,
+    ("GET", "/v1/research/walkforwards/{run_id}/heatmap"): READ,
+    ("GET", "/v1/research/jobs/{job_id}"): READ,
     # read-only catalog for the TUI's forms
     ("GET", "/v1/components"): READ,
     ("GET", "/v1/catalog/templates"): READ,

@@ -97,7 +97,11 @@ def run_walkforward(spec: SweepSpec, store: ResearchStore, *, train_ms: int, tes
                     gap_ms: int, step_ms: int | None = None, anchored: bool = False,
                     workers: int | None = None, cluster: str | None = None,
                     progress: Callable[[int, int, float | None], None] | None = None,
-                    probe: bool = True) -> WalkForwardReport:
+                    probe: bool = True,
+                    on_window: Callable[[list[WindowResult], int], None] | None = None
+                    ) -> WalkForwardReport:
+    """``on_window(results so far, windows in all)``: called once the windows are laid out
+    and again as each window is scored (the daemon's job shows them filling in)."""
     spec.check()
     base = load_template(spec.request.template)
     dims = resolve_names(base, [parse_param(p) for p in spec.params])
@@ -107,6 +111,8 @@ def run_walkforward(spec: SweepSpec, store: ResearchStore, *, train_ms: int, tes
     windows = make_windows(first, int(bars.ts_ms[-1]) + bars.interval_ms, train_ms, test_ms,
                            gap_ms, step_ms, anchored)
     results: list[WindowResult] = []
+    if on_window is not None:
+        on_window(results, len(windows))
     for w in windows:
         is_req = spec.request.model_copy(update={"start": str(w.is_start), "end": str(w.is_end)})
         sweep = run_sweep(SweepSpec(is_req, spec.params, spec.method, spec.n, spec.seed,
@@ -121,6 +127,8 @@ def run_walkforward(spec: SweepSpec, store: ResearchStore, *, train_ms: int, tes
         if best is None:
             results.append(WindowResult(w, None, None, {}, sweep_id=sweep.sweep_id,
                                         note="no rankable in-sample variant: not scored"))
+            if on_window is not None:
+                on_window(results, len(windows))
             continue
         template = apply_variant(base, best.params)
         if probe:
@@ -141,6 +149,8 @@ def run_walkforward(spec: SweepSpec, store: ResearchStore, *, train_ms: int, tes
             w, best.params, best.score, _subset(best.metrics),
             score(out["metrics"], spec.objective, 1), _subset(out["metrics"]),
             list(zip(out["equity_ts_ms"], out["equity"], strict=True)), sweep.sweep_id))
+        if on_window is not None:
+            on_window(results, len(windows))
     chosen = [r.chosen for r in results if r.chosen]
     steps = {d.name: d.step for d in dims}
     stitched = stitch([r.oos_equity for r in results], spec.request.starting_cash)
