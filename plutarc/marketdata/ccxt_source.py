@@ -85,7 +85,8 @@ class CcxtHistory:
         while windows:
             lo, hi = windows.pop(0)  # oldest first
             await self._pace()
-            got = await self.venue.call(method, unified, *lead, lo, page, {param: hi + offset})
+            bound = {param: hi + offset} if param else {}  # "": the venue takes no end bound
+            got = await self.venue.call(method, unified, *lead, lo, page, bound)
             inside = sorted((int(r["timestamp"]), r) for r in got
                             if r.get("timestamp") is not None and lo <= int(r["timestamp"]) < hi)
             for ts, row in inside:
@@ -99,6 +100,14 @@ class CcxtHistory:
         await self.venue.close()
 
 
+def _missing(name: str, series: str, served: object) -> str:
+    """Why a series with no page size is not downloaded: the venue (through ccxt) serves no
+    such history, or it does and plutarc has not been set up to page it yet."""
+    if not served:
+        return f"{name}: no {series} history from the venue"
+    return f"{name}: {series} history is served but not downloaded by plutarc yet"
+
+
 def ccxt_source(name: str, url: str | None) -> HistorySource:
     """The history source of the ccxt venue ``name`` (public data only, no key)."""
     from plutarc.exchanges.ccxt.venues import profile
@@ -106,8 +115,11 @@ def ccxt_source(name: str, url: str | None) -> HistorySource:
     prof = profile(name)
     venue = CcxtVenue(prof, base_url=url, timeout_s=20.0)
     archive_url = archive_url_for(name, prof.archive_url, url)
+    has = venue.exchange.has  # what ccxt can fetch from this venue at all
     return HistorySource(name, CcxtHistory(venue), SourceFacts(
         funding_history=prof.funding_page > 0, oi_history=prof.oi_page > 0,
+        funding_missing=_missing(name, "funding", has.get("fetchFundingRateHistory")),
+        oi_missing=_missing(name, "open-interest", has.get("fetchOpenInterestHistory")),
         rows_per_request=prof.candle_limit, oi_interval=prof.oi_timeframe,
         oi_retention_ms=prof.oi_retention * interval_ms(prof.oi_timeframe),
         archive=VisionArchive(archive_url) if archive_url else None))

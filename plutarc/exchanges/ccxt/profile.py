@@ -87,7 +87,8 @@ class CcxtProfile:
     order_params: Mapping[str, Any] = field(default_factory=_frozen)  # sent with every order
     # history downloads (``plutarc data download``): rows one request returns, 0 = the venue
     # keeps no such history; the ccxt param bounding a page's end and its offset from the
-    # page's exclusive end (ccxt's ``until`` is inclusive: -1; OKX's ``after`` is not: 0)
+    # page's exclusive end (ccxt's ``until`` is inclusive: -1; OKX's ``after`` is not: 0;
+    # "" = none: the endpoint answers its whole history and ccxt keeps since/limit, Kraken)
     funding_page: int = 0
     oi_page: int = 0
     oi_timeframe: str = "1h"  # spacing of the open-interest history downloaded

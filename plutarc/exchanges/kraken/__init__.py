@@ -28,6 +28,10 @@ PROFILE = CcxtProfile(
         max_candles_per_request=2000,
     ),
     candle_limit=2000,
+    # GET /derivatives/api/v4/historicalfundingrates answers the whole history at once (no
+    # paging parameters): ccxt keeps since/limit, so one request per month of funding
+    funding_page=10_000,
+    history_until=("", 0),
     clock=ClockSource.LOCAL,
     lookup_by_client_id=False,
     trigger_amend_param="stopPrice",  # editorder takes the venue's own field

@@ -23,6 +23,8 @@ PROFILE = CcxtProfile(
         max_candles_per_request=200,
     ),
     candle_limit=200,
+    # GET /api/v1/contract/funding-rates: symbol, from and to (ccxt: since, until) required
+    funding_page=100,
     amend=AmendStyle.CANCEL_THEN_PLACE,
     # clientOid is "unique" in KuCoin's docs: read strictly, a cancelled order's id is not
     # free again, so a replacement under it would fail after the cancel; amends are refused

@@ -187,5 +187,7 @@ EXTEND = {"binance": add_binance, "bybit": add_bybit, "okx": add_okx}
 
 def app_with_history(name: str, server) -> web.Application:  # noqa: ANN001
     """The venue server's app plus its history routes."""
-    return EXTEND[name](server.app(), server)
+    from tests.exchanges.ccxt.replay.history_more import EXTEND as MORE
+
+    return {**EXTEND, **MORE}[name](server.app(), server)
 

@@ -1,0 +1,95 @@
+"""``plutarc data download`` of funding history from Kraken Futures and KuCoin Futures
+against their local servers (history routes in replay/history_more.py): every funding time
+of the range stored once, a half-done download resumed, a re-run fetching nothing, small
+pages missing nothing; the report says plainly what the venue does not serve."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import numpy as np
+import pytest
+
+from plutarc.exchanges.ccxt.adapter import CcxtVenue
+from plutarc.exchanges.ccxt.venues import PROFILES
+from plutarc.marketdata.ccxt_source import CcxtHistory
+from plutarc.marketdata.download import download
+from plutarc.marketdata.sources import open_source
+from plutarc.marketdata.store import MarketStore
+from tests.exchanges.ccxt.replay import kraken, kucoin
+from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, Tape
+from tests.exchanges.ccxt.replay.history import app_with_history
+
+HOUR = 60 * MINUTE
+# venue -> (server, symbol, funding spacing, what the report says of open interest)
+CASES = {"kraken": (kraken.KrakenServer, "PF_ETHUSD", HOUR,
+                    "kraken: no open-interest history from the venue"),
+         "kucoin": (kucoin.KucoinServer, "XBTUSDTM", 8 * HOUR,
+                    "kucoin: open-interest history is served but not downloaded")}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def served(request):  # noqa: ANN001, ANN201
+    make, symbol, spacing, oi_note = CASES[request.param]
+    server = make(Tape(history=2 * 1440 + 30))
+    thread = ServerThread(lambda: app_with_history(request.param, server)).start()
+    yield request.param, server, thread, symbol, spacing, oi_note
+    thread.stop()
+
+
+def _download(store: MarketStore, name: str, url: str, symbol: str, a: int, b: int):  # noqa: ANN202
+    async def go():  # noqa: ANN202
+        source = open_source(name, url)
+        try:
+            return await download(store, source, symbol, "1m", a, b)
+        finally:
+            await source.close()
+    return asyncio.run(go())
+
+
+def test_funding_downloads_resumes_and_reruns_idempotently(served, tmp_path):
+    name, server, thread, symbol, spacing, oi_note = served
+    start = server.tape.anchor + MINUTE
+    end = start + 2 * 1440 * MINUTE
+    store = MarketStore(tmp_path / "full")
+    report = {s.series: s for s in _download(store, name, thread.url, symbol, start, end).series}
+    funding = store.read(name, symbol, "funding", start, end)
+    assert funding["timestamp"].tolist() == list(range(-(-start // spacing) * spacing, end,
+                                                       spacing))
+    assert np.all(funding["funding_rate"] != 0)
+    assert report["oi"].note.startswith(oi_note)
+    assert store.read(name, symbol, "oi", start, end)["timestamp"].size == 0
+
+    half = MarketStore(tmp_path / "half")
+    _download(half, name, thread.url, symbol, start, start + 1440 * MINUTE)
+    resumed = {s.series: s for s in _download(half, name, thread.url, symbol, start,
+                                               end).series}
+    assert resumed["1m"].rows_stored == 1440  # only the second day fetched
+    assert resumed["funding"].rows_stored == len([t for t in funding["timestamp"]
+                                                  if t >= start + 1440 * MINUTE])
+    for col, ref in funding.items():
+        np.testing.assert_array_equal(half.read(name, symbol, "funding", start, end)[col], ref)
+
+    before = len(thread.requests)
+    again = {s.series: s for s in _download(store, name, thread.url, symbol, start,
+                                             end).series}
+    assert again["1m"].rows_stored == 0 and again["funding"].rows_stored == 0
+    assert not any("fund" in path for _, path in thread.requests[before:])  # none asked
+
+
+def test_small_funding_pages_miss_no_row(served):
+    name, server, thread, symbol, spacing, _ = served
+    start = server.tape.anchor + MINUTE
+    end = start + 2 * 1440 * MINUTE
+
+    async def stamps(page: int) -> list[int]:
+        prof = dataclasses.replace(PROFILES[name], funding_page=page, history_pace_s=0.0)
+        history = CcxtHistory(CcxtVenue(prof, base_url=thread.url, timeout_s=5))
+        try:
+            return [r.ts_ms for r in await history.funding_rates(symbol, start, end)]
+        finally:
+            await history.close()
+
+    wide, narrow = asyncio.run(stamps(PROFILES[name].funding_page)), asyncio.run(stamps(2))
+    assert narrow == wide and len(wide) == 2 * 24 * HOUR // spacing
