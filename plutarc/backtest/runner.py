@@ -22,7 +22,7 @@ from plutarc.exchanges.sim.account import SimAccount
 from plutarc.exchanges.sim.config import SimConfig
 from plutarc.exchanges.sim.engine import SimMatchingEngine
 from plutarc.exchanges.sim.funding import FundingFeed
-from plutarc.exchanges.sim.intents import execute_intent, fill_completes_order
+from plutarc.exchanges.sim.intents import carry_out, fill_completes_order
 from plutarc.models import Fill, Instrument, Trade
 from plutarc.risk.gate import GateLimits, RiskGate
 from plutarc.risk.limits import RiskLimits
@@ -125,7 +125,7 @@ class _Executor:
                     continue
                 intent = gated
             try:
-                execute_intent(self.sim, intent, now_ms)
+                carry_out(self.sim, intent, now_ms)
             except FinalVenueError as exc:
                 cid = intent.request.client_id if isinstance(intent, Place) else intent.client_id
                 kind = "margin" if isinstance(exc, InsufficientFunds) else "venue"
@@ -205,6 +205,10 @@ class BacktestRun:
         actions = np.zeros(len(dec), dtype=np.int8)
         overrides: dict[int, list[str]] = {}
         entry_rows, rows_long, rows_short = self._rows_that_matter(dec, trig_j)
+        # rows where the policy's decide can do or say anything: allowed by the engine, or
+        # a score a signal-reversal exit reacts to. Elsewhere it returns (NONE, [], []) and
+        # changes nothing, in any state, so the call is skipped.
+        may_act = self._rows_decide_reads(dec)
         # the base bars of those rows, gathered once (not once per event: O(n) each time)
         entry_bars = trig_j[entry_rows]
         long_bars, short_bars = trig_j[rows_long], trig_j[rows_short]
@@ -235,7 +239,7 @@ class BacktestRun:
                 self.exec.apply(self.policy.commit_exits(ex, r_exit, hi), int(base_close[b]))
                 r_exit = hi
             r = int(row_at[b])
-            if r >= 0 and b >= self.start_index:
+            if r >= 0 and b >= self.start_index and may_act[r]:
                 decide(r, b)
 
         while j < n:
@@ -319,6 +323,15 @@ class BacktestRun:
             act_long |= dec.score <= -thr
             act_short |= dec.score >= thr
         return entry_rows, np.flatnonzero(act_long), np.flatnonzero(act_short)
+
+    def _rows_decide_reads(self, dec: DecisionBatch) -> np.ndarray:
+        """Rows where ``PositionPolicy.decide`` may act or give a reason: the engine allows
+        them, or a signal-reversal exit wants out of one side (its ``wants_exit``)."""
+        rows = np.asarray(dec.allowed, dtype=bool).copy()
+        for rule in self.policy.signal_rules:
+            thr = rule.params["threshold"]
+            rows |= (dec.score <= -thr) | (dec.score >= thr)
+        return rows
 
     def _scan(self, j: int, horizon: int, ex, exit_j: np.ndarray, r_exit: int) -> int:
         """The first bar in [j, horizon] where the venue or the exit rules may do something.

@@ -25,6 +25,9 @@ from plutarc.strategy.sizing import entry_quantity
 from plutarc.strategy.trades import TradeTracker
 
 ZERO = Decimal(0)
+# the exit reason a fill of an order with this tag gives the trade it closes
+_FILL_REASON = {"stop": "stop", "target": "take_profit", "entry": "opposite_signal",
+                "liquidation": "liquidation"}
 
 
 @dataclass(frozen=True)
@@ -284,18 +287,26 @@ class PositionPolicy:
             return []
         if self.exits_static:
             self.bars_held += hi - lo
-            self.tracker.observe(float(exits.high[lo:hi].max()), float(exits.low[lo:hi].min()))
+            self._observe(exits, lo, hi)
             return []
         levels, flags, states = self.preview_exits(exits, lo, hi)
         self.rule_states = states
         self.bars_held += hi - lo
-        self.tracker.observe(float(exits.high[lo:hi].max()), float(exits.low[lo:hi].min()))
+        self._observe(exits, lo, hi)
         if flags[-1]:
             return self._close_position("time_stop")
         if np.isfinite(levels[-1]) and levels[-1] != self.stop_level:
             self.stop_level = float(levels[-1])
             return self._protect()
         return []
+
+    def _observe(self, exits: ExitInputs, lo: int, hi: int) -> None:
+        """The range of exit closes [lo, hi) for the trade's MFE/MAE (one close, the usual
+        case at an event, is read directly: a reduction over one element is that element)."""
+        if hi - lo == 1:
+            self.tracker.observe(exits.high.item(lo), exits.low.item(lo))
+        else:
+            self.tracker.observe(float(exits.high[lo:hi].max()), float(exits.low[lo:hi].min()))
 
     def _protect(self) -> list[Intent]:
         """Place or move the resting protective stop to ``stop_level``."""
@@ -318,8 +329,7 @@ class PositionPolicy:
     def on_fill(self, fill: Fill, order_done: bool = True) -> tuple[list[Intent], Trade | None]:
         """Account for a fill; ``order_done`` is False while its order is partially filled."""
         purpose = self.pending.get(fill.client_id, fill.tag)
-        reason = {"stop": "stop", "target": "take_profit", "entry": "opposite_signal",
-                  "liquidation": "liquidation"}.get(fill.tag, self.exit_reason or fill.tag)
+        reason = _FILL_REASON.get(fill.tag, self.exit_reason or fill.tag)
         trade = self.tracker.on_fill(fill, reason, self.snapshot)
         signed = fill.qty * fill.side.sign
         new_qty = self.qty * self.side + signed

@@ -138,6 +138,12 @@ class SimMatchingEngine(Executor):
         ``whole_position``: a reduce-only order closing exactly the whole position keeps its
         size off the lot (BitMEX's Close without orderQty); only a venue that has such an
         order asks for it."""
+        return self.place(request, now_ms, whole_position=whole_position).snapshot()
+
+    def place(self, request: OrderRequest, now_ms: int, *, whole_position: bool = False
+              ) -> WorkingOrder:
+        """``submit`` returning the engine's own record instead of an Order snapshot (for
+        callers that do not keep one: a backtest builds none per order)."""
         if request.client_id in self.orders:
             raise OrderRejected(f"order {request.client_id}: client id already used")
         active = self._first_tradable_bar(now_ms)
@@ -172,7 +178,7 @@ class SimMatchingEngine(Executor):
         self.reserved += needed
         self.orders[req.client_id] = w
         self.open[req.client_id] = w
-        return w.snapshot()
+        return w
 
     def amend(
         self,
@@ -184,6 +190,13 @@ class SimMatchingEngine(Executor):
         now_ms: int,
     ) -> Order:
         """Change an open order's quantity, limit price or stop price (rounded like submit)."""
+        return self.change(client_id, qty=qty, price=price, stop_price=stop_price,
+                           now_ms=now_ms).snapshot()
+
+    def change(self, client_id: str, *, qty: Decimal | None = None,
+               price: Decimal | None = None, stop_price: Decimal | None = None,
+               now_ms: int) -> WorkingOrder:
+        """``amend`` returning the engine's own record (no Order snapshot)."""
         w = self._open_order(client_id)
         self._first_tradable_bar(now_ms)  # brings the last price up to now
         old = w.request
@@ -217,12 +230,16 @@ class SimMatchingEngine(Executor):
             w.best_f = w.stop_f + w.off_f if not w.is_buy else w.stop_f - w.off_f
             w.seen_upto = self._first_tradable_bar(now_ms) - 1
         w.updated_ms = now_ms
-        return w.snapshot()
+        return w
 
     def cancel(self, client_id: str, now_ms: int) -> Order:
+        return self.withdraw(client_id, now_ms).snapshot()
+
+    def withdraw(self, client_id: str, now_ms: int) -> WorkingOrder:
+        """``cancel`` returning the engine's own record (no Order snapshot)."""
         w = self._open_order(client_id)
         self._close(w, OrderStatus.CANCELED, "canceled by request", now_ms)
-        return w.snapshot()
+        return w
 
     def cancel_all(self, now_ms: int) -> list[Order]:
         return [self.cancel(cid, now_ms) for cid in list(self.open)]
@@ -305,9 +322,16 @@ class SimMatchingEngine(Executor):
     # -- internals ----------------------------------------------------------------------
 
     def _first_tradable_bar(self, now_ms: int) -> int:
-        active = max(self.timeline.first_closing_after(now_ms, self.next_bar), self.next_bar)
+        tl, nb = self.timeline, self.next_bar
+        k = nb - 1 - tl.base  # the last bar processed: its row
+        if 0 <= k < tl.n - tl.base and tl.ts_ms.item(k) + tl.interval_ms > now_ms:
+            # it closes after now_ms (an order placed while it is matched, at its open): the
+            # first such bar is no later, and no bar before next_bar can trade any more
+            active = nb
+        else:
+            active = max(tl.first_closing_after(now_ms, nb), nb)
         if active > 0:
-            self.mark_f = self.timeline.close.item(active - 1 - self.timeline.base)
+            self.mark_f = tl.close.item(active - 1 - tl.base)
         return active
 
     def _check_margin(
