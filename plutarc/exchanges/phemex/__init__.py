@@ -23,6 +23,9 @@ PROFILE = CcxtProfile(
         inverse_contracts=True,
     ),
     candle_limit=1000,
+    # GET /api-data/public/data/funding-rate-history (the product's .<BASE>FR8H symbol):
+    # start/end/limit, at most 100 rows a request
+    funding_page=100,
     clock=ClockSource.LOCAL,
     stop_direction_param="triggerDirection",  # ccxt refuses a stop without it
     account_code_param="code",  # inverse accounts are per coin (BTC for BTCUSD, ETH for ...)

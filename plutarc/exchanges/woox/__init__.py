@@ -22,6 +22,9 @@ PROFILE = CcxtProfile(
         order_types=ORDER_TYPES,
     ),
     candle_limit=1000,
+    # GET /v3/public/fundingRateHistory: startTime/endTime, 25 rows a page (ccxt sends no
+    # size), so a full page is split and asked again
+    funding_page=25,
     clock=ClockSource.LOCAL,
     numeric_client_ids=True,
     lookup_by_client_id=False,  # ccxt's fetch_order by client id sends the venue id

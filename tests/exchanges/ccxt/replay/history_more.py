@@ -1,13 +1,14 @@
 """History routes of the other ccxt venues' local servers (history.py has Binance, Bybit
-and OKX): funding-rate history of Kraken Futures and KuCoin Futures.
+and OKX): funding-rate history of Kraken Futures, KuCoin Futures, Phemex and WOO X.
 
 Shapes are the recorded payloads in tests/fixtures/history/ (PROVENANCE.md there); values
-are the recorded ones cycled by the row's own time (KuCoin's one recorded rate scaled by a
-fixed cycle), so a row asked twice reads the same. Rows run from the tape's start to now:
-KuCoin funds every 8 h; Kraken's PF_ perpetuals every hour (the profile's
+are the recorded ones cycled by the row's own time (the one recorded rate of KuCoin, Phemex
+and WOO X scaled by a fixed cycle), so a row asked twice reads the same. Rows run from the
+tape's start to now: every 8 h, but Kraken's PF_ perpetuals fund every hour (the profile's
 ``funding_interval_h``; the recorded rows give the shape and the values).
 Kraken answers its whole history at once and takes no paging parameters; KuCoin needs
-``from`` and ``to`` and answers a window's newest rows first.
+``from`` and ``to`` and answers a window's newest rows first, as Phemex (``start``/``end``)
+and WOO X (``startTime``/``endTime``, 25 rows a page) do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 
 from aiohttp import web
 
-from tests.exchanges.ccxt.replay import kraken, kucoin
+from tests.exchanges.ccxt.replay import kraken, kucoin, phemex, woox
 from tests.exchanges.ccxt.replay.core import FIXTURES
 
 DIR = FIXTURES / "history"
@@ -72,4 +73,53 @@ def add_kucoin(app: web.Application, server) -> web.Application:  # noqa: ANN001
     return app
 
 
-EXTEND = {"kraken": add_kraken, "kucoin": add_kucoin}
+def _cycle(rate: float) -> list[float]:
+    return [rate * k for k in (1, -0.5, 0.25, 1.5, -1, 0.75)]
+
+
+def add_phemex(app: web.Application, server) -> web.Application:  # noqa: ANN001
+    recorded = _load("phemex_funding_rate_history.json")["data"]["rows"][0]
+    rates = _cycle(float(recorded["fundingRate"]))
+    known = {p["fundingRate8hSymbol"] for p in server.products.values()}
+
+    async def funding(request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("symbol") not in known:
+            return phemex.fail(10001, "invalid symbol")
+        limit = min(int(q.get("limit", 100)), 100)
+        times = _stamps(server, int(q["start"]) if "start" in q else None,
+                        int(q["end"]) if "end" in q else None)[::-1][:limit]
+        return phemex.ok({"rows": [dict(recorded, symbol=q["symbol"], fundingTime=str(t),
+                                        fundingRate=f"{rates[(t // FUNDING_MS) % 6]:.8f}")
+                                   for t in times]})
+
+    app.router.add_get("/v1/api-data/public/data/funding-rate-history", funding)
+    return app
+
+
+def add_woox(app: web.Application, server) -> web.Application:  # noqa: ANN001
+    recorded = _load("woox_funding_rate_history.json")["data"]
+    row = recorded["rows"][0]
+    rates = _cycle(float(row["fundingRate"]))
+    per_page = recorded["meta"]["recordsPerPage"]
+
+    async def funding(request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("symbol") != woox.SYMBOL:
+            return woox.fail(-1005, "Some parameters are in wrong format for api.")
+        times = _stamps(server, int(q["startTime"]) if "startTime" in q else None,
+                        int(q["endTime"]) if "endTime" in q else None)[::-1]
+        page = max(1, int(q.get("page", 1)))
+        rows = [dict(row, fundingRateTimestamp=t, nextFundingTime=t + FUNDING_MS,
+                     fundingRate=f"{rates[(t // FUNDING_MS) % 6]:.8f}")
+                for t in times[(page - 1) * per_page:page * per_page]]
+        return woox.ok({"rows": rows, "meta": {"total": len(times),
+                                               "recordsPerPage": per_page,
+                                               "currentPage": page}})
+
+    app.router.add_get("/v3/public/fundingRateHistory", funding)
+    return app
+
+
+EXTEND = {"kraken": add_kraken, "kucoin": add_kucoin, "phemex": add_phemex,
+          "woox": add_woox}
