@@ -56,7 +56,9 @@ class CcxtHistory:
         rows = await self._paged("fetch_funding_rate_history", symbol, start_ms, end_ms,
                                  self.profile.funding_page, FUNDING_SPACING_MS,
                                  self.profile.history_until)
-        return [FundingRate(symbol, ts, float(r["fundingRate"])) for ts, r in rows]
+        key = self.profile.funding_info_key  # the raw field, where ccxt's rate is another's
+        return [FundingRate(symbol, ts, float(r["info"][key] if key else r["fundingRate"]))
+                for ts, r in rows]
 
     async def open_interest(self, symbol: str, start_ms: int,
                             end_ms: int) -> list[OpenInterest]:

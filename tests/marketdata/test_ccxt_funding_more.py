@@ -1,5 +1,5 @@
 """``plutarc data download`` of funding history from Kraken Futures, KuCoin Futures,
-Phemex and WOO X against their local servers (history routes in replay/history_more.py):
+Phemex, WOO X and Deribit against their local servers (history routes in replay/history_more.py):
 every funding time of the range stored once, a half-done download resumed, a re-run
 fetching nothing, small pages missing nothing; the report says plainly what the venue does
 not serve."""
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+from urllib.request import urlopen
 
 import numpy as np
 import pytest
@@ -18,13 +20,15 @@ from plutarc.marketdata.ccxt_source import CcxtHistory
 from plutarc.marketdata.download import download
 from plutarc.marketdata.sources import open_source
 from plutarc.marketdata.store import MarketStore
-from tests.exchanges.ccxt.replay import kraken, kucoin, phemex, woox
+from tests.exchanges.ccxt.replay import deribit, kraken, kucoin, phemex, woox
 from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, Tape
 from tests.exchanges.ccxt.replay.history import app_with_history
 
 HOUR = 60 * MINUTE
 # venue -> (server, symbol, funding spacing, what the report says of open interest)
-CASES = {"kraken": (kraken.KrakenServer, "PF_ETHUSD", HOUR,
+CASES = {"deribit": (deribit.DeribitServer, "BTC-PERPETUAL", HOUR,
+                     "deribit: no open-interest history from the venue"),
+         "kraken": (kraken.KrakenServer, "PF_ETHUSD", HOUR,
                     "kraken: no open-interest history from the venue"),
          "kucoin": (kucoin.KucoinServer, "XBTUSDTM", 8 * HOUR,
                     "kucoin: open-interest history is served but not downloaded"),
@@ -63,6 +67,13 @@ def test_funding_downloads_resumes_and_reruns_idempotently(served, tmp_path):
     assert funding["timestamp"].tolist() == list(range(-(-start // spacing) * spacing, end,
                                                        spacing))
     assert np.all(funding["funding_rate"] != 0)
+    if name == "deribit":  # the hour's charge (interest_1h), not ccxt's 8-hour figure
+        t = int(funding["timestamp"][5])
+        with urlopen(f"{thread.url}/api/v2/public/get_funding_rate_history?instrument_name="
+                     f"{symbol}&start_timestamp={t}&end_timestamp={t}") as resp:  # noqa: S310
+            row = json.loads(resp.read())["result"][0]
+        assert funding["funding_rate"][5] == pytest.approx(row["interest_1h"])
+        assert abs(row["interest_8h"]) > 100 * abs(row["interest_1h"])
     assert report["oi"].note.startswith(oi_note)
     assert store.read(name, symbol, "oi", start, end)["timestamp"].size == 0
 

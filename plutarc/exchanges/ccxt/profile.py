@@ -98,6 +98,10 @@ class CcxtProfile:
     # None = ``history_until``
     oi_until: tuple[str, int] | None = None
     oi_retention: int = 0  # the venue keeps only its latest N OI rows per period; 0 = all
+    # the raw row field holding what each funding stamp charged, where ccxt's fundingRate is
+    # a rate of another period (Deribit: interest_8h at hourly stamps; interest_1h is the
+    # hour's); "" = ccxt's fundingRate
+    funding_info_key: str = ""
     history_pace_s: float = 0.0  # our own least gap between history requests, beyond ccxt's
     archive_url: str = ""  # a bulk archive of closed 1m candles (Binance Vision), if any
     required_methods: tuple[str, ...] = (

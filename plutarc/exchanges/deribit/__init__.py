@@ -26,6 +26,11 @@ PROFILE = CcxtProfile(
         inverse_contracts=True,
     ),
     candle_limit=1000,
+    # GET /api/v2/public/get_funding_rate_history: hourly rows of the continuous funding, at
+    # most 744 a request; ccxt's fundingRate is interest_8h (an 8-hour rate) but what each
+    # hour charged is interest_1h, which is stored
+    funding_page=744,
+    funding_info_key="interest_1h",
     stop_param="stopLossPrice",
     trigger_amend_param="trigger_price",  # private/edit takes the venue's own field
     client_id_param="label",

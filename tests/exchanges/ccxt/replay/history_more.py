@@ -1,5 +1,6 @@
 """History routes of the other ccxt venues' local servers (history.py has Binance, Bybit
-and OKX): funding-rate history of Kraken Futures, KuCoin Futures, Phemex and WOO X.
+and OKX): funding-rate history of Kraken Futures, KuCoin Futures, Phemex, WOO X and
+Deribit (hourly rows of its continuous funding).
 
 Shapes are the recorded payloads in tests/fixtures/history/ (PROVENANCE.md there); values
 are the recorded ones cycled by the row's own time (the one recorded rate of KuCoin, Phemex
@@ -17,7 +18,7 @@ import json
 
 from aiohttp import web
 
-from tests.exchanges.ccxt.replay import kraken, kucoin, phemex, woox
+from tests.exchanges.ccxt.replay import deribit, kraken, kucoin, phemex, woox
 from tests.exchanges.ccxt.replay.core import FIXTURES
 
 DIR = FIXTURES / "history"
@@ -121,5 +122,30 @@ def add_woox(app: web.Application, server) -> web.Application:  # noqa: ANN001
     return app
 
 
-EXTEND = {"kraken": add_kraken, "kucoin": add_kucoin, "phemex": add_phemex,
+def add_deribit(app: web.Application, server) -> web.Application:  # noqa: ANN001
+    row = _load("deribit_funding_rate_history.json")["result"][0]
+    cycle = _cycle(1.0)
+
+    async def funding(request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("instrument_name") not in server.ids:
+            return deribit.fail(-32602, "Invalid params", {"param": "instrument_name",
+                                                           "reason": "wrong format"})
+        if "start_timestamp" not in q or "end_timestamp" not in q:
+            return deribit.fail(-32602, "Invalid params", {"param": "start_timestamp",
+                                                           "reason": "must be present"})
+        times = _stamps(server, int(q["start_timestamp"]), int(q["end_timestamp"]),
+                        HOUR_MS)[-744:]
+        out = []
+        for t in times:
+            k = cycle[(t // HOUR_MS) % len(cycle)]
+            out.append(dict(row, timestamp=t, interest_1h=row["interest_1h"] * k,
+                            interest_8h=row["interest_8h"] * k))
+        return deribit.ok(out)
+
+    app.router.add_get("/api/v2/public/get_funding_rate_history", funding)
+    return app
+
+
+EXTEND = {"deribit": add_deribit, "kraken": add_kraken, "kucoin": add_kucoin, "phemex": add_phemex,
           "woox": add_woox}
