@@ -33,6 +33,7 @@ from plutarc.strategy.engine import EngineStep, StrategyEngine
 from plutarc.strategy.intents import Intent, Place
 from plutarc.strategy.policy import PositionPolicy
 from plutarc.strategy.series import Bars
+from plutarc.strategy.sizing import READS_EQUITY
 from plutarc.strategy.template import Template
 
 ProgressFn = Callable[[int, int], None]
@@ -164,6 +165,7 @@ class BacktestRun:
         self.sim.set_bars(bars)
         self.policy = PositionPolicy(self.engine, instrument, "bt")
         self.risk = risk
+        self._sized_by_equity = template.sizing.mode in READS_EQUITY
         self.exec = _Executor(self.sim, self.policy, RiskGate(risk) if risk else None)
         self.trades: list[Trade] = []
         self.fills: list[Fill] = []
@@ -299,9 +301,10 @@ class BacktestRun:
         """The bot's decision at trigger row ``r`` (base bar ``b``), carried out: whether it
         acted, and why not (an order the venue refused is a reason). The equity (a Decimal
         sum) is worked out only for rows the engine allows: the policy reads it only to size
-        an entry, which it never opens on a row the engine did not allow."""
-        action, reasons, intents = self.policy.decide(
-            dec, r, self._equity() if dec.allowed[r] else 0.0, float(self.bars.close[b]))
+        an entry, which it never opens on a row the engine did not allow, and only in a
+        sizing mode that reads it."""
+        equity = self._equity() if self._sized_by_equity and dec.allowed[r] else 0.0
+        action, reasons, intents = self.policy.decide(dec, r, equity, float(self.bars.close[b]))
         refused = self.exec.apply(intents, int(self.bars.close_ts_ms[b]))
         if refused and action in ENTRIES:
             return False, refused  # nothing opened

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    Decimal,
+    InvalidOperation,
+)
 
 from plutarc.models.enums import ContractKind, Side
 
@@ -17,6 +24,29 @@ def to_decimal(value: float | int | str | Decimal) -> Decimal:
     if isinstance(value, float):  # also numpy floats, whose repr is not a number
         return Decimal(repr(float(value)))
     return Decimal(value)
+
+
+# step object id -> (the step, whether its digits are just 1). Keyed by identity, not value:
+# 0.010 == 0.01, but only the second is an exponent (units x 0.010 keeps three places).
+_POWER_OF_TEN: dict[int, tuple[Decimal, bool]] = {}
+_POWER_OF_TEN_MAX = 4096  # instruments are few; bounded anyway
+
+
+def _round_to(value: Decimal, step: Decimal, rounding: str) -> Decimal:
+    """``value`` rounded to a whole number of ``step`` (units x step). A step whose digits
+    are one 1 (0.01, 1E-8, 1E+1) is an exponent: quantize to it gives the same digits and
+    exponent as units x step in one operation (and without the division)."""
+    known = _POWER_OF_TEN.get(id(step))
+    if known is None or known[0] is not step:
+        if len(_POWER_OF_TEN) >= _POWER_OF_TEN_MAX:
+            _POWER_OF_TEN.clear()
+        known = _POWER_OF_TEN[id(step)] = (step, step.as_tuple().digits == (1,))
+    if known[1]:
+        try:
+            return value.quantize(step, rounding)
+        except InvalidOperation:  # more digits than the context holds: the long way
+            pass
+    return (value / step).quantize(Decimal(1), rounding) * step
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +81,7 @@ class Instrument:
 
     def round_price(self, price: float | Decimal, mode: str = "nearest") -> Decimal:
         """Round to the tick: ``down``, ``up`` or ``nearest`` (half to even)."""
-        units = (to_decimal(price) / self.tick_size).quantize(Decimal(1), _ROUNDING[mode])
-        return units * self.tick_size
+        return _round_to(to_decimal(price), self.tick_size, _ROUNDING[mode])
 
     def round_price_passive(self, price: float | Decimal, side: Side) -> Decimal:
         """Round a limit price away from the market: bids down, asks up."""
@@ -60,8 +89,7 @@ class Instrument:
 
     def round_qty(self, qty: float | Decimal) -> Decimal:
         """Round a quantity down to the lot (never trade more than asked)."""
-        units = (to_decimal(qty) / self.lot_size).quantize(Decimal(1), ROUND_DOWN)
-        return units * self.lot_size
+        return _round_to(to_decimal(qty), self.lot_size, ROUND_DOWN)
 
     def qty_is_tradable(self, qty: Decimal) -> bool:
         return qty > 0 and qty >= self.min_qty and qty % self.lot_size == 0

@@ -8,6 +8,7 @@ target orders, the entry cooldown, and deterministic client order ids.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -167,7 +168,7 @@ class PositionPolicy:
                 return Action.EXIT, [] if entries_allowed else ["bot: entries paused"], intents
             action = Action.REVERSE_TO_LONG if d > 0 else Action.REVERSE_TO_SHORT
         stop_guess, invalid = self.stop_levels(d, price)
-        if self.stop_rules and not np.isfinite(stop_guess):
+        if self.stop_rules and not math.isfinite(stop_guess):
             # no entry without a protective stop in place from its fill
             # (a reversal still closes: then the action is the exit)
             return (Action.EXIT if intents else Action.NONE), [
@@ -230,14 +231,14 @@ class PositionPolicy:
         """The protective stop for an entry at ``entry`` (NaN if none is valid) and, worded,
         the stop rules that could not give a valid level."""
         levels = self._rule_levels(side, entry)
-        finite = [x for x in levels.values() if np.isfinite(x)]
+        finite = [x for x in levels.values() if math.isfinite(x)]
         invalid = []
         for k, r in self.stop_rules:
-            if np.isfinite(levels[k]):
+            if math.isfinite(levels[k]):
                 continue
             raw = r.initial_stop(side, entry, self.latest_exit.atr,
                                  self.latest_exit.own[k][0 if side > 0 else 1])
-            invalid.append(f"{k} gives no level yet" if not np.isfinite(raw) else
+            invalid.append(f"{k} gives no level yet" if not math.isfinite(raw) else
                            f"{k} level {raw:.2f} is not {'below' if side > 0 else 'above'} "
                            f"the entry {entry:.2f}")
         if not finite:
@@ -277,7 +278,7 @@ class PositionPolicy:
             flags = np.zeros(n, dtype=bool)
         if combined is None:
             # the ratchet of no level at all: the current stop (NaN if none or not finite)
-            prev = self.stop_level if np.isfinite(self.stop_level) else np.nan
+            prev = self.stop_level if math.isfinite(self.stop_level) else np.nan
             return np.full(n, prev), flags, states
         return ratchet(self.side, self.stop_level, combined), flags, states
 
@@ -295,7 +296,7 @@ class PositionPolicy:
         self._observe(exits, lo, hi)
         if flags[-1]:
             return self._close_position("time_stop")
-        if np.isfinite(levels[-1]) and levels[-1] != self.stop_level:
+        if math.isfinite(levels[-1]) and levels[-1] != self.stop_level:
             self.stop_level = float(levels[-1])
             return self._protect()
         return []
@@ -310,7 +311,7 @@ class PositionPolicy:
 
     def _protect(self) -> list[Intent]:
         """Place or move the resting protective stop to ``stop_level``."""
-        if not np.isfinite(self.stop_level) or self.qty == 0:
+        if not math.isfinite(self.stop_level) or self.qty == 0:
             return []
         side = Side.SELL if self.side > 0 else Side.BUY
         price = self.inst.round_price(self.stop_level, "down" if self.side > 0 else "up")
@@ -352,7 +353,7 @@ class PositionPolicy:
             if was_side != self.side:
                 self._start_position(float(self.tracker.open.entry_price))  # type: ignore[union-attr]
                 intents += self._cancel_protection("new position")
-                if self.stop_rules and not np.isfinite(self.stop_level):
+                if self.stop_rules and not math.isfinite(self.stop_level):
                     # the fill gapped past every stop level: never hold it unprotected
                     return intents + self._close_position("no_valid_stop"), trade
             intents += self._protect()
@@ -368,7 +369,7 @@ class PositionPolicy:
         levels = self._rule_levels(self.side, entry)
         self.rule_states = {k: RuleState(self.side, entry, self.latest_exit.atr, entry,
                                          levels.get(k, np.nan)) for k, _ in self.rules}
-        finite = [x for x in levels.values() if np.isfinite(x)]
+        finite = [x for x in levels.values() if math.isfinite(x)]
         self.stop_level = (np.nan if not finite else max(finite) if self.side > 0
                            else min(finite))
         self.exit_reason = ""
@@ -378,7 +379,7 @@ class PositionPolicy:
             return []
         targets = [r.target(self.side, self.entry, self.latest_exit.atr)
                    for _, r in self.target_rules]
-        finite = [t for t in targets if np.isfinite(t)]
+        finite = [t for t in targets if math.isfinite(t)]
         if not finite:
             return []
         level = min(finite) if self.side > 0 else max(finite)

@@ -13,6 +13,9 @@ from plutarc.models import ContractKind, Instrument, to_decimal
 from plutarc.models import contract_math as cm
 from plutarc.strategy.template import Sizing
 
+READS_EQUITY = frozenset({"equity_pct", "risk_pct"})
+"""Sizing modes whose quantity depends on the account equity (the others ignore it)."""
+
 
 def entry_quantity(sizing: Sizing, inst: Instrument, price: float, equity: float,
                    stop_level: float) -> tuple[Decimal, str]:
