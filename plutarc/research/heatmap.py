@@ -34,7 +34,8 @@ def matrix(conv: Convergence, x: str | None = None, y: str | None = None
     return x, y, xs, ys, cells
 
 
-def _shade(value: float | None, lo: float, hi: float) -> tuple[int, int, int]:
+def shade(value: float | None, lo: float, hi: float) -> tuple[int, int, int]:
+    """A cell's colour: red (worst) to green (best); grey for a cell without a score."""
     if value is None:
         return (80, 80, 80)
     t = 0.5 if hi == lo else (value - lo) / (hi - lo)
@@ -53,7 +54,7 @@ def to_rich(conv: Convergence, x: str | None = None, y: str | None = None) -> An
         table.add_column(str(v), justify="right")
     for label, row in zip(ys, cells, strict=True):
         table.add_row(str(label if label is not None else ""), *[
-            "-" if c is None else f"[on rgb({','.join(map(str, _shade(c, lo, hi)))})]"
+            "-" if c is None else f"[on rgb({','.join(map(str, shade(c, lo, hi)))})]"
                                   f"{c:.2f}[/]" for c in row])
     return table
 
@@ -67,7 +68,7 @@ def to_html(conv: Convergence, x: str | None = None, y: str | None = None) -> st
     for label, row in zip(ys, cells, strict=True):
         tds = "".join(
             "<td>-</td>" if c is None else
-            f"<td style='background:rgb{_shade(c, lo, hi)}'>{c:.3f}</td>" for c in row)
+            f"<td style='background:rgb{shade(c, lo, hi)}'>{c:.3f}</td>" for c in row)
         rows.append(f"<tr><th>{html.escape(str(label if label is not None else ''))}</th>"
                     f"{tds}</tr>")
     return ("<!doctype html><meta charset='utf-8'><title>plutarc convergence</title>"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from plutarc.errors import UsageError
 from plutarc.research.converge import Convergence
 from plutarc.research.heatmap import matrix
 
@@ -59,6 +60,8 @@ def heatmap_view(conv: Convergence, x: str | None, y: str | None, windows: int
     """The heatmap of ``conv`` on axes x and y (UsageError naming the swept parameters when
     either is not one), with the verdict and how many variants agree."""
     x, y, xs, ys, cells = matrix(conv, x, y)
+    if x == y:
+        raise UsageError(f"heatmap axes: x and y are both {x!r}; pick two parameters")
     agree = sum(v.agrees_windows and v.agrees_regimes for v in conv.variants)
     return {"objective": conv.objective, "dims": conv.dims, "x": x, "y": y, "xs": xs,
             "ys": ys, "cells": cells, "verdict": conv.verdict,

@@ -16,10 +16,10 @@ from plutarc.errors import UsageError
 from tests.daemon.conftest import DaemonProcess
 from tests.helpers import BTC_1M
 
-# One day of the bundled 1m candles: three windows of 8h in-sample, 1h gap, 4h out-of-sample.
+# Two days of the bundled 1m candles: nine windows of 8h in-sample, 1h gap, 4h out-of-sample.
 # reference_ema_cross trades 1 BTC a position, hence the cash; a day has no daily sharpe.
 WF = {"request": {"template": "reference_ema_cross", "data": str(BTC_1M),
-                  "start": "2024-01-01", "end": "2024-01-02", "starting_cash": 100_000.0},
+                  "start": "2024-01-01", "end": "2024-01-03", "starting_cash": 100_000.0},
       "params": ["ema_cross.fast=10,20", "ema_cross.slow=40,60"], "objective": "net",
       "min_trades": 1, "train": "8h", "test": "4h", "gap": "1h"}
 
@@ -93,19 +93,19 @@ def test_walkforward_heatmap_and_rerun_over_the_api(tmp_path: Path) -> None:
     assert "/pandas/" not in maps  # walk-forward and rerun ran in children
     job, wf = got["job"], got["wf"]
     assert job["state"] == "done", job
-    assert job["windows_done"] == job["windows_total"] == 3
-    assert [w["index"] for w in job["windows"]] == [0, 1, 2]  # filled in as scored
-    assert got["runs"][0]["id"] == wf["id"] and got["runs"][0]["windows"] == 3
-    assert [w["index"] for w in wf["windows"]] == [0, 1, 2]
+    assert job["windows_done"] == job["windows_total"] == 9
+    assert [w["index"] for w in job["windows"]] == list(range(9))  # filled in as scored
+    assert got["runs"][0]["id"] == wf["id"] and got["runs"][0]["windows"] == 9
+    assert wf["windows"] == job["windows"]  # the stored table is what the job showed
     for w in wf["windows"]:
         assert w["is_end"] + 3_600_000 == w["oos_start"] and w["chosen"] is not None
-        assert w["oos_metrics"]["trades"] >= 1 and w["oos_score"] is not None
+        assert w["oos_score"] is not None and w["oos_metrics"]["trades"] >= 1
     stitched = wf["stitched"]
     assert stitched["first"] == pytest.approx(100_000.0) and stitched["points"] > 0
     assert set(wf["stability"]) == {"ema_cross.fast", "ema_cross.slow"}
     heat, swapped = got["heat"], got["heat_swapped"]
     assert (heat["x"], heat["y"]) == ("ema_cross.fast", "ema_cross.slow")
-    assert heat["xs"] == [10, 20] and heat["ys"] == [40, 60] and heat["windows"] == 3
+    assert heat["xs"] == [10, 20] and heat["ys"] == [40, 60] and heat["windows"] == 9
     assert swapped["xs"] == [40, 60] and swapped["ys"] == [10, 20]
     assert swapped["cells"] == [list(col) for col in zip(*heat["cells"], strict=True)]
     assert heat["verdict"] and got["sweep_heat"]["windows"] == 1

@@ -31,7 +31,7 @@ live through its event stream. Closing the TUI never stops a bot.
 | `q` | quit |
 | `h` | trades: the closed trades of every bot (`enter` opens the bot) |
 | `u` | audit: who changed what, when, with the whole before and after |
-| `g` | research: start a parameter sweep in the daemon (`ctrl+r`), watch it, read its variants |
+| `g` | research: sweeps and walk-forwards in the daemon, their heatmap, out-of-sample table |
 
 The top line shows the screen, the daemon's host and version, whether it answers,
 the desk's PnL (closed trades plus open positions, per currency), the alerts since you
@@ -85,6 +85,19 @@ tick, quantities to its lot and money to its currency's cents (satoshis for BTC)
 The form runs a stored template (as the editor last saved it) or a template file, on
 bundled candles, a file on the daemon's machine, or a venue's candles (give symbol, from
 and to; the path field then takes the venue's URL, empty for its live API).
+
+## Research
+| key | does |
+|---|---|
+| `ctrl+r` | start the form's sweep in the daemon; with train and test filled, a walk-forward |
+| `enter` | on Runs: open a sweep (its variants) or a walk-forward (its out-of-sample table) |
+| `enter` | on an out-of-sample window: the variants of its in-sample sweep |
+| `enter` | on a variant: run it alone as a normal backtest, then open it in Backtests |
+| X / Y | on the Heatmap tab: the parameters on each axis (picking the other's swaps them) |
+
+A walk-forward's windows appear as each is scored; the summary under its table gives the
+stitched out-of-sample equity, the chosen parameters' stability and the run's notes. The
+daemon runs one sweep or walk-forward at a time, on one core, so the bots keep theirs.
 
 A value out of bounds is marked at its field, and nothing is saved until it is fixed.
 The line under the editor's title checks the template's rules as you type: a template
