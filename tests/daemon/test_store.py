@@ -128,6 +128,27 @@ def test_order_intent_journal_tracks_sent_acked_and_never_journals_twice(store: 
         store.orders.journal("b1", request, ts_ms=120)
 
 
+
+def test_send_path_journal_refuses_a_second_intent_and_an_unknown_bot(store: DaemonStore):
+    """journal_intent (the step before a send) keeps journal()'s refusals without its reads:
+    a client id twice is a StrategyError that leaves the first row as it was; a bot the
+    store does not know is the foreign key's error and writes nothing."""
+    request = OrderRequest("b1-1700000000000-2", "BTCUSDT", Side.SELL, OrderType.MARKET,
+                           Decimal("0.2"), reduce_only=True)
+    assert not store.orders.known(request.client_id)
+    store.orders.journal_intent("b1", request, 100)
+    assert store.orders.known(request.client_id)
+    store.orders.mark_sent(request.client_id, 101)
+    with pytest.raises(StrategyError, match="already journaled .*pending.*never sent twice"):
+        store.orders.journal_intent("b1", request, 200)
+    row = store.orders.get(request.client_id)
+    assert row is not None
+    assert (row.journaled_ms, row.sent_ms, row.reduce_only) == (100, 101, True)
+    stray = OrderRequest("nobody-1", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal("1"))
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        store.orders.journal_intent("no-such-bot", stray, 300)
+    assert not store.orders.known(stray.client_id)
+
 def test_fills_are_idempotent_and_money_stays_exact(store: DaemonStore):
     request = OrderRequest("c1", "BTCUSDT", Side.SELL, OrderType.MARKET, Decimal("0.3"))
     store.orders.journal("b1", request, ts_ms=1)

@@ -83,7 +83,7 @@ class LiveExecution:
 
     async def _place(self, intent: Place) -> None:
         request, journal = intent.request, self.ctx.store.orders
-        if journal.get(request.client_id) is not None:
+        if journal.known(request.client_id):
             # only a kernel rebuilt after a restart can ask again: the first ask stands
             log.info("order %s is journaled already; not sending it again", request.client_id)
             return

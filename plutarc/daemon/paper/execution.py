@@ -98,7 +98,7 @@ class PaperExecution:
         self.gate.sent(now_ms)
         request = intent.request
         journal = self.ctx.store.orders
-        known = journal.get(request.client_id) is not None
+        known = journal.known(request.client_id)
         if not live and not known:
             # The rebuilt history asks for an order the first run never journaled (it was
             # paused or flattened then): say so, and rebuild as if it had been placed.

@@ -94,7 +94,7 @@ class JournalBacklog:
             return False
         journal = self.ctx.store.orders
         try:
-            journal.journal(self.ctx.bot_id, request, now_ms)
+            journal.journal_intent(self.ctx.bot_id, request, now_ms)
         except Exception as exc:
             if not is_disk_full(exc):
                 raise

@@ -42,27 +42,40 @@ class OrderJournal:
 
     def journal(self, bot_id: str, request: OrderRequest, ts_ms: int) -> OrderRecord:
         """Record the intent durably, status pending; a client id is journaled only once."""
-        with self._db.transaction(durable=True):
-            existing = self.get(request.client_id)
-            if existing is not None:
-                raise StrategyError(
-                    f"order {request.client_id} is already journaled ({existing.status}): "
-                    "an order is never sent twice; look it up at the venue instead"
-                )
-            self._db.execute(
-                "INSERT INTO orders (client_id, bot_id, symbol, side, type, qty, price, "
-                "stop_price, trail_offset, reduce_only, post_only, time_in_force, status, "
-                "journaled_ms, updated_ms, tag) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (request.client_id, bot_id, request.symbol, request.side.value,
-                 request.type.value, dec_text(request.qty), dec_text(request.price),
-                 dec_text(request.stop_price), dec_text(request.trail_offset),
-                 int(request.reduce_only), int(request.post_only),
-                 request.time_in_force.value, OrderStatus.PENDING.value, ts_ms, ts_ms,
-                 request.tag),
-            )
+        self.journal_intent(bot_id, request, ts_ms)
         record = self.get(request.client_id)
         assert record is not None
         return record
+
+    def journal_intent(self, bot_id: str, request: OrderRequest, ts_ms: int) -> None:
+        """``journal`` without reading the row back: the order path's step before the send
+        (the primary key refuses a second journal of a client id; no SELECT first)."""
+        with self._db.transaction(durable=True):
+            try:
+                self._db.execute(
+                    "INSERT INTO orders (client_id, bot_id, symbol, side, type, qty, price, "
+                    "stop_price, trail_offset, reduce_only, post_only, time_in_force, status, "
+                    "journaled_ms, updated_ms, tag) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (request.client_id, bot_id, request.symbol, request.side.value,
+                     request.type.value, dec_text(request.qty), dec_text(request.price),
+                     dec_text(request.stop_price), dec_text(request.trail_offset),
+                     int(request.reduce_only), int(request.post_only),
+                     request.time_in_force.value, OrderStatus.PENDING.value, ts_ms, ts_ms,
+                     request.tag),
+                )
+            except sqlite3.IntegrityError:
+                existing = self.get(request.client_id)
+                if existing is None:  # another constraint (e.g. an unknown bot): as it is
+                    raise
+                raise StrategyError(
+                    f"order {request.client_id} is already journaled ({existing.status}): "
+                    "an order is never sent twice; look it up at the venue instead"
+                ) from None
+
+    def known(self, client_id: str) -> bool:
+        """Whether the client id is journaled (the send path's check; no row is built)."""
+        return self._db.execute("SELECT 1 FROM orders WHERE client_id = ?",
+                                (client_id,)).fetchone() is not None
 
     def mark_sent(self, client_id: str, ts_ms: int) -> None:
         self._update(client_id, "sent_ms = COALESCE(sent_ms, ?), updated_ms = ?", (ts_ms, ts_ms))
