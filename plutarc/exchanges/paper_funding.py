@@ -9,18 +9,25 @@ their data). Before each candle that holds a funding
 time, the market is asked for the rate settled then unless it is known already. A venue
 without funding history, or a rate it has not published, charges nothing: the sim counts
 it as missing, as a backtest without the rate does.
+
+Each payment is handed to ``listeners`` once, right after the candle that made it was
+matched and before that candle's fills are published (a daemon bot persists it and adds it
+to the open trade, as the backtester's FundingFeed does). After a restart ``restore`` books
+the payments made before into the new sim's wallet and position, and funding times up to
+the last of them are never charged again, even when a candle is matched a second time.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
 from plutarc.errors import DataError, PlutarcError
 from plutarc.exchanges.base import Venue
 from plutarc.exchanges.sim.engine import SimMatchingEngine
-from plutarc.exchanges.sim.funding import STAMP_TOLERANCE_MS, FundingSchedule
+from plutarc.exchanges.sim.funding import STAMP_TOLERANCE_MS, FundingPayment, FundingSchedule
 from plutarc.models import Candle
 from plutarc.strategy.context import TimeSeries
 
@@ -29,13 +36,51 @@ LOOKBACK_MS = 3 * 24 * HOUR_MS  # enough stamps to show any schedule of up to 8 
 log = logging.getLogger(__name__)
 
 
+class PaidSchedule(FundingSchedule):
+    """A funding schedule that skips funding times paid before a restart."""
+
+    def __init__(self, *args: object, paid_through_ms: int = -1) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.paid_through_ms = paid_through_ms
+
+    def times_in(self, bar_ts_ms: int, bar_ms: int) -> range:
+        times = super().times_in(bar_ts_ms, bar_ms)
+        if not times or times.start > self.paid_through_ms:
+            return times
+        return times[(self.paid_through_ms - times.start) // times.step + 1:]
+
+
 class PaperFunding:
     """Per symbol: the funding series the sim charges from, filled from ``market``."""
 
     def __init__(self, market: Venue) -> None:
         self.market = market
         self.series: dict[str, TimeSeries] = {}
+        self.listeners: list[Callable[[FundingPayment], None]] = []
         self._attached: set[str] = set()
+        self._seen: dict[str, int] = {}  # payments of each engine already handed out
+        self._paid_through: dict[str, int] = {}  # the last funding time paid before a restart
+
+    def restore(self, engine: SimMatchingEngine, payments: list[FundingPayment]) -> None:
+        """Book payments made before a restart into the new sim (wallet, position's funding);
+        their funding times and earlier ones are not charged again. No listener hears them."""
+        for p in payments:
+            engine.account.book_funding(engine.settle, p.amount)
+            engine.position.funding += p.amount
+        if payments:
+            last = max(p.ts_ms for p in payments)
+            self._paid_through[engine.symbol] = max(
+                last, self._paid_through.get(engine.symbol, -1))
+            if isinstance(engine.funding, PaidSchedule):
+                engine.funding.paid_through_ms = self._paid_through[engine.symbol]
+
+    def after(self, engine: SimMatchingEngine) -> None:
+        """Hand the payments the last matched candle made to every listener, once."""
+        made = engine.funding_payments
+        for payment in made[self._seen.get(engine.symbol, 0):]:
+            for listener in self.listeners:
+                listener(payment)
+        self._seen[engine.symbol] = len(made)
 
     async def before(self, engine: SimMatchingEngine, candle: Candle) -> None:
         """Make the rates of the funding times inside ``candle`` known to ``engine``."""
@@ -67,8 +112,8 @@ class PaperFunding:
                      engine.symbol)
             return
         self.series[engine.symbol] = series
-        engine.funding = FundingSchedule(interval_h * HOUR_MS, None, series,
-                                         offset_h * HOUR_MS)
+        engine.funding = PaidSchedule(interval_h * HOUR_MS, None, series, offset_h * HOUR_MS,
+                                      paid_through_ms=self._paid_through.get(engine.symbol, -1))
 
     async def _ask(self, symbol: str, start_ms: int, end_ms: int) -> list:
         try:

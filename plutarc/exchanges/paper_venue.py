@@ -335,6 +335,7 @@ class PaperVenue:
         if candle.close_ts_ms <= self._last(symbol):
             return False
         fills = self._sim().feed(symbol, candle)
+        self.funding.after(self._engine(symbol))  # the bar's funding, before its fills
         self._last_close[symbol] = candle.close_ts_ms
         self.clock.advance_to(candle.close_ts_ms)
         for fill in fills:

@@ -312,6 +312,22 @@ CREATE TABLE template_validations (
 CREATE INDEX template_validations_version ON template_validations (name, version, id);
 """
 
+# 12: funding a paper-on-venue bot's sim charged (issue 18), one row per bot, symbol and
+# funding time: booked into the rebuilt sim and its open trade after a restart, never twice.
+_V12 = """
+CREATE TABLE paper_funding (
+    bot_id TEXT NOT NULL REFERENCES bots (id),
+    symbol TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    rate REAL NOT NULL,
+    qty TEXT NOT NULL,
+    price TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    PRIMARY KEY (bot_id, symbol, ts_ms)
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4), (5, _V5),
                                      (6, _V6), (7, _V7), (8, _V8), (9, _V9), (10, _V10),
-                                     (11, _V11))
+                                     (11, _V11), (12, _V12))
