@@ -115,3 +115,29 @@ def test_small_funding_pages_miss_no_row(served):
 
     wide, narrow = asyncio.run(stamps(PROFILES[name].funding_page)), asyncio.run(stamps(2))
     assert narrow == wide and len(wide) == 2 * 24 * HOUR // spacing
+
+
+def test_deribit_venue_rates_are_each_hours_charge_not_an_8h_figure():
+    """What a paper bot on Deribit is charged and what its strategies read (CcxtVenue's
+    funding_rates): each hour's interest_1h, as the download stores."""
+    server = deribit.DeribitServer(Tape(history=6 * 60))
+    thread = ServerThread(lambda: app_with_history("deribit", server)).start()
+    start = server.tape.anchor + MINUTE
+
+    async def go():  # noqa: ANN202
+        venue = CcxtVenue(PROFILES["deribit"], base_url=thread.url, timeout_s=5)
+        try:
+            return await venue.funding_rates("BTC-PERPETUAL", start, start + 5 * HOUR)
+        finally:
+            await venue.close()
+    try:
+        rates = asyncio.run(go())
+        assert len(rates) == 5
+        for r in rates:
+            with urlopen(f"{thread.url}/api/v2/public/get_funding_rate_history?"
+                         f"instrument_name=BTC-PERPETUAL&start_timestamp={r.ts_ms}"
+                         f"&end_timestamp={r.ts_ms}") as resp:  # noqa: S310
+                row = json.loads(resp.read())["result"][0]
+            assert r.rate == pytest.approx(row["interest_1h"])
+    finally:
+        thread.stop()

@@ -177,7 +177,9 @@ class CcxtVenue:
             return []
         rows = await self.call("fetch_funding_rate_history", await self.unified(symbol),
                                start_ms, None)
-        return [FundingRate(symbol, int(r["timestamp"]), float(r["fundingRate"]))
+        key = self.profile.funding_info_key  # the raw field, where ccxt's rate is another's
+        return [FundingRate(symbol, int(r["timestamp"]),
+                            float(r["info"][key] if key else r["fundingRate"]))
                 for r in rows if start_ms <= int(r["timestamp"]) < end_ms]
 
     async def open_interest(self, symbol: str, start_ms: int,
