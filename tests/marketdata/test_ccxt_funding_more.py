@@ -30,8 +30,7 @@ CASES = {"deribit": (deribit.DeribitServer, "BTC-PERPETUAL", HOUR,
                      "deribit: no open-interest history from the venue"),
          "kraken": (kraken.KrakenServer, "PF_ETHUSD", HOUR,
                     "kraken: no open-interest history from the venue"),
-         "kucoin": (kucoin.KucoinServer, "XBTUSDTM", 8 * HOUR,
-                    "kucoin: open-interest history is served but not downloaded"),
+         "kucoin": (kucoin.KucoinServer, "XBTUSDTM", 8 * HOUR, ""),  # OI: hourly rows
          "phemex": (phemex.PhemexServer, "BTCUSD", 8 * HOUR,
                     "phemex: no open-interest history from the venue"),
          "woox": (woox.WooxServer, "PERP_BTC_USDT", 8 * HOUR,
@@ -75,7 +74,12 @@ def test_funding_downloads_resumes_and_reruns_idempotently(served, tmp_path):
         assert funding["funding_rate"][5] == pytest.approx(row["interest_1h"])
         assert abs(row["interest_8h"]) > 100 * abs(row["interest_1h"])
     assert report["oi"].note.startswith(oi_note)
-    assert store.read(name, symbol, "oi", start, end)["timestamp"].size == 0
+    oi = store.read(name, symbol, "oi", start, end)
+    if oi_note:
+        assert oi["timestamp"].size == 0
+    else:  # the venue's hourly open interest, each row once
+        assert oi["timestamp"].tolist() == list(range(-(-start // HOUR) * HOUR, end, HOUR))
+        assert np.all(oi["sum_open_interest_value"] > 0)
 
     half = MarketStore(tmp_path / "half")
     _download(half, name, thread.url, symbol, start, start + 1440 * MINUTE)
@@ -105,16 +109,21 @@ def test_small_funding_pages_miss_no_row(served):
     start = server.tape.anchor + MINUTE
     end = start + 2 * 1440 * MINUTE
 
-    async def stamps(page: int) -> list[int]:
-        prof = dataclasses.replace(PROFILES[name], funding_page=page, history_pace_s=0.0)
+    async def stamps(page: int, oi_page: int) -> tuple[list[int], list[int]]:
+        prof = dataclasses.replace(PROFILES[name], funding_page=page, oi_page=oi_page,
+                                   history_pace_s=0.0)
         history = CcxtHistory(CcxtVenue(prof, base_url=thread.url, timeout_s=5))
         try:
-            return [r.ts_ms for r in await history.funding_rates(symbol, start, end)]
+            return ([r.ts_ms for r in await history.funding_rates(symbol, start, end)],
+                    [r.ts_ms for r in await history.open_interest(symbol, start, end)])
         finally:
             await history.close()
 
-    wide, narrow = asyncio.run(stamps(PROFILES[name].funding_page)), asyncio.run(stamps(2))
-    assert narrow == wide and len(wide) == 2 * 24 * HOUR // spacing
+    oi_page = PROFILES[name].oi_page
+    wide = asyncio.run(stamps(PROFILES[name].funding_page, oi_page))
+    narrow = asyncio.run(stamps(2, 3 if oi_page else 0))
+    assert narrow == wide and len(wide[0]) == 2 * 24 * HOUR // spacing
+    assert len(wide[1]) == (48 if oi_page else 0)
 
 
 def test_deribit_venue_rates_are_each_hours_charge_not_an_8h_figure():

@@ -25,6 +25,9 @@ PROFILE = CcxtProfile(
     candle_limit=200,
     # GET /api/v1/contract/funding-rates: symbol, from and to (ccxt: since, until) required
     funding_page=100,
+    # GET /api/ua/v1/market/open-interest (interval, startAt, endAt ~ ccxt's until, pageSize
+    # at most 200): contracts per hour
+    oi_page=200,
     amend=AmendStyle.CANCEL_THEN_PLACE,
     # clientOid is "unique" in KuCoin's docs: read strictly, a cancelled order's id is not
     # free again, so a replacement under it would fail after the cancel; amends are refused

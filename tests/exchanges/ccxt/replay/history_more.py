@@ -1,6 +1,6 @@
 """History routes of the other ccxt venues' local servers (history.py has Binance, Bybit
 and OKX): funding-rate history of Kraken Futures, KuCoin Futures, Phemex, WOO X and
-Deribit (hourly rows of its continuous funding).
+Deribit (hourly rows of its continuous funding), and KuCoin's open-interest history.
 
 Shapes are the recorded payloads in tests/fixtures/history/ (PROVENANCE.md there); values
 are the recorded ones cycled by the row's own time (the one recorded rate of KuCoin, Phemex
@@ -70,7 +70,26 @@ def add_kucoin(app: web.Application, server) -> web.Application:  # noqa: ANN001
                            "fundingRate": rates[(t // FUNDING_MS) % len(rates)]}
                           for t in times])
 
+    oi_row = _load("kucoin_open_interest.json")["data"][0]
+    intervals = {"5min": 5, "15min": 15, "30min": 30, "1hour": 60, "4hour": 240, "1day": 1440}
+
+    async def open_interest(request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("symbol") not in server.ids:
+            return kucoin.fail("400100", "Contract parameter invalid.")
+        minutes = intervals.get(q.get("interval", ""))
+        if minutes is None:
+            return kucoin.fail("400100", "Parameter interval invalid.")
+        step = minutes * 60_000
+        size = min(int(q.get("pageSize", 30)), 200)
+        times = _stamps(server, int(q["startAt"]) if "startAt" in q else None,
+                        int(q["endAt"]) if "endAt" in q else None, step)[::-1][:size]
+        return kucoin.ok([{"symbol": q["symbol"], "ts": t, "openInterest":
+                           str(int(oi_row["openInterest"]) + (t // step) % 997 * 100)}
+                          for t in times])
+
     app.router.add_get("/api/v1/contract/funding-rates", funding)
+    app.router.add_get("/api/ua/v1/market/open-interest", open_interest)
     return app
 
 
