@@ -14,7 +14,7 @@ import pytest
 from plutarc.daemon.bot_config import RiskLimits
 from plutarc.daemon.lifecycle import BotState
 from plutarc.daemon.store import BotRecord, DaemonStore, NewDecision
-from plutarc.models import Direction, Trade
+from plutarc.models import Direction, OrderRequest, OrderStatus, OrderType, Side, Trade
 
 
 @pytest.fixture
@@ -64,3 +64,33 @@ def test_latest_rows_of_one_bot_walk_the_bot_id_index(store: DaemonStore, table:
     times = [r.exit_ts_ms - 1 if table == "trades" else r.ts_ms
              for r in read(bot_id="b1", limit=20)]
     assert times == list(range(298 - 19 * 3, 299, 3))  # bot b1's newest 20, oldest first
+
+
+def test_open_orders_before_a_send_walk_the_open_index_not_the_bots_history(
+        store: DaemonStore) -> None:
+    """The risk gate asks for a bot's open orders on a symbol before every send: through the
+    partial index of open orders, so the answer does not slow down as the bot's journal grows
+    (through the bot's time index it read every order the bot ever journaled)."""
+    with store.transaction():
+        for i in range(600):
+            for bot in ("b0", "b1"):
+                request = OrderRequest(f"{bot}-{i}", "BTCUSDT", Side.BUY, OrderType.MARKET,
+                                       Decimal(1))
+                store.orders.journal_intent(bot, request, i)
+                if i < 598:  # all but the two newest are done
+                    store.orders.update_status(request.client_id, OrderStatus.FILLED, i)
+        stop = OrderRequest("b1-stop", "BTCUSDT", Side.SELL, OrderType.STOP_MARKET,
+                            Decimal(2), stop_price=Decimal(90), reduce_only=True)
+        store.orders.journal_intent("b1", stop, 700)
+        store.orders.update_status(stop.client_id, OrderStatus.PARTIALLY_FILLED, 701,
+                                   filled_qty=Decimal("0.5"))
+        other = OrderRequest("b1-eth", "ETHUSDT", Side.BUY, OrderType.MARKET, Decimal(1))
+        store.orders.journal_intent("b1", other, 702)
+    for analyzed in (False, True):  # without statistics (a daemon's usual state) and with
+        if analyzed:
+            store.db.execute("ANALYZE")
+        plan = plan_of(store, lambda: store.orders.open_on("b1", "BTCUSDT"))
+        assert "USING INDEX orders_open" in plan, (analyzed, plan)
+    rows = store.orders.open_on("b1", "BTCUSDT")
+    assert sorted((r["client_id"], r["filled_qty"], r["reduce_only"]) for r in rows) == [
+        ("b1-598", "0", 0), ("b1-599", "0", 0), ("b1-stop", "0.5", 1)]

@@ -64,10 +64,7 @@ class LiveGuard:
     def _open_orders(self, symbol: str) -> tuple[int, list[tuple[OrderRequest, Decimal]]]:
         """The journal's open orders on the symbol: how many, and the reduce-only market ones
         (exits on their way) with what is left of each."""
-        rows = self.ctx.store.db.execute(
-            "SELECT client_id, side, type, qty, filled_qty, reduce_only FROM orders WHERE "
-            "bot_id = ? AND symbol = ? AND status IN ('pending', 'new', 'partially_filled')",
-            (self.ctx.bot_id, symbol)).fetchall()
+        rows = self.ctx.store.orders.open_on(self.ctx.bot_id, symbol)
         exits = [(OrderRequest(r["client_id"], symbol, Side(r["side"]), OrderType.MARKET,
                                Decimal(r["qty"]), reduce_only=True),
                   Decimal(r["qty"]) - Decimal(r["filled_qty"]))

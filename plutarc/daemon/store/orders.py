@@ -20,6 +20,9 @@ from plutarc.models.orders import Fill, OrderRequest
 from plutarc.storage.sqlite import Database
 
 _OPEN = tuple(s.value for s in OrderStatus if s.is_open)
+# The same list as SQL literals: the partial index orders_open is used only when the query
+# names its statuses as constants (bound parameters would not match its WHERE).
+_OPEN_SQL = "(" + ", ".join(f"'{s}'" for s in _OPEN) + ")"
 
 
 def _order(row: sqlite3.Row) -> OrderRecord:
@@ -76,6 +79,16 @@ class OrderJournal:
         """Whether the client id is journaled (the send path's check; no row is built)."""
         return self._db.execute("SELECT 1 FROM orders WHERE client_id = ?",
                                 (client_id,)).fetchone() is not None
+
+    def open_on(self, bot_id: str, symbol: str) -> list[sqlite3.Row]:
+        """The bot's open orders on ``symbol`` (client id, side, type, qty, filled qty,
+        reduce-only), for the risk gate before every send. ``+bot_id`` keeps the planner off
+        the bot's time index, which walks every order the bot ever journaled (0.8 ms at 3,000
+        orders, growing with the bot's age); the partial index of open orders stays small."""
+        return self._db.execute(
+            "SELECT client_id, side, type, qty, filled_qty, reduce_only FROM orders "
+            f"WHERE +bot_id = ? AND symbol = ? AND status IN {_OPEN_SQL}",
+            (bot_id, symbol)).fetchall()
 
     def mark_sent(self, client_id: str, ts_ms: int) -> None:
         self._update(client_id, "sent_ms = COALESCE(sent_ms, ?), updated_ms = ?", (ts_ms, ts_ms))
