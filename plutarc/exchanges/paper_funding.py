@@ -2,7 +2,8 @@
 venue's own funding rates, through the sim's funding code (the backtester's).
 
 The first time a position in a symbol is held at a candle, its last days of funding
-history are read from the market (a flat paper bot asks nothing): the venue's schedule
+history are read from the market (a flat paper bot asks nothing; a market that did not
+answer, or showed no schedule, is asked again an hour later): the venue's schedule
 (hours apart, phase after 00:00 UTC) is taken from the stamps themselves, so no venue is
 named here (BitMEX's 04:00/12:00/20:00 and Binance's 00:00/08:00/16:00 both come out of
 their data). Before each candle that holds a funding
@@ -57,7 +58,7 @@ class PaperFunding:
         self.market = market
         self.series: dict[str, TimeSeries] = {}
         self.listeners: list[Callable[[FundingPayment], None]] = []
-        self._attached: set[str] = set()
+        self._retry_at: dict[str, int] = {}  # no schedule read yet: when to ask again
         self._seen: dict[str, int] = {}  # payments of each engine already handed out
         self._paid_through: dict[str, int] = {}  # the last funding time paid before a restart
 
@@ -87,9 +88,14 @@ class PaperFunding:
         symbol = engine.symbol
         if not engine.position.qty:
             return  # a flat position owes nothing: no request until one is held
-        if symbol not in self._attached:
-            self._attached.add(symbol)
-            await self._attach(engine, candle.ts_ms)
+        if symbol not in self.series:
+            if candle.ts_ms < self._retry_at.get(symbol, -1):
+                return
+            if not await self._attach(engine, candle.ts_ms):
+                # no rates (or no answer: a passing outage) is not "never": ask again in an
+                # hour; funding times before a schedule is known are not charged
+                self._retry_at[symbol] = candle.ts_ms + HOUR_MS
+                return
         schedule = engine.funding
         if not schedule.enabled or symbol not in self.series:
             return
@@ -100,7 +106,7 @@ class PaperFunding:
             since = int(series.ts_ms[-1]) + 1 if series.ts_ms.size else t - schedule.interval_ms
             self._extend(series, await self._ask(symbol, since, t + STAMP_TOLERANCE_MS + 1))
 
-    async def _attach(self, engine: SimMatchingEngine, now_ms: int) -> None:
+    async def _attach(self, engine: SimMatchingEngine, now_ms: int) -> bool:
         from plutarc.backtest.market_inputs import funding_schedule
 
         series = TimeSeries(np.empty(0, np.int64), np.empty(0, np.float64))
@@ -108,12 +114,13 @@ class PaperFunding:
         try:
             interval_h, offset_h = funding_schedule(series)
         except DataError:
-            log.info("paper funding: %s shows no funding schedule; none is charged",
+            log.info("paper funding: %s shows no funding schedule yet; none is charged",
                      engine.symbol)
-            return
+            return False
         self.series[engine.symbol] = series
         engine.funding = PaidSchedule(interval_h * HOUR_MS, None, series, offset_h * HOUR_MS,
                                       paid_through_ms=self._paid_through.get(engine.symbol, -1))
+        return True
 
     async def _ask(self, symbol: str, start_ms: int, end_ms: int) -> list:
         try:
