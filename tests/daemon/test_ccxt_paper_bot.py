@@ -1,6 +1,6 @@
 """A real daemon runs a paper bot on each served ccxt venue's public data (Binance USD-M,
-Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures, Phemex, WOO X), through ccxt, from the
-venue's local server (real candles replayed on the wall clock): it warms up from REST,
+Bybit, OKX, Deribit, Kraken Futures, KuCoin Futures, Phemex, WOO X, Gemini), through ccxt,
+from the venue's local server (real candles replayed on the wall clock): it warms up from REST,
 decides on a candle that closes while it runs, and never signs a request."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from tests.exchanges.ccxt.replay.binance import BinanceServer
 from tests.exchanges.ccxt.replay.bybit import BybitServer
 from tests.exchanges.ccxt.replay.core import MINUTE, ServerThread, now_ms
 from tests.exchanges.ccxt.replay.deribit import DeribitServer
+from tests.exchanges.ccxt.replay.gemini import GeminiServer
 from tests.exchanges.ccxt.replay.kraken import KrakenServer
 from tests.exchanges.ccxt.replay.kucoin import KucoinServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
@@ -47,6 +48,9 @@ VENUES = {  # server, symbol, the public paths it may be asked
                 "/exchange/public/md/v2/kline"}),
     "woox": (WooxServer, "PERP_BTC_USDT",
              {"/v3/public/instruments", "/v3/public/klineHistory"}),
+    "gemini": (GeminiServer, "btcgusdperp",
+               {"/v1/symbols", "/v1/symbols/details/btcgusdperp",
+                "/v2/candles/btcgusdperp/1m"}),
 }
 
 

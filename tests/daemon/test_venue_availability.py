@@ -75,7 +75,7 @@ def test_create_on_a_venue_or_mode_nobody_serves_is_refused_and_stores_nothing(
                    "binance (live, testnet, paper)", "okx (live, testnet, paper)",
                    "deribit (live, testnet, paper)", "kraken (live, testnet, paper)",
                    "kucoin (live, testnet, paper)", "phemex (live, testnet, paper)",
-                   "woox (live, testnet, paper)"):
+                   "woox (live, testnet, paper)", "gemini (live, testnet, paper)"):
         assert served in err, err
     assert bots(daemon) == before
 

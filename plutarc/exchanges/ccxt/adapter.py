@@ -82,7 +82,7 @@ class CcxtVenue:
 
     async def _markets(self) -> dict[str, dict[str, Any]]:
         if not self._by_id:
-            markets = await self.call("load_markets", False, dict(self.profile.market_params))
+            markets = await self.profile.hooks.load_markets(self, dict(self.profile.market_params))
             for market in markets.values():
                 tradable = market.get("active", True) is not False
                 if market.get("type") in self.profile.market_types and tradable:
@@ -244,7 +244,7 @@ class CcxtVenue:
         await self._markets()
         out = []
         for query in self._account_queries():
-            for row in await self.call("fetch_positions", None, query):
+            for row in await self.profile.hooks.position_rows(self, None, query):
                 symbol = self.our_symbol(str(row.get("symbol")))
                 if symbol in self._by_id and (pos := parse.position(row, symbol)) is not None:
                     out.append(pos)

@@ -62,7 +62,7 @@ async def close_position(venue: CcxtVenue, client_id: str, symbol: str) -> Order
 async def _position_row(venue: CcxtVenue, unified: str) -> dict[str, Any] | None:
     """The venue's raw position row for ``unified`` (ccxt's structure), if it holds one."""
     for query in venue._account_queries():
-        for row in await venue.call("fetch_positions", [unified], query):
+        for row in await venue.profile.hooks.position_rows(venue, [unified], query):
             if row.get("symbol") == unified and Decimal(str(row.get("contracts") or 0)):
                 return row
     return None

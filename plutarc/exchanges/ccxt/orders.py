@@ -64,6 +64,9 @@ class OrderPath:
 
     def ours(self, raw: dict[str, Any]) -> dict[str, Any]:
         """A ccxt order with its client id turned back into ours."""
+        trigger = self.v.profile.trigger_info_key
+        if trigger and not raw.get("triggerPrice") and (raw.get("info") or {}).get(trigger):
+            raw = {**raw, "triggerPrice": raw["info"][trigger]}  # ccxt dropped it (Gemini)
         cid = raw.get("clientOrderId")
         key = self.v.profile.client_id_info_key
         if not cid and key:  # ccxt leaves it in the venue's own row (Deribit's label)
@@ -79,8 +82,8 @@ class OrderPath:
         profile = self.v.profile
         params: dict[str, Any] = {**profile.order_params,
                                   profile.client_id_param: self.wire(request.client_id)}
-        if request.reduce_only:
-            params["reduceOnly"] = True
+        if request.reduce_only and self.v.capabilities.reduce_only:  # else not sent: the
+            params["reduceOnly"] = True  # venue has no such flag (declared in its capabilities)
         if request.post_only:
             params["postOnly"] = True
         if request.time_in_force is not TimeInForce.GTC:
@@ -111,12 +114,17 @@ class OrderPath:
         if qty <= 0:
             raise OrderRejected(f"{request.client_id}: {request.qty} rounds to no contracts")
         price = None if request.price is None else inst.round_price(request.price)
+        slip = Decimal(str(1 + request.side.sign * self.v.profile.ioc_slippage))
+        through = "up" if request.side is Side.BUY else "down"
         if request.type is OrderType.MARKET and (
                 self.v.profile.market_orders is MarketOrderStyle.IOC_LIMIT):
             ref = await self._reference_price(str(market["symbol"]), request.side)
-            slip = Decimal(str(1 + request.side.sign * self.v.profile.ioc_slippage))
-            price = inst.round_price(ref * slip, "up" if request.side is Side.BUY else "down")
+            price = inst.round_price(ref * slip, through)
             request = OrderRequest(**{**_fields(request), "time_in_force": TimeInForce.IOC})
+        if request.type is OrderType.STOP_MARKET and self.v.profile.stop_market_as_limit:
+            # no stop-market at the venue: a stop-limit whose limit is as far through the
+            # trigger as the IOC stand-in goes through the price (a gap beyond it rests)
+            price = inst.round_price(request.stop_price * slip, through)  # type: ignore[operator]
         request = OrderRequest(**{**_fields(request), "qty": qty, "price": price})  # as sent
         kind, params = self._ccxt_args(request, price)
         self.book.requests[request.client_id] = request
@@ -144,14 +152,9 @@ class OrderPath:
         unified = await self.v.unified(symbol)
         for extra in self._param_sets(request):
             if self.v.profile.lookup_by_client_id:
-                try:
-                    raw = await self.v.call("fetch_order", None, unified,
-                                            {**extra, "clientOrderId": self.wire(client_id)})
-                except Exception as exc:
-                    if not is_order_not_found(exc):
-                        raise
-                    continue
-                if raw.get("id"):  # some venues answer an unknown id with success, no data
+                raw = await self.v.profile.hooks.order_by_client_id(
+                    self.v, self.wire(client_id), unified, dict(extra))
+                if raw is not None:
                     return self.ours(raw)
                 continue
             for method in ("fetch_open_orders", "fetch_closed_orders", "fetch_canceled_orders"):
@@ -234,8 +237,9 @@ class OrderPath:
                 exc.args = (f"{exc} (amending {client_id}: the old order was cancelled "
                             "first and its replacement failed)",)
                 raise
-        raise OrderRejected(f"{self.v.name}: place-then-cancel amends need a second client "
-                            "id, which the journal does not track yet")
+        raise OrderRejected(f"{self.v.name}: {client_id} cannot be amended: place-then-cancel "
+                            "needs a second client id, which the journal does not track yet; "
+                            "the order stays as it is")
 
     async def open(self, symbol: str | None) -> list[Order]:
         symbols = [symbol] if symbol else sorted(self.book.seen_symbols)

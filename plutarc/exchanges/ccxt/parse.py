@@ -96,7 +96,8 @@ def _order_type(raw: Mapping[str, Any]) -> OrderType:
     trigger = raw.get("triggerPrice") or raw.get("stopPrice")
     kind = str(raw.get("type") or "limit").lower()
     if trigger:  # a trigger price marks a conditional, whatever type the venue reports
-        return OrderType.STOP_LIMIT if kind == "limit" and raw.get("price") else (
+        # ccxt may leave the venue's own name ("exchange stop limit" on Gemini)
+        return OrderType.STOP_LIMIT if "limit" in kind and raw.get("price") else (
             OrderType.STOP_MARKET)
     return OrderType.MARKET if kind == "market" else OrderType.LIMIT
 

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from plutarc.exchanges.base import Capabilities
+from plutarc.exchanges.ccxt.hooks import VenueHooks
 
 
 class AmendStyle(StrEnum):
@@ -52,6 +53,8 @@ class CcxtProfile:
     amend: AmendStyle = AmendStyle.NATIVE
     market_orders: MarketOrderStyle = MarketOrderStyle.NATIVE
     ioc_slippage: float = 0.005  # how far through the price an IOC stand-in is placed
+    # no stop-market orders: a stop-limit ioc_slippage through the trigger stands in (Gemini)
+    stop_market_as_limit: bool = False
     clock: ClockSource = ClockSource.SERVER
     clock_samples: int = 5  # offset = median of this many server-time samples
     clock_resync_s: float = 1800.0
@@ -64,6 +67,7 @@ class CcxtProfile:
     trigger_params: Mapping[str, Any] = field(default_factory=_frozen)  # stops' own endpoints
     client_id_param: str = "clientOrderId"  # the create_order param carrying our client id
     client_id_info_key: str = ""  # the raw order field holding it, where ccxt does not parse it
+    trigger_info_key: str = ""  # the raw order field holding a stop's trigger, where ccxt drops it
     amount_in_quote: bool = False  # ccxt amounts are quote currency (USD), not contracts
     unique_client_ids: bool = True  # the venue refuses a second order under a live client id
     client_ids_reusable: bool = True  # a finished order's client id may be used again
@@ -104,6 +108,7 @@ class CcxtProfile:
     funding_info_key: str = ""
     history_pace_s: float = 0.0  # our own least gap between history requests, beyond ccxt's
     archive_url: str = ""  # a bulk archive of closed 1m candles (Binance Vision), if any
+    hooks: VenueHooks = field(default_factory=VenueHooks)  # calls ccxt does not absorb
     required_methods: tuple[str, ...] = (
         "fetchMarkets", "fetchOHLCV", "createOrder", "cancelOrder", "fetchOpenOrders",
         "fetchPositions", "fetchBalance",

@@ -22,6 +22,7 @@ from tests.exchanges.ccxt.replay import (
     binance,
     bybit,
     deribit,
+    gemini,
     kraken,
     kucoin,
     okx,
@@ -72,6 +73,8 @@ CASES = {
                                                     kucoin.PASSPHRASE), "XBTUSDTM", Decimal("1")),
     "phemex": (phemex.PhemexServer, CcxtCredentials(phemex.KEY, phemex.SECRET), "BTCUSD",
                Decimal("10")),
+    "gemini": (gemini.GeminiServer, CcxtCredentials(gemini.KEY, gemini.SECRET), "btcgusdperp",
+               Decimal("0.001")),
     "woox": (woox.WooxServer, CcxtCredentials(woox.KEY, woox.SECRET), "PERP_BTC_USDT",
              Decimal("0.001")),
 }

@@ -29,7 +29,8 @@ WORTH = {"binance": ("BTC", "0.01"), "bybit": ("BTC", "0.01"), "okx": ("BTC", "0
          "deribit": ("USD", "10"),  # BTC-PERPETUAL: amounts in USD, 10 USD a contract
          "kraken": ("ETH", "0.01"), "kucoin": ("BTC", "0.001"),  # XBTUSDTM: 0.001 a lot
          "phemex": ("USD", "10"),  # BTCUSD: 1 USD a contract
-         "woox": ("BTC", "0.001")}
+         "woox": ("BTC", "0.001"),
+         "gemini": ("BTC", "0.001")}  # btcgusdperp: amounts in BTC
 
 
 async def _last_price(v: CcxtVenue, symbol: str) -> Decimal:
@@ -225,8 +226,9 @@ def test_a_restarted_adapter_told_its_orders_names_their_fills(contract: Served)
 def test_a_resting_stop_is_moved_and_stays_one_order(contract: Served) -> None:
     """The daemon ratchets protective stops (break-even, software trailing): the stop's
     trigger moves, in place or by the venue's declared cancel-then-place, under the same
-    client id, and one stop rests afterwards; where the venue never frees a client id the
-    amend is refused and the stop rests where it was."""
+    client id, and one stop rests afterwards; where the venue never frees a client id, or
+    would need the new order placed first under a second one (Gemini), the amend is refused
+    and the stop rests where it was."""
     types = contract.profile.capabilities.order_types
     kind = OrderType.STOP_MARKET if OrderType.STOP_MARKET in types else OrderType.STOP_LIMIT
     entry_cid, stop_cid = f"k7-{contract.name}-entry", f"k7-{contract.name}-stop"
@@ -253,7 +255,8 @@ def test_a_resting_stop_is_moved_and_stays_one_order(contract: Served) -> None:
         await v.cancel_order(stop_cid)
         return moved_to, moved, looked, resting
     profile = contract.profile
-    movable = profile.client_ids_reusable or profile.amend is not AmendStyle.CANCEL_THEN_PLACE
+    movable = profile.amend is AmendStyle.NATIVE or (
+        profile.amend is AmendStyle.CANCEL_THEN_PLACE and profile.client_ids_reusable)
     moved_to, moved, looked, resting = contract.run(body)
     assert moved.client_id == stop_cid and moved.request.stop_price == moved_to
     assert looked is not None and looked.status is OrderStatus.NEW
