@@ -27,5 +27,6 @@ PROFILE = CcxtProfile(
     oi_page=200,  # /v5/market/open-interest
     history_pace_s=0.1,
     lookup_by_client_id=False,
+    websocket=True,  # kline.<i>.<symbol>; private: auth op, then "order" and "execution"
     options={"defaultType": "swap", "fetchMarkets": {"types": ["linear"]}},
 )

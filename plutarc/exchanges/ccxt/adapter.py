@@ -25,6 +25,7 @@ from plutarc.exchanges.ccxt.closing import close_position
 from plutarc.exchanges.ccxt.errors import is_order_not_found, map_error
 from plutarc.exchanges.ccxt.orders import OrderBook, OrderPath
 from plutarc.exchanges.ccxt.profile import CcxtProfile, ClockSource
+from plutarc.exchanges.ccxt.streams import CcxtStreams
 from plutarc.intervals import interval_ms
 from plutarc.models import Balance, Candle, Fill, Instrument, Order, OrderRequest, Position
 
@@ -50,6 +51,7 @@ class CcxtVenue:
         self._synced_at = 0.0
         self.book = OrderBook()
         self.orders = OrderPath(self)
+        self.live: CcxtStreams | None = CcxtStreams(self) if profile.websocket else None
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -156,8 +158,14 @@ class CcxtVenue:
         return await fetch_candles(page, interval, self.capabilities.native_intervals,
                                    start_ms, end_ms, now, self.profile.candle_limit)
 
-    async def stream_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
-        """Closed candles by polling REST just after each close (every venue has REST)."""
+    def stream_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
+        """Closed candles: over the WebSocket where the profile has one (streams.py), else
+        by polling REST just after each close (every venue has REST)."""
+        if self.live is not None and self.live.native(interval):
+            return self.live.candles(symbol, interval)
+        return self.poll_candles(symbol, interval)
+
+    async def poll_candles(self, symbol: str, interval: str) -> AsyncIterator[Candle]:
         step = interval_ms(interval)
         now = await self.server_time_ms()
         last = now - now % step - step  # the newest closed bar at the start is history
@@ -269,9 +277,17 @@ class CcxtVenue:
                 raise
 
     def stream_fills(self) -> AsyncIterator[Fill]:
-        return self.orders.stream_fills()
+        return self.live.fills() if self.live is not None else self.orders.stream_fills()
+
+    def stream_orders(self) -> AsyncIterator[Order]:
+        """Order updates over the WebSocket (venues with one; their REST catch-up too)."""
+        if self.live is None:
+            raise UsageError(f"{self.name}: order updates stream only over a WebSocket")
+        return self.live.orders()
 
     async def close(self) -> None:
+        if self.live is not None:
+            await self.live.close()
         if self._ex is not None:
             await self._ex.close()
             self._ex = None

@@ -32,8 +32,11 @@ class CcxtCredentials:
 
 
 def rewrite_urls(obj: Any, base: str) -> Any:
-    """Every http(s) URL in ccxt's nested ``urls['api']`` moved onto ``base``."""
+    """Every http(s) URL in ccxt's nested ``urls['api']`` moved onto ``base``, and every
+    ws(s) URL (ccxt.pro's ``urls['api']['ws']``) onto ``base`` as ws(s)."""
     if isinstance(obj, str):
+        if obj.startswith("ws"):
+            return _ORIGIN.sub(re.sub(r"^http", "ws", base), obj)
         return _ORIGIN.sub(base, obj) if obj.startswith("http") else obj
     if isinstance(obj, dict):
         return {k: rewrite_urls(v, base) for k, v in obj.items()}
@@ -49,9 +52,13 @@ def check_base_url(base: str) -> str:
 
 
 def build_exchange(profile: CcxtProfile, *, testnet: bool, credentials: CcxtCredentials | None,
-                   base_url: str | None, timeout_s: float) -> Any:
-    """A ccxt async exchange for ``profile`` (ccxt.async_support, imported now)."""
+                   base_url: str | None, timeout_s: float, pro: bool = False) -> Any:
+    """A ccxt async exchange for ``profile`` (ccxt.async_support, imported now); ``pro``:
+    its ccxt.pro class (the same REST calls plus the WebSocket ``watch_*`` ones)."""
     import ccxt.async_support as ccxt_async  # lazy: only ccxt venues pay for it
+
+    if pro:
+        import ccxt.pro as ccxt_async  # noqa: F811 - the WebSocket classes, same signing
 
     cls = getattr(ccxt_async, profile.ccxt_id, None)
     if cls is None:

@@ -58,6 +58,15 @@ class CcxtProfile:
     clock: ClockSource = ClockSource.SERVER
     clock_samples: int = 5  # offset = median of this many server-time samples
     clock_resync_s: float = 1800.0
+    # candles, fills and orders over ccxt.pro's WebSocket (REST polling while it is down;
+    # streams.py); False = REST polling only (venues without a usable WS server)
+    websocket: bool = False
+    # (key, value) of a message saying the private session went stale, () = none
+    ws_stale_event: tuple[str, ...] = ()  # Binance: ("e", "listenKeyExpired")
+    # the ccxt.pro method renewing the private session and how often we call it (ccxt
+    # 4.5's Python Binance renews a listen key once, never again: the stream dies at 60 min)
+    ws_keepalive: str = ""
+    ws_keepalive_s: float = 1800.0
     needs_passphrase: bool = False
     net_mode_required: bool = False  # the account must net positions (checked at start)
     sandbox: bool = True  # ccxt has testnet/demo URLs for it

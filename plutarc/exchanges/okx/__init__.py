@@ -37,6 +37,7 @@ PROFILE = CcxtProfile(
     history_pace_s=0.2,  # 10 funding-history requests per 2 s
     needs_passphrase=True,
     net_mode_required=True,  # long/short mode would open a second position on a "sell"
+    websocket=True,  # candles on /business; private: login op, then the "orders" channel
     alnum_client_ids=True,  # clOrdId: letters and digits, up to 32
     client_id_max_len=32,  # a longer (escaped) id is sent as a hash of it
     open_order_queries=({}, {"trigger": True}),
