@@ -64,7 +64,8 @@ def add_binance(app: web.Application, server) -> web.Application:  # noqa: ANN00
         limit = min(int(q.get("limit", 30)), 500)
         start = int(q["startTime"]) if "startTime" in q else None
         end = int(q["endTime"]) if "endTime" in q else None
-        times = stamps(server, step, start, end)
+        horizon = now_ms() - 30 * 1440 * MINUTE  # "only the latest 30 days are available"
+        times = [t for t in stamps(server, step, start, end) if t >= horizon]
         times = times[:limit] if start is not None else times[-limit:]
         rows = []
         for t in times:
