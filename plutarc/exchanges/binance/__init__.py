@@ -31,6 +31,7 @@ PROFILE = CcxtProfile(
     ws_keepalive_s=1200.0,
     funding_page=1000,  # /fapi/v1/fundingRate
     oi_page=500,  # /futures/data/openInterestHist (the venue keeps its last 30 days)
+    oi_retention=720,  # 30 days of hourly rows: the report names the horizon
     history_pace_s=0.25,  # a 1500-bar klines page weighs 10 of 2400 per minute
     archive_url="https://data.binance.vision/data/futures/um",
     open_order_queries=({}, {"trigger": True}),  # stops rest on the algo-order service
