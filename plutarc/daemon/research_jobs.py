@@ -44,10 +44,13 @@ class SweepJob:
     error: str = ""
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def view(self) -> dict[str, Any]:
+    def view(self, windows: bool = True) -> dict[str, Any]:
+        """``windows=False``: without the scored windows' rows (job listings: a client
+        follows one job's windows through GET /v1/research/jobs/{id})."""
         return {"job_id": self.job_id, "kind": self.kind, "state": self.state,
                 "done": self.done, "total": self.total, "windows_done": self.windows_done,
-                "windows_total": self.windows_total, "windows": self.windows,
+                "windows_total": self.windows_total,
+                "windows": self.windows if windows else [],
                 "sweep_id": self.sweep_id, "walkforward_id": self.walkforward_id,
                 "run_id": self.run_id, "error": self.error, "spec": self.spec,
                 "summary": self.summary}

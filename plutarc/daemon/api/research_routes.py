@@ -66,7 +66,7 @@ def _id(request: web.Request, name: str, what: str) -> int:
 
 
 def _jobs(request: web.Request) -> list[dict[str, Any]]:
-    return [j.view() for j in request.app[RESEARCH].jobs.values()]
+    return [j.view(windows=False) for j in request.app[RESEARCH].jobs.values()]
 
 
 @routes.post("/v1/research/sweeps")

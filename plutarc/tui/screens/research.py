@@ -59,7 +59,7 @@ class ResearchScreen(LiveScreen):
     AUTO_FOCUS = "#rs-template"
     DEFAULT_CSS = """
     ResearchScreen .bt-form { height: 1; padding: 0 1; }
-    ResearchScreen .bt-form Input { width: 1fr; }
+    ResearchScreen .bt-form Input { width: 1fr; margin-right: 1; }
     ResearchScreen #rs-params { width: 3fr; }
     ResearchScreen #rs-anchored { width: auto; }
     ResearchScreen .bt-form Button { margin-left: 1; min-width: 8; }
@@ -97,10 +97,13 @@ class ResearchScreen(LiveScreen):
             yield Input(placeholder="params, e.g. price_vs_ema.period=20:60:10 "
                         "stop.stop_pct=1,2", id="rs-params", compact=True)
             yield Input(placeholder="objective (sharpe)", id="rs-objective", compact=True)
-            yield Input(placeholder="random N (empty: grid)", id="rs-n", compact=True)
+            yield Input(placeholder="random N", id="rs-n", compact=True,
+                        tooltip="try N grid points drawn at random (empty: the whole grid)")
             yield Input(placeholder="min trades (10)", id="rs-min-trades", compact=True)
         with Horizontal(classes="bt-form"):
-            yield Input(placeholder="walk-forward: train (90d)", id="rs-train", compact=True)
+            yield Input(placeholder="train (90d)", id="rs-train", compact=True,
+                        tooltip="walk-forward: the in-sample span; with test, ctrl+r starts "
+                        "a walk-forward")
             yield Input(placeholder="test (30d)", id="rs-test", compact=True)
             yield Input(placeholder="gap (1d)", id="rs-gap", compact=True)
             yield Input(placeholder="step (= test)", id="rs-step", compact=True)
