@@ -9,7 +9,6 @@ target orders, the entry cooldown, and deterministic client order ids.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -21,6 +20,7 @@ from plutarc.strategy.components.exits.timed import SignalReversalExit
 from plutarc.strategy.components.timing.entry_cooldown import EntryCooldown
 from plutarc.strategy.decision import Action, DecisionBatch
 from plutarc.strategy.engine import ExitInputs, StrategyEngine
+from plutarc.strategy.exit_snapshot import ExitSnapshot, exit_snapshot
 from plutarc.strategy.intents import Amend, Cancel, Intent, Place
 from plutarc.strategy.sizing import entry_quantity
 from plutarc.strategy.trades import TradeTracker
@@ -29,22 +29,6 @@ ZERO = Decimal(0)
 # the exit reason a fill of an order with this tag gives the trade it closes
 _FILL_REASON = {"stop": "stop", "target": "take_profit", "entry": "opposite_signal",
                 "liquidation": "liquidation"}
-
-
-@dataclass(frozen=True)
-class ExitSnapshot:
-    """The exit inputs visible at one moment (the latest exit close)."""
-
-    atr: float
-    own: dict[str, tuple[float, float]]  # rule key -> (value, score) of its streamed outputs
-
-
-def exit_snapshot(exits: ExitInputs, row: int) -> ExitSnapshot:
-    if row < 0:
-        return ExitSnapshot(np.nan, {k: (np.nan, np.nan) for k in exits.extras})
-    own = {k: (float(o.value[row]), float(o.score[row]) if o.score is not None else np.nan)
-           for k, o in exits.extras.items()}
-    return ExitSnapshot(float(exits.atr[row]), own)
 
 
 class PositionPolicy:
@@ -67,7 +51,12 @@ class PositionPolicy:
         # need no evaluation: the resting orders are the rules' whole effect.
         self._path_rules = [(k, r) for k, r in self.rules
                             if type(r).path is not ExitRule.path and not r.static]
-        self.exits_static = not self._path_rules
+        # rules whose whole path is "close once held this many exit bars" (a time stop):
+        # compared with the bars held, no view built
+        self._held_limits = [r.held_limit() for _, r in self._path_rules
+                             if r.held_limit() is not None]
+        self._path_rules = [(k, r) for k, r in self._path_rules if r.held_limit() is None]
+        self.exits_static = not self._path_rules and not self._held_limits
         cooldowns = [r.instantiate().cooldown_ms for r in engine.stateful
                      if r.cls is EntryCooldown]
         self.cooldown_ms = max([template.entry_cooldown_min * 60_000, *cooldowns])
@@ -274,6 +263,8 @@ class PositionPolicy:
             if res.close_now is not None:
                 now = np.asarray(res.close_now, dtype=bool)
                 flags = now if flags is None else flags | now
+        for limit in self._held_limits:
+            flags = held >= limit if flags is None else flags | (held >= limit)
         if flags is None:
             flags = np.zeros(n, dtype=bool)
         if combined is None:
@@ -286,9 +277,11 @@ class PositionPolicy:
         """Apply exit closes [lo, hi): move the stop, or close the position."""
         if self.side == 0 or hi <= lo or self._exit_pending():
             return []
-        if self.exits_static:
+        if not self._path_rules:  # static stops, and maybe held limits: no levels move
             self.bars_held += hi - lo
             self._observe(exits, lo, hi)
+            if self._held_limits and self.bars_held >= min(self._held_limits):
+                return self._close_position("time_stop")
             return []
         levels, flags, states = self.preview_exits(exits, lo, hi)
         self.rule_states = states

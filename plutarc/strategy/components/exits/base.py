@@ -81,6 +81,12 @@ class ExitRule(Component):
     def path(self, state: RuleState, view: ExitView) -> PathResult:
         return PathResult(None, None, state)
 
+    def held_limit(self) -> int | None:
+        """Exit bars held from which the rule closes the position, when that is its whole
+        path (``close_now = bars_held >= limit``, state kept); None for any other rule. The
+        policy then compares the bars held instead of building the rule's view."""
+        return None
+
 
 def running_peak(state: RuleState, view: ExitView) -> np.ndarray:
     """The best price since entry at each close (vectorised, starting from the state)."""

@@ -17,7 +17,10 @@ class TimeStop(ExitRule):
     )
 
     def path(self, state: RuleState, view: ExitView) -> PathResult:
-        return PathResult(None, view.bars_held >= self.params["max_bars"], state)
+        return PathResult(None, view.bars_held >= self.held_limit(), state)
+
+    def held_limit(self) -> int:
+        return self.params["max_bars"]
 
 
 @register
