@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from plutarc.errors import TemporaryError
+
 if TYPE_CHECKING:
     from plutarc.exchanges.ccxt.streams import CcxtStreams
 
@@ -162,7 +164,8 @@ class _Merge(Generic[T]):
             try:
                 for item in await self.rest():
                     self.queue.put_nowait(item)
-            except Exception as exc:  # a failed read is retried; the bot keeps going
+            except TemporaryError as exc:  # retried; a final error (a revoked key, a ban)
+                # ends the stream as polling did, so the bot stops with it
                 self.link.note(f"{self.s.v.name} {self.what}: REST read failed ({exc}); "
                                "retrying", logging.WARNING)
             with contextlib.suppress(TimeoutError):

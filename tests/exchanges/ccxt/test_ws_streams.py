@@ -203,3 +203,21 @@ def test_binance_listen_key_renewed_on_schedule_and_replaced_when_expired(live: 
             await asyncio.gather(task, return_exceptions=True)
 
     run(live, body, poll_s=30)
+
+
+def test_candles_polled_over_rest_while_the_socket_is_refused(live: Live) -> None:
+    live.server.hub.refusing = True  # every upgrade gets HTTP 503
+
+    async def body(venue: CcxtVenue) -> None:
+        assert venue.live is not None
+        close = VENUE_CLOCK.close_in(4_000)
+        await venue.sync_clock()
+        stream = venue.stream_candles(live.case.symbol, "1m")
+        candle = await asyncio.wait_for(anext(stream), 15)
+        await stream.aclose()
+        assert candle.ts_ms == close - MINUTE
+        assert live.server.hub.connects == 0
+        assert any("down" in e and "polling REST" in e for e in venue.live.public.events)
+        assert not venue.live.public.up
+
+    run(live, body, poll_s=1)
