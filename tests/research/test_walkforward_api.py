@@ -70,6 +70,10 @@ def test_walkforward_heatmap_and_rerun_over_the_api(tmp_path: Path) -> None:
                                                     x="ema_cross.slow", y="ema_cross.fast")
             with pytest.raises(UsageError, match="not a swept parameter"):
                 await api.heatmap(client, wf["id"], False, x="stop.stop_pct")
+            with pytest.raises(UsageError, match="pick two parameters"):
+                await api.heatmap(client, wf["id"], False, y="ema_cross.fast")
+            with pytest.raises(UsageError, match="no walk-forward with id 42"):
+                await api.walkforward(client, 42)
             first = wf["windows"][0]
             out["sweep"] = detail = await api.sweep(client, first["sweep_id"])
             out["sweep_heat"] = await api.heatmap(client, first["sweep_id"], True)
