@@ -132,7 +132,7 @@ class _Merge(Generic[T]):
                 task = asyncio.ensure_future(self.watch())
             done, _ = await asyncio.wait({task}, timeout=None if self.up else s.settle_s)
             if not done:  # alive settle_s after a new connection: authenticated, subscribed
-                if s._opened > dropped_at:
+                if s._opened > dropped_at and s.connected():
                     self._up()
                     delay, failures = s.backoff_s[0], 0
                 continue

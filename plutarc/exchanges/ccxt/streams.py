@@ -108,6 +108,13 @@ class CcxtStreams:
         pro.on_connected = on_connected
         pro.handle_message = handle_message
 
+    def connected(self) -> bool:
+        """Some socket of ours is open (ccxt keeps one client per URL, dropped on close)."""
+        clients = getattr(self._pro, "clients", None) or {}
+        return any(c.connected.done() and not c.connected.cancelled()
+                   and c.connected.exception() is None and not c.closed()
+                   for c in clients.values())
+
     async def _markets(self) -> None:
         if not self.pro.markets:  # ccxt.pro parses with its own market table
             await self.v._markets()
