@@ -293,6 +293,10 @@ class ResearchScreen(LiveScreen):
         if job["state"] != "done":
             return
         self.opened_run = run_id = int(job["run_id"])
+        if self.app.screen is not self:  # the user went elsewhere meanwhile: no yanking
+            self.notify(f"{job_line(job)}: open it in Backtests (b, Runs tab)",
+                        title="research", timeout=10)
+            return
         await self.app.switch_mode("backtests")
         screen = self.app.screen
         if isinstance(screen, BacktestsScreen):
