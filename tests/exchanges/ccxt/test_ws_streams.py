@@ -221,3 +221,35 @@ def test_candles_polled_over_rest_while_the_socket_is_refused(live: Live) -> Non
         assert not venue.live.public.up
 
     run(live, body, poll_s=1)
+
+
+def test_the_private_socket_refuses_a_wrong_signature(live: Live) -> None:
+    """The local servers check what the venues check: Binance's listen key wants the
+    account's API key, Bybit's auth op and OKX's login their HMAC of the secret."""
+    case = live.case
+    wrong = CcxtCredentials("not-our-key", case.credentials.secret,
+                            case.credentials.passphrase) if case.name == "binance" else (
+        CcxtCredentials(case.credentials.key, "not-our-secret", case.credentials.passphrase))
+
+    async def go() -> None:
+        venue = CcxtVenue(PROFILES[case.name], credentials=wrong, base_url=live.thread.url,
+                          timeout_s=5)
+        try:
+            await venue.instruments()
+            assert venue.live is not None
+            await venue.live._markets()
+            # ccxt's Bybit asks REST (signed) whether the account is unified before the
+            # socket: answered here as the good key's account says, so the socket is tried
+            venue.live.pro.options.update(enableUnifiedMargin=False, enableUnifiedAccount=True)
+            with pytest.raises(Exception) as raised:
+                await asyncio.wait_for(venue.live.pro.watch_my_trades(), 10)
+            assert "AuthenticationError" in {c.__name__ for c in type(raised.value).__mro__}
+        finally:
+            await venue.close()
+
+    asyncio.run(go())
+    refused = [ok for what, ok in live.server.hub.log if what in ("auth", "login")]
+    if case.name == "binance":
+        assert live.server.key_posts == 0 and live.server.hub.connects == 0
+    else:
+        assert refused == [False]
