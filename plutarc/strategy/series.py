@@ -63,6 +63,11 @@ class Bars:
         if not candles and interval_ms is None:
             raise ValueError("an empty bar series needs its interval")
         step = interval_ms if interval_ms is not None else candles[0].interval_ms
+        if len(candles) == 1:  # a live bot's every close: no generator per column
+            c = candles[0]
+            return cls(step, np.array((c.ts_ms,), np.int64), np.array((c.open,), np.float64),
+                       np.array((c.high,), np.float64), np.array((c.low,), np.float64),
+                       np.array((c.close,), np.float64), np.array((c.volume,), np.float64))
         return cls(
             step,
             np.fromiter((c.ts_ms for c in candles), np.int64, len(candles)),
