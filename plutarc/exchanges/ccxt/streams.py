@@ -244,17 +244,21 @@ class CcxtStreams:
                    if ts < newest]  # the venue moved on: these are final
             return [c for c in out if c.ts_ms > last]
 
+        read_to = [last]  # the newest bar REST returned (the loop below may lag it)
+
         async def rest() -> list[Candle]:
             now_ms = await self.v.server_time_ms()
             if now_ms < last + 2 * step:
                 return []
-            return await self.v.candles(symbol, interval, last + step, now_ms)
+            found = await self.v.candles(symbol, interval, last + step, now_ms)
+            read_to[0] = max([read_to[0], *(c.ts_ms for c in found)])
+            return found
 
         def wait(up: bool) -> float:
             """Down: just after the next close (at most ``poll_s``); up: ``grace_s`` later,
             for a bar the socket did not finish."""
             now_ms = time.time() * 1000 - self.v.clock_offset_ms
-            due = (last + 2 * step - now_ms) / 1000
+            due = (max(last, read_to[0]) + 2 * step - now_ms) / 1000
             if not up:
                 return max(min(self.v.poll_s, due + 0.05), 0.05)
             return max(due + self.grace_s, 0.05)
