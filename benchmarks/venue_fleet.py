@@ -19,6 +19,11 @@ The instrument: the window opens when ``act_on_close`` (the live worker's decisi
 guard, kernel, intents, execution) is entered with the closed candle and ends when an order
 request reaches the ccxt exchange's ``create_order`` (wrapped by a recorder that stamps the
 time and then calls the real method, so the bot goes on trading against the replay server).
+The clock stops at the hand-over: ccxt's own work on the order (building, signing and
+sending the HTTP request inside ``create_order``) is not in our share; our adapter's part
+before it (market lookup, rounding, client id on the wire, ccxt params) is. Not in the window
+either: the candle's wait in the worker's inbox, and the funding/OI and equity reads the
+worker makes before ``act_on_close`` (cached, or venue calls when stale).
 Time the task spent awaiting the venue inside the window (ccxt calls made through
 ``CcxtVenue.call``, e.g. a ticker for IOC-limit market orders, and earlier
 ``create_order`` calls of the same close) is subtracted: what is left is our share. A close
