@@ -370,12 +370,13 @@ class BacktestRun:
             horizon = min(horizon, int(exit_j[r_exit + int(np.argmax(flags))]))
         stop = self.policy.stop_level
         if (levels == stop).all():
-            path = stop  # the stop does not move in this window (never taken when NaN)
-        else:
-            bars = np.arange(j, horizon + 1)
-            # the level in force during bar b was set by the last exit close before b opened
-            row = exit_j[r_exit:hi_row].searchsorted(bars, side="left") - 1
-            path = np.where(row >= 0, levels[np.maximum(row, 0)], stop)
+            # the stop does not move in this window (never taken when NaN): the resting stop
+            # order is all there is to it, and the venue's search has found its first bar
+            return min(venue_hit, horizon)
+        bars = np.arange(j, horizon + 1)
+        # the level in force during bar b was set by the last exit close before b opened
+        row = exit_j[r_exit:hi_row].searchsorted(bars, side="left") - 1
+        path = np.where(row >= 0, levels[np.maximum(row, 0)], stop)
         if self.policy.side > 0:
             touch = self.bars.low[j:horizon + 1] <= path
         else:
