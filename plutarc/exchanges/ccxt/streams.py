@@ -235,10 +235,24 @@ class CcxtStreams:
         now = await self.v.server_time_ms()
         last = now - now % step - step  # the newest closed bar at the start is history
         forming: dict[int, list[Any]] = {}  # open ms -> the latest row the socket sent
+        fresh = [False]  # rows arrived since the socket (re)connected
 
         async def watch() -> list[Candle]:
-            for row in await self.pro.watch_ohlcv(unified, interval):
-                forming[int(row[0])] = list(row)
+            try:
+                rows = [list(r) for r in await self.pro.watch_ohlcv(unified, interval)]
+            except Exception:
+                # a bar seen before a drop may have missed its last updates: REST gives it
+                forming.clear()
+                fresh[0] = False
+                raise
+            if not rows:
+                return []
+            if not fresh[0]:  # ccxt's cache outlives a connection: older rows are stale
+                fresh[0] = True
+                top = max(int(r[0]) for r in rows)
+                rows = [r for r in rows if int(r[0]) == top]
+            for row in rows:
+                forming[int(row[0])] = row
             newest = max(forming)
             out = [parse.candle(forming.pop(ts), step) for ts in sorted(forming)
                    if ts < newest]  # the venue moved on: these are final

@@ -253,3 +253,35 @@ def test_the_private_socket_refuses_a_wrong_signature(live: Live) -> None:
         assert live.server.key_posts == 0 and live.server.hub.connects == 0
     else:
         assert refused == [False]
+
+
+def test_a_bar_cut_by_a_drop_comes_whole_from_rest(live: Live) -> None:
+    """The socket showed bar N forming (3 of its 5 minutes), then dropped; it is back in
+    N+1. N must be the venue's final bar (REST catch-up), never the partial seen before
+    the drop taken as final because a later bar arrived."""
+    step = 5 * MINUTE
+
+    async def body(venue: CcxtVenue) -> None:
+        assert venue.live is not None
+        close = VENUE_CLOCK.close_in(150_000, step)  # 2.5 min before N closes
+        await venue.sync_clock()
+        stream = venue.stream_candles(live.case.symbol, "5m")
+        first = asyncio.ensure_future(anext(stream))
+        await until(lambda: venue.live.public.up, 10, "the public socket")
+        await asyncio.sleep(0.6)  # N's partial rows arrived
+        hub = live.server.hub
+        hub.drop(refuse=True)
+        await until(lambda: not venue.live.public.up, 10, "the drop to be seen")
+        VENUE_CLOCK.shift_ms += 152_000  # 2 s into N+1
+        await venue.sync_clock()
+        hub.allow()
+        candle = await asyncio.wait_for(first, 20)
+        await stream.aclose()
+        open_ms, o, h, low, c, v = live.server.rest.tape.bar(close - step, step)
+        assert candle.ts_ms == open_ms
+        assert (candle.high, candle.low, candle.close) == pytest.approx(
+            (round(h, 2), round(low, 2), round(c, 2)))
+        rest = await venue.candles(live.case.symbol, "5m", open_ms, open_ms + step)
+        assert [candle] == rest  # volume too (OKX's REST volume unit differs from its WS)
+
+    run(live, body, poll_s=30)

@@ -49,7 +49,7 @@ class Hub:
         self.log: list[tuple[str, Any]] = []  # (what, detail): auth, subscribe, ... in order
         self._orders: dict[str, tuple[str, str]] = {}  # venue id -> (status, filled) announced
         self._trades = 0  # book.trades announced (or lost to an outage)
-        self._bars: dict[str, int] = {}  # topic -> open ms of the bar last sent
+        self._bars: dict[str, int] = {}  # socket|topic -> open ms of the bar last sent
         self.thread: ServerThread | None = None
         # set by the venue module: messages for an order's new state / a trade / a bar
         self.render_order: Callable[[Resting], list[dict]] = lambda o: []
@@ -151,7 +151,8 @@ class Hub:
             for topic in sorted(t for t in sock.topics if t.count("|") == 2):
                 step = int(topic.split("|")[2])  # "<symbol>|<interval>|<step ms>"
                 forming = now - now % step
-                sent = self._bars.get(topic)
+                key = f"{id(sock)}|{topic}"  # a new socket starts at the forming bar
+                sent = self._bars.get(key)
                 if sent is not None and sent < forming:  # closed since: its final state
                     message = self.render_bar(topic, self.tape.bar(sent, step), True)
                     if message is not None:
@@ -159,7 +160,7 @@ class Hub:
                 message = self.render_bar(topic, self.tape.bar(forming, step), False)
                 if message is not None:
                     await self.send(sock, message)
-                self._bars[topic] = forming
+                self._bars[key] = forming
 
 
 def _wants(sock: Sock, message: dict) -> bool:
