@@ -30,6 +30,11 @@ from plutarc.intervals import interval_ms
 from plutarc.models import Balance, Candle, Fill, Instrument, Order, OrderRequest, Position
 
 
+# how venues refuse a leverage that is already set (success to us): Bybit's 110043 "Set
+# leverage not modified", and "no need to change"
+_UNCHANGED = ("no need to change", "leverage not modified")
+
+
 class CcxtVenue:
     """A ccxt venue; ``credentials`` None = public market data only (paper bots)."""
 
@@ -280,8 +285,8 @@ class CcxtVenue:
             whole = leverage == leverage.to_integral_value()  # most venues take whole numbers
             await self.call("set_leverage", int(leverage) if whole else float(leverage),
                             await self.unified(symbol))
-        except OrderRejected as exc:
-            if "no need to change" not in str(exc).lower():  # already set: success
+        except OrderRejected as exc:  # already set is success, in the venue's words
+            if not any(s in str(exc).lower() for s in _UNCHANGED):
                 raise
 
     def stream_fills(self) -> AsyncIterator[Fill]:

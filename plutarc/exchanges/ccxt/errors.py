@@ -53,6 +53,9 @@ IN_DOUBT = ("RequestTimeout", "ExchangeNotAvailable", "NetworkError")
 NOT_IN_DOUBT = ("RateLimitExceeded", "DDoSProtection", "InvalidNonce")  # refused unread
 
 _QUERY = re.compile(r"\?\S*")
+# ccxt raises DDoSProtection for Binance's HTTP 429 (too many requests: back off) as for its
+# 418 (the IP ban that follows ignoring 429s): only the 418 is a ban
+_HTTP_429 = re.compile(r"\b429\b")
 
 
 def clean_message(venue: str, exc: BaseException) -> str:
@@ -69,7 +72,8 @@ def map_error(venue: str, exc: BaseException, *, ban_is_final: bool = False) -> 
     """Our error for a ccxt exception (anything else: a TemporaryError naming it)."""
     names = _names(exc)
     message = clean_message(venue, exc)
-    if ban_is_final and "DDoSProtection" in names and "RateLimitExceeded" not in names:
+    if ban_is_final and "DDoSProtection" in names and "RateLimitExceeded" not in names and (
+            not _HTTP_429.search(str(exc))):
         return FinalVenueError(f"{message} (an IP ban: not retried; wait it out)")
     for name in names:
         make = TABLE.get(name)

@@ -60,3 +60,6 @@ def test_an_ip_ban_is_final_where_the_profile_says_so() -> None:
     assert isinstance(map_error("bybit", ban), RateLimited)
     limited = ccxt.RateLimitExceeded("429")
     assert isinstance(map_error("binance", limited, ban_is_final=True), RateLimited)
+    # ccxt's binance raises DDoSProtection for a plain 429 too: a rate limit, not the ban
+    warned = ccxt.DDoSProtection('binanceusdm 429 Too Many Requests {"code": -1003}')
+    assert isinstance(map_error("binance", warned, ban_is_final=True), RateLimited)

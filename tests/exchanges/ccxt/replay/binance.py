@@ -41,7 +41,10 @@ class BinanceServer:
         self.info = _load("exchange_info.json")
         self.symbols = {s["symbol"] for s in self.info["symbols"]}
         self.fail_next_create: str | None = None  # "timeout_after_accept" for in-doubt tests
+        # the next signed request is refused as Binance limits: -1003 at HTTP 429
+        self.rate_limit_next = False
         self.skew_ms = 0  # the venue's clock minus ours: a drifted host in clock tests
+        self.leverage_set: dict[str, int] = {}  # symbol -> leverage set (POST /fapi/v1/leverage)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -103,6 +106,11 @@ class BinanceServer:
     # -- auth ---------------------------------------------------------------------------------
     def signed(self, handler):  # noqa: ANN001, ANN201
         async def check(request: web.Request) -> web.Response:
+            if self.rate_limit_next:
+                self.rate_limit_next = False
+                return error(-1003, "Too many requests; current limit of IP(127.0.0.1) is 2400 "
+                             "requests per minute. Please use the websocket for live updates "
+                             "to avoid polling the API.", 429)
             body = await request.text()
             raw = body if request.method == "POST" and body else request.query_string
             if request.headers.get("X-MBX-APIKEY") != KEY:
@@ -273,6 +281,7 @@ class BinanceServer:
         if not p.get("leverage", "").isdigit():
             return error(-1100, "Illegal characters found in parameter 'leverage'; legal "
                          "range is '^[0-9]{1,20}$'.")
+        self.leverage_set[p["symbol"]] = int(p["leverage"])
         return web.json_response({"leverage": int(p["leverage"]), "maxNotionalValue": "250000",
                                   "symbol": p["symbol"]})
 

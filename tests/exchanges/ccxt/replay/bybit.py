@@ -46,6 +46,10 @@ class BybitServer:
         self.instruments = _load("http_get_instruments_linear.json")
         self.symbols = {i["symbol"] for i in self.instruments["result"]["list"]}
         self.fail_next_create: str | None = None
+        # the next signed request is refused as Bybit limits: retCode 10006 (v5 docs)
+        self.rate_limit_next = False
+        self.skew_ms = 0  # the venue's clock minus ours: a drifted host in clock tests
+        self.leverage_set: dict[str, str] = {}  # symbol -> leverage set (buy = sell: one-way mode)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -63,6 +67,7 @@ class BybitServer:
         r.add_get("/v5/position/list", self.signed(self.positions))
         r.add_get("/v5/account/wallet-balance", self.signed(self.wallet))
         r.add_get("/v5/execution/list", self.signed(self.executions))
+        r.add_post("/v5/position/set-leverage", self.signed(self.set_leverage))
         return app
 
     async def instruments_info(self, request: web.Request) -> web.Response:
@@ -76,8 +81,10 @@ class BybitServer:
         return ok(result)
 
     async def time(self, _request: web.Request) -> web.Response:
-        now = now_ms()
-        return ok({"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)})
+        now = now_ms() + self.skew_ms  # ccxt reads the envelope's "time": the venue's clock
+        return web.json_response({"retCode": 0, "retMsg": "OK", "result": {
+            "timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)},
+            "retExtInfo": {}, "time": now})
 
     async def kline(self, request: web.Request) -> web.Response:
         q = request.query
@@ -97,6 +104,9 @@ class BybitServer:
     # -- auth ---------------------------------------------------------------------------------
     def signed(self, handler):  # noqa: ANN001, ANN201
         async def check(request: web.Request) -> web.Response:
+            if self.rate_limit_next:
+                self.rate_limit_next = False
+                return fail(10006, "Too many visits!")
             h = request.headers
             if h.get("X-BAPI-API-KEY") != KEY:
                 return fail(10003, "API key is invalid.")
@@ -107,7 +117,7 @@ class BybitServer:
             want = hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
             if not hmac.compare_digest(h.get("X-BAPI-SIGN", ""), want):
                 return fail(10004, "error sign! origin_string[" + payload[:8] + "...]")
-            if not stamp.isdigit() or abs(now_ms() - int(stamp)) > int(window):
+            if not stamp.isdigit() or abs(now_ms() + self.skew_ms - int(stamp)) > int(window):
                 return fail(10002, "invalid request, please check your server timestamp or "
                             "recv_window param")
             params = json.loads(body) if request.method == "POST" and body else dict(
@@ -225,3 +235,25 @@ class BybitServer:
                 for t in self.book.trades if t.ts_ms >= start
                 and p.get("symbol") in (None, t.order.symbol)]
         return ok({"list": rows, "nextPageCursor": "", "category": "linear"})
+
+    async def set_leverage(self, p: dict) -> web.Response:
+        """POST /v5/position/set-leverage (Bybit v5 docs, Position > Set Leverage): success is
+        retCode 0 with an empty result; the leverage already set is refused with 110043
+        "Set leverage not modified"; above the instrument's leverageFilter.maxLeverage, 10001."""
+        if p.get("category") != "linear" or p.get("symbol") not in self.symbols:
+            return fail(10001, "params error: symbol invalid")
+        buy, sell = p.get("buyLeverage", ""), p.get("sellLeverage", "")
+        if buy != sell:  # one-way mode: both sides carry one leverage
+            return fail(10001, "buy leverage must be equal to sell leverage in one-way mode")
+        row = next(i for i in self.instruments["result"]["list"] if i["symbol"] == p["symbol"])
+        top = Decimal(row["leverageFilter"]["maxLeverage"])
+        try:
+            wanted = Decimal(buy)
+        except ArithmeticError:
+            return fail(10001, "params error: buyLeverage invalid")
+        if not Decimal(1) <= wanted <= top:
+            return fail(10001, f"leverage invalid, must be between 1 and {top}")
+        if self.leverage_set.get(p["symbol"]) == buy:
+            return fail(110043, "Set leverage not modified")
+        self.leverage_set[p["symbol"]] = buy
+        return ok({})

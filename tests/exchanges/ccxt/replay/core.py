@@ -262,6 +262,16 @@ class ServerThread:
         self._ready.wait(10)
         return self
 
+    def restart(self) -> None:
+        """Down and up again on the same port, as a venue restarting behind its address:
+        every open connection is dropped; the account (orders, positions) is kept."""
+        async def again() -> None:
+            await self._runner.cleanup()
+            self._runner = web.AppRunner(self._app)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        asyncio.run_coroutine_threadsafe(again(), self._loop).result(10)
+
     def stop(self) -> None:
         async def down() -> None:
             await self._runner.cleanup()

@@ -55,6 +55,10 @@ class WooxServer:
                                baseMin="0.0001", baseTick="0.0001", baseMax="100")
         self.book.sizes = {SYMBOL: Decimal(1)}
         self.fail_next_create: str | None = None
+        # the next signed request is refused as WOO X limits: -1003 "Rate limit exceed."
+        # (as quoted in ccxt 4.5.90's woo exception table)
+        self.rate_limit_next = False
+        self.leverage_set: dict[str, int] = {}  # symbol -> futures leverage set (one-way)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -73,6 +77,7 @@ class WooxServer:
         r.add_get("/v3/futures/positions", self.signed(self.positions))
         r.add_get("/v3/asset/balances", self.signed(self.balances))
         r.add_get("/v3/trade/transactionHistory", self.signed(self.transactions))
+        r.add_put("/v3/futures/leverage", self.signed(self.set_leverage))
         return app
 
     async def instruments(self, _request: web.Request) -> web.Response:
@@ -101,6 +106,9 @@ class WooxServer:
     # -- auth ---------------------------------------------------------------------------------
     def signed(self, handler):  # noqa: ANN001, ANN201
         async def check(request: web.Request) -> web.Response:
+            if self.rate_limit_next:
+                self.rate_limit_next = False
+                return fail(-1003, "Rate limit exceed.", 429)
             h = request.headers
             if h.get("x-api-key") != KEY:
                 return fail(-1002, "API key or secret is invalid.", 401)
@@ -237,6 +245,22 @@ class WooxServer:
                 for t in reversed(self.book.trades)
                 if t.ts_ms >= start and p.get("symbol") in (None, t.order.symbol)]
         return ok(_page("docs_transactions.json", rows))
+
+    async def set_leverage(self, p: dict, _algo: bool = False) -> web.Response:
+        """PUT /v3/futures/leverage {symbol, leverage, marginMode}: answered with the
+        one-way leverage record, the shape ccxt 4.5.90 quotes for GET /v3/futures/leverage
+        (woo.fetch_leverage: {"success": true, "data": {symbol, marginMode, positionMode,
+        details: [{positionSide: "BOTH", leverage}]}}). Only whole leverages 1-100 and the
+        recorded symbols pass; anything else is WOO's parameter error -1101."""
+        if p.get("symbol") != SYMBOL or p.get("marginMode") not in ("CROSS", "ISOLATED"):
+            return fail(-1101, "The parameter is invalid.")
+        wanted = p.get("leverage")
+        if not isinstance(wanted, int) or not 1 <= wanted <= 100:
+            return fail(-1101, "The parameter is invalid.")
+        self.leverage_set[p["symbol"]] = wanted
+        return ok({"symbol": p["symbol"], "marginMode": p["marginMode"],
+                   "positionMode": "ONE_WAY",
+                   "details": [{"positionSide": "BOTH", "leverage": wanted}]})
 
 
 def _page(name: str, rows: list[dict]) -> dict:
