@@ -29,7 +29,6 @@ from plutarc.exchanges.ccxt.streams import CcxtStreams
 from plutarc.intervals import interval_ms
 from plutarc.models import Balance, Candle, Fill, Instrument, Order, OrderRequest, Position
 
-
 # how venues refuse a leverage that is already set (success to us): Bybit's 110043 "Set
 # leverage not modified", and "no need to change"
 _UNCHANGED = ("no need to change", "leverage not modified")
