@@ -29,6 +29,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from plutarc.errors import DataError
 from plutarc.exchanges.ccxt import parse
 from plutarc.exchanges.ccxt.client import build_exchange
 from plutarc.exchanges.ccxt.merge import Link, merged
@@ -156,7 +157,12 @@ class CcxtStreams:
         newest = since
 
         async def watch() -> list[Fill]:
-            return [await self._fill(raw) for raw in await self.pro.watch_my_trades()]
+            out = []
+            for raw in await self.pro.watch_my_trades():
+                fill = await self._fill(raw)
+                if fill is not None:
+                    out.append(fill)
+            return out
 
         async def rest() -> list[Fill]:
             nonlocal newest
@@ -173,11 +179,24 @@ class CcxtStreams:
                                        lambda f: f.fill_id, wait):
             yield fill
 
-    async def _fill(self, raw: dict[str, Any]) -> Fill:
-        symbol = self.v.our_symbol(str(raw.get("symbol")))
+    async def _ours(self, unified: str) -> str | None:
+        """Our symbol for a ccxt symbol on the account's stream; None for a market the
+        venue profile does not trade (a hand-made spot trade on OKX's instType ANY)."""
+        symbol = self.v.our_symbol(unified)
+        return symbol if symbol in await self.v._markets() else None
+
+    async def _fill(self, raw: dict[str, Any]) -> Fill | None:
+        symbol = await self._ours(str(raw.get("symbol")))
+        if symbol is None:
+            return None
         market = await self.v.market(symbol)
         cid = await self.v.orders._client_of(str(raw.get("order")), str(market["symbol"]))
-        return parse.fill(raw, symbol, cid, str(market.get("settle") or ""))
+        try:
+            return parse.fill(raw, symbol, cid, str(market.get("settle") or ""))
+        except (DataError, ValueError) as exc:  # that row only; REST reads it again
+            self.private.note(f"{self.v.name}: a fill pushed on {symbol} is unreadable "
+                              f"({exc})", logging.WARNING)
+            return None
 
     # -- orders ------------------------------------------------------------------------------
     async def orders(self) -> AsyncIterator[Order]:
@@ -189,7 +208,8 @@ class CcxtStreams:
         async def watch() -> list[Order]:
             out = []
             for raw in await self.pro.watch_orders():
-                order = self._order(raw)
+                symbol = await self._ours(str(raw.get("symbol")))
+                order = self._order(raw, symbol) if symbol is not None else None
                 if order is not None:
                     out.append(order)
             return out
@@ -213,14 +233,18 @@ class CcxtStreams:
                 lambda o: (o.venue_id, o.status, o.filled_qty), wait):
             yield order
 
-    def _order(self, wire: dict[str, Any]) -> Order | None:
+    def _order(self, wire: dict[str, Any], symbol: str) -> Order | None:
         raw = self.v.orders.ours(wire)
         cid = raw.get("clientOrderId") or self.v.book.client_ids.get(str(raw.get("id")))
         if not cid:
             return None  # not an order of ours (placed by hand at the venue)
-        symbol = self.v.our_symbol(str(raw.get("symbol")))
-        order = parse.order({**raw, "clientOrderId": cid}, symbol,
-                            self.v.book.requests.get(str(cid)))
+        try:
+            order = parse.order({**raw, "clientOrderId": cid}, symbol,
+                                self.v.book.requests.get(str(cid)))
+        except (DataError, ValueError) as exc:  # that row only; REST reads the order again
+            self.private.note(f"{self.v.name}: an update of order {cid} is unreadable "
+                              f"({exc})", logging.WARNING)
+            return None
         self.v.book.link(order)
         return order
 
