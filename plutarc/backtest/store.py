@@ -81,8 +81,10 @@ class StoredRun:
 
 
 def _pack(arrays: dict[str, np.ndarray]) -> bytes:
+    # Stored uncompressed: deflating a year of 1m decisions took ~0.7 s of a ~1 s command for
+    # half the bytes (~8 MB vs ~4 MB). np.load reads both, so runs stored compressed still open.
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez(buf, **arrays)
     return buf.getvalue()
 
 
