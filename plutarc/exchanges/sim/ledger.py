@@ -14,7 +14,8 @@ _INF = float("inf")
 class SimPosition:
     """Net position (``qty`` > 0 long). All maths goes through contract_math; money is Decimal."""
 
-    __slots__ = ("inst", "qty", "entry", "leverage", "realised", "funding", "liq_f", "liq")
+    __slots__ = ("inst", "qty", "entry", "leverage", "realised", "funding", "_liq_f", "_liq",
+                 "_liq_stale")
 
     def __init__(self, inst: Instrument, leverage: Decimal) -> None:
         self.inst = inst
@@ -23,8 +24,9 @@ class SimPosition:
         self.leverage = leverage
         self.realised = ZERO  # since the engine started, settle currency
         self.funding = ZERO  # paid since the position was last opened from flat
-        self.liq: Decimal | None = None
-        self.liq_f = 0.0  # float copy for matching; 0 / inf when it can never be reached
+        self._liq: Decimal | None = None
+        self._liq_f = 0.0  # float copy for matching; 0 / inf when it can never be reached
+        self._liq_stale = False  # qty, entry or leverage changed since it was worked out
 
     def apply(self, signed_qty: Decimal, price: Decimal) -> Decimal:
         """Trade ``signed_qty`` (> 0 buys) at ``price``; returns the PnL this realises."""
@@ -57,15 +59,35 @@ class SimPosition:
         self._update_liquidation()
 
     def _update_liquidation(self) -> None:
+        # worked out when read: a pure function of qty, entry and leverage, which only change
+        # through apply and set_leverage (most fills are never followed by a margin check)
+        self._liq_stale = True
+
+    def _work_out_liquidation(self) -> None:
+        self._liq_stale = False
         if self.qty == 0 or self.entry is None:
-            self.liq, self.liq_f = None, 0.0
+            self._liq, self._liq_f = None, 0.0
             return
         liq = cm.liquidation_price(self.inst, self.qty, self.entry, self.leverage)
-        self.liq = liq
+        self._liq = liq
         if liq.is_infinite():
-            self.liq_f = _INF
+            self._liq_f = _INF
         else:
-            self.liq_f = max(float(liq), 0.0)
+            self._liq_f = max(float(liq), 0.0)
+
+    @property
+    def liq(self) -> Decimal | None:
+        """Liquidation price (None when flat)."""
+        if self._liq_stale:
+            self._work_out_liquidation()
+        return self._liq
+
+    @property
+    def liq_f(self) -> float:
+        """``liq`` as a float for matching; 0 / inf when it can never be reached."""
+        if self._liq_stale:
+            self._work_out_liquidation()
+        return self._liq_f
 
     def margin(self) -> Decimal:
         """Isolated initial margin held by the position (settle currency)."""
