@@ -61,7 +61,7 @@ def test_a_wrong_key_is_an_authentication_error(venue: Case) -> None:
         venue.run(body, wrong_key=True)
 
 
-def test_a_rate_limited_order_is_not_placed_and_goes_through_after_the_pause(
+def test_a_rate_limited_order_is_not_placed_and_goes_through_when_sent_again(
         venue: Case) -> None:
     cid = "f2-limited"
 
@@ -74,7 +74,9 @@ def test_a_rate_limited_order_is_not_placed_and_goes_through_after_the_pause(
         with pytest.raises(RateLimited) as limited:
             await v.place_order(request)
         never = await v.order_by_client_id(cid)
-        await asyncio.sleep(limited.value.retry_after_s)
+        # the caller backs off retry_after_s (up to 5 s); the local server does not count,
+        # so a short wait stands in for it
+        await asyncio.sleep(min(limited.value.retry_after_s, 1.0))
         placed = await v.place_order(request)
         await v.cancel_order(cid)
         return limited.value, never, placed
