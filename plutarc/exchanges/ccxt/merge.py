@@ -127,7 +127,7 @@ class _Merge(Generic[T]):
         dropped_at = -1  # connections ccxt had opened when this side last went down
         failures = 0  # in a row: the first is told (a warning), the retries are not
         task: asyncio.Future[list[T]] | None = None
-        while True:
+        while not s.closed:  # closed: the venue is done with its sockets
             if task is None:
                 task = asyncio.ensure_future(self.watch())
             done, _ = await asyncio.wait({task}, timeout=None if self.up else s.settle_s)

@@ -14,10 +14,11 @@ Candles: a bar is emitted once the venue has moved on (a row of a later bar arri
 socket, the venue's stream being ordered), or by the REST side once it has closed: never a
 forming bar. Intervals the venue has no native stream for are polled.
 
-Binance's user stream dies silently when its listen key goes stale: ccxt renews the key on
-its ``listenKeyRefreshRate`` and drops the socket if a renewal fails; a ``listenKeyExpired``
-event (the profile's ``ws_stale_event``) forgets the key and drops the socket, so the
-reconnect asks for a new one.
+Binance's user stream dies silently when its listen key goes stale: ccxt 4.5 (Python)
+renews a key once and never again, so we renew it every ``ws_keepalive_s`` (ccxt drops the
+socket if a renewal is refused); a ``listenKeyExpired`` event (the profile's
+``ws_stale_event``) forgets the key and drops the socket, so the reconnect asks for a new
+one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from plutarc.errors import DataError
+from plutarc.errors import DataError, VenueUnavailable
 from plutarc.exchanges.ccxt import parse
 from plutarc.exchanges.ccxt.client import build_exchange
 from plutarc.exchanges.ccxt.merge import Link, merged
@@ -58,10 +59,13 @@ class CcxtStreams:
         self._opened = 0  # connections opened by ccxt (any socket)
         self.keepalive_s = venue.profile.ws_keepalive_s
         self._keepalive: asyncio.Task[None] | None = None
+        self.closed = False  # by close(): no socket is opened again
 
     # -- the ccxt.pro exchange ---------------------------------------------------------------
     @property
     def pro(self) -> Any:
+        if self.closed:
+            raise VenueUnavailable(f"{self.v.name}: its streams were closed")
         if self._pro is None:
             v = self.v
             pro = build_exchange(v.profile, testnet=v.testnet, credentials=v._credentials,
@@ -139,6 +143,7 @@ class CcxtStreams:
         self._keepalive = asyncio.create_task(loop(), name=f"ws-keepalive-{self.v.name}")
 
     async def close(self) -> None:
+        self.closed = True
         if self._keepalive is not None:
             self._keepalive.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -149,7 +154,7 @@ class CcxtStreams:
             with contextlib.suppress(Exception):
                 await pro.close()
 
-    # -- the merge ---------------------------------------------------------------------------
+    # -- fills -------------------------------------------------------------------------------
     async def fills(self) -> AsyncIterator[Fill]:
         await self._markets()
         self._keep_alive()
