@@ -31,20 +31,19 @@ def classify_entries(bars: Bars, trades: list[Trade], interval: str) -> list[tup
     cuts = np.quantile(finite, [1 / 3, 2 / 3]) if finite.size >= 3 else None
     entry_ts = np.array([t.entry_ts_ms for t in trades], dtype=np.int64)
     idx = visible_index(higher.close_ts_ms, entry_ts)
-    out = []
-    for i in idx:
-        if i < 0 or not np.isfinite(adx[i]):
-            out.append(("unknown_trend", "unknown_vol"))
-            continue
-        if adx[i] >= ADX_TREND and not chop[i] > CHOP_RANGE:
-            trend = "trend"
-        elif adx[i] < ADX_RANGE or chop[i] > CHOP_RANGE:
-            trend = "range"
-        else:
-            trend = "transition"
-        if cuts is None or not np.isfinite(vol[i]):
-            volatility = "unknown_vol"
-        else:
-            volatility = ("low_vol", "mid_vol", "high_vol")[int(np.searchsorted(cuts, vol[i]))]
-        out.append((trend, volatility))
-    return out
+    # Whole-array form of: unknown before the first closed candle or while ADX warms up;
+    # trend if ADX >= 25 and not choppy, range if ADX < 20 or choppy, else transition (a NaN
+    # Choppiness is "not choppy", as `not chop > CHOP_RANGE` says); volatility by tercile.
+    at = np.maximum(idx, 0)
+    a, c, v = adx[at], chop[at], vol[at]
+    known = (idx >= 0) & np.isfinite(a)
+    choppy = c > CHOP_RANGE
+    trend = np.where((a >= ADX_TREND) & ~choppy, 0, np.where((a < ADX_RANGE) | choppy, 1, 2))
+    trend = np.where(known, trend, 3)
+    tercile = (np.searchsorted(cuts, np.where(np.isfinite(v), v, 0.0)) if cuts is not None
+               else np.zeros(len(idx), dtype=np.intp))
+    volatility = np.where(known & (cuts is not None) & np.isfinite(v), tercile, 3)
+    trends = ("trend", "range", "transition", "unknown_trend")
+    vols = ("low_vol", "mid_vol", "high_vol", "unknown_vol")
+    return [(trends[i], vols[j]) for i, j in zip(trend.tolist(), volatility.tolist(),
+                                                  strict=True)]
