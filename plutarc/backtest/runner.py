@@ -366,8 +366,9 @@ class BacktestRun:
         if self.policy.side == 0 or hi_row <= r_exit or self.policy.exits_static:
             return min(venue_hit, horizon)
         levels, flags, _ = self.policy.preview_exits(ex, r_exit, hi_row)
-        if flags.any():
-            horizon = min(horizon, int(exit_j[r_exit + int(np.argmax(flags))]))
+        first = int(flags.argmax())  # the first close-now flag, or 0 when there is none
+        if flags.item(first):
+            horizon = min(horizon, int(exit_j[r_exit + first]))
         stop = self.policy.stop_level
         if (levels == stop).all():
             # the stop does not move in this window (never taken when NaN): the resting stop

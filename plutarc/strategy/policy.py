@@ -26,6 +26,7 @@ from plutarc.strategy.sizing import entry_quantity
 from plutarc.strategy.trades import TradeTracker
 
 ZERO = Decimal(0)
+_MAX, _MIN = np.maximum.reduce, np.minimum.reduce  # ndarray.max/min without their wrapper
 # the exit reason a fill of an order with this tag gives the trade it closes
 _FILL_REASON = {"stop": "stop", "target": "take_profit", "entry": "opposite_signal",
                 "liquidation": "liquidation"}
@@ -300,7 +301,7 @@ class PositionPolicy:
         if hi - lo == 1:
             self.tracker.observe(exits.high.item(lo), exits.low.item(lo))
         else:
-            self.tracker.observe(float(exits.high[lo:hi].max()), float(exits.low[lo:hi].min()))
+            self.tracker.observe(float(_MAX(exits.high[lo:hi])), float(_MIN(exits.low[lo:hi])))
 
     def _protect(self) -> list[Intent]:
         """Place or move the resting protective stop to ``stop_level``."""

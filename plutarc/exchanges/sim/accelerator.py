@@ -93,8 +93,9 @@ def _scan(e: SimMatchingEngine, orders: list[WorkingOrder], a: int, b: int) -> i
         for k, w in enumerate(trails):
             trail_mask, carries[k] = _trail_chunk(tl, w, carries[k], a, c)
             mask |= trail_mask
-        if mask.any():
-            return base + a + int(mask.argmax())
+        first = int(mask.argmax())  # the first True, or 0 when there is none
+        if mask.item(first):
+            return base + a + first
         a = c
         size *= 4
     return None
