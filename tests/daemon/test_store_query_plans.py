@@ -94,3 +94,22 @@ def test_open_orders_before_a_send_walk_the_open_index_not_the_bots_history(
     rows = store.orders.open_on("b1", "BTCUSDT")
     assert sorted((r["client_id"], r["filled_qty"], r["reduce_only"]) for r in rows) == [
         ("b1-598", "0", 0), ("b1-599", "0", 0), ("b1-stop", "0.5", 1)]
+
+
+def test_whether_a_bot_has_an_open_order_walks_the_open_index(store: DaemonStore) -> None:
+    """Asked at every close of a bot with trading sessions (is it flat everywhere?): a flat
+    bot's 'no' must not read every order it ever journaled."""
+    with store.transaction():
+        for i in range(600):
+            request = OrderRequest(f"b1-{i}", "BTCUSDT", Side.BUY, OrderType.MARKET, Decimal(1))
+            store.orders.journal_intent("b1", request, i)
+            store.orders.update_status(request.client_id, OrderStatus.FILLED, i)
+        store.orders.journal_intent("b2", OrderRequest("b2-1", "ETHUSDT", Side.BUY,
+                                                       OrderType.MARKET, Decimal(1)), 1)
+    for ask in (lambda: store.orders.has_open("b1"),
+                lambda: store.orders.has_open("b1", "BTCUSDT")):
+        plan = plan_of(store, ask)
+        assert "USING INDEX orders_open" in plan, plan
+    assert not store.orders.has_open("b1") and not store.orders.has_open("b1", "BTCUSDT")
+    assert store.orders.has_open("b2") and store.orders.has_open("b2", "ETHUSDT")
+    assert not store.orders.has_open("b2", "BTCUSDT")

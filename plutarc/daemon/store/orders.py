@@ -136,9 +136,11 @@ class OrderJournal:
         return [_order(r) for r in self._db.execute(sql, params)]
 
     def has_open(self, bot_id: str, symbol: str | None = None) -> bool:
-        """Whether the bot (on ``symbol``, or any) has an order the journal holds open."""
-        where = Where().maybe("bot_id = ?", bot_id).maybe("symbol = ?", symbol)
-        where.add(f"status IN ({','.join('?' * len(_OPEN))})", *_OPEN)
+        """Whether the bot (on ``symbol``, or any) has an order the journal holds open.
+        Asked at every close of a bot with trading sessions; through the open-orders index,
+        as ``open_on`` (a flat bot's answer read its whole history through the time index)."""
+        where = Where().maybe("+bot_id = ?", bot_id).maybe("symbol = ?", symbol)
+        where.add(f"status IN {_OPEN_SQL}")
         row = self._db.execute(f"SELECT 1 FROM orders{where.sql()} LIMIT 1", where.params)
         return row.fetchone() is not None
 
