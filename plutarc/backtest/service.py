@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from plutarc.backtest.data import describe_gaps, load_candles
-from plutarc.backtest.data.loader import LoadedCandles
+from plutarc.backtest.data.loader import LoadedCandles, read_raw, source_interval_ms
 from plutarc.backtest.equity import equity_curve
 from plutarc.backtest.instruments import generic_instrument
 from plutarc.backtest.market_inputs import NO_FUNDING_NOTE, MarketInputs, load_inputs
@@ -174,12 +174,13 @@ def prepare(request: BacktestRequest, warmup_bars: int | None = None) -> Prepare
         path = Path(request.data)
     else:
         raise UsageError("give the candles with --data FILE, or --venue V --symbol S")
+    raw = read_raw(path)  # once: the warm-up below needs the file's interval first
     if warmup_bars is None:
-        probe = load_candles(path, end=None) if request.interval is None else None
-        base_ms = probe.bars.interval_ms if probe else interval_ms(request.interval or "1m")
+        base_ms = (source_interval_ms(raw, path) if request.interval is None
+                   else interval_ms(request.interval))
         warmup_bars = StrategyEngine(template, base_ms, resolved).warmup_base_bars
     loaded = load_candles(path, interval=request.interval, start=request.start, end=request.end,
-                          warmup_bars=warmup_bars)
+                          warmup_bars=warmup_bars, raw=raw)
     if len(loaded.bars) - loaded.warmup_start_index <= 0:
         raise UsageError(f"{path}: no bars in the requested range")
     symbol = request.symbol or _symbol_from(path)

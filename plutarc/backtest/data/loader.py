@@ -76,6 +76,7 @@ def load_candles(
     warmup_bars: int = 0,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    raw: RawCandles | None = None,
 ) -> LoadedCandles:
     """Load a candle file (any supported format) as float64 Bars stamped by open time (ms UTC).
 
@@ -83,17 +84,16 @@ def load_candles(
     With ``start``, up to ``warmup_bars`` earlier bars are included (``notes`` says when fewer
     exist). ``interval`` resamples to a higher interval from data before ``end`` only; groups
     cut by the start or end of the data are dropped. ``cache_dir`` defaults to
-    ``<data dir>/cache``.
+    ``<data dir>/cache``. ``raw`` is the file as ``read_raw`` returned it, when the caller
+    already read it (one read per command, not one per question asked of the file).
     """
     file = Path(path).expanduser()
     if warmup_bars < 0:
         raise UsageError(f"warmup_bars must be 0 or more, not {warmup_bars}")
     start_ms = None if start is None else parse_time_arg(start, "start")
     end_ms = None if end is None else parse_time_arg(end, "end")
-    store = None
-    if use_cache:
-        store = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    raw = read_candle_file(file, store)
+    if raw is None:
+        raw = read_raw(file, cache_dir=cache_dir, use_cache=use_cache)
     label = file.name
     if start_ms is not None and end_ms is not None and start_ms >= end_ms:
         raise DataError(f"{label}: the range is empty: start {fmt_utc(start_ms)} is not before "
@@ -123,6 +123,20 @@ def load_candles(
         gaps=gaps, fingerprint=fingerprint(bars), first_ms=first_ms, last_ms=last_ms,
         warmup_start_index=first_index - keep_from, notes=notes, cache_status=raw.cache_status,
     )
+
+
+def read_raw(path: str | Path, *, cache_dir: str | Path | None = None,
+             use_cache: bool = True) -> RawCandles:
+    """Every row of the candle file, from the data cache when it holds this version of it."""
+    store = None
+    if use_cache:
+        store = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    return read_candle_file(Path(path).expanduser(), store)
+
+
+def source_interval_ms(raw: RawCandles, path: str | Path) -> int:
+    """The file's bar interval (its most common step), in ms."""
+    return scan(raw.ts_ms, Path(path).name)[0]
 
 
 def _bars_before(raw: RawCandles, source_ms: int, end_ms: int | None, label: str) -> Bars:
