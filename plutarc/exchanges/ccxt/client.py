@@ -87,4 +87,22 @@ def build_exchange(profile: CcxtProfile, *, testnet: bool, credentials: CcxtCred
     missing = [m for m in profile.required_methods if not exchange.has.get(m)]
     if missing:
         raise ConfigError(f"ccxt's {profile.ccxt_id} lacks {', '.join(missing)}")
+    _send_each_request_once(exchange)
     return exchange
+
+
+def _send_each_request_once(exchange: Any) -> None:
+    """aiohttp sends an "idempotent" request (GET, PUT, DELETE) a second time, silently, when
+    a reused connection drops before the answer. Deribit places and edits orders with GET,
+    so a venue that accepted an order and then lost the connection got it twice. Every
+    request goes out once here: a lost answer is OrderStatusUnknown, looked up by client id
+    (tests/exchanges/contract/test_faults.py, the dropped connection)."""
+    opened = exchange.open
+
+    def open_once(*args: Any, **kwargs: Any) -> Any:
+        result = opened(*args, **kwargs)
+        session = exchange.session
+        if session is not None and hasattr(session, "_retry_connection"):
+            session._retry_connection = False  # aiohttp's switch for that resend
+        return result
+    exchange.open = open_once

@@ -20,7 +20,7 @@ PROFILES: dict[str, CcxtProfile] = {p.name: p for p in (
 SERVED: tuple[str, ...] = ("binance", "bybit", "okx", "deribit", "kraken", "kucoin",
                            "phemex", "woox", "gemini")
 """The venues bots and backtests may use: each passes the contract suite
-(tests/exchanges/ccxt/test_venue_contract.py) against a local server of that venue. The
+(tests/exchanges/contract/, with BitMEX) against a local server of that venue. The
 other profiles are capability records until theirs exist."""
 
 

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
+from aiohttp import web
+
 from plutarc.clock import WallClock
 from plutarc.exchanges.base import Capabilities
 from plutarc.exchanges.bitmex import BitmexAdapter, BitmexConfig, Credentials
@@ -64,8 +66,9 @@ class Case:
     def run(self, body: Body, *, wrong_key: bool = False) -> Any:
         raise NotImplementedError
 
-    def lose_next_create_answer(self) -> None:
-        """The next order is accepted and its answer never arrives."""
+    def lose_next_create_answer(self, how: str) -> None:
+        """The next order is accepted and its answer never arrives: ``gateway`` (a proxy's
+        504 in its place) or ``dropped`` (the connection closes under it)."""
         raise NotImplementedError
 
     def heal(self) -> None:
@@ -94,6 +97,11 @@ class Case:
         server cannot give one (the check is skipped, saying so)."""
         raise NotImplementedError
 
+    def ban_next(self) -> bool:
+        """The venue's IP ban as the answer to the next order sent, where the venue
+        declares its bans final and its local server can give one; else False."""
+        return False
+
     def stop(self) -> None:
         raise NotImplementedError
 
@@ -120,14 +128,28 @@ class CcxtCase(Case):
         self.streams = False  # ccxt venues poll REST today
         self.sets_leverage = bool(_ccxt_has(self.profile.ccxt_id, "setLeverage"))
         self.server = make()
+        self.drop_next_order = False
         self.thread = ServerThread(self._app).start()
 
     def _app(self) -> Any:
-        """The venue's app with its history routes (funding), where they exist."""
+        """The venue's app with its history routes (funding), where they exist, and a
+        connection that can drop under the answer to an accepted order."""
         try:
-            return app_with_history(self.name, self.server)
+            app = app_with_history(self.name, self.server)
         except KeyError:
-            return self.server.app()
+            app = self.server.app()
+
+        @web.middleware
+        async def drop_after_accept(request: web.Request, handler: Any) -> web.StreamResponse:
+            before = len(self.server.book.orders)
+            response = await handler(request)
+            if self.drop_next_order and len(self.server.book.orders) > before:
+                self.drop_next_order = False
+                assert request.transport is not None
+                request.transport.abort()  # the order stands; its answer never leaves
+            return response
+        app.middlewares.append(drop_after_accept)
+        return app
 
     def run(self, body: Body, *, wrong_key: bool = False) -> Any:
         creds = self.credentials
@@ -148,8 +170,11 @@ class CcxtCase(Case):
                 await venue.close()
         return asyncio.run(go())
 
-    def lose_next_create_answer(self) -> None:
-        self.server.fail_next_create = "timeout_after_accept"
+    def lose_next_create_answer(self, how: str) -> None:
+        if how == "gateway":  # the venue server's own: accepted, answered 504 or timed out
+            self.server.fail_next_create = "timeout_after_accept"
+        else:
+            self.drop_next_order = True
 
     def held_orders(self, client_id: str) -> int:
         wire = CcxtVenue(self.profile).orders.wire(client_id)  # as the venue carries it
@@ -172,6 +197,12 @@ class CcxtCase(Case):
         if not hasattr(self.server, "rate_limit_next"):
             return False
         self.server.rate_limit_next = True
+        return True
+
+    def ban_next(self) -> bool:
+        if not (self.profile.ban_is_final and hasattr(self.server, "ban_next")):
+            return False
+        self.server.ban_next = True
         return True
 
     def stop(self) -> None:
@@ -255,11 +286,16 @@ class BitmexCase(Case):
                 await venue.close()
         return asyncio.run(go())
 
-    def lose_next_create_answer(self) -> None:
-        # the order is executed and the connection dropped; the adapter's own lookups fail
-        # too (503), so its answer is OrderStatusUnknown until the venue is healed
-        self.server.faults.arm({"kind": "timeout_after_accept", "path": "/api/v1/order",
-                                "exact": True, "method": "POST", "mode": "drop"})
+    def lose_next_create_answer(self, how: str) -> None:
+        # the order is executed and answered by a gateway's 504, or its connection dropped;
+        # the adapter's own lookups fail too (503), so its answer is OrderStatusUnknown
+        # until the venue is healed
+        if how == "gateway":
+            self.server.faults.arm({"kind": "error_after_accept", "status": 504,
+                                    "path": "/api/v1/order", "exact": True, "method": "POST"})
+        else:
+            self.server.faults.arm({"kind": "timeout_after_accept", "path": "/api/v1/order",
+                                    "exact": True, "method": "POST", "mode": "drop"})
         # ... and its private stream says nothing of it (the adapter looks there first)
         self.server.faults.arm({"kind": "silence", "pong": True})
         self.server.faults.arm({"kind": "reject", "status": 503, "path": "/api/v1/order",
@@ -297,6 +333,13 @@ class BitmexCase(Case):
     def rate_limit_next(self) -> None:
         self.server.faults.arm({"kind": "reject", "status": 429, "retry_after_s": 1,
                                 "path": "/api/v1/order", "exact": True, "method": "POST"})
+        return True
+
+    def ban_next(self) -> bool:
+        # the simulator's own ban answer (its ban_after_429s): a 403, final
+        self.server.faults.arm({"kind": "reject", "status": 403, "path": "/api/v1/order",
+                                "exact": True, "method": "POST", "message": "Access Denied: "
+                                "banned for repeated rate-limit violations"})
         return True
 
     def stop(self) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from plutarc.errors import (
     AuthenticationError,
+    FinalVenueError,
     InsufficientFunds,
     OrderRejected,
     OrderStatusUnknown,
@@ -87,16 +88,36 @@ def test_a_rate_limited_order_is_not_placed_and_goes_through_when_sent_again(
     assert venue.held_orders(cid) == 1
 
 
-def test_a_lost_answer_is_in_doubt_and_the_order_is_found_by_client_id(venue: Case) -> None:
-    """The venue accepted the order but its answer was lost: OrderStatusUnknown (never a
-    retry), and asking by our client id finds the one order the venue holds."""
-    cid = "f3-doubt"
+def test_a_ban_is_final_where_the_venue_says_so_and_nothing_is_placed(venue: Case) -> None:
+    cid = "f6-banned"
 
     async def body(v):  # noqa: ANN001, ANN202
         inst = await v.instrument(venue.symbol)
         request = resting(OrderType.LIMIT, cid, inst, venue.qty,
                           await last_price(v, venue.symbol))
-        venue.lose_next_create_answer()
+        if not venue.ban_next():
+            pytest.skip(f"{venue.name}: no final ban declared, or none its local server gives")
+        with pytest.raises(FinalVenueError) as banned:
+            await v.place_order(request)
+        return banned.value, await v.order_by_client_id(cid)
+    banned, found = venue.run(body)
+    assert not isinstance(banned, TemporaryError)  # never retried: waiting it out is manual
+    assert found is None and venue.held_orders(cid) == 0
+
+
+@pytest.mark.parametrize("how", ["gateway", "dropped"])
+def test_a_lost_answer_is_in_doubt_and_the_order_is_found_by_client_id(venue: Case,
+                                                                       how: str) -> None:
+    """The venue accepted the order but its answer was lost (a gateway's 504 in its place,
+    or the connection dropped under it): OrderStatusUnknown (never a retry), and asking by
+    our client id finds the one order the venue holds."""
+    cid = f"f3-doubt-{how}"
+
+    async def body(v):  # noqa: ANN001, ANN202
+        inst = await v.instrument(venue.symbol)
+        request = resting(OrderType.LIMIT, cid, inst, venue.qty,
+                          await last_price(v, venue.symbol))
+        venue.lose_next_create_answer(how)
         try:
             with pytest.raises(OrderStatusUnknown) as raised:
                 await v.place_order(request)

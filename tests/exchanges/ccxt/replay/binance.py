@@ -43,6 +43,8 @@ class BinanceServer:
         self.fail_next_create: str | None = None  # "timeout_after_accept" for in-doubt tests
         # the next signed request is refused as Binance limits: -1003 at HTTP 429
         self.rate_limit_next = False
+        # ... or banned, as Binance answers a client that kept going after 429s: HTTP 418
+        self.ban_next = False
         self.skew_ms = 0  # the venue's clock minus ours: a drifted host in clock tests
         self.leverage_set: dict[str, int] = {}  # symbol -> leverage set (POST /fapi/v1/leverage)
 
@@ -106,6 +108,11 @@ class BinanceServer:
     # -- auth ---------------------------------------------------------------------------------
     def signed(self, handler):  # noqa: ANN001, ANN201
         async def check(request: web.Request) -> web.Response:
+            if self.ban_next:
+                self.ban_next = False
+                return error(-1003, "Way too much request weight used; IP banned until "
+                             f"{now_ms() + 120_000}. Please use the websocket for live "
+                             "updates to avoid bans.", 418)
             if self.rate_limit_next:
                 self.rate_limit_next = False
                 return error(-1003, "Too many requests; current limit of IP(127.0.0.1) is 2400 "
