@@ -125,7 +125,9 @@ class CcxtCase(Case):
             and self.profile.client_ids_reusable)
         self.server_clock = self.profile.clock is ClockSource.SERVER
         self.funding_history = self.profile.funding_page > 0
-        self.streams = False  # ccxt venues poll REST today
+        # the local replay servers push on no socket: fills come over REST (polled, or the
+        # WebSocket layer's REST fallback where the profile has a socket)
+        self.streams = False
         self.sets_leverage = bool(_ccxt_has(self.profile.ccxt_id, "setLeverage"))
         self.server = make()
         self.drop_next_order = False
