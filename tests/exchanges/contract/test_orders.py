@@ -174,3 +174,21 @@ def test_a_protective_stop_rests_and_is_moved_as_one_order(venue: Case) -> None:
     assert moved.client_id == stop_cid and moved.request.stop_price == moved_to
     assert looked is not None and looked.status is OrderStatus.NEW
     assert len(rest) == 1 and rest[0].request.stop_price == moved_to
+
+
+def test_selling_through_the_position_leaves_it_short_and_negative(venue: Case) -> None:
+    """Kept last in this module: the account ends short. A sell of the held size plus one
+    order's worth turns the net position to minus that order, read back signed."""
+    cid = "c7-through"
+
+    async def body(v):  # noqa: ANN001, ANN202
+        await v.instrument(venue.symbol)
+        held = {p.symbol: p.qty for p in await v.positions()}.get(venue.symbol, Decimal(0))
+        size = max(held, Decimal(0)) + venue.qty
+        await v.place_order(OrderRequest(cid, venue.symbol, Side.SELL, OrderType.MARKET, size))
+        after = {p.symbol: p for p in await v.positions()}.get(venue.symbol)
+        return held, after
+    held, after = venue.run(body)
+    assert held >= 0  # the earlier checks here only bought
+    assert after is not None and after.qty == -venue.qty
+    assert after.entry_price is not None and after.entry_price > 0
