@@ -27,15 +27,19 @@ from tests.exchanges.ccxt.replay.kucoin import KucoinServer
 from tests.exchanges.ccxt.replay.okx import OkxServer
 from tests.exchanges.ccxt.replay.phemex import PhemexServer
 from tests.exchanges.ccxt.replay.woox import WooxServer
+from tests.exchanges.ccxt.ws.binance import BinanceWs
+from tests.exchanges.ccxt.ws.bybit import BybitWs
+from tests.exchanges.ccxt.ws.okx import OkxWs
 
 VENUES = {  # server, symbol, the public paths it may be asked
     "binance": (BinanceServer, "BTCUSDT",
-                {"/fapi/v1/exchangeInfo", "/fapi/v1/time", "/fapi/v1/klines"}),
+                {"/fapi/v1/exchangeInfo", "/fapi/v1/time", "/fapi/v1/klines", "/market/ws/0"}),
     "bybit": (BybitServer, "BTCUSDT",
-              {"/v5/market/instruments-info", "/v5/market/time", "/v5/market/kline"}),
+              {"/v5/market/instruments-info", "/v5/market/time", "/v5/market/kline",
+               "/v5/public/linear"}),
     "okx": (OkxServer, "BTC-USDT-SWAP",
             {"/api/v5/public/instruments", "/api/v5/public/time", "/api/v5/market/candles",
-             "/api/v5/market/history-candles"}),
+             "/api/v5/market/history-candles", "/ws/v5/business"}),
     "deribit": (DeribitServer, "BTC-PERPETUAL",
                 {"/api/v2/public/get_instruments", "/api/v2/public/get_time",
                  "/api/v2/public/get_tradingview_chart_data"}),
@@ -53,13 +57,17 @@ VENUES = {  # server, symbol, the public paths it may be asked
                 "/v2/candles/btcgusdperp/1m"}),
 }
 
+WEBSOCKETS = {"binance": BinanceWs, "bybit": BybitWs, "okx": OkxWs}  # profile websocket=True
+
 
 @pytest.fixture
 def venues(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, ServerThread]]:
     """All local venues at once: one daemon, one wall-clock minute for all the bots."""
     threads = {}
     for name, (server, _symbol, _public) in sorted(VENUES.items()):
-        threads[name] = ServerThread(server().app).start()
+        streams = WEBSOCKETS.get(name)  # the venue's public socket beside its REST server
+        threads[name] = (streams().serve() if streams is not None
+                         else ServerThread(server().app).start())
         monkeypatch.setenv(f"PLUTARC_{name.upper()}_URL", threads[name].url)
         monkeypatch.delenv(f"PLUTARC_{name.upper()}_KEY", raising=False)  # paper needs no key
     yield threads
@@ -112,3 +120,5 @@ def test_paper_bots_decide_on_live_closes_from_public_data_only(
     for name, thread in venues.items():
         paths = {path for _method, path in thread.requests}
         assert paths and paths <= VENUES[name][2], (name, paths)  # nothing private was asked
+        if name in WEBSOCKETS:  # its closes came over the public socket, not only REST
+            assert paths & {"/market/ws/0", "/v5/public/linear", "/ws/v5/business"}, paths
