@@ -33,6 +33,7 @@ from plutarc.daemon.live.reconnect import is_outage, wait_to_reconnect
 from plutarc.daemon.live.safety import RECONCILE_EVERY_S, PositionWatch
 from plutarc.daemon.live.sleep import announce, decide_at_start, fall_asleep, flat_everywhere
 from plutarc.daemon.live.steps import act_on_close, set_leverage
+from plutarc.daemon.live.stream_watch import StreamWatch
 from plutarc.daemon.live.switch import SwitchWatch, guard_stop
 from plutarc.daemon.live.symbols import drop_retired
 from plutarc.daemon.runtime.protocol import AccountView, BotCommand, BotContext, VenueView
@@ -71,6 +72,7 @@ class LiveWorker:
         self.inbox = Inbox()
         self._equity = EquityCache()
         self._switch = SwitchWatch()
+        self._streams = StreamWatch()
         self._latency: Any = None
         self._asleep: tuple[SessionChange, int] | None = None  # a sleep decided at a close
         self._ctx: BotContext | None = None
@@ -116,6 +118,7 @@ class LiveWorker:
     async def _connect(self, ctx: BotContext) -> Venue:
         self.inbox = Inbox()  # nothing from an earlier connection is acted on
         self.watch = PositionWatch(self.position_check_s)
+        self._streams = StreamWatch()  # a new venue object counts its sockets from zero
         venue = self.venue = self.venue_factory(ctx.bot)
         start = getattr(venue, "start", None)
         if start is not None:
@@ -190,6 +193,7 @@ class LiveWorker:
     async def _between_events(self, ctx: BotContext, venue: Venue,
                               snapshots: EquitySnapshots) -> None:
         self._switch.check(ctx, venue)
+        self._streams.check(ctx, venue)
         for leg in self.legs:
             if leg.execution.in_doubt:
                 await leg.execution.resolve_in_doubt()

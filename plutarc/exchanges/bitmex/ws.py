@@ -114,6 +114,19 @@ class BitmexSocket:
             self._task = asyncio.create_task(self._run(), name=f"bitmex-ws-{self.name}")
 
     @property
+    def up(self) -> bool:
+        return self.state is SocketState.LIVE
+
+    @property
+    def drops(self) -> int:
+        return len(self.replacements)
+
+    @property
+    def last_drop(self) -> str:
+        """Why the socket was last dropped or replaced ('' before the first time)."""
+        return self.replacements[-1] if self.replacements else ""
+
+    @property
     def acked_topics(self) -> frozenset[str]:
         return frozenset(self._acked)
 

@@ -37,6 +37,7 @@ class Link:
     connects: int = 0
     drops: int = 0
     up: bool = False
+    last_drop: str = ""  # why it last went down (the daemon's stream watch tells it)
     events: deque[str] = field(default_factory=lambda: deque(maxlen=100))
 
     def note(self, message: str, level: int = logging.INFO) -> None:
@@ -52,6 +53,7 @@ class Link:
     def went_down(self, what: str, exc: BaseException, was_up: bool, poll_s: float) -> None:
         self.drops += was_up
         self.up = False
+        self.last_drop = f"{type(exc).__name__}: {exc}"
         self.note(f"{what} stream down ({type(exc).__name__}: {exc}); polling REST every "
                   f"{poll_s:g}s until it reconnects", logging.WARNING)
 

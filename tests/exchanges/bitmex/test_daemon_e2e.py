@@ -23,7 +23,7 @@ from plutarc.daemon.bot_config import BotSpec
 from plutarc.daemon.lifecycle import BotState
 from plutarc.exchanges.bitmex_sim import SimServer
 from plutarc.exchanges.bitmex_sim.config import EXAMPLE_API_KEY, EXAMPLE_API_SECRET
-from plutarc.models.events import EventKind
+from plutarc.models.events import EventKind, Severity
 from tests.daemon.conftest import DaemonProcess, short_home
 from tests.daemon.live.conftest import QUICK_TEMPLATE
 from tests.exchanges.bitmex.conftest import sim_config
@@ -197,5 +197,8 @@ def test_a_testnet_bot_trades_survives_dropped_sockets_and_a_sigkill_without_dup
         assert any(x.name.startswith("ws_age_ms:") and x.count for x in latency.stats)
         assert any("rebuilt from" in e.message for e in activity)
         assert any("dead man's switch armed" in e.message for e in activity)
+        for family in ("market", "account"):  # the dropped sockets were told, not silent
+            told = [e for e in activity if e.message.startswith(f"bitmex {family} socket d")]
+            assert told and told[0].severity is Severity.WARNING, [e.message for e in activity]
     finally:
         s.daemon.kill()
