@@ -56,9 +56,14 @@ class StreamWatch:
         if up == seen.reported_up and not seen.unreported_drops:
             return
         now = time.monotonic()
-        if now - seen.reported_at < self.report_every_s:
+        # a socket's first connect (no drop yet) is not flapping: telling it must not hold
+        # back the report of a drop that follows within the minute
+        first_connect = up and not drops
+        if not first_connect and now - seen.reported_at < self.report_every_s:
             return  # flapping: the next report says where it stands, with the count
-        seen.reported_at, seen.reported_up = now, up
+        seen.reported_up = up
+        if not first_connect:
+            seen.reported_at = now
         count, seen.unreported_drops = seen.unreported_drops, 0
         times = f" ({count} drops since the last report)" if count > 1 else ""
         reason = str(getattr(sock, "last_drop", "") or "no reason given")

@@ -86,3 +86,24 @@ def test_a_flapping_socket_writes_a_few_rows_with_counts(clock: list[float]) -> 
     clock[0] += 61
     watch.check(ctx, venue)  # settled up: the last word is that it is back
     assert ctx.rows[-1][2]["up"] is True
+
+
+def test_a_drop_soon_after_the_first_connect_is_told_at_once(clock: list[float]) -> None:
+    """The account socket connects after the bot's first look (told, INFO) and drops ten
+    seconds later: the drop is told then, not held back a minute by the connect's report."""
+    link, ctx, watch = Link("account"), Sink(), StreamWatch(report_every_s=60)
+    venue = venue_with(SimpleNamespace(connects=0, drops=0, up=True), link)
+    watch.check(ctx, venue)  # first look: not up yet
+    link.went_up("fills")
+    watch.check(ctx, venue)
+    assert ctx.rows[-1][0] == "binance account socket connected (socket #1)"
+    clock[0] += 10
+    link.went_down("fills", ConnectionError("closing code 1001"), True, 2.0)
+    watch.check(ctx, venue)
+    message, severity, data = ctx.rows[-1]
+    assert severity is Severity.WARNING and "binance account socket down" in message
+    assert data["drops"] == 1 and len(ctx.rows) == 2
+    clock[0] += 2  # back within the minute: a flap, told with the next report
+    link.went_up("fills")
+    watch.check(ctx, venue)
+    assert len(ctx.rows) == 2
