@@ -33,8 +33,10 @@ def _load(name: str) -> dict:
 
 
 class BinanceWs:
-    def __init__(self) -> None:
-        self.rest = BinanceServer()
+    def __init__(self, rest: BinanceServer | None = None) -> None:
+        # the REST server whose book the sockets announce: the test's own (its tape,
+        # testnet/demo mode) or a default one
+        self.rest = rest if rest is not None else BinanceServer()
         self.hub = Hub(self.rest.book, self.rest.tape)
         self.hub.render_order = self.order_update
         self.hub.render_trade = self.trade_update

@@ -34,8 +34,10 @@ def _load(name: str) -> dict:
 
 
 class BybitWs:
-    def __init__(self) -> None:
-        self.rest = BybitServer()
+    def __init__(self, rest: BybitServer | None = None) -> None:
+        # the REST server whose book the sockets announce: the test's own (its tape,
+        # testnet/demo mode) or a default one
+        self.rest = rest if rest is not None else BybitServer()
         self.hub = Hub(self.rest.book, self.rest.tape)
         self.hub.render_order = self.order
         self.hub.render_trade = self.execution

@@ -46,7 +46,8 @@ class Hub:
         self.socks: list[Sock] = []
         self.refusing = False
         self.connects = 0  # WS upgrades accepted
-        self.log: list[tuple[str, Any]] = []  # (what, detail): auth, subscribe, ... in order
+        # (what, detail) in order: auth, subscribe, "pushed fill" (its trade id), ...
+        self.log: list[tuple[str, Any]] = []
         self._orders: dict[str, tuple[str, str]] = {}  # venue id -> (status, filled) announced
         self._trades = 0  # book.trades announced (or lost to an outage)
         self._bars: dict[str, int] = {}  # socket|topic -> open ms of the bar last sent
@@ -137,13 +138,18 @@ class Hub:
             if self._orders.get(order.venue_id) != state:
                 self._orders[order.venue_id] = state
                 out += self.render_order(order)
+        fills: dict[int, str] = {}  # id of a trade's message -> its trade id
         for trade in self.book.trades[self._trades:]:
-            out += self.render_trade(trade)
+            for message in self.render_trade(trade):
+                fills[id(message)] = trade.trade_id
+                out.append(message)
         self._trades = len(self.book.trades)
         for sock in [s for s in self.socks if s.private]:
             for message in out:
                 if _wants(sock, message):
                     await self.send(sock, message)
+                    if id(message) in fills:
+                        self.log.append(("pushed fill", fills[id(message)]))
 
     async def _public(self) -> None:
         now = now_ms()

@@ -6,6 +6,9 @@ with confirm "1" once final); /ws/v5/private needs {"op": "login", "args": [{"ap
 "passphrase", "timestamp" (Unix seconds, within 30 s), "sign": base64 HMAC-SHA256 of
 timestamp + "GET" + "/users/self/verify"}]} before the "orders" channel, whose pushes carry
 an order's state and, for a fill, its tradeId/fillSz/fillPx. Text "ping" gets "pong".
+Demo trading (the REST server's ``demo``) is reached with ``?brokerId=9999`` on the socket URL
+(wspap.okx.com's form): a login from the other environment is refused, as REST refuses a
+request without (or with) the x-simulated-trading header.
 Bodies are the recorded payloads in tests/fixtures/okx/ws/ with the order's, fill's and
 bar's own values filled in.
 """
@@ -34,8 +37,10 @@ def _load(name: str) -> dict:
 
 
 class OkxWs:
-    def __init__(self) -> None:
-        self.rest = OkxServer()
+    def __init__(self, rest: OkxServer | None = None) -> None:
+        # the REST server whose book the sockets announce: the test's own (its tape,
+        # testnet/demo mode) or a default one
+        self.rest = rest if rest is not None else OkxServer()
         self.hub = Hub(self.rest.book, self.rest.tape)
         self.hub.render_order = self.order
         self.hub.render_trade = self.fill
@@ -61,6 +66,8 @@ class OkxWs:
                 return ws
             sock = Sock(ws)
             sock.topics.add(f"access:{access}")
+            if request.query.get("brokerId") == "9999":
+                sock.topics.add("env:demo")
             return await self.hub.serve(ws, sock, self._op)
         return handler
 
@@ -83,6 +90,12 @@ class OkxWs:
         good = ("access:public" not in sock.topics and arg.get("apiKey") == KEY
                 and arg.get("passphrase") == PASSPHRASE and fresh
                 and hmac.compare_digest(str(arg.get("sign", "")), want))
+        if good and self.rest.demo != ("env:demo" in sock.topics):
+            # a key of the other environment: refused in REST's words
+            self.hub.log.append(("login", False))
+            await self.hub.send(sock, {"event": "error", "code": "50101", "connId": conn,
+                                       "msg": "APIKey does not match current environment"})
+            return
         sock.private = good
         self.hub.log.append(("login", good))
         if good:
