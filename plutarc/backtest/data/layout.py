@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from plutarc.backtest.data.arrow_numpy import numbers
 from plutarc.errors import DataError
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def finite_values(array: pa.Array, label: str, column: str) -> np.ndarray:
     if array.null_count:
         row = int(np.flatnonzero(array.is_null().to_numpy(zero_copy_only=False))[0]) + 1
         raise DataError(f"{label}: empty value in column {column!r} at data row {row}")
-    values = array.to_numpy()  # no nulls here, so zero-copy
+    values = numbers(array)  # no nulls here, so zero-copy
     bad = ~np.isfinite(values)
     if bad.any():
         row = int(np.flatnonzero(bad)[0]) + 1

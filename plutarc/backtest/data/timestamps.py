@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from plutarc.backtest.data.arrow_numpy import numbers
 from plutarc.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -92,20 +93,20 @@ def arrow_to_ms(array: pa.Array, label: str, column: str) -> tuple[np.ndarray, l
     kind = array.type
     notes: list[str] = []
     if pa.types.is_timestamp(kind):
-        raw = array.cast(pa.int64()).to_numpy()
+        raw = numbers(array.cast(pa.int64()))
         per_ms = {"s": -1000, "ms": 1, "us": 1000, "ns": 1_000_000}[kind.unit]
         ts_ms = raw * 1000 if per_ms == -1000 else raw // per_ms
     elif pa.types.is_date32(kind):
-        ts_ms = array.cast(pa.int32()).to_numpy().astype(np.int64) * 86_400_000
+        ts_ms = numbers(array.cast(pa.int32())).astype(np.int64) * 86_400_000
     elif pa.types.is_date64(kind):
-        ts_ms = array.cast(pa.int64()).to_numpy()
+        ts_ms = numbers(array.cast(pa.int64()))
     elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
-        numbers = array.to_numpy()  # no nulls here, so zero-copy
-        if numbers.dtype.kind == "f" and not np.isfinite(numbers).all():
-            row = int(np.flatnonzero(~np.isfinite(numbers))[0]) + 1
-            raise DataError(f"{label}: timestamp {numbers[row - 1]} in column {column!r} "
+        values = numbers(array)  # no nulls here, so zero-copy
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0]) + 1
+            raise DataError(f"{label}: timestamp {values[row - 1]} in column {column!r} "
                             f"at data row {row} is not a number")
-        ts_ms, units = epoch_to_ms(numbers)
+        ts_ms, units = epoch_to_ms(values)
         if units != ["ms"]:
             notes.append(f"column {column!r} holds epoch {' and '.join(units)}; "
                          "converted to ms by magnitude")
