@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from plutarc.cli import output
 from plutarc.cli.main import run
 from plutarc.daemon.bot_config import BotSpec
 from plutarc.models.events import EventKind
@@ -53,9 +54,14 @@ def test_template_updates_are_opt_in_per_bot(
             assert listed[name]["template_outdated"] is True
         assert asyncio.run(applied("mover")) == []
         capsys.readouterr()
-        monkeypatch.setenv("COLUMNS", "250")  # room for the template column
-        assert run(["bot", "list"]) == 0
-        monkeypatch.delenv("COLUMNS")
+        # room for the template column: the console's width is set, not $COLUMNS, which rich
+        # reads once when the console is made (an earlier test in this process may have)
+        was = output.console._width
+        output.console.width = 250
+        try:
+            assert run(["bot", "list"]) == 0
+        finally:
+            output.console._width = was
         assert f"{TEMPLATE_NAME} v1 (v2 saved)" in capsys.readouterr().out
 
         assert run(["bot", "update", "mover"]) == 0

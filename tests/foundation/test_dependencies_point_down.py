@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.source_tree import parse_source
+
 PACKAGE = Path(__file__).resolve().parents[2] / "plutarc"
 UPPER = ("plutarc.daemon", "plutarc.cli", "plutarc.tui")
 BELOW_DAEMON = ("access", "backtest", "exchanges", "keys", "models", "risk", "storage",
@@ -19,7 +21,7 @@ BELOW_DAEMON = ("access", "backtest", "exchanges", "keys", "models", "risk", "st
 def imports_of(path: Path) -> set[str]:
     """Every module imported anywhere in the file (module level, functions, TYPE_CHECKING)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parse_source(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
         elif isinstance(node, ast.Import):

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from tests.source_tree import parse_source
+
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "plutarc"
 MAX_LINES = 400
@@ -64,7 +66,7 @@ def import_graph() -> dict[str, frozenset[str]]:
     """Each module of plutarc/ -> the plutarc modules it imports, anywhere in its body."""
     graph = {}
     for module, (path, is_package) in _modules().items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        tree = parse_source(path.read_text(encoding="utf-8"), str(path))
         graph[module] = frozenset(_imported(module, is_package, tree))
     return graph
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from plutarc.cli.main import _command
+from tests.source_tree import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_NAME = re.compile(r"\bPLUTARC_[A-Z][A-Z0-9_]*[A-Z0-9]\b")
@@ -29,7 +30,7 @@ def _message_strings() -> list[tuple[str, str]]:
     """String literals that read as prose (they contain a space), with their file."""
     out = []
     for path in _sources():
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse_source(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and " " in node.value:
                 out.append((str(path.relative_to(ROOT)), node.value))
     return out
@@ -46,7 +47,7 @@ def _env_names_read() -> set[str]:
     constants: dict[str, str] = {}
     used_names: set[str] = set()
     for path in _sources():
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse_source(path.read_text())):
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
                 for target in node.targets:
                     if isinstance(target, ast.Name) and isinstance(node.value.value, str):

@@ -44,8 +44,11 @@ async def test_an_unreachable_venue_is_a_failed_check() -> None:
 
 
 async def test_unsupported_venues_and_bad_urls_are_usage_errors() -> None:
-    with pytest.raises(UsageError, match="testing gemini keys is not supported yet"):
-        await probe_key(Credentials("g", "gemini", False, "k-gemini-0000001", SECRET))
+    # every venue plutarc trades is tested through its adapter; the simulated one has no keys
+    with pytest.raises(UsageError, match=r"testing sim keys is not supported yet \(supported: "
+                       "binance, bitmex, bybit, deribit, gemini, kraken, kucoin, okx, phemex, "
+                       r"woox\)"):
+        await probe_key(Credentials("s", "sim", False, "k-sim-0000000001", SECRET))
     with pytest.raises(UsageError, match="--url must be an http"):
         await probe_key(Credentials("t", "bitmex", True, KEY_ID, SECRET), "ftp://nowhere")
 

@@ -29,7 +29,7 @@ from tests.exchanges.ccxt.replay import (
     phemex,
     woox,
 )
-from tests.exchanges.ccxt.replay.core import ServerThread
+from tests.exchanges.ccxt.replay.core import VENUE_CLOCK, ServerThread
 
 
 @dataclass
@@ -95,3 +95,11 @@ def _serve(name: str) -> Iterator[Served]:
 @pytest.fixture(scope="module", params=DEEP)
 def served(request: pytest.FixtureRequest) -> Iterator[Served]:
     yield from _serve(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _venue_clock_back_to_the_wall() -> Iterator[None]:
+    """A test that moves the local venues' clock forward gives it back: a later test in the
+    same process (another order, another xdist worker) measures offsets from the wall."""
+    yield
+    VENUE_CLOCK.reset()

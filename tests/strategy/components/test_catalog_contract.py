@@ -18,6 +18,7 @@ from plutarc.strategy.components.base import Component, Kind, Output
 from plutarc.strategy.components.registry import catalog
 from plutarc.strategy.context import MarketContext, TimeSeries
 from plutarc.strategy.series import Bars
+from tests.source_tree import parse_source
 
 KINDS = (Kind.SIGNAL, Kind.FILTER, Kind.GUARD)
 COMPONENTS = {cid: cls for cid, cls in catalog().items() if cls.spec.kind in KINDS}
@@ -202,7 +203,7 @@ def test_kind_package_imports_every_module_sorted(package: str) -> None:
     module = importlib.import_module(f"plutarc.strategy.components.{package}")
     folder = Path(module.__file__).parent
     on_disk = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
-    tree = ast.parse((folder / "__init__.py").read_text())
+    tree = parse_source((folder / "__init__.py").read_text())
     imported = [
         alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names
     ]
