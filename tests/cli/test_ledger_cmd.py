@@ -73,7 +73,8 @@ def test_ledger_commands_answer_in_json_and_tables(
 def test_events_follow_tails_new_events_as_json_lines(home: Path) -> None:
     daemon = DaemonProcess(home).start()
     follower = subprocess.Popen(
-        [sys.executable, "-m", "plutarc", "events", "--follow", "--json", "--limit", "1"],
+        [sys.executable, "-X", "faulthandler", "-m", "plutarc", "events", "--follow", "--json",
+         "--limit", "1"],
         env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(1.0)  # attached
@@ -101,7 +102,12 @@ def test_events_follow_tails_new_events_as_json_lines(home: Path) -> None:
         follower.send_signal(signal.SIGINT)
         # communicate, not wait: it drains the pipe, so a follower still writing the events
         # that arrived meanwhile cannot block on a full pipe and look like a hang
-        _, err = follower.communicate(timeout=30)
+        try:
+            _, err = follower.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # a hang: faulthandler prints where each thread is
+            follower.send_signal(signal.SIGABRT)
+            _, err = follower.communicate(timeout=30)
+            err = f"still running 30 s after Ctrl-C; its threads then:\n{err}"
         daemon.signal(signal.SIGTERM)
     assert follower.returncode == 0, err  # Ctrl-C ends --follow quietly
 
