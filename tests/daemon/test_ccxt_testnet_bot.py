@@ -126,7 +126,7 @@ def _drop_told(name: str, bot_id: str):  # noqa: ANN202
 async def _drop_sockets(client: Any, name: str, bot_id: str, hub: Hub) -> None:
     """The bot's entry fill came over its private socket; then the venue closes every socket
     and refuses new ones: the bot tells the drop, and once allowed back its private socket
-    logs in and subscribes again."""
+    logs in and subscribes again, and the bot tells that too."""
     assert _subscribed_since(name, hub, 0), hub.log  # the private socket is in use
 
     async def filled(c) -> list:  # noqa: ANN001
@@ -140,8 +140,10 @@ async def _drop_sockets(client: Any, name: str, bot_id: str, hub: Hub) -> None:
     print(told)
     hub.allow()
 
-    async def back(_c) -> bool:  # noqa: ANN001
-        return _subscribed_since(name, hub, mark)
+    async def back(c) -> bool:  # noqa: ANN001 - and the bot says so (not a minute later)
+        return _subscribed_since(name, hub, mark) and any(
+            e.message == f"{name} account socket reconnected (socket #2)"
+            for e in await c.events(bot=bot_id, limit=200))
     await wait(client, back, 20)
 
 

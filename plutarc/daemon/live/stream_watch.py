@@ -5,7 +5,10 @@ Adapters keep the numbers (each socket family, ``venue.live.public`` / ``.privat
 ``connects`` and ``drops`` and keeps ``last_drop``, the reason); this watch turns their changes
 into ACTIVITY events on the bot: a WARNING when a socket dropped, an INFO when it is back. A
 socket that flaps is reported at most once a minute per family, with the count since the
-last report, so an outage flapping a hundred times writes a few rows, not hundreds.
+last report, so an outage flapping a hundred times writes a few rows, not hundreds. A
+socket's first connect, and the return from a lone drop (one drop after a quiet minute), are
+told at once: they are not flapping, and "down, polling" must not stand a minute while the
+socket is back.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class _Seen:
     reported_up: bool
     reported_at: float = float("-inf")
     unreported_drops: int = 0
+    lone_drop: bool = False  # the last report told one drop after a quiet minute
 
 
 class StreamWatch:
@@ -56,15 +60,20 @@ class StreamWatch:
         if up == seen.reported_up and not seen.unreported_drops:
             return
         now = time.monotonic()
-        # a socket's first connect (no drop yet) is not flapping: telling it must not hold
-        # back the report of a drop that follows within the minute
+        # Not flapping, told at once without holding back the next drop's report: a
+        # socket's first connect (no drop yet), and the return from a lone drop (one drop
+        # told after a quiet minute, none since), which would otherwise leave "down,
+        # polling" standing for a minute while the socket is back.
         first_connect = up and not drops
-        if not first_connect and now - seen.reported_at < self.report_every_s:
+        back = up and seen.lone_drop and not seen.reported_up and not seen.unreported_drops
+        quiet = now - seen.reported_at >= self.report_every_s
+        if not (first_connect or back or quiet):
             return  # flapping: the next report says where it stands, with the count
         seen.reported_up = up
-        if not first_connect:
+        if not (first_connect or back):
             seen.reported_at = now
         count, seen.unreported_drops = seen.unreported_drops, 0
+        seen.lone_drop = not up and count == 1 and quiet
         times = f" ({count} drops since the last report)" if count > 1 else ""
         reason = str(getattr(sock, "last_drop", "") or "no reason given")
         data = {"venue": venue, "stream": label, "drops": count, "up": up}

@@ -88,9 +88,11 @@ def test_a_flapping_socket_writes_a_few_rows_with_counts(clock: list[float]) -> 
     assert ctx.rows[-1][2]["up"] is True
 
 
-def test_a_drop_soon_after_the_first_connect_is_told_at_once(clock: list[float]) -> None:
+def test_a_drop_soon_after_the_first_connect_and_its_return_are_told_at_once(
+        clock: list[float]) -> None:
     """The account socket connects after the bot's first look (told, INFO) and drops ten
-    seconds later: the drop is told then, not held back a minute by the connect's report."""
+    seconds later: the drop is told then, not held back a minute by the connect's report,
+    and so is its return two seconds later; a second drop in that minute is a flap."""
     link, ctx, watch = Link("account"), Sink(), StreamWatch(report_every_s=60)
     venue = venue_with(SimpleNamespace(connects=0, drops=0, up=True), link)
     watch.check(ctx, venue)  # first look: not up yet
@@ -103,7 +105,18 @@ def test_a_drop_soon_after_the_first_connect_is_told_at_once(clock: list[float])
     message, severity, data = ctx.rows[-1]
     assert severity is Severity.WARNING and "binance account socket down" in message
     assert data["drops"] == 1 and len(ctx.rows) == 2
-    clock[0] += 2  # back within the minute: a flap, told with the next report
+    clock[0] += 2  # back two seconds later: told at once, not a minute later
     link.went_up("fills")
     watch.check(ctx, venue)
-    assert len(ctx.rows) == 2
+    assert ctx.rows[-1][:2] == ("binance account socket reconnected (socket #2)",
+                                Severity.INFO)
+    clock[0] += 5  # a second drop within the minute is a flap: held for the next report
+    link.went_down("fills", ConnectionError("closing code 1001"), True, 2.0)
+    watch.check(ctx, venue)
+    link.went_up("fills")
+    watch.check(ctx, venue)
+    assert len(ctx.rows) == 3
+    clock[0] += 60
+    watch.check(ctx, venue)
+    assert "account socket dropped (ConnectionError" in ctx.rows[-1][0]
+    assert "(socket #3)" in ctx.rows[-1][0] and len(ctx.rows) == 4
