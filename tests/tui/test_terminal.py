@@ -19,6 +19,14 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,
                                 reason="tmux is not installed: the real-terminal test needs it")
 
 
+def terminal_env() -> dict[str, str]:
+    """This process's environment for the tmux client, less $COLUMNS/$LINES: a test run
+    before may have left them set (Textual and rich read them before the terminal's own
+    size), and the TUI must size itself from tmux's 100x30 pane."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    return {**env, "TERM": "xterm-256color"}
+
+
 @pytest.fixture
 def session(daemon: Daemon) -> Iterator[str]:
     name = f"plutarc-tui-{uuid.uuid4().hex[:8]}"
@@ -26,7 +34,7 @@ def session(daemon: Daemon) -> Iterator[str]:
     env = [arg for key in ("PLUTARC_HOME", "PYTHONPATH")
            for arg in ("-e", f"{key}={daemon.env[key]}")]
     subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "30", *env,
-                    command], check=True, env={**os.environ, "TERM": "xterm-256color"})
+                    command], check=True, env=terminal_env())
     try:
         yield name
     finally:
