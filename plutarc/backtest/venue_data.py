@@ -56,10 +56,10 @@ def from_store(venue: str, symbol: str, start_ms: int, end_ms: int, warmup_ms: i
     inst = store.instrument(venue, stored)
     if inst is None:
         return None
-    path = cache_dir / f"store_{venue}_{stored}_1m_{start_ms - warmup_ms}_{end_ms}.parquet"
-    if store.export(venue, stored, "1m", start_ms - warmup_ms, end_ms, path) == 0:
-        return None
-    return path, inst
+    first_ms = start_ms - warmup_ms
+    path, rows = store.export_once(venue, stored, "1m", first_ms, end_ms, cache_dir,
+                                   f"store_{venue}_{stored}_1m_{first_ms}_{end_ms}")
+    return None if rows == 0 else (path, inst)
 
 
 def stored_series(venue: str, symbol: str, series: str, start: str | None, end: str | None,
@@ -72,10 +72,11 @@ def stored_series(venue: str, symbol: str, series: str, start: str | None, end: 
     if stored is None:
         return None
     start_ms, end_ms = to_ms(start, "from"), to_ms(end, "to")
-    path = cache_dir / f"store_{venue}_{stored}_{series}_{start_ms}_{end_ms}.parquet"
     # a funding time just before the start still pays inside the first bar
-    return path if store.export(venue, stored, series, start_ms - 86_400_000, end_ms,
-                                path) >= 2 else None
+    first_ms = start_ms - 86_400_000
+    path, rows = store.export_once(venue, stored, series, first_ms, end_ms, cache_dir,
+                                   f"store_{venue}_{stored}_{series}_{first_ms}_{end_ms}")
+    return path if rows >= 2 else None
 
 
 def fetch_venue_candles(

@@ -16,6 +16,7 @@ file, then rename) and a re-run idempotent (rows merge by timestamp, the new row
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -150,6 +151,28 @@ class MarketStore:
         _atomic(path, lambda tmp: pq.write_table(pa.table(rows), tmp))
         return len(rows["timestamp"])
 
+    def export_once(self, venue: str, symbol: str, series: str, start_ms: int, end_ms: int,
+                    folder: Path, stem: str) -> tuple[Path, int]:
+        """``export`` into ``folder/stem_<fingerprint>.parquet`` unless that file exists: the
+        fingerprint covers each month file of the range (name, size, mtime), so a download
+        that changes a month makes a new file, and an unchanged store hands the backtester
+        the very same file (whose parsed arrays it has cached) instead of a fresh copy."""
+        import pyarrow.parquet as pq
+
+        folder_of_months = self._dir(venue, symbol, series)
+        digest = hashlib.sha256(f"{start_ms}|{end_ms}".encode())
+        for month in months_between(start_ms, end_ms):
+            stat = _stat(folder_of_months / f"{month}.parquet")
+            digest.update(f"|{month}:{stat}".encode())
+        path = folder / f"{stem}_{digest.hexdigest()[:16]}.parquet"
+        if path.exists():
+            return path, pq.ParquetFile(path).metadata.num_rows
+        rows = self.export(venue, symbol, series, start_ms, end_ms, path)
+        for older in folder.glob(f"{stem}_*.parquet"):  # what earlier store states exported
+            if older != path:
+                older.unlink(missing_ok=True)
+        return path, rows
+
     def covered_to(self, venue: str, symbol: str, series: str, start_ms: int,
                    end_ms: int) -> bool:
         """Whether every month of [start_ms, end_ms) was fetched up to the range's end."""
@@ -214,6 +237,14 @@ class MarketStore:
             else:
                 kwargs[key] = None if value is None else Decimal(value)
         return Instrument(**kwargs)  # type: ignore[arg-type]
+
+
+def _stat(path: Path) -> str:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "absent"
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"  # a rewrite is a new inode
 
 
 def _atomic(path: Path, write) -> None:  # noqa: ANN001 - writes a file at the given temp path
