@@ -7,6 +7,7 @@ import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -142,6 +143,10 @@ class LiveScreen(PlutarcScreen):
                         slow = None
                 except PlutarcError as exc:
                     self.notify(str(exc), title="daemon", severity="error", timeout=6)
+                except NoMatches:
+                    if self.off_the_stack:  # closed while its data was read: nothing left to fill
+                        return
+                    raise
                 if not self._stale:
                     return
                 await asyncio.sleep(COALESCE_S)
@@ -150,6 +155,11 @@ class LiveScreen(PlutarcScreen):
             if slow is not None:
                 slow.stop()
                 self._show_loading(False)
+
+    @property
+    def off_the_stack(self) -> bool:
+        """Popped (or being removed): no longer on the app's screen stack."""
+        return not self.is_attached or self not in self.app.screen_stack
 
     async def load(self) -> None:
         raise NotImplementedError
